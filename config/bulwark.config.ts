@@ -1,0 +1,90 @@
+import { BulwarkConfigInput } from './schema';
+
+/**
+ * The one file you edit. Replace the placeholder account ids, zone and domain with yours, then
+ * `npx cdk deploy Prod`. Everything here is validated at synth time; a mistake fails synth with a
+ * message naming the field and the fix (see config/validate.ts).
+ */
+export const config: BulwarkConfigInput = {
+  service: {
+    name: 'orders',
+    owner: 'platform-team',
+    domainName: 'orders.example.com',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    hostedZoneName: 'example.com',
+    image: 'public.ecr.aws/nginx/nginx:1.27',
+    containerPort: 80,
+    healthCheckPath: '/health',
+    runbookBaseUrl: 'https://github.com/acme/bulwark/blob/main/runbooks',
+    journeys: [
+      { name: 'health', path: '/health', expectStatus: 200, latencyBudgetMs: 1000 },
+      { name: 'home', path: '/', expectStatus: 200, bodyMatch: '<html', latencyBudgetMs: 2000 },
+      { name: 'list-orders', path: '/api/orders', expectStatus: 200, latencyBudgetMs: 2000 },
+      { name: 'my-account', path: '/api/me', expectStatus: 200, latencyBudgetMs: 2000, authenticated: true },
+    ],
+    nonCriticalFeatures: ['recommendations', 'reviews'],
+  },
+  environments: [
+    {
+      name: 'Dev',
+      account: '111111111111',
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      tier: 3,
+      retainStatefulResources: false,
+      vpc: { cidr: '10.10.0.0/16', natGateways: 1 },
+      service: { cpu: 256, memoryMiB: 512, desiredCount: 1, maxCount: 2 },
+      deployment: { traffic: { type: 'all-at-once' }, bakeTimeMinutes: 0 },
+      alarms: { dailyCostBaselineUsd: 15 },
+      database: { backupRetentionDays: 7, minCapacityAcu: 0, maxCapacityAcu: 2 },
+      backup: { scheduleEveryHours: 24, continuousBackup: false, dailyRetentionDays: 7, weeklyRetentionDays: 28, monthlyRetentionDays: 120 },
+      budget: { monthlyUsd: 500 },
+    },
+    {
+      name: 'Staging',
+      account: '222222222222',
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      tier: 2,
+      retainStatefulResources: false,
+      vpc: { cidr: '10.20.0.0/16', natGateways: 1 },
+      service: { cpu: 512, memoryMiB: 1024, desiredCount: 2, maxCount: 4 },
+      deployment: { traffic: { type: 'linear', percentage: 10, intervalMinutes: 1 }, bakeTimeMinutes: 5 },
+      alarms: { dailyCostBaselineUsd: 30 },
+      database: { backupRetentionDays: 14 },
+      backup: { scheduleEveryHours: 24, continuousBackup: true },
+      budget: { monthlyUsd: 1500 },
+    },
+    {
+      name: 'Prod',
+      account: '333333333333',
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      tier: 1,
+      retainStatefulResources: true,
+      vpc: { cidr: '10.30.0.0/16', natGateways: 3 },
+      service: { cpu: 1024, memoryMiB: 2048, desiredCount: 3, maxCount: 12 },
+      deployment: { traffic: { type: 'canary', percentage: 10, intervalMinutes: 5 }, bakeTimeMinutes: 30 },
+      alarms: { dailyCostBaselineUsd: 120 },
+      notifications: { P1: ['oncall@example.com'], P2: ['oncall@example.com'] },
+      database: { backupRetentionDays: 35, minCapacityAcu: 1, maxCapacityAcu: 16 },
+      backup: { scheduleEveryHours: 1, continuousBackup: true },
+      budget: { monthlyUsd: 6000 },
+      dr: {
+        region: 'us-west-2',
+        availabilityZones: ['us-west-2a', 'us-west-2b'],
+        cidr: '10.40.0.0/16',
+        natGateways: 2,
+        standbyMode: 'warm-standby',
+        healthCheck: { intervalSeconds: 10, failureThreshold: 3 },
+      },
+    },
+  ],
+  pipeline: {
+    account: '444444444444',
+    region: 'us-east-1',
+    connectionArn: 'arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
+    repository: 'acme/bulwark',
+    branch: 'main',
+  },
+};

@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './tiers';
+export * from './validate';
+export * from './recovery-model';
+export * from './load';

@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import { TIERS } from './tiers';
+
+/**
+ * The shape of `bulwark.config.ts`. Field-level rules live here; rules that relate fields or
+ * environments to one another live in `validate.ts`. Every message names the fix.
+ */
+
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id (quote it to keep leading zeros), e.g. "123456789012"' });
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region code such as "us-east-1"' });
+
+const cidrBlock = z.string().refine(isValidIpv4Cidr, {
+  message: 'must be an IPv4 CIDR block such as "10.10.0.0/16" (prefix /16 to /20, host bits zero)',
+});
+
+export function isValidIpv4Cidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix < 16 || prefix > 20) return false;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return address % 2 ** (32 - prefix) === 0;
+}
+
+const tier = z.union(TIERS.map((t) => z.literal(t)) as unknown as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>], {
+  message: 'must be a tier of 1, 2, 3 or 4 (1 = most critical: RTO 1 h, RPO 15 min)',
+});
+
+const positiveMinutes = z.number().positive();
+
+const targetsSchema = z
+  .object({
+    rtoMinutes: positiveMinutes,
+    rpoMinutes: positiveMinutes,
+    detectionSeconds: z.number().positive(),
+    rollbackSeconds: z.number().positive(),
+  })
+  .partial()
+  .strict();
+
+const journeySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, { message: 'must be a short name of letters, digits and dashes' }),
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
+    path: z.string().startsWith('/', { message: 'must start with "/"' }),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyMatch: z.string().optional(),
+    body: z.string().optional(),
+    latencyBudgetMs: z.number().int().positive().default(2000),
+    /** When true the runner sends `Authorization: Bearer <token>` from the canary credentials secret. */
+    authenticated: z.boolean().default(false),
+  })
+  .strict();
+
+const trafficSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('all-at-once') }).strict(),
+  z
+    .object({
+      type: z.literal('canary'),
+      percentage: z.number().int().min(1).max(99),
+      intervalMinutes: z.number().int().min(1).max(2880),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('linear'),
+      percentage: z.number().int().min(1).max(99),
+      intervalMinutes: z.number().int().min(1).max(2880),
+    })
+    .strict(),
+]);
+
+const interfaceEndpointName = z.enum([
+  'ecr.api',
+  'ecr.dkr',
+  'logs',
+  'secretsmanager',
+  'ssm',
+  'monitoring',
+  'sts',
+  'kms',
+]);
+
+const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
+
+const serviceSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, { message: 'must be 2-31 lowercase letters, digits or dashes, starting with a letter' }),
+    owner: z.string().min(1),
+    domainName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be a DNS name such as "orders.example.com"' }),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{5,31}$/, { message: 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
+    hostedZoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be the hosted zone apex such as "example.com"' }),
+    image: z.string().min(1),
+    containerPort: z.number().int().min(1).max(65535),
+    healthCheckPath: z.string().startsWith('/', { message: 'must start with "/"' }),
+    runbookBaseUrl: z.url({ message: 'must be an absolute URL such as "https://github.com/acme/bulwark/blob/main/runbooks"' }),
+    journeys: z.array(journeySchema).min(2, { message: 'needs at least the health path and the root page' }),
+    /** Non-critical features a feature kill switch may turn off. */
+    nonCriticalFeatures: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
+  })
+  .strict();
+
+const environmentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Z][A-Za-z0-9]{1,20}$/, { message: 'must be a PascalCase stack name such as "Prod"' }),
+    account: accountId,
+    region,
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-east-1a"' })).min(1),
+    tier,
+    /** Tighter targets than the tier's ceilings; omitted fields take the ceiling. */
+    targets: targetsSchema.default({}),
+    /** Retain, deletion-protect and snapshot stateful resources. Required for tier 1. */
+    retainStatefulResources: z.boolean(),
+    vpc: z
+      .object({
+        cidr: cidrBlock,
+        natGateways: z.number().int().min(1, { message: 'must be at least 1: the private subnets route egress through NAT' }).max(6),
+        interfaceEndpoints: z.array(interfaceEndpointName).default(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm']),
+        flowLogRetentionDays: z.number().int().positive().default(90),
+      })
+      .strict(),
+    service: z
+      .object({
+        cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+        memoryMiB: z.number().int().min(512).max(30720),
+        desiredCount: z.number().int().min(1).max(100),
+        maxCount: z.number().int().min(1).max(200),
+        testListenerPort: z.number().int().min(1024).max(65535).default(8080),
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
+        logRetentionDays: z.number().int().positive().default(30),
+      })
+      .strict(),
+    deployment: z
+      .object({
+        traffic: trafficSchema,
+        /** Minutes the old (blue) task set is kept after full shift, for instant rollback. */
+        bakeTimeMinutes: z.number().int().min(0).max(2880),
+        autoRollback: z.boolean().default(true),
+      })
+      .strict(),
+    alarms: z
+      .object({
+        http5xxP1Percent: z.number().positive().default(5),
+        http5xxP2Percent: z.number().positive().default(1),
+        p95LatencySeconds: z.number().positive().default(3),
+        p50LatencySeconds: z.number().positive().default(1),
+        cpuPercent: z.number().positive().max(100).default(80),
+        memoryPercent: z.number().positive().max(100).default(80),
+        dbConnectionsPercent: z.number().positive().max(100).default(80),
+        dbCpuPercent: z.number().positive().max(100).default(80),
+        dbFreeStorageGiB: z.number().positive().default(5),
+        errorLogsPerMinute: z.number().positive().default(10),
+        dailyCostBaselineUsd: z.number().positive(),
+      })
+      .strict()
+      .prefault({ dailyCostBaselineUsd: 10 }),
+    notifications: z
+      .partialRecord(severity, z.array(z.email({ message: 'must be an email address' })))
+      .default({}),
+    database: z
+      .object({
+        minCapacityAcu: z.number().min(0).max(256).default(0.5),
+        maxCapacityAcu: z.number().min(1).max(256).default(4),
+        backupRetentionDays: z.number().int().min(1).max(35),
+      })
+      .strict(),
+    backup: z
+      .object({
+        /** Hours between scheduled AWS Backup jobs (1 = hourly). */
+        scheduleEveryHours: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(12), z.literal(24)]).default(24),
+        continuousBackup: z.boolean().default(true),
+        dailyRetentionDays: z.number().int().positive().default(35),
+        weeklyRetentionDays: z.number().int().positive().default(84),
+        monthlyRetentionDays: z.number().int().positive().default(365),
+        monthlyColdStorageAfterDays: z.number().int().positive().default(30),
+        /** Governance-mode vault lock minimum retention (days); only applied where retainStatefulResources. */
+        vaultLockMinRetentionDays: z.number().int().positive().default(7),
+      })
+      .strict()
+      .prefault({}),
+    budget: z.object({ monthlyUsd: z.number().positive() }).strict(),
+    canary: z
+      .object({
+        /** Minutes between canary runs; 1 is the fastest EventBridge schedule. */
+        everyMinutes: z.number().int().min(1).max(60).default(1),
+      })
+      .strict()
+      .prefault({}),
+    dr: z
+      .object({
+        region,
+        availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-west-2a"' })).min(1),
+        cidr: cidrBlock,
+        natGateways: z.number().int().min(1, { message: 'must be at least 1: the private subnets route egress through NAT' }).max(6).default(1),
+        standbyMode: z.enum(['pilot-light', 'warm-standby'], { message: 'must be "pilot-light" or "warm-standby"' }),
+        /** Tasks kept running in warm standby. */
+        warmStandbyTasks: z.number().int().min(1).default(1),
+        healthCheck: z
+          .object({
+            intervalSeconds: z.number().int(),
+            failureThreshold: z.number().int().min(1).max(10).default(3),
+            regions: z.array(region).default(['us-east-1', 'us-west-2', 'eu-west-1']),
+          })
+          .strict()
+          .prefault({ intervalSeconds: 10 }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const pipelineSchema = z
+  .object({
+    account: accountId,
+    region,
+    connectionArn: z
+      .string({ message: 'is required: create a CodeConnections connection to your repository and paste its ARN' })
+      .regex(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/, {
+        message: 'must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)',
+      }),
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { message: 'must be "owner/name"' }),
+    branch: z.string().min(1).default('main'),
+    /** Allow the tooling account to also be a workload account (not recommended). */
+    allowSharedToolingAccount: z.boolean().default(false),
+  })
+  .strict();
+
+export const bulwarkConfigSchema = z
+  .object({
+    service: serviceSchema,
+    environments: z.array(environmentSchema).min(1),
+    pipeline: pipelineSchema,
+  })
+  .strict();
+
+/** What a user writes (defaults optional). */
+export type BulwarkConfigInput = z.input<typeof bulwarkConfigSchema>;
+/** What constructs receive (defaults applied, validated). */
+export type BulwarkConfig = z.output<typeof bulwarkConfigSchema>;
+export type ServiceConfig = BulwarkConfig['service'];
+export type JourneyConfig = ServiceConfig['journeys'][number];
+export type EnvironmentConfigRaw = BulwarkConfig['environments'][number];
+export type TrafficConfig = EnvironmentConfigRaw['deployment']['traffic'];
+export type DrConfig = NonNullable<EnvironmentConfigRaw['dr']>;
+export type PipelineConfig = BulwarkConfig['pipeline'];
+export type Severity = z.infer<typeof severity>;
+export const SEVERITIES: readonly Severity[] = severity.options;

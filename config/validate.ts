@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { inRegionRpoMinutes, regionalRpoMinutes } from './recovery-model';
+import { BulwarkConfig, bulwarkConfigSchema, EnvironmentConfigRaw } from './schema';
+import { ResilienceTargets, TIER_CEILINGS } from './tiers';
+
+/** An environment with its effective targets (the tier's ceilings, tightened by the environment's own). */
+export type EnvironmentConfig = Omit<EnvironmentConfigRaw, 'targets'> & { readonly targets: ResilienceTargets };
+export type ResolvedConfig = Omit<BulwarkConfig, 'environments'> & { readonly environments: readonly EnvironmentConfig[] };
+
+/** Stack ids that environments may not take, because Bulwark creates stacks with these ids itself. */
+export const RESERVED_STACK_IDS = ['DrRegion', 'Pipeline'] as const;
+
+/** AWS Backup refuses a lifecycle whose DeleteAfter is less than MoveToColdStorageAfter + 90 days. */
+export const COLD_STORAGE_MINIMUM_DAYS = 90;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid Bulwark configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parse and validate a configuration. Throws ConfigError listing every problem, each naming the field
+ * (by environment name, not array index), the value, and the fix.
+ */
+export function validateConfig(input: unknown, source = 'config/bulwark.config.ts'): ResolvedConfig {
+  const parsed = bulwarkConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(source, parsed.error.issues.map((issue) => describeSchemaIssue(issue, input)));
+  }
+  const config = parsed.data;
+  const problems = [
+    ...checkEnvironmentNames(config),
+    ...config.environments.flatMap((env) => checkEnvironment(env)),
+    ...checkCidrOverlaps(config),
+    ...checkPipeline(config),
+  ];
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return {
+    ...config,
+    environments: config.environments.map((env) => ({ ...env, targets: { ...TIER_CEILINGS[env.tier], ...env.targets } })),
+  };
+}
+
+function describeSchemaIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const field = fieldName(issue.path, input);
+  const value = valueAt(input, issue.path);
+  const shown = value === undefined ? '(missing)' : JSON.stringify(value);
+  return `${field} ${shown}: ${issue.message}`;
+}
+
+/** `environments[2].vpc.cidr` reads better as `Prod.vpc.cidr`. */
+function fieldName(path: readonly PropertyKey[], input: unknown): string {
+  if (path[0] === 'environments' && typeof path[1] === 'number') {
+    const envName = (valueAt(input, path.slice(0, 2)) as { name?: unknown } | undefined)?.name;
+    const head = typeof envName === 'string' ? envName : `environments[${path[1]}]`;
+    return [head, ...path.slice(2).map(String)].join('.');
+  }
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+function checkEnvironmentNames(config: BulwarkConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const env of config.environments) {
+    if (seen.has(env.name)) {
+      problems.push(`environments: the name "${env.name}" appears twice; each environment needs a unique name (it is the stack id users type in \`cdk deploy\`)`);
+    }
+    seen.add(env.name);
+    if ((RESERVED_STACK_IDS as readonly string[]).includes(env.name)) {
+      problems.push(`${env.name}.name "${env.name}" is reserved for a stack Bulwark creates; rename the environment`);
+    }
+  }
+  const withDr = config.environments.filter((env) => env.dr);
+  if (withDr.length > 1) {
+    problems.push(`${withDr.map((e) => `${e.name}.dr`).join(', ')}: only one environment may have a DR block (it becomes the DrRegion stack); keep it on Prod`);
+  }
+  return problems;
+}
+
+function checkEnvironment(env: EnvironmentConfigRaw): string[] {
+  const problems: string[] = [];
+  const ceiling = TIER_CEILINGS[env.tier];
+
+  for (const az of env.availabilityZones) {
+    if (!az.startsWith(env.region)) {
+      problems.push(`${env.name}.availabilityZones "${az}" is not in ${env.name}.region "${env.region}"; use zones such as "${env.region}a"`);
+    }
+  }
+  if (new Set(env.availabilityZones).size !== env.availabilityZones.length) {
+    problems.push(`${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)} lists a zone twice; list each zone once`);
+  }
+  if (env.tier === 1 && env.availabilityZones.length < 2) {
+    problems.push(`${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)}: a tier-1 environment needs at least 2 availability zones to survive the loss of one; add another zone of ${env.region}`);
+  }
+  if (env.vpc.natGateways > env.availabilityZones.length) {
+    problems.push(`${env.name}.vpc.natGateways ${env.vpc.natGateways} exceeds the ${env.availabilityZones.length} availability zones; use at most one per zone`);
+  }
+  if (env.tier === 1 && env.vpc.natGateways < env.availabilityZones.length) {
+    problems.push(`${env.name}.vpc.natGateways ${env.vpc.natGateways}: a tier-1 environment needs one NAT gateway per availability zone (${env.availabilityZones.length}) so a zone outage does not cut egress`);
+  }
+  if (env.tier === 1 && !env.retainStatefulResources) {
+    problems.push(`${env.name}.retainStatefulResources false: a tier-1 environment must retain and deletion-protect its data; set it to true`);
+  }
+  if (env.service.maxCount < env.service.desiredCount) {
+    problems.push(`${env.name}.service.maxCount ${env.service.maxCount} is below desiredCount ${env.service.desiredCount}; raise maxCount`);
+  }
+
+  for (const key of Object.keys(env.targets) as (keyof ResilienceTargets)[]) {
+    const value = env.targets[key];
+    if (value !== undefined && value > ceiling[key]) {
+      problems.push(`${env.name}.targets.${key} ${value} is looser than the tier-${env.tier} ceiling ${ceiling[key]}; set it to ${ceiling[key]} or less, or change ${env.name}.tier`);
+    }
+  }
+  const targets: ResilienceTargets = { ...ceiling, ...env.targets };
+
+  problems.push(...checkDeployment(env));
+  problems.push(...checkBackup(env, targets));
+  if (env.dr) problems.push(...checkDr(env, targets));
+  return problems;
+}
+
+function checkDeployment(env: EnvironmentConfigRaw): string[] {
+  const problems: string[] = [];
+  const { traffic, autoRollback, bakeTimeMinutes } = env.deployment;
+  if (env.tier <= 2 && !autoRollback) {
+    problems.push(`${env.name}.deployment.autoRollback false: a tier-${env.tier} environment must roll back automatically on alarms; set it to true`);
+  }
+  if (env.tier === 1 && traffic.type === 'all-at-once') {
+    problems.push(`${env.name}.deployment.traffic "all-at-once" exposes every user to a bad release; a tier-1 environment needs { type: 'canary', percentage: 10, intervalMinutes: 5 } or linear`);
+  }
+  if (env.tier === 1 && bakeTimeMinutes < 5) {
+    problems.push(`${env.name}.deployment.bakeTimeMinutes ${bakeTimeMinutes}: a tier-1 environment keeps the old task set at least 5 minutes for instant rollback; set 5 or more`);
+  }
+  return problems;
+}
+
+function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[] {
+  const problems: string[] = [];
+  const { backup } = env;
+  if (backup.monthlyRetentionDays < backup.monthlyColdStorageAfterDays + COLD_STORAGE_MINIMUM_DAYS) {
+    problems.push(
+      `${env.name}.backup.monthlyRetentionDays ${backup.monthlyRetentionDays}: AWS Backup requires DeleteAfter >= MoveToColdStorageAfter (${backup.monthlyColdStorageAfterDays}) + ${COLD_STORAGE_MINIMUM_DAYS} days; set it to ${backup.monthlyColdStorageAfterDays + COLD_STORAGE_MINIMUM_DAYS} or more`,
+    );
+  }
+  if (env.tier === 1 && env.database.backupRetentionDays < 35) {
+    problems.push(`${env.name}.database.backupRetentionDays ${env.database.backupRetentionDays}: a tier-1 database keeps 35 days of point-in-time recovery; set 35`);
+  }
+  const delivered = inRegionRpoMinutes(backup.continuousBackup, backup.scheduleEveryHours);
+  if (delivered > targets.rpoMinutes) {
+    problems.push(
+      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} is shorter than the backup schedule can deliver (${delivered} min from backup.scheduleEveryHours ${backup.scheduleEveryHours}); set backup.continuousBackup true, back up more often, or raise the RPO`,
+    );
+  }
+  return problems;
+}
+
+export const ROUTE53_HEALTH_CHECK_INTERVALS = [10, 30] as const;
+
+function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[] {
+  const dr = env.dr!;
+  const problems: string[] = [];
+  if (dr.region === env.region) {
+    problems.push(`${env.name}.dr.region "${dr.region}" equals ${env.name}.region; a standby in the same region does not survive a regional outage; choose another region such as "${env.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}"`);
+  }
+  for (const az of dr.availabilityZones) {
+    if (!az.startsWith(dr.region)) {
+      problems.push(`${env.name}.dr.availabilityZones "${az}" is not in ${env.name}.dr.region "${dr.region}"; use zones such as "${dr.region}a"`);
+    }
+  }
+  if (env.tier === 1 && dr.availabilityZones.length < 2) {
+    problems.push(`${env.name}.dr.availabilityZones ${JSON.stringify(dr.availabilityZones)}: a tier-1 standby needs at least 2 availability zones; add another zone of ${dr.region}`);
+  }
+  if (dr.natGateways > dr.availabilityZones.length) {
+    problems.push(`${env.name}.dr.natGateways ${dr.natGateways} exceeds the ${dr.availabilityZones.length} DR availability zones; use at most one per zone`);
+  }
+  if (!(ROUTE53_HEALTH_CHECK_INTERVALS as readonly number[]).includes(dr.healthCheck.intervalSeconds)) {
+    problems.push(`${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`);
+  }
+  const regional = regionalRpoMinutes(dr.standbyMode, env.backup.scheduleEveryHours);
+  if (regional > targets.rpoMinutes) {
+    problems.push(
+      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} cannot be met in a regional disaster by ${env.name}.dr.standbyMode "${dr.standbyMode}" (${regional} min: backups every ${env.backup.scheduleEveryHours} h plus the cross-region copy); use "warm-standby" (Aurora Global Database) or raise the RPO`,
+    );
+  }
+  return problems;
+}
+
+interface NamedCidr {
+  readonly field: string;
+  readonly cidr: string;
+}
+
+function checkCidrOverlaps(config: BulwarkConfig): string[] {
+  const blocks: NamedCidr[] = config.environments.flatMap((env) => [
+    { field: `${env.name}.vpc.cidr`, cidr: env.vpc.cidr },
+    ...(env.dr ? [{ field: `${env.name}.dr.cidr`, cidr: env.dr.cidr }] : []),
+  ]);
+  const problems: string[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    for (let j = i + 1; j < blocks.length; j++) {
+      if (cidrsOverlap(blocks[i].cidr, blocks[j].cidr)) {
+        problems.push(`${blocks[j].field} ${blocks[j].cidr} overlaps ${blocks[i].field} ${blocks[i].cidr}; give each environment and its DR standby its own non-overlapping block (e.g. a /16 each) so they can be peered or routed later`);
+      }
+    }
+  }
+  return problems;
+}
+
+function cidrRange(cidr: string): [number, number] {
+  const [address, prefix] = cidr.split('/');
+  const start = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  return [start, start + 2 ** (32 - Number(prefix)) - 1];
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [aStart, aEnd] = cidrRange(a);
+  const [bStart, bEnd] = cidrRange(b);
+  return aStart <= bEnd && bStart <= aEnd;
+}
+
+function checkPipeline(config: BulwarkConfig): string[] {
+  if (config.pipeline.allowSharedToolingAccount) return [];
+  return config.environments
+    .filter((env) => env.account === config.pipeline.account)
+    .map((env) => `pipeline.account ${config.pipeline.account} is also ${env.name}.account; give the pipeline its own tooling account (or set pipeline.allowSharedToolingAccount true, not recommended: a compromised build could then change ${env.name} directly)`);
+}

@@ -1,0 +1,34 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
+import { DrRegionStack } from './stacks/dr-region-stack';
+import { EnvironmentStack } from './stacks/environment-stack';
+
+export interface BulwarkAppOptions {
+  /** Add the DR drill trigger to DrRegion (`-c drill=true`). */
+  readonly drill?: boolean;
+  /** Run cdk-nag's AwsSolutions pack on every stack; an unacknowledged finding fails synth. */
+  readonly nag?: boolean;
+}
+
+export interface BulwarkStacks {
+  readonly environments: readonly EnvironmentStack[];
+  readonly drRegion?: DrRegionStack;
+}
+
+/** Create every Bulwark stack in `app` from a validated config. bin/app.ts and the tests share this. */
+export function buildBulwarkApp(app: App, config: ResolvedConfig, options: BulwarkAppOptions = {}): BulwarkStacks {
+  const primary = config.environments.find((env): env is EnvironmentConfig & { dr: DrConfig } => env.dr !== undefined);
+  const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary }) : undefined;
+
+  const environments = config.environments.map((environment) => {
+    const stack = new EnvironmentStack(app, { service: config.service, environment });
+    // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
+    if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion');
+    return stack;
+  });
+
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  void options.drill;
+  return { environments, drRegion };
+}
