@@ -1,6 +1,8 @@
-import { App, Validations } from 'aws-cdk-lib';
+import * as path from 'path';
+import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
+import { RunbookCheck } from './monitoring/runbook-check';
 import { DrRegionStack } from './stacks/dr-region-stack';
 import { EnvironmentStack } from './stacks/environment-stack';
 
@@ -9,7 +11,11 @@ export interface BulwarkAppOptions {
   readonly drill?: boolean;
   /** Run cdk-nag's AwsSolutions pack on every stack; an unacknowledged finding fails synth. */
   readonly nag?: boolean;
+  /** Where runbooks live; every alarm must link one that exists here. @default the repository's runbooks/ */
+  readonly runbooksDir?: string;
 }
+
+export const DEFAULT_RUNBOOKS_DIR = path.join(__dirname, '..', 'runbooks');
 
 export interface BulwarkStacks {
   readonly environments: readonly EnvironmentStack[];
@@ -28,6 +34,7 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
     return stack;
   });
 
+  Aspects.of(app).add(new RunbookCheck({ runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: config.service.runbookBaseUrl }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   void options.drill;
   return { environments, drRegion };

@@ -3,6 +3,7 @@ import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
+import { Monitoring } from '../monitoring/monitoring';
 import { Network } from '../network/network';
 
 export const DR_REGION_STACK_ID = 'DrRegion';
@@ -19,6 +20,7 @@ export interface DrRegionStackProps {
  */
 export class DrRegionStack extends BulwarkStack {
   readonly network: Network;
+  readonly monitoring: Monitoring;
   readonly naming: Naming;
   readonly protection: DataProtection;
 
@@ -43,6 +45,12 @@ export class DrRegionStack extends BulwarkStack {
       interfaceEndpoints: primary.vpc.interfaceEndpoints,
       flowLogRetentionDays: primary.vpc.flowLogRetentionDays,
       protection: this.protection,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      naming: this.naming,
+      runbookBaseUrl: service.runbookBaseUrl,
+      notifications: primary.notifications,
     });
   }
 }

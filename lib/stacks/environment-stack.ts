@@ -3,6 +3,7 @@ import { EnvironmentConfig, ServiceConfig } from '../../config';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
+import { Monitoring } from '../monitoring/monitoring';
 import { Network } from '../network/network';
 
 export interface EnvironmentStackProps {
@@ -16,6 +17,7 @@ export interface EnvironmentStackProps {
  */
 export class EnvironmentStack extends BulwarkStack {
   readonly network: Network;
+  readonly monitoring: Monitoring;
   readonly naming: Naming;
   readonly protection: DataProtection;
 
@@ -39,6 +41,12 @@ export class EnvironmentStack extends BulwarkStack {
       interfaceEndpoints: environment.vpc.interfaceEndpoints,
       flowLogRetentionDays: environment.vpc.flowLogRetentionDays,
       protection: this.protection,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      naming: this.naming,
+      runbookBaseUrl: service.runbookBaseUrl,
+      notifications: environment.notifications,
     });
   }
 }
