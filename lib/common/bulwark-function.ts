@@ -1,0 +1,90 @@
+import * as path from 'path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { retentionDays } from '../network/network';
+import { DataProtection, statefulRemovalPolicy } from './protection';
+
+/** The runtime every Bulwark function runs on: current, and far from its deprecation date. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export const LAMBDAS_DIR = path.join(__dirname, '..', '..', 'lambdas');
+
+export interface BulwarkFunctionProps {
+  /** Folder under lambdas/ holding `index.ts` (the handler). */
+  readonly lambdaName: string;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  readonly protection: DataProtection;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+  /** Place the function in the VPC (for endpoints only reachable there, such as the test listener). */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A TypeScript Lambda from lambdas/<name>/, bundled locally by esbuild (no Docker), on a live
+ * runtime, with its own log group (retention, JSON logs) and a role that holds only what callers grant
+ * it plus writing its own logs: no AWS managed policies.
+ */
+export class BulwarkFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: BulwarkFunctionProps) {
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.lambdaName}`,
+    });
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: retentionDays(props.logRetentionDays ?? 30),
+      removalPolicy: statefulRemovalPolicy(props.protection),
+    });
+    super(scope, id, {
+      entry: path.join(LAMBDAS_DIR, props.lambdaName, 'index.ts'),
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 256,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    logGroup.grantWrite(role);
+    if (props.vpc) {
+      // The ENI actions Lambda needs to attach to a VPC cannot be scoped to resources that do not exist yet.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lambda creates its VPC network interfaces before they exist, so EC2 ENI actions cannot name a resource ARN (same as the AWSLambdaVPCAccessExecutionRole managed policy).',
+      });
+    }
+  }
+}
