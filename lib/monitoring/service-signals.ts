@@ -13,3 +13,10 @@ export interface ServiceSignals {
   readonly service: ecs.FargateService;
   readonly containerLogGroup: logs.ILogGroup;
 }
+
+/** What the database exposes for monitoring (the backup capability creates the cluster). */
+export interface DatabaseSignals {
+  readonly cluster: import('aws-cdk-lib/aws-rds').DatabaseCluster;
+  /** Max connections the smallest configured capacity allows, for the "connections > 80 % of max" alarm. */
+  readonly maxConnections: number;
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * `npm run ops -- <command>`: operator commands against a deployed environment, using your AWS
+ * credentials (or AWS_ENDPOINT_URL, which the SDK honours, for a local moto server in tests).
+ * Each capability registers its commands from its own module under bin/ops/.
+ */
+import { Command } from 'commander';
+
+export function buildOpsProgram(): Command {
+  const program = new Command('ops').description('Bulwark operator commands').showHelpAfterError();
+  // Capabilities register their commands here, one line each.
+  return program;
+}
+
+if (require.main === module) {
+  buildOpsProgram()
+    .parseAsync(process.argv)
+    .catch((error: Error) => {
+      console.error(`error: ${error.message}`);
+      process.exit(1);
+    });
+}
