@@ -1,6 +1,7 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
 
 /**
  * What the service exposes for monitoring: the alarm catalog reads metrics from these and nothing
@@ -16,7 +17,7 @@ export interface ServiceSignals {
 
 /** What the database exposes for monitoring (the backup capability creates the cluster). */
 export interface DatabaseSignals {
-  readonly cluster: import('aws-cdk-lib/aws-rds').DatabaseCluster;
+  readonly cluster: rds.DatabaseCluster;
   /** Max connections the smallest configured capacity allows, for the "connections > 80 % of max" alarm. */
   readonly maxConnections: number;
 }
