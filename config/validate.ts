@@ -13,6 +13,9 @@ export const RESERVED_STACK_IDS = ['DrRegion', 'Pipeline'] as const;
 /** AWS Backup refuses a lifecycle whose DeleteAfter is less than MoveToColdStorageAfter + 90 days. */
 export const COLD_STORAGE_MINIMUM_DAYS = 90;
 
+/** AWS Backup keeps continuous (point-in-time) backups for at most 35 days. */
+export const CONTINUOUS_BACKUP_MAX_DAYS = 35;
+
 export class ConfigError extends Error {
   constructor(
     readonly source: string,
@@ -123,8 +126,36 @@ function checkEnvironment(env: EnvironmentConfigRaw): string[] {
   const targets: ResilienceTargets = { ...ceiling, ...env.targets };
 
   problems.push(...checkDeployment(env));
+  problems.push(...checkKillSwitch(env));
   problems.push(...checkBackup(env, targets));
   if (env.dr) problems.push(...checkDr(env, targets));
+  return problems;
+}
+
+/**
+ * Every switch a trigger names must be one of the environment's switches: a trigger pointing at a
+ * switch that does not exist would never act, and nobody would notice until the incident.
+ */
+export function checkKillSwitch(env: Pick<EnvironmentConfigRaw, 'name' | 'killSwitch'>): string[] {
+  const problems: string[] = [];
+  const { switches, alarmTriggers, onAnyP1, onBudget } = env.killSwitch;
+  const known = new Set(switches);
+  const list = [...known].map((s) => `"${s}"`).join(', ');
+  if (known.size !== switches.length) {
+    problems.push(`${env.name}.killSwitch.switches ${JSON.stringify(switches)} lists a switch twice; list each switch once`);
+  }
+  const references: [string, readonly string[]][] = [
+    ...Object.entries(alarmTriggers).map(([alarmId, names]): [string, readonly string[]] => [`alarmTriggers.${alarmId}`, names]),
+    ['onAnyP1', onAnyP1],
+    ['onBudget', onBudget],
+  ];
+  for (const [field, names] of references) {
+    for (const name of names) {
+      if (!known.has(name)) {
+        problems.push(`${env.name}.killSwitch.${field} names the switch "${name}", which is not in ${env.name}.killSwitch.switches (${list}); use one of those or add "${name}" to the switches`);
+      }
+    }
+  }
   return problems;
 }
 
@@ -140,7 +171,36 @@ function checkDeployment(env: EnvironmentConfigRaw): string[] {
   if (env.tier === 1 && bakeTimeMinutes < 5) {
     problems.push(`${env.name}.deployment.bakeTimeMinutes ${bakeTimeMinutes}: a tier-1 environment keeps the old task set at least 5 minutes for instant rollback; set 5 or more`);
   }
+  problems.push(...checkDeploymentDuration(env));
   return problems;
+}
+
+/** CloudFormation waits at most one hour for a custom resource; the deploy trigger reports before that. */
+export const DEPLOYMENT_WAIT_LIMIT_MINUTES = 55;
+/** Green tasks starting, passing health checks, and the smoke check, before traffic shifting begins. */
+export const DEPLOYMENT_START_ALLOWANCE_MINUTES = 10;
+
+/** Worst-case minutes CodeDeploy spends shifting production traffic under a traffic policy. */
+export function trafficShiftMinutes(traffic: EnvironmentConfigRaw['deployment']['traffic']): number {
+  switch (traffic.type) {
+    case 'all-at-once':
+      return 0;
+    case 'canary':
+      return traffic.intervalMinutes;
+    case 'linear':
+      return Math.ceil(100 / traffic.percentage) * traffic.intervalMinutes;
+  }
+}
+
+/** `cdk deploy` waits for the whole deployment (traffic shifting and bake); it must fit CloudFormation's limit. */
+function checkDeploymentDuration(env: EnvironmentConfigRaw): string[] {
+  const { traffic, bakeTimeMinutes } = env.deployment;
+  const shift = trafficShiftMinutes(traffic);
+  const budget = DEPLOYMENT_WAIT_LIMIT_MINUTES - DEPLOYMENT_START_ALLOWANCE_MINUTES;
+  if (shift + bakeTimeMinutes <= budget) return [];
+  return [
+    `${env.name}.deployment: traffic shifting (${shift} min) plus bakeTimeMinutes ${bakeTimeMinutes} exceeds ${budget} min, the longest a cdk deploy can wait for CodeDeploy inside CloudFormation's one-hour custom-resource limit; shorten the bake time or the traffic interval so they add up to ${budget} min or less`,
+  ];
 }
 
 function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[] {
@@ -154,10 +214,31 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
   if (env.tier === 1 && env.database.backupRetentionDays < 35) {
     problems.push(`${env.name}.database.backupRetentionDays ${env.database.backupRetentionDays}: a tier-1 database keeps 35 days of point-in-time recovery; set 35`);
   }
+  if (backup.continuousBackup && backup.dailyRetentionDays > CONTINUOUS_BACKUP_MAX_DAYS) {
+    problems.push(
+      `${env.name}.backup.dailyRetentionDays ${backup.dailyRetentionDays}: with backup.continuousBackup the daily rule keeps continuous (point-in-time) backups, which AWS Backup keeps at most ${CONTINUOUS_BACKUP_MAX_DAYS} days; set it to ${CONTINUOUS_BACKUP_MAX_DAYS} or less`,
+    );
+  }
+  if (env.retainStatefulResources) {
+    // A locked vault fails every backup or copy job whose retention is shorter than the lock's minimum.
+    const rules: [string, number][] = [
+      ['dailyRetentionDays', backup.dailyRetentionDays],
+      ['weeklyRetentionDays', backup.weeklyRetentionDays],
+      ['monthlyRetentionDays', backup.monthlyRetentionDays],
+      ...(backup.scheduleEveryHours < 24 ? ([['hourlyRetentionDays', backup.hourlyRetentionDays]] as [string, number][]) : []),
+    ];
+    for (const [field, days] of rules) {
+      if (days < backup.vaultLockMinRetentionDays) {
+        problems.push(
+          `${env.name}.backup.${field} ${days} is shorter than backup.vaultLockMinRetentionDays ${backup.vaultLockMinRetentionDays}: the locked vault would fail every such backup job; keep it at least ${backup.vaultLockMinRetentionDays} days or lower the lock minimum`,
+        );
+      }
+    }
+  }
   const delivered = inRegionRpoMinutes(backup.continuousBackup, backup.scheduleEveryHours);
   if (delivered > targets.rpoMinutes) {
     problems.push(
-      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} is shorter than the backup schedule can deliver (${delivered} min from backup.scheduleEveryHours ${backup.scheduleEveryHours}); set backup.continuousBackup true, back up more often, or raise the RPO`,
+      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} is shorter than the backup schedule can deliver (${delivered} min from backup.scheduleEveryHours ${backup.scheduleEveryHours}, plus the start window and job duration); set backup.continuousBackup true, back up more often, or raise the RPO`,
     );
   }
   return problems;

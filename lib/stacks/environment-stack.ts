@@ -3,8 +3,10 @@ import { EnvironmentConfig, ServiceConfig } from '../../config';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
+import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Network } from '../network/network';
+import { BlueGreenService } from '../service/blue-green-service';
 
 export interface EnvironmentStackProps {
   readonly service: ServiceConfig;
@@ -20,6 +22,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly monitoring: Monitoring;
   readonly naming: Naming;
   readonly protection: DataProtection;
+  readonly service: BlueGreenService;
+  readonly alarmCatalog: AlarmCatalog;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -48,5 +52,20 @@ export class EnvironmentStack extends BulwarkStack {
       runbookBaseUrl: service.runbookBaseUrl,
       notifications: environment.notifications,
     });
+
+    this.service = new BlueGreenService(this, 'Service', {
+      service,
+      environment,
+      vpc: this.network.vpc,
+      naming: this.naming,
+      protection: this.protection,
+    });
+
+    this.alarmCatalog = new AlarmCatalog(this, 'Alarms', {
+      factory: this.monitoring.alarms,
+      signals: this.service.signals,
+      thresholds: environment.alarms,
+    });
+    for (const alarm of this.alarmCatalog.deploymentAlarms) this.service.addDeploymentAlarm(alarm);
   }
 }

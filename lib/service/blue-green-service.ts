@@ -1,0 +1,336 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DEPLOYMENT_WAIT_LIMIT_MINUTES, EnvironmentConfig, ServiceConfig, TrafficConfig } from '../../config';
+import { BulwarkFunction } from '../common/bulwark-function';
+import { Naming } from '../common/naming';
+import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { ServiceSignals } from '../monitoring/service-signals';
+import { SUBNET_GROUPS, retentionDays } from '../network/network';
+import { DeploymentTrigger } from './deployment-trigger';
+
+/** The slice of the service config this construct reads. */
+export type BlueGreenServiceConfig = Pick<ServiceConfig, 'name' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys'>;
+/** The slice of the environment config this construct reads. */
+export type BlueGreenEnvironmentConfig = Pick<EnvironmentConfig, 'name' | 'service' | 'deployment'>;
+
+export interface BlueGreenServiceProps {
+  readonly service: BlueGreenServiceConfig;
+  readonly environment: BlueGreenEnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly naming: Naming;
+  readonly protection: DataProtection;
+  /** Tasks to run; the DR stack passes 0 for a pilot light. @default environment.service.desiredCount */
+  readonly desiredCount?: number;
+  /** Plain (non-secret) settings for the container, such as kill-switch parameter names. @default none */
+  readonly environmentVariables?: Record<string, string>;
+  /** Secrets injected by ECS at task start (the database secret); the execution role may read exactly these. @default none */
+  readonly secrets?: Record<string, ecs.Secret>;
+  /** Secret holding the bearer token for authenticated journeys in the smoke check. @default authenticated journeys are skipped in the smoke check */
+  readonly smokeCheckAuthSecret?: secretsmanager.ISecret;
+}
+
+/** The application container's name, used by the target groups and the AppSpec. */
+export const CONTAINER_NAME = 'app';
+
+/**
+ * The service, deployed blue/green by CodeDeploy: Fargate tasks in the private subnets behind an
+ * internet-facing ALB with a production listener and a VPC-only test listener, two target groups,
+ * a deployment group that shifts traffic per the environment's policy and rolls back on alarms, a
+ * smoke-check hook that walks the journeys on the test listener before any production traffic moves,
+ * and a deploy trigger so that `cdk deploy` of a new task definition is a CodeDeploy deployment.
+ */
+export class BlueGreenService extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly taskRole: iam.Role;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly productionListener: elbv2.ApplicationListener;
+  readonly testListener: elbv2.ApplicationListener;
+  readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
+  readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  readonly smokeCheck: BulwarkFunction;
+  readonly containerLogGroup: logs.LogGroup;
+  readonly accessLogBucket: s3.Bucket;
+  readonly signals: ServiceSignals;
+  /** `http(s)://<ALB DNS name>` of the production listener. */
+  readonly endpointUrl: string;
+  /** `http://<ALB DNS name>:<test port>`, reachable from inside the VPC only. */
+  readonly testEndpointUrl: string;
+
+  constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
+    super(scope, id);
+    const { service, environment, naming, protection, vpc } = props;
+    const size = environment.service;
+    const baseName = naming.resource('').replace(/-$/, '');
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      clusterName: baseName,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.containerLogGroup = new logs.LogGroup(this, 'ContainerLogs', {
+      logGroupName: `/ecs/${baseName}`,
+      retention: retentionDays(size.logRetentionDays),
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Role of the ${baseName} application; holds only what other capabilities grant it`,
+    });
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `ECS agent role of ${baseName}: pull the image, write the container log group, read the task's secrets`,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      family: baseName,
+      cpu: size.cpu,
+      memoryLimitMiB: size.memoryMiB,
+      taskRole: this.taskRole,
+      executionRole,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    const container = this.taskDefinition.addContainer('App', {
+      containerName: CONTAINER_NAME,
+      image: ecs.ContainerImage.fromRegistry(service.image),
+      portMappings: [{ containerPort: service.containerPort }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.containerLogGroup, streamPrefix: 'app', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
+      environment: props.environmentVariables,
+      secrets: props.secrets,
+      stopTimeout: Duration.seconds(30),
+    });
+    if (props.environmentVariables && Object.keys(props.environmentVariables).length > 0) {
+      Validations.of(this.taskDefinition).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason: 'Only non-secret settings (parameter names, feature names) are passed as environment variables; secrets go through ECS secrets from Secrets Manager.',
+      });
+    }
+
+    // Load balancer: public subnets; the production listener is open to the internet, the test listener only to the VPC.
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc,
+      description: `${baseName} load balancer: production listener from the internet, test listener from the VPC`,
+      allowAllOutbound: false,
+    });
+    Validations.of(albSecurityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'Internet-facing load balancer of a public service: its production listener must accept 0.0.0.0/0 on 80/443. The test listener is limited to the VPC CIDR.',
+    });
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB access logs support only SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(Math.max(90, size.logRetentionDays)) }],
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is itself the access-log destination of the load balancer; logging its own access would need yet another log bucket with the same finding.',
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetGroupName: SUBNET_GROUPS.public },
+      securityGroup: albSecurityGroup,
+      dropInvalidHeaderFields: true,
+      deletionProtection: protection.retain,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+
+    const targetGroup = (tgId: string) =>
+      new elbv2.ApplicationTargetGroup(this, tgId, {
+        vpc,
+        port: service.containerPort,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        targetType: elbv2.TargetType.IP,
+        // Short drain: CodeDeploy waits for it on every traffic shift step.
+        deregistrationDelay: Duration.seconds(30),
+        healthCheck: {
+          path: service.healthCheckPath,
+          interval: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 2,
+          healthyHttpCodes: '200',
+        },
+      });
+    this.blueTargetGroup = targetGroup('BlueTargetGroup');
+    this.greenTargetGroup = targetGroup('GreenTargetGroup');
+
+    const https = size.certificateArn !== undefined;
+    this.productionListener = https
+      ? this.loadBalancer.addListener('HttpsListener', {
+          port: 443,
+          protocol: elbv2.ApplicationProtocol.HTTPS,
+          certificates: [elbv2.ListenerCertificate.fromArn(size.certificateArn!)],
+          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          open: true,
+          defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+        })
+      : this.loadBalancer.addListener('HttpListener', {
+          port: 80,
+          protocol: elbv2.ApplicationProtocol.HTTP,
+          open: true,
+          defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+        });
+    if (https) {
+      this.loadBalancer.addListener('HttpRedirect', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: true,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+    }
+    this.testListener = this.loadBalancer.addListener('TestListener', {
+      port: size.testListenerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+    });
+    albSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(size.testListenerPort), 'Test listener: smoke checks from inside the VPC only');
+    // CodeDeploy moves the green target group onto the listeners during a deployment; registering it here only
+    // tells CDK which load balancer it belongs to, so its metrics (unhealthy hosts) can be alarmed on.
+    this.greenTargetGroup.registerListener(this.testListener);
+
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: `${baseName} tasks: container port from the load balancer only`,
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      serviceName: baseName,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? size.desiredCount,
+      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      vpcSubnets: { subnetGroupName: SUBNET_GROUPS.private },
+      securityGroups: [serviceSecurityGroup],
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    // CloudFormation cannot change the task definition of a CODE_DEPLOY service (UpdateService rejects it). Naming
+    // the family without a revision keeps this property constant across deploys, so CloudFormation never tries; the
+    // DeploymentTrigger rolls each new revision out through CodeDeploy. EcsDeploymentGroup requires exactly this.
+    const cfnService = this.service.node.defaultChild as ecs.CfnService;
+    cfnService.taskDefinition = this.taskDefinition.family;
+    cfnService.addResourceDependency(this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition);
+    this.service.attachToApplicationTargetGroup(this.blueTargetGroup);
+    this.greenTargetGroup.registerConnectable(this.service, ec2.Port.tcp(service.containerPort));
+
+    if (size.maxCount > (props.desiredCount ?? size.desiredCount)) {
+      const scaling = this.service.autoScaleTaskCount({ minCapacity: props.desiredCount ?? size.desiredCount, maxCapacity: size.maxCount });
+      scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) });
+    }
+
+    // Smoke check on the test listener before any production traffic moves.
+    this.testEndpointUrl = `http://${this.loadBalancer.loadBalancerDnsName}:${size.testListenerPort}`;
+    const hookSecurityGroup = new ec2.SecurityGroup(this, 'SmokeCheckSecurityGroup', {
+      vpc,
+      description: `${baseName} smoke-check hook: calls the test listener and the CodeDeploy API`,
+      allowAllOutbound: true,
+    });
+    this.smokeCheck = new BulwarkFunction(this, 'SmokeCheck', {
+      lambdaName: 'deploy-hook',
+      description: `${baseName}: AfterAllowTestTraffic smoke check; walks the journeys on the test listener and reports to CodeDeploy`,
+      protection,
+      timeout: Duration.minutes(2),
+      vpc,
+      vpcSubnets: { subnetGroupName: SUBNET_GROUPS.private },
+      securityGroups: [hookSecurityGroup],
+      environment: {
+        TEST_ENDPOINT_URL: this.testEndpointUrl,
+        JOURNEYS: JSON.stringify(service.journeys),
+        ...(props.smokeCheckAuthSecret ? { AUTH_SECRET_ARN: props.smokeCheckAuthSecret.secretArn } : {}),
+      },
+    });
+    props.smokeCheckAuthSecret?.grantRead(this.smokeCheck);
+
+    // CodeDeploy: application, traffic policy, deployment group with rollback.
+    const application = new codedeploy.EcsApplication(this, 'Application', { applicationName: baseName });
+    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
+      application,
+      deploymentGroupName: baseName,
+      service: this.service,
+      deploymentConfig: deploymentConfig(this, environment.deployment.traffic),
+      blueGreenDeploymentConfig: {
+        blueTargetGroup: this.blueTargetGroup,
+        greenTargetGroup: this.greenTargetGroup,
+        listener: this.productionListener,
+        testListener: this.testListener,
+        terminationWaitTime: Duration.minutes(environment.deployment.bakeTimeMinutes),
+      },
+      autoRollback: {
+        failedDeployment: environment.deployment.autoRollback,
+        stoppedDeployment: environment.deployment.autoRollback,
+        deploymentInAlarm: environment.deployment.autoRollback,
+      },
+      ignorePollAlarmsFailure: false,
+    });
+    Validations.of(this.deploymentGroup).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
+      reason: 'AWSCodeDeployRoleForECS is the service policy CodeDeploy needs to create task sets and rewire listeners for ECS blue/green; AWS maintains it as the ECS APIs evolve.',
+    });
+    // CodeDeploy invokes the hook by name (unqualified), so the function ARN alone suffices; grantInvoke would add `:*`.
+    this.deploymentGroup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.smokeCheck.functionArn] }));
+    this.smokeCheck.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'], resources: [this.deploymentGroup.deploymentGroupArn] }),
+    );
+
+    new DeploymentTrigger(this, 'DeploymentTrigger', {
+      deploymentGroup: this.deploymentGroup,
+      service: this.service,
+      taskDefinition: this.taskDefinition,
+      containerName: container.containerName,
+      containerPort: service.containerPort,
+      smokeCheck: this.smokeCheck,
+      protection,
+      maxWait: Duration.minutes(DEPLOYMENT_WAIT_LIMIT_MINUTES),
+    });
+
+    this.endpointUrl = `${https ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
+    this.signals = {
+      loadBalancer: this.loadBalancer,
+      targetGroups: [this.blueTargetGroup, this.greenTargetGroup],
+      service: this.service,
+      containerLogGroup: this.containerLogGroup,
+    };
+  }
+
+  /** Another alarm that stops and rolls back a deployment in progress (the canary-journey failure alarm). */
+  addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
+    this.deploymentGroup.addAlarm(alarm);
+  }
+}
+
+function deploymentConfig(scope: Construct, traffic: TrafficConfig): codedeploy.IEcsDeploymentConfig {
+  switch (traffic.type) {
+    case 'all-at-once':
+      return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE;
+    case 'canary':
+      return new codedeploy.EcsDeploymentConfig(scope, 'TrafficConfig', {
+        trafficRouting: codedeploy.TrafficRouting.timeBasedCanary({ percentage: traffic.percentage, interval: Duration.minutes(traffic.intervalMinutes) }),
+      });
+    case 'linear':
+      return new codedeploy.EcsDeploymentConfig(scope, 'TrafficConfig', {
+        trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({ percentage: traffic.percentage, interval: Duration.minutes(traffic.intervalMinutes) }),
+      });
+  }
+}

@@ -1,0 +1,145 @@
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { BulwarkFunction } from '../common/bulwark-function';
+import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+
+export interface DeploymentTriggerProps {
+  readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.TaskDefinition;
+  readonly containerName: string;
+  readonly containerPort: number;
+  /** Lambda named in the AppSpec's AfterAllowTestTraffic hook. */
+  readonly smokeCheck: lambda.IFunction;
+  readonly protection: DataProtection;
+  /** Longest wait for the deployment before the stack update fails (and CloudFormation rolls back). */
+  readonly maxWait: Duration;
+  /** How often the deployment status is read. @default 30 seconds */
+  readonly pollInterval?: Duration;
+}
+
+/** The CloudFormation resource type of the trigger, for tests and the report. */
+export const DEPLOYMENT_TRIGGER_TYPE = 'Custom::BlueGreenDeployment';
+
+/**
+ * Makes `cdk deploy` of a new task definition a CodeDeploy blue/green deployment. CloudFormation cannot
+ * update the task definition of a CODE_DEPLOY service, so this custom resource (aws-cdk-lib's Provider
+ * framework, our own handlers in lambdas/deployment-trigger) starts a deployment whenever the task
+ * definition ARN changes, waits until CodeDeploy finishes (through the bake time), and fails the
+ * stack update when CodeDeploy failed, was stopped or rolled back, so CloudFormation rolls back too.
+ */
+export class DeploymentTrigger extends Construct {
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DeploymentTriggerProps) {
+    super(scope, id);
+    const functionProps = {
+      lambdaName: 'deployment-trigger',
+      protection: props.protection,
+      timeout: Duration.minutes(1),
+    };
+    const start = new BulwarkFunction(this, 'Start', {
+      ...functionProps,
+      description: 'Starts the CodeDeploy blue/green deployment of a new task definition (custom resource onEvent)',
+      environment: { TRIGGER_STEP: 'start' },
+    });
+    const wait = new BulwarkFunction(this, 'Wait', {
+      ...functionProps,
+      description: 'Reports whether the CodeDeploy deployment finished, failing on failure or rollback (custom resource isComplete)',
+      environment: { TRIGGER_STEP: 'wait' },
+    });
+
+    const group = props.deploymentGroup;
+    const stack = Stack.of(this);
+    const applicationName = group.application.applicationName;
+    start.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['codedeploy:CreateDeployment', 'codedeploy:ListDeployments'],
+        resources: [group.deploymentGroupArn],
+      }),
+    );
+    // GetDeployment is authorized on the deployment group; revisions are registered on the application.
+    for (const fn of [start, wait]) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [group.deploymentGroupArn] }));
+    }
+    start.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['codedeploy:GetDeploymentConfig'],
+        resources: [stack.formatArn({ service: 'codedeploy', resource: 'deploymentconfig', resourceName: group.deploymentConfig.deploymentConfigName, arnFormat: undefined })],
+      }),
+    );
+    start.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+        resources: [stack.formatArn({ service: 'codedeploy', resource: 'application', resourceName: applicationName, arnFormat: undefined })],
+      }),
+    );
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: start,
+      isCompleteHandler: wait,
+      queryInterval: props.pollInterval ?? Duration.seconds(30),
+      totalTimeout: props.maxWait,
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: {
+        level: sfn.LogLevel.ALL,
+        destination: new logs.LogGroup(this, 'WaiterLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: statefulRemovalPolicy(props.protection) }),
+      },
+    });
+    acknowledgeProviderFindings(provider, [start, wait]);
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: DEPLOYMENT_TRIGGER_TYPE,
+      properties: {
+        ApplicationName: applicationName,
+        DeploymentGroupName: group.deploymentGroupName,
+        ClusterName: props.service.cluster.clusterName,
+        ServiceName: props.service.serviceName,
+        // A new revision changes this ARN, which is what makes CloudFormation call the trigger.
+        TaskDefinitionArn: props.taskDefinition.taskDefinitionArn,
+        ContainerName: props.containerName,
+        ContainerPort: props.containerPort,
+        AfterAllowTestTrafficHook: props.smokeCheck.functionName,
+      },
+    });
+    // The deployment needs the service, the group's alarms and rollback settings, and the hook able to run.
+    this.resource.node.addDependency(props.service, group, props.smokeCheck);
+  }
+}
+
+function acknowledgeProviderFindings(provider: cr.Provider, handlers: lambda.Function[]): void {
+  // The framework's functions invoke our handlers and each other by ARN, and the CDK grant adds `<arn>:*` for versions.
+  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.Function);
+  const invokeWildcards = [...handlers, ...frameworkFunctions].map((fn) => ({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+    reason: 'CDK Provider framework grant: lambda:InvokeFunction on the named function and its versions (`:*`), nothing else.',
+  }));
+  Validations.of(provider.node.findChild('waiter-state-machine')).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
+  });
+  Validations.of(provider).acknowledge(
+    ...invokeWildcards,
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK Provider framework functions (not ours) write their own logs with the basic execution role.',
+    },
+    {
+      id: 'AwsSolutions-L1',
+      reason: 'The Provider framework functions are CDK-owned; their runtime follows aws-cdk-lib releases (checked by a test: nodejs22.x or newer).',
+    },
+    {
+      id: 'AwsSolutions-SF2',
+      reason: 'The Provider framework waiter state machine only loops isComplete; its execution history and ALL-level logs trace it, and its props offer no X-Ray option.',
+    },
+  );
+}
