@@ -171,9 +171,15 @@ function checkDeployment(env: EnvironmentConfigRaw): string[] {
   if (env.tier === 1 && bakeTimeMinutes < 5) {
     problems.push(`${env.name}.deployment.bakeTimeMinutes ${bakeTimeMinutes}: a tier-1 environment keeps the old task set at least 5 minutes for instant rollback; set 5 or more`);
   }
+  if (env.tier === 1 && traffic.type !== 'all-at-once' && traffic.percentage > TIER1_MAX_FIRST_STEP_PERCENT) {
+    problems.push(`${env.name}.deployment.traffic.percentage ${traffic.percentage}: a tier-1 environment sends at most ${TIER1_MAX_FIRST_STEP_PERCENT} % of users to a new release before its alarms have had time to judge it; set ${TIER1_MAX_FIRST_STEP_PERCENT} or less (10 is usual)`);
+  }
   problems.push(...checkDeploymentDuration(env));
   return problems;
 }
+
+/** The largest first traffic step (canary or linear) a tier-1 environment may take. */
+export const TIER1_MAX_FIRST_STEP_PERCENT = 25;
 
 /** CloudFormation waits at most one hour for a custom resource; the deploy trigger reports before that. */
 export const DEPLOYMENT_WAIT_LIMIT_MINUTES = 55;
