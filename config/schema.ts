@@ -228,6 +228,8 @@ const pipelineSchema = z
     branch: z.string().min(1).default('main'),
     /** Allow the tooling account to also be a workload account (not recommended). */
     allowSharedToolingAccount: z.boolean().default(false),
+    /** Email subscribers of the tooling account's severity topics (pipeline failures go to P3). */
+    notifications: z.partialRecord(severity, z.array(z.email({ message: 'must be an email address' }))).default({}),
   })
   .strict();
 

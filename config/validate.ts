@@ -1,3 +1,4 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { inRegionRpoMinutes, regionalRpoMinutes } from './recovery-model';
 import { BulwarkConfig, bulwarkConfigSchema, EnvironmentConfigRaw } from './schema';
@@ -315,8 +316,22 @@ export function cidrsOverlap(a: string, b: string): boolean {
 }
 
 function checkPipeline(config: BulwarkConfig): string[] {
-  if (config.pipeline.allowSharedToolingAccount) return [];
-  return config.environments
-    .filter((env) => env.account === config.pipeline.account)
-    .map((env) => `pipeline.account ${config.pipeline.account} is also ${env.name}.account; give the pipeline its own tooling account (or set pipeline.allowSharedToolingAccount true, not recommended: a compromised build could then change ${env.name} directly)`);
+  const { pipeline } = config;
+  const problems: string[] = [];
+  if (!RegionInfo.regions.some((r) => r.name === pipeline.region)) {
+    problems.push(`pipeline.region "${pipeline.region}" is not an AWS region; use the tooling account's region, such as "us-east-1"`);
+  }
+  // A CodeConnections connection can only be used by pipelines of the account that owns it.
+  const connectionAccount = pipeline.connectionArn.split(':')[4];
+  if (connectionAccount !== pipeline.account) {
+    problems.push(`pipeline.connectionArn belongs to account ${connectionAccount}, not pipeline.account ${pipeline.account}; create the connection in the tooling account and paste its ARN`);
+  }
+  if (!pipeline.allowSharedToolingAccount) {
+    problems.push(
+      ...config.environments
+        .filter((env) => env.account === pipeline.account)
+        .map((env) => `pipeline.account ${pipeline.account} is also ${env.name}.account; give the pipeline its own tooling account (or set pipeline.allowSharedToolingAccount true, not recommended: a compromised build could then change ${env.name} directly)`),
+    );
+  }
+  return problems;
 }

@@ -3,8 +3,9 @@ import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
 import { RunbookCheck } from './monitoring/runbook-check';
-import { DrRegionStack } from './stacks/dr-region-stack';
+import { DrRegionStack, DR_REGION_STACK_ID } from './stacks/dr-region-stack';
 import { EnvironmentStack } from './stacks/environment-stack';
+import { PipelineStack } from './stacks/pipeline-stack';
 
 export interface BulwarkAppOptions {
   /** Add the DR drill trigger to DrRegion (`-c drill=true`). */
@@ -20,6 +21,7 @@ export const DEFAULT_RUNBOOKS_DIR = path.join(__dirname, '..', 'runbooks');
 export interface BulwarkStacks {
   readonly environments: readonly EnvironmentStack[];
   readonly drRegion?: DrRegionStack;
+  readonly pipeline: PipelineStack;
 }
 
 /** Create every Bulwark stack in `app` from a validated config. bin/app.ts and the tests share this. */
@@ -34,8 +36,11 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
     return stack;
   });
 
+  // The tooling account's pipeline runs `cdk deploy <Env>` for each of the stacks above, in config order.
+  const pipeline = new PipelineStack(app, { service: config.service, pipeline: config.pipeline, environments: config.environments, drStackId: drRegion ? DR_REGION_STACK_ID : undefined });
+
   Aspects.of(app).add(new RunbookCheck({ runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: config.service.runbookBaseUrl }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   void options.drill;
-  return { environments, drRegion };
+  return { environments, drRegion, pipeline };
 }
