@@ -23,8 +23,14 @@ const ANNOUNCE_RECOVERY: readonly Severity[] = ['P1', 'P2'];
  */
 export class AlarmFactory {
   private readonly created = new Map<string, cloudwatch.AlarmBase>();
+  private readonly severities = new Map<string, Severity>();
 
   constructor(private readonly props: AlarmFactoryProps) {}
+
+  /** The naming of the environment the factory's alarms belong to. */
+  get naming(): Naming {
+    return this.props.naming;
+  }
 
   createAlarm(scope: Construct, spec: AlarmSpec): cloudwatch.Alarm {
     this.claim(spec.id);
@@ -38,8 +44,7 @@ export class AlarmFactory {
       datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods,
       treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.MISSING,
     });
-    this.route(alarm, spec.severity);
-    this.created.set(spec.id, alarm);
+    this.register(spec.id, alarm, spec.severity);
     return alarm;
   }
 
@@ -53,8 +58,7 @@ export class AlarmFactory {
         ? { actionsSuppressor: actionsSuppressor.alarm, actionsSuppressorWaitPeriod: actionsSuppressor.waitPeriod, actionsSuppressorExtensionPeriod: actionsSuppressor.extensionPeriod }
         : {}),
     });
-    this.route(alarm, meta.severity);
-    this.created.set(meta.id, alarm);
+    this.register(meta.id, alarm, meta.severity);
     return alarm;
   }
 
@@ -70,6 +74,20 @@ export class AlarmFactory {
 
   get alarms(): ReadonlyMap<string, cloudwatch.AlarmBase> {
     return this.created;
+  }
+
+  /**
+   * Alarms of one severity created so far, in creation order. Read lazily (the dashboard's
+   * alarms-by-severity widgets render at synth), so alarms other capabilities add later are included.
+   */
+  alarmsOf(severity: Severity): cloudwatch.AlarmBase[] {
+    return [...this.created].filter(([id]) => this.severities.get(id) === severity).map(([, alarm]) => alarm);
+  }
+
+  private register(id: string, alarm: cloudwatch.AlarmBase, severity: Severity): void {
+    this.route(alarm, severity);
+    this.created.set(id, alarm);
+    this.severities.set(id, severity);
   }
 
   private route(alarm: cloudwatch.AlarmBase, severity: Severity): void {

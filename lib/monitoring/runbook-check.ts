@@ -54,7 +54,11 @@ export class RunbookCheck implements IAspect {
     }
     const match = ALARM_DESCRIPTION_PATTERN.exec(description);
     if (!match) {
-      return [`${alarmPath}: the description "${description}" lacks a severity or a runbook link; it must read ${form}`];
+      // Name the missing part: a reviewer fixing a third-party alarm needs to know which half to add.
+      const missing = [!/^\[P[1-4]\] /.test(description) ? 'no severity ("[P1]".."[P4]" first)' : undefined, !/ \| Runbook: \S+\.md$/.test(description) ? 'no runbook link (" | Runbook: <url>.md" last)' : undefined]
+        .filter(Boolean)
+        .join(' and ');
+      return [`${alarmPath}: the description "${description}" has ${missing || 'an unreadable form'}; it must read ${form} (create the alarm with AlarmFactory, or set its description)`];
     }
     const [, , , base, runbookId] = match;
     if (base !== this.props.runbookBaseUrl.replace(/\/+$/, '')) {
