@@ -106,6 +106,32 @@ const serviceSchema = z
   })
   .strict();
 
+const switchName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, { message: 'must be a switch name of lowercase letters, digits and dashes, such as "features"' });
+
+/** The switches every environment has; `features`, `cost` and `deploy-freeze` carry built-in actions. */
+export const DEFAULT_SWITCHES = ['features', 'cost', 'deploy-freeze'] as const;
+
+const killSwitchSchema = z
+  .object({
+    /** Switches of this environment, each an SSM parameter; any name beyond the built-in three is a plain flag the service reads. */
+    switches: z.array(switchName).min(1).default([...DEFAULT_SWITCHES]),
+    /** ECS services the cost switch scales to zero, as "<cluster>/<service>". */
+    nonCriticalServices: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,255}\/[A-Za-z0-9_-]{1,255}$/, { message: 'must be "<cluster name>/<service name>"' })).default([]),
+    /** Lambda function names the cost switch throttles to zero (reserved concurrency 0). */
+    nonCriticalFunctions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a Lambda function name' })).default([]),
+    /** Alarm ids (of this environment's catalog) whose ALARM state turns switches on: `{ 'http-5xx-critical': ['features'] }`. */
+    alarmTriggers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be an alarm id such as "http-5xx-critical"' }), z.array(switchName)).default({ 'http-5xx-critical': ['features'] }),
+    /** Switches any P1 alarm turns on. */
+    onAnyP1: z.array(switchName).default(['deploy-freeze']),
+    /** Switches the budget notifications (forecast and actual) turn on. */
+    onBudget: z.array(switchName).default(['cost']),
+    /** Budget notification thresholds, percent of budget.monthlyUsd. */
+    budgetForecastPercent: z.number().positive().max(1000).default(80),
+    budgetActualPercent: z.number().positive().max(1000).default(100),
+  })
+  .strict()
+  .prefault({});
+
 const environmentSchema = z
   .object({
     name: z.string().regex(/^[A-Z][A-Za-z0-9]{1,20}$/, { message: 'must be a PascalCase stack name such as "Prod"' }),
@@ -189,9 +215,15 @@ const environmentSchema = z
       .object({
         /** Minutes between canary runs; 1 is the fastest EventBridge schedule. */
         everyMinutes: z.number().int().min(1).max(60).default(1),
+        /**
+         * Seconds between probes inside one run: a run walks the journeys every probeEverySeconds until the
+         * next run starts, because one probe a minute cannot detect a failure within 60 s (see lib/canary/).
+         */
+        probeEverySeconds: z.union([z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)]).default(20),
       })
       .strict()
       .prefault({}),
+    killSwitch: killSwitchSchema,
     dr: z
       .object({
         region,
@@ -250,6 +282,8 @@ export type JourneyConfig = ServiceConfig['journeys'][number];
 export type EnvironmentConfigRaw = BulwarkConfig['environments'][number];
 export type TrafficConfig = EnvironmentConfigRaw['deployment']['traffic'];
 export type DrConfig = NonNullable<EnvironmentConfigRaw['dr']>;
+export type KillSwitchConfig = EnvironmentConfigRaw['killSwitch'];
+export type CanaryConfig = EnvironmentConfigRaw['canary'];
 export type PipelineConfig = BulwarkConfig['pipeline'];
 export type Severity = z.infer<typeof severity>;
 export const SEVERITIES: readonly Severity[] = severity.options;
