@@ -1,0 +1,32 @@
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { DrConfig, ServiceConfig } from '../../config';
+import { FailoverRecord } from './failover-record';
+
+export interface SecondaryFailoverProps {
+  readonly service: Pick<ServiceConfig, 'name' | 'domainName' | 'hostedZoneId' | 'hostedZoneName' | 'healthCheckPath'>;
+  readonly dr: Pick<DrConfig, 'healthCheck'>;
+  /** The standby's load balancer. */
+  readonly loadBalancer: elbv2.ILoadBalancerV2;
+  readonly https: boolean;
+}
+
+/**
+ * DrRegion's side of the DNS failover: the SECONDARY record for the service's domain, answering
+ * when the primary is unhealthy, and its own health check so Route 53 never fails over to a standby
+ * that cannot serve (and so Prod can alarm on it; the metrics exist only in us-east-1).
+ */
+export class SecondaryFailover extends Construct {
+  readonly failover: FailoverRecord;
+
+  constructor(scope: Construct, id: string, props: SecondaryFailoverProps) {
+    super(scope, id);
+    this.failover = new FailoverRecord(this, 'Failover', {
+      role: 'SECONDARY',
+      service: props.service,
+      healthCheck: props.dr.healthCheck,
+      loadBalancer: props.loadBalancer,
+      https: props.https,
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
+import { DEFAULT_RUNBOOKS_DIR } from '../../lib/app';
+import { Naming } from '../../lib/common/naming';
+import { DrDrill, DRILL_LOCK_STALE_SECONDS } from '../../lib/dr/dr-drill';
+import { drillTargets } from '../../lib/dr/drill-targets';
+import { ALIAS_TTL_SECONDS, failoverSetIdentifier, worstCaseDnsFailoverSeconds } from '../../lib/dr/failover-record';
+import { PRIMARY_UNHEALTHY_ALARM_ID, PrimaryFailover, STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
+import { SecondaryFailover } from '../../lib/dr/secondary-failover';
+import { AlarmFactory } from '../../lib/monitoring/alarm-factory';
+import { RunbookCheck } from '../../lib/monitoring/runbook-check';
+import { SeverityTopics } from '../../lib/monitoring/severity-topics';
+import { defaultConfig, testApp } from '../helpers/app';
+
+const config = defaultConfig();
+const found = config.environments.find((e) => e.name === 'Prod')!;
+const dr = found.dr!;
+const prodConfig = { ...found, dr };
+const service = config.service;
+
+function importedAlb(stack: Stack, id: string, dnsName: string, zoneId: string): elbv2.IApplicationLoadBalancer {
+  return elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, id, {
+    loadBalancerArn: `arn:aws:elasticloadbalancing:${stack.region}:333333333333:loadbalancer/app/${id}/0123456789abcdef`,
+    securityGroupId: 'sg-0123456789abcdef0',
+    loadBalancerDnsName: dnsName,
+    loadBalancerCanonicalHostedZoneId: zoneId,
+  });
+}
+
+interface Built {
+  app: App;
+  primary: Stack;
+  standby: Stack;
+}
+
+/** A Prod-like and a DrRegion-like stack holding only the DR constructs, with cdk-nag and the runbook check on. */
+function build(options: { primaryRegion?: string; https?: boolean; standbyMode?: 'warm-standby' | 'pilot-light' } = {}): Built {
+  const app = testApp();
+  const standbyMode = options.standbyMode ?? 'warm-standby';
+  const standby = new Stack(app, 'Standby', { env: { account: '333333333333', region: dr.region } });
+  const standbyAlb = importedAlb(standby, 'StandbyAlb', 'standby-123.us-west-2.elb.amazonaws.com', 'Z1H1FL5HABSF5');
+  const secondary = new SecondaryFailover(standby, 'SecondaryFailover', { service, dr, loadBalancer: standbyAlb, https: options.https ?? false });
+  const reports = new s3.Bucket(standby, 'Reports', { enforceSSL: true });
+  Validations.of(reports).acknowledge({ id: 'AwsSolutions-S1', reason: 'test bucket' });
+  const replica = new s3.Bucket(standby, 'Replica', { enforceSSL: true });
+  Validations.of(replica).acknowledge({ id: 'AwsSolutions-S1', reason: 'test bucket' });
+  const vault = new backup.BackupVault(standby, 'Vault', { backupVaultName: 'orders-dr-vault' });
+  new DrDrill(standby, 'Drill', {
+    naming: new Naming(service.name, 'dr'),
+    protection: { retain: true },
+    service,
+    dr: { standbyMode },
+    targets: drillTargets({ ...prodConfig, dr: { ...dr, standbyMode } }),
+    reportBucket: reports,
+    replicaBucket: replica,
+    vault,
+    executeAfter: [secondary],
+  });
+
+  const primary = new Stack(app, 'Primary', { env: { account: '333333333333', region: options.primaryRegion ?? 'us-east-1' } });
+  const naming = new Naming(service.name, 'Prod');
+  const alarms = new AlarmFactory({ naming, runbookBaseUrl: service.runbookBaseUrl, topics: new SeverityTopics(primary, 'Topics', { naming, subscriptions: {} }) });
+  new PrimaryFailover(primary, 'PrimaryFailover', {
+    service,
+    dr: { ...dr, standbyMode },
+    loadBalancer: importedAlb(primary, 'PrimaryAlb', 'primary-123.us-east-1.elb.amazonaws.com', 'Z35SXDOTRQ7X7K'),
+    https: options.https ?? false,
+    alarms,
+    standbyHealthCheck: secondary.failover.healthCheck,
+  });
+  primary.addStackDependency(standby);
+
+  Aspects.of(app).add(new RunbookCheck({ runbooksDir: DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: service.runbookBaseUrl }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+  return { app, primary, standby };
+}
+
+describe('Route 53 failover pair', () => {
+  const built = build();
+  const primary = Template.fromStack(built.primary);
+  const standby = Template.fromStack(built.standby);
+
+  test('PRIMARY A alias in Prod and SECONDARY in DrRegion, same name, hosted zone from config, evaluating target health', () => {
+    for (const [template, role, zone] of [
+      [primary, 'PRIMARY', 'Z35SXDOTRQ7X7K'],
+      [standby, 'SECONDARY', 'Z1H1FL5HABSF5'],
+    ] as const) {
+      template.resourceCountIs('AWS::Route53::RecordSet', 1);
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'orders.example.com.',
+        Type: 'A',
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        Failover: role,
+        SetIdentifier: failoverSetIdentifier('orders', role),
+        HealthCheckId: Match.anyValue(),
+        AliasTarget: Match.objectLike({ HostedZoneId: zone, EvaluateTargetHealth: true }),
+      });
+    }
+  });
+
+  test('health checks probe each load balancer on the health path every 10 s, 3 failures, from the configured regions', () => {
+    for (const [template, host] of [
+      [primary, 'primary-123.us-east-1.elb.amazonaws.com'],
+      [standby, 'standby-123.us-west-2.elb.amazonaws.com'],
+    ] as const) {
+      template.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: {
+          Type: 'HTTP',
+          FullyQualifiedDomainName: host,
+          Port: 80,
+          ResourcePath: '/health',
+          RequestInterval: 10,
+          FailureThreshold: 3,
+          Regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+        },
+      });
+    }
+  });
+
+  test('the record uses its own health check', () => {
+    const checkId = Object.keys(primary.findResources('AWS::Route53::HealthCheck'))[0];
+    primary.hasResourceProperties('AWS::Route53::RecordSet', { HealthCheckId: { Ref: checkId } });
+  });
+
+  test('probes over HTTPS on 443 when a certificate is configured', () => {
+    const https = Template.fromStack(build({ https: true }).primary);
+    https.hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, EnableSNI: true }) });
+  });
+
+  test('a P1 alarm on the primary health check status, in us-east-1, linking its runbook', () => {
+    primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}`,
+      Namespace: 'AWS/Route53',
+      MetricName: 'HealthCheckStatus',
+      Statistic: 'Minimum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+      AlarmDescription: Match.stringLikeRegexp('^\\[P1\\] .*Runbook: .*/dr-primary-unhealthy\\.md$'),
+    });
+    expect(fs.existsSync(path.join(DEFAULT_RUNBOOKS_DIR, 'dr-primary-unhealthy.md'))).toBe(true);
+  });
+
+  test('a P2 alarm on the warm standby health check lives in Prod (the metrics exist in us-east-1 only)', () => {
+    primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}`,
+      AlarmDescription: Match.stringLikeRegexp('^\\[P2\\] .*dr-standby-unhealthy\\.md$'),
+    });
+  });
+
+  test('no standby alarm for a pilot light (it runs no tasks until failover, so its check fails by design)', () => {
+    const pilot = Template.fromStack(build({ standbyMode: 'pilot-light' }).primary);
+    pilot.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}` }, 0);
+    pilot.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}` }, 1);
+  });
+
+  test('outside us-east-1 the alarm is not created (it could never fire) and synth warns', () => {
+    const elsewhere = build({ primaryRegion: 'eu-west-1' }).primary;
+    Template.fromStack(elsewhere).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    Annotations.fromStack(elsewhere).hasWarning('/Primary/PrimaryFailover', Match.stringLikeRegexp('Route 53 health check metrics exist only in us-east-1'));
+  });
+
+  test('worst-case DNS failover is interval x threshold + alias TTL: 10 x 3 + 60 = 90 s', () => {
+    expect(ALIAS_TTL_SECONDS).toBe(60);
+    expect(worstCaseDnsFailoverSeconds(dr.healthCheck)).toBe(90);
+    expect(worstCaseDnsFailoverSeconds({ ...dr.healthCheck, intervalSeconds: 30 })).toBe(150);
+  });
+});
+
+describe('DR drill construct', () => {
+  const standby = Template.fromStack(build().standby);
+
+  test('a deploy-time trigger invokes the drill synchronously once the standby exists', () => {
+    standby.resourceCountIs('Custom::Trigger', 1);
+    standby.hasResourceProperties('Custom::Trigger', { InvocationType: 'RequestResponse', Timeout: String(15 * 60 * 1000) });
+    const trigger = Object.values(standby.findResources('Custom::Trigger'))[0] as { DependsOn?: string[] };
+    expect((trigger.DependsOn ?? []).some((d) => d.startsWith('SecondaryFailover'))).toBe(true);
+  });
+
+  test('the drill function gets its settings: zone, set identifiers, buckets, vault, targets, lock staleness', () => {
+    const fn = Object.values(standby.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^DR drill') } }))[0] as {
+      Properties: { Environment: { Variables: { DRILL_SETTINGS: unknown } }; Timeout: number; Runtime: string };
+    };
+    expect(fn.Properties.Timeout).toBe(900);
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    const settings = JSON.stringify(fn.Properties.Environment.Variables.DRILL_SETTINGS);
+    for (const expected of ['Z0123456789ABCDEFGHIJ', 'orders-primary', 'orders-secondary', 'warm-standby', 'Vault23237E5B', `${DRILL_LOCK_STALE_SECONDS}`, '"failoverSeconds\\":180']) {
+      expect(settings).toContain(expected);
+    }
+  });
+
+  test('may invert health checks, read the zone, and write only under drills/ in the report bucket', () => {
+    const policies = JSON.stringify(standby.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('route53:UpdateHealthCheck');
+    expect(policies).toContain('hostedzone/Z0123456789ABCDEFGHIJ');
+    expect(policies).toContain('/drills/*');
+    expect(policies).toContain('backup:ListRecoveryPointsByBackupVault');
+    expect(policies).toContain('cloudwatch:namespace');
+  });
+});
+
+describe('drill targets', () => {
+  test('tier 1 warm standby: failover within the 180 s P1 detection; copies held to the backup schedule + copy (the global database carries the RPO)', () => {
+    expect(drillTargets(prodConfig)).toEqual({
+      failoverSeconds: 180,
+      recoveryPointMaxAgeSeconds: regionalRpoMinutes('pilot-light', 1) * 60,
+      replicaObjectMaxAgeSeconds: S3_REPLICATION_LAG_MINUTES * 60,
+      waitBoundSeconds: 300,
+    });
+  });
+
+  test('replicated objects: the RPO or the replication lag budget (15 min with RTC), whichever is larger', () => {
+    expect(drillTargets(prodConfig, S3_RTC_REPLICATION_LAG_MINUTES).replicaObjectMaxAgeSeconds).toBe(15 * 60);
+  });
+
+  test('pilot light: the copied recovery point must be within the RPO', () => {
+    const targets = drillTargets({ ...prodConfig, targets: { ...prodConfig.targets, rpoMinutes: 24 * 60 }, dr: { standbyMode: 'pilot-light' } });
+    expect(targets.recoveryPointMaxAgeSeconds).toBe(24 * 3600);
+  });
+});
