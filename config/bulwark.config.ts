@@ -37,7 +37,7 @@ export const config: BulwarkConfigInput = {
       deployment: { traffic: { type: 'all-at-once' }, bakeTimeMinutes: 0 },
       alarms: { dailyCostBaselineUsd: 15 },
       database: { backupRetentionDays: 7, minCapacityAcu: 0, maxCapacityAcu: 2 },
-      backup: { scheduleEveryHours: 24, continuousBackup: false, dailyRetentionDays: 7, weeklyRetentionDays: 28, monthlyRetentionDays: 120 },
+      backup: { scheduleEveryHours: 12, continuousBackup: false, dailyRetentionDays: 7, weeklyRetentionDays: 28, monthlyRetentionDays: 120 },
       budget: { monthlyUsd: 500 },
     },
     {
@@ -67,7 +67,7 @@ export const config: BulwarkConfigInput = {
       deployment: { traffic: { type: 'canary', percentage: 10, intervalMinutes: 5 }, bakeTimeMinutes: 30 },
       alarms: { dailyCostBaselineUsd: 120 },
       notifications: { P1: ['oncall@example.com'], P2: ['oncall@example.com'] },
-      database: { backupRetentionDays: 35, minCapacityAcu: 1, maxCapacityAcu: 16 },
+      database: { backupRetentionDays: 35, minCapacityAcu: 1, maxCapacityAcu: 16, readers: 1 },
       backup: { scheduleEveryHours: 1, continuousBackup: true },
       budget: { monthlyUsd: 6000 },
       dr: {

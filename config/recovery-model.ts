@@ -33,14 +33,32 @@ export const STANDBY_RECOVERY_MINUTES = {
   'pilot-light': 75,
 } as const;
 
+/**
+ * AWS Backup start window of every Bulwark plan rule (the shortest AWS accepts): a job scheduled at
+ * 05:00 may start as late as 06:00, so the newest recovery point can be that much older than the schedule.
+ */
+export const BACKUP_START_WINDOW_MINUTES = 60;
+
+/** Budget for a snapshot job (Aurora snapshots are storage-level and incremental: minutes). */
+export const BACKUP_JOB_DURATION_MINUTES = 30;
+
+/**
+ * Worst-case age (minutes) of the newest completed scheduled recovery point, measured from its
+ * creation: the interval, plus a late start of the next job, plus that job's duration before it
+ * completes. The freshness verifier alarms when a store is older than this allows.
+ */
+export function scheduledBackupAgeMinutes(backupEveryHours: number): number {
+  return backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + BACKUP_JOB_DURATION_MINUTES;
+}
+
 /** Worst case data loss (minutes) in a regional disaster, by standby mode. */
 export function regionalRpoMinutes(standbyMode: keyof typeof STANDBY_RECOVERY_MINUTES, backupEveryHours: number): number {
   return standbyMode === 'warm-standby'
     ? AURORA_GLOBAL_LAG_MINUTES
-    : backupEveryHours * 60 + CROSS_REGION_COPY_DURATION_MINUTES;
+    : backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + CROSS_REGION_COPY_DURATION_MINUTES;
 }
 
 /** Worst case data loss (minutes) within the region (bad migration, deleted rows): PITR or the backup schedule. */
 export function inRegionRpoMinutes(continuousBackup: boolean, backupEveryHours: number): number {
-  return continuousBackup ? CONTINUOUS_BACKUP_LAG_MINUTES : backupEveryHours * 60;
+  return continuousBackup ? CONTINUOUS_BACKUP_LAG_MINUTES : scheduledBackupAgeMinutes(backupEveryHours);
 }

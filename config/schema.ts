@@ -194,6 +194,10 @@ const environmentSchema = z
         minCapacityAcu: z.number().min(0).max(256).default(0.5),
         maxCapacityAcu: z.number().min(1).max(256).default(4),
         backupRetentionDays: z.number().int().min(1).max(35),
+        /** Serverless v2 readers besides the writer; one in another AZ makes a zone outage a ~30 s failover. */
+        readers: z.number().int().min(0).max(15).default(0),
+        /** Allow IAM database authentication (tokens instead of the password) besides the rotated secret. */
+        iamAuthentication: z.boolean().default(true),
       })
       .strict(),
     backup: z
@@ -207,6 +211,22 @@ const environmentSchema = z
         monthlyColdStorageAfterDays: z.number().int().positive().default(30),
         /** Governance-mode vault lock minimum retention (days); only applied where retainStatefulResources. */
         vaultLockMinRetentionDays: z.number().int().positive().default(7),
+        /**
+         * 'governance': the lock can be removed by a principal allowed backup:DeleteBackupVaultLockConfiguration.
+         * 'compliance': after vaultLockChangeableForDays nobody (not even root or AWS) can remove it or
+         * delete a recovery point before its retention ends. Irreversible: choose it deliberately.
+         */
+        vaultLockMode: z.enum(['governance', 'compliance'], { message: 'must be "governance" or "compliance"' }).default('governance'),
+        /** Compliance mode only: grace days (at least 3) during which the lock can still be changed or removed. */
+        vaultLockChangeableForDays: z.number().int().min(3).default(3),
+        /** Retention of the sub-daily recovery points (used when scheduleEveryHours < 24). */
+        hourlyRetentionDays: z.number().int().positive().default(7),
+        /** S3 object lock default retention (governance) of archive objects; applied where retainStatefulResources. */
+        archiveObjectLockDays: z.number().int().positive().default(35),
+        /** Days a replaced or deleted archive object version is kept before expiry. */
+        archiveNoncurrentVersionDays: z.number().int().positive().default(365),
+        /** S3 Replication Time Control (15-minute SLA, replication metrics) for the replica in the DR region. */
+        replicationTimeControl: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

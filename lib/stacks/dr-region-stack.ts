@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
+import { DrDataSinks } from '../backup/dr-data-sinks';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
@@ -23,6 +24,8 @@ export class DrRegionStack extends BulwarkStack {
   readonly monitoring: Monitoring;
   readonly naming: Naming;
   readonly protection: DataProtection;
+  /** Where Prod's recovery points are copied and its archive replicates (Prod references these). */
+  readonly dataSinks: DrDataSinks;
 
   constructor(scope: Construct, props: DrRegionStackProps) {
     const { service, primary } = props;
@@ -51,6 +54,14 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       runbookBaseUrl: service.runbookBaseUrl,
       notifications: primary.notifications,
+    });
+
+    this.dataSinks = new DrDataSinks(this, 'DataSinks', {
+      primary,
+      primaryNaming: new Naming(service.name, primary.name),
+      naming: this.naming,
+      protection: this.protection,
+      alarms: this.monitoring.alarms,
     });
   }
 }

@@ -1,16 +1,22 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ServiceConfig } from '../../config';
+import { DrDataSinks } from '../backup/dr-data-sinks';
+import { backupTag, EnvironmentBackup } from '../backup/environment-backup';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
-import { Network } from '../network/network';
+import { Database } from '../data/database';
+import { Network, SUBNET_GROUPS } from '../network/network';
 import { BlueGreenService } from '../service/blue-green-service';
 
 export interface EnvironmentStackProps {
   readonly service: ServiceConfig;
   readonly environment: EnvironmentConfig;
+  /** DrRegion's data sinks, for the environment that has a DR block (Prod): backup copies and archive replication. */
+  readonly drDataSinks?: DrDataSinks;
 }
 
 /**
@@ -24,6 +30,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly protection: DataProtection;
   readonly service: BlueGreenService;
   readonly alarmCatalog: AlarmCatalog;
+  readonly database: Database;
+  readonly backup: EnvironmentBackup;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -53,12 +61,36 @@ export class EnvironmentStack extends BulwarkStack {
       notifications: environment.notifications,
     });
 
+    this.database = new Database(this, 'Database', {
+      config: environment.database,
+      naming: this.naming,
+      protection: this.protection,
+      vpc: this.network.vpc,
+      dataSubnetGroupName: SUBNET_GROUPS.data,
+      rotationSubnetGroupName: SUBNET_GROUPS.private,
+      backupTag: backupTag(this.naming),
+    });
+
     this.service = new BlueGreenService(this, 'Service', {
       service,
       environment,
       vpc: this.network.vpc,
       naming: this.naming,
       protection: this.protection,
+      // The generated secret holds host, port, dbname, username and password; rotation updates it in place.
+      secrets: Object.fromEntries(
+        (['host', 'port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(this.database.secret, field)]),
+      ),
+    });
+    this.database.connections.allowDefaultPortFrom(this.service.service, 'Service tasks');
+
+    this.backup = new EnvironmentBackup(this, 'Backup', {
+      environment,
+      naming: this.naming,
+      protection: this.protection,
+      alarms: this.monitoring.alarms,
+      database: this.database,
+      drSinks: props.drDataSinks,
     });
 
     this.alarmCatalog = new AlarmCatalog(this, 'Alarms', {
