@@ -142,19 +142,22 @@ export interface ProdGateProps {
   readonly p1AlarmName: string;
 }
 
-/** Values of the deploy-freeze parameter that leave Prod open; anything else (`on`, `true`, garbage) closes it. */
+/** States of the deploy-freeze switch that leave Prod open; anything else (`on`, garbage) closes it. */
 export const FREEZE_OFF_VALUES = ['off', 'false'] as const;
 
 /**
- * Commands of the stage-condition rule that passes only while the freeze switch is off. A parameter that does
- * not exist yet counts as off (the kill-switch capability creates it in the first Prod deploy, which this
- * gate must let through); any other failure, such as access denied, keeps Prod closed.
+ * Commands of the stage-condition rule that passes only while the freeze switch is off. The parameter holds
+ * the kill switch's JSON (`{"state":"on"|"off","reason":...}`, lambdas/kill-switch/settings.ts); a bare
+ * `off` is read as well. A parameter that does not exist yet counts as off (the kill-switch capability
+ * creates it in the first Prod deploy, which this gate must let through); any other failure, such as access
+ * denied or a value that cannot be read, keeps Prod closed.
  */
 export function freezeGateCommands(props: ProdGateProps): string[] {
   return [
     ...assumeRoleProfileCommands('prod', props.lookupRoleArn),
     `FREEZE=$(aws ssm get-parameter --profile prod --region ${props.region} --name ${props.freezeParameterName} --query Parameter.Value --output text 2>freeze-error.txt || (grep -q ParameterNotFound freeze-error.txt && echo off) || (cat freeze-error.txt >&2; echo unreadable))`,
-    `case "$(echo "$FREEZE" | tr '[:upper:]' '[:lower:]')" in ${FREEZE_OFF_VALUES.join('|')}) echo "deploy freeze is off";; *) echo "Prod is closed: ${props.freezeParameterName} is $FREEZE"; exit 1;; esac`,
+    `STATE=$(printf '%s' "$FREEZE" | python3 -c 'import json,sys; v=sys.stdin.read().strip(); print((json.loads(v)["state"] if v.startswith("{") else v).lower())' 2>/dev/null || echo unreadable)`,
+    `case "$STATE" in ${FREEZE_OFF_VALUES.join('|')}) echo "deploy freeze is off";; *) echo "Prod is closed: ${props.freezeParameterName} is $STATE ($FREEZE)"; exit 1;; esac`,
   ];
 }
 

@@ -66,17 +66,25 @@ describe('the deploy command', () => {
 });
 
 describe('the Prod deploy-freeze gate', () => {
-  test.each(['off', 'false', 'OFF'])('lets Prod open while the switch is %s, reading it through the lookup role', (value) => {
+  // The kill switch's parameter value (lambdas/kill-switch/settings.ts).
+  const switchValue = (state: string) => JSON.stringify({ state, reason: 'created by CloudFormation', changedAt: '1970-01-01T00:00:00.000Z', changedBy: 'cloudformation' });
+
+  test.each([switchValue('off'), 'off', 'OFF'])('lets Prod open while the switch is %s, reading it through the lookup role', (value) => {
     const result = run(freezeGateCommands(gate), { FAKE_SSM: value });
     expect(result.code).toBe(0);
     expect(result.calls).toContain('configure set profile.prod.role_arn arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-1');
     expect(result.calls).toContain('ssm get-parameter --profile prod --region us-east-1 --name /orders/prod/switches/deploy-freeze');
   });
 
-  test.each(['on', 'true', 'garbage'])('keeps Prod closed while the switch is %s', (value) => {
+  test.each([
+    [switchValue('on'), 'on'],
+    ['on', 'on'],
+    ['{"reason":"no state"}', 'unreadable'],
+    ['{not json', 'unreadable'],
+  ])('keeps Prod closed while the switch is %s', (value, state) => {
     const result = run(freezeGateCommands(gate), { FAKE_SSM: value });
     expect(result.code).not.toBe(0);
-    expect(result.output).toContain(`Prod is closed: /orders/prod/switches/deploy-freeze is ${value}`);
+    expect(result.output).toContain(`Prod is closed: /orders/prod/switches/deploy-freeze is ${state}`);
   });
 
   test('treats a switch that does not exist yet as off (the first Prod deploy creates it)', () => {
