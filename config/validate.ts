@@ -252,6 +252,8 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
 }
 
 export const ROUTE53_HEALTH_CHECK_INTERVALS = [10, 30] as const;
+/** Where Route 53 runs health checkers (a health check names at least 3 of them). */
+export const ROUTE53_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'] as const;
 
 function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[] {
   const dr = env.dr!;
@@ -272,6 +274,13 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
   }
   if (!(ROUTE53_HEALTH_CHECK_INTERVALS as readonly number[]).includes(dr.healthCheck.intervalSeconds)) {
     problems.push(`${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`);
+  }
+  const unknownCheckers = dr.healthCheck.regions.filter((r) => !(ROUTE53_CHECKER_REGIONS as readonly string[]).includes(r));
+  if (unknownCheckers.length > 0) {
+    problems.push(`${env.name}.dr.healthCheck.regions ${JSON.stringify(unknownCheckers)}: Route 53 has health checkers only in ${ROUTE53_CHECKER_REGIONS.join(', ')}; pick from those`);
+  }
+  if (new Set(dr.healthCheck.regions).size < 3) {
+    problems.push(`${env.name}.dr.healthCheck.regions ${JSON.stringify(dr.healthCheck.regions)}: Route 53 needs at least 3 distinct checker regions; add more, e.g. ["us-east-1", "us-west-2", "eu-west-1"]`);
   }
   const regional = regionalRpoMinutes(dr.standbyMode, env.backup.scheduleEveryHours);
   if (regional > targets.rpoMinutes) {
