@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Naming } from '../lib/common/naming';
-import { SERVICE_UNHEALTHY, costAlarmCatalog, databaseAlarmCatalog, eventNotificationCatalog, serviceAlarmCatalog } from '../lib/monitoring/alarm-catalog';
+import { CatalogEntry, SERVICE_UNHEALTHY, costAlarmCatalog, databaseAlarmCatalog, eventNotificationCatalog, serviceAlarmCatalog } from '../lib/monitoring/alarm-catalog';
 import { RUNBOOK_FIELDS, RUNBOOK_SECTIONS, runbookProblems } from '../lib/monitoring/runbook-check';
 import { defaultConfig, testApp } from './helpers/app';
 import { serviceFixture } from './monitoring/fixture';
@@ -46,9 +46,10 @@ describe('runbooks', () => {
     expect(field(markdown, 'Alarm')).toContain(`orders-<env>-${id}`);
     expect(field(markdown, 'Severity')).toContain(entry.severity);
     if ('metric' in entry) {
-      // A metric alarm's runbook states the threshold's config key or value and the M of N.
-      const m = entry.datapointsToAlarm ?? entry.evaluationPeriods;
-      expect(field(markdown, 'Alarm')).toMatch(new RegExp(`${m} of ${entry.evaluationPeriods}`));
+      // A metric alarm's runbook states its M of N.
+      const metricEntry = entry as CatalogEntry;
+      const m = metricEntry.datapointsToAlarm ?? metricEntry.evaluationPeriods;
+      expect(field(markdown, 'Alarm')).toMatch(new RegExp(`${m} of ${metricEntry.evaluationPeriods}`));
     }
   });
 
