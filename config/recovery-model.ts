@@ -62,3 +62,20 @@ export function regionalRpoMinutes(standbyMode: keyof typeof STANDBY_RECOVERY_MI
 export function inRegionRpoMinutes(continuousBackup: boolean, backupEveryHours: number): number {
   return continuousBackup ? CONTINUOUS_BACKUP_LAG_MINUTES : scheduledBackupAgeMinutes(backupEveryHours);
 }
+
+/**
+ * Minutes from a regional outage to the decision to fail over: the P1 page reaches on-call, they
+ * confirm the outage is regional (not our own release) and start the failover runbook. The resilience
+ * report adds it to every regional RTO; automating the decision is how to shrink it.
+ */
+export const FAILOVER_DECISION_MINUTES = 15;
+
+/**
+ * STANDBY_RECOVERY_MINUTES split into what the report can see in the DR templates: how the data comes
+ * back (a global database secondary is promoted; otherwise the newest copied recovery point is
+ * restored) and how the compute does (tasks already running scale out; otherwise they start from zero).
+ */
+export const STANDBY_RECOVERY_PARTS = {
+  data: { 'global-database': 10, 'restore-from-backup': 60 },
+  compute: { running: 10, 'from-zero': 15 },
+} as const;

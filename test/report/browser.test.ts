@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BrowserContext, chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { loadConfig } from '../../config/load';
+import { runReport } from '../../lib/report/run';
+
+/** Debian's `chromium` package; CI installs it the same way (.ci/run). */
+const CHROMIUM = '/usr/bin/chromium';
+/** Flags Chromium needs as root, headless, with no network (and no reason to reach for one). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Where the screenshot is kept for a person to look at (.test-out/ is git-ignored). */
+const SCREENSHOT = path.join(__dirname, '..', '..', '.test-out', 'report', 'resilience-report.png');
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'cdk.out');
+const CONFIG = path.join(__dirname, '..', '..', 'config', 'bulwark.config.ts');
+
+jest.setTimeout(90_000);
+
+describe('the HTML report in headless Chromium', () => {
+  let context: BrowserContext | undefined;
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  test('renders one non-blank chart per environment with the expected labels, offline', async () => {
+    // A missing browser is a failure, not a skip: the charts would go unchecked.
+    expect(fs.existsSync(CHROMIUM)).toBe(true);
+
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-html-'));
+    const { files } = runReport({ cdkOut: FIXTURE, configPath: CONFIG, config: loadConfig(CONFIG), outDir: out });
+
+    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
+    // The page must need no network: every request other than the file itself is refused and recorded.
+    const requests: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file://')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    await page.goto(`file://${files.html}`);
+    await page.waitForSelector('body[data-charts-rendered="4"]', { timeout: 20_000 });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+
+    const charts = await page.evaluate(() => {
+      const chartGlobal = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[][]; datasets: { label: string; data: (number | null)[] }[] }; options: { plugins: { title: { text: string } } } } | undefined } }).Chart;
+      return ['Dev', 'Staging', 'Prod', 'DrRegion'].map((env) => {
+        const chart = chartGlobal.getChart(`chart-${env}`);
+        return chart && { title: chart.options.plugins.title.text, labels: chart.data.labels, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })) };
+      });
+    });
+    expect(charts.map((c) => c?.title)).toEqual([
+      'Dev: worst case as % of target',
+      'Staging: worst case as % of target',
+      'Prod: worst case as % of target',
+      "DrRegion: worst case as % of target (Prod's targets)",
+    ]);
+    const prod = charts[2]!;
+    expect(prod.labels).toEqual([
+      ['Detection, slowest P1', '180 s (3 min) of 180 s (3 min)'],
+      ['Alarm breach to rollback start', '300 s (5 min) of 300 s (5 min)'],
+      ['RPO, worst data store', '15 min of 15 min'],
+      ['RTO, regional failover', '36.5 min of 60 min'],
+    ]);
+    expect(prod.datasets).toEqual([
+      { label: 'Worst case (% of target)', data: [100, 100, 100, 60.8] },
+      { label: 'Target (100 %)', data: [100, 100, 100, 100] },
+    ]);
+    expect(charts[0]!.labels[3]).toEqual(['RTO, regional failover', 'not assessed']);
+    expect(charts[0]!.datasets[0].data[3]).toBeNull();
+
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    const png = PNG.sync.read(await page.screenshot({ path: SCREENSHOT, fullPage: true }));
+    for (const env of ['Dev', 'Staging', 'Prod', 'DrRegion']) {
+      const box = await page.locator(`#chart-${env}`).boundingBox();
+      expect(box).not.toBeNull();
+      const { inked, green } = inspect(png, box!);
+      // Axes, labels and bars: a blank canvas has no ink at all; bars of met targets are green.
+      expect(inked).toBeGreaterThan(0.02);
+      expect(green).toBeGreaterThan(500);
+    }
+  });
+});
+
+/** Share of non-white pixels in a box of the screenshot, and the count of the "met" bar colour (#2da44e). */
+function inspect(png: PNG, box: { x: number; y: number; width: number; height: number }): { inked: number; green: number } {
+  let inked = 0;
+  let green = 0;
+  let total = 0;
+  for (let y = Math.floor(box.y); y < Math.min(png.height, box.y + box.height); y++) {
+    for (let x = Math.floor(box.x); x < Math.min(png.width, box.x + box.width); x++) {
+      const i = (png.width * y + x) * 4;
+      const [r, g, b] = [png.data[i], png.data[i + 1], png.data[i + 2]];
+      total++;
+      if (r < 245 || g < 245 || b < 245) inked++;
+      if (Math.abs(r - 0x2d) < 12 && Math.abs(g - 0xa4) < 12 && Math.abs(b - 0x4e) < 12) green++;
+    }
+  }
+  return { inked: inked / total, green };
+}

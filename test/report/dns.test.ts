@@ -1,0 +1,57 @@
+import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/allowances';
+import { dnsFailovers } from '../../lib/report/dns';
+import { CfnResource } from '../../lib/report/model';
+import { stackOf } from './helpers';
+
+const healthCheck = (config: Record<string, unknown>): CfnResource => ({ Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'HTTPS', ResourcePath: '/health', ...config } } });
+const alb: CfnResource = { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: {} };
+const record = (failover: string, extra: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::Route53::RecordSet',
+  Properties: { Name: 'orders.example.com.', Type: 'A', SetIdentifier: failover, Failover: failover, HostedZoneId: 'Z1', ...extra },
+});
+const aliasTo = (id: string) => ({ AliasTarget: { DNSName: { 'Fn::GetAtt': [id, 'DNSName'] }, HostedZoneId: { 'Fn::GetAtt': [id, 'CanonicalHostedZoneID'] }, EvaluateTargetHealth: true } });
+const secondary = stackOf({ Alb: alb, Secondary: record('SECONDARY', aliasTo('Alb')) }, { environment: 'DrRegion', region: 'us-west-2', standbyFor: 'Prod' });
+
+describe('DNS failover', () => {
+  test('alias to an ALB: interval x threshold + 60 s', () => {
+    const primary = stackOf({ Alb: alb, Check: healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
+    const [d] = dnsFailovers([primary, secondary]);
+    expect(d.seconds).toBe(10 * 3 + ALB_ALIAS_TTL_SECONDS);
+    expect(d.primaryEnvironment).toBe('Prod');
+    expect(d.secondaryEnvironment).toBe('DrRegion');
+    expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Check', 'Secondary']);
+  });
+
+  test('a record with a TTL counts its TTL', () => {
+    const primary = stackOf({ Check: healthCheck({ RequestInterval: 30, FailureThreshold: 2 }), Primary: record('PRIMARY', { TTL: '300', ResourceRecords: ['192.0.2.1'], HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 * 2 + 300);
+  });
+
+  test('Route 53 defaults (30 s, 3 failures) when the check leaves them out', () => {
+    const primary = stackOf({ Alb: alb, Check: healthCheck({}), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 * 3 + 60);
+  });
+
+  test('a health check in another stack, through Fn::GetStackOutput', () => {
+    const other = stackOf({ Check: healthCheck({ RequestInterval: 10, FailureThreshold: 5 }) }, { environment: 'Dns', stackId: 'Dns', outputs: { CheckId: { Value: { Ref: 'Check' } } } });
+    const primary = stackOf({ Alb: alb, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { 'Fn::GetStackOutput': { StackName: 'Dns', OutputName: 'CheckId' } } }) });
+    expect(dnsFailovers([primary, secondary, other])[0].seconds).toBe(50 + 60);
+  });
+
+  test('no health check: not assessed', () => {
+    const primary = stackOf({ Alb: alb, Primary: record('PRIMARY', aliasTo('Alb')) });
+    const [d] = dnsFailovers([primary, secondary]);
+    expect(d.seconds).toBeUndefined();
+    expect(d.reason).toMatch(/no health check/);
+  });
+
+  test('an alias to something other than a load balancer is not guessed', () => {
+    const primary = stackOf({ Check: healthCheck({}), Dist: { Type: 'AWS::CloudFront::Distribution' }, Primary: record('PRIMARY', { ...aliasTo('Dist'), HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary])[0].reason).toMatch(/not a load balancer/);
+  });
+
+  test('no secondary record: not assessed', () => {
+    const primary = stackOf({ Alb: alb, Check: healthCheck({}), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary])[0].reason).toMatch(/no SECONDARY/);
+  });
+});
