@@ -13,7 +13,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-firs
 /** Where the screenshot is kept for a person to look at (.test-out/ is git-ignored). */
 const SCREENSHOT = path.join(__dirname, '..', '..', '.test-out', 'report', 'resilience-report.png');
 
-const FIXTURE = path.join(__dirname, 'fixtures', 'cdk.out');
+const FIXTURE = path.join(__dirname, 'fixtures', 'assembly');
 const CONFIG = path.join(__dirname, '..', '..', 'config', 'bulwark.config.ts');
 
 jest.setTimeout(90_000);

@@ -7,7 +7,7 @@ import { ResilienceReport } from '../../lib/report/model';
 import { runReport } from '../../lib/report/run';
 
 const ROOT = path.join(__dirname, '..', '..');
-const FIXTURE = path.join(__dirname, 'fixtures', 'cdk.out');
+const FIXTURE = path.join(__dirname, 'fixtures', 'assembly');
 const TIGHT = path.join(__dirname, 'fixtures', 'tight.config.ts');
 const DEFAULT = path.join(ROOT, 'config', 'bulwark.config.ts');
 
