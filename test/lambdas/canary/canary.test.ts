@@ -137,7 +137,10 @@ describe('canary against a local HTTP server, metrics on moto', () => {
   test('a scheduled run probes probesPerRun times, probeEveryMs apart, and publishes each probe', async () => {
     const sleeps: number[] = [];
     let clock = 1_000_000;
-    const result = await runCanary(settings({ probesPerRun: 3, probeEveryMs: 20_000 }), deps({ now: () => clock, sleep: async (ms) => void sleeps.push(ms) || void (clock += ms) }));
+    const result = await runCanary(settings({ probesPerRun: 3, probeEveryMs: 20_000 }), deps({ now: () => clock, sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    } }));
     expect(result.probes).toHaveLength(3);
     expect(sleeps).toEqual([20_000, 20_000]);
     expect(result.probes.every((p) => p.published)).toBe(true);

@@ -1,0 +1,78 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { synthBulwark } from '../helpers/app';
+
+const bulwark = synthBulwark();
+const prod = bulwark.template('Prod');
+
+describe('Canary in every environment', () => {
+  test('a function named orders-<env>-canary on nodejs24.x, aimed at the public endpoint, probing every 20 s', () => {
+    prod.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'orders-prod-canary',
+      Runtime: 'nodejs24.x',
+      Environment: {
+        Variables: Match.objectLike({
+          ENDPOINT_URL: Match.anyValue(),
+          ENVIRONMENT: 'Prod',
+          METRIC_NAMESPACE: 'Bulwark/orders',
+          PROBES_PER_RUN: '3',
+          PROBE_EVERY_SECONDS: '20',
+          REQUEST_TIMEOUT_MS: '2000',
+          CREDENTIALS_SECRET_ARN: { Ref: Match.stringLikeRegexp('CanaryCredentials') },
+        }),
+      },
+    });
+    bulwark.template('Dev').hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'orders-dev-canary' });
+  });
+
+  test('runs every minute', () => {
+    prod.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })] });
+  });
+
+  test('may put metrics only in the service namespace', () => {
+    prod.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } } }]) },
+    });
+  });
+
+  test('a credentials secret orders-<env>-canary-credentials the canary and the smoke check read', () => {
+    prod.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'orders-prod-canary-credentials' });
+  });
+
+  test('P1 on journey failure: 10-s high-resolution Minimum, 1 of 1, missing data breaching, worst case <= 60 s', () => {
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'orders-prod-canary-journey-failed',
+      Namespace: 'Bulwark/orders',
+      MetricName: 'Success',
+      Dimensions: [{ Name: 'Environment', Value: 'Prod' }],
+      Statistic: 'Minimum',
+      Period: 10,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmDescription: Match.stringLikeRegexp('^\\[P1\\] .*worst-case detection 51 s .*canary-journey-failed\\.md$'),
+    });
+    const stack = bulwark.stacks.environments.find((s) => s.node.id === 'Prod')!;
+    expect(stack.canary.worstCaseDetectionSeconds).toBe(51);
+    expect(stack.canary.worstCaseDetectionSeconds).toBeLessThanOrEqual(60);
+  });
+
+  test('the failure alarm gates blue/green deployments', () => {
+    const groups = prod.findResources('AWS::CodeDeploy::DeploymentGroup');
+    const alarms = JSON.stringify(Object.values(groups)[0].Properties.AlarmConfiguration);
+    expect(alarms).toMatch(/CanaryCanaryJourneyFailedAlarm/);
+  });
+
+  test('P2 on latency: the slowest journey above 80 % of its budget, 3 of 5 minutes, missing data not breaching', () => {
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'orders-prod-canary-latency',
+      Threshold: 80,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * MAX([l0 / 1000, l1 / 2000, l2 / 2000, l3 / 2000])' })]),
+      AlarmDescription: Match.stringLikeRegexp('^\\[P2\\] .*canary-latency\\.md$'),
+    });
+  });
+});
