@@ -35,7 +35,8 @@ export const config: BulwarkConfigInput = {
       vpc: { cidr: '10.10.0.0/16', natGateways: 1 },
       service: { cpu: 256, memoryMiB: 512, desiredCount: 1, maxCount: 2 },
       deployment: { traffic: { type: 'all-at-once' }, bakeTimeMinutes: 0 },
-      alarms: { dailyCostBaselineUsd: 15 },
+      // Dev is tier 3 with a trickle of traffic: looser error and latency lines than Prod's defaults, or it pages on noise.
+      alarms: { dailyCostBaselineUsd: 15, http5xxP1Percent: 10, http5xxP2Percent: 2, p95LatencySeconds: 5, p50LatencySeconds: 2 },
       database: { backupRetentionDays: 7, minCapacityAcu: 0, maxCapacityAcu: 2 },
       backup: { scheduleEveryHours: 12, continuousBackup: false, dailyRetentionDays: 7, weeklyRetentionDays: 28, monthlyRetentionDays: 120 },
       budget: { monthlyUsd: 500 },

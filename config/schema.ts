@@ -174,6 +174,8 @@ const environmentSchema = z
       .object({
         http5xxP1Percent: z.number().positive().default(5),
         http5xxP2Percent: z.number().positive().default(1),
+        /** Below this many requests in a minute the 5xx rate reads 0: two failures of three requests at night are not a P1. */
+        http5xxMinRequestsPerMinute: z.number().int().min(0).default(10),
         p95LatencySeconds: z.number().positive().default(3),
         p50LatencySeconds: z.number().positive().default(1),
         cpuPercent: z.number().positive().max(100).default(80),

@@ -8,7 +8,8 @@ import { AlarmThresholds, BILLING_METRICS_REGION, costAlarmCatalog, eventNotific
 
 export interface EnvironmentAlarmsProps {
   readonly factory: AlarmFactory;
-  readonly thresholds: AlarmThresholds;
+  /** @default no cost-spike alarm */
+  readonly thresholds?: AlarmThresholds;
   readonly runbookBaseUrl: string;
 }
 
@@ -24,7 +25,9 @@ export class EnvironmentAlarms extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentAlarmsProps) {
     super(scope, id);
     const region = Stack.of(this).region;
-    if (!Token.isUnresolved(region) && region === BILLING_METRICS_REGION) {
+    if (!props.thresholds) {
+      // No thresholds, no cost alarm: the caller said another stack watches this account's charges.
+    } else if (!Token.isUnresolved(region) && region === BILLING_METRICS_REGION) {
       for (const entry of costAlarmCatalog(props.thresholds)) this.alarms[entry.id] = props.factory.createAlarm(this, entry);
     } else {
       Annotations.of(this).addWarningV2(

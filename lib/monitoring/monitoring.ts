@@ -12,8 +12,12 @@ export interface MonitoringProps {
   readonly naming: Naming;
   readonly runbookBaseUrl: string;
   readonly notifications: Partial<Record<Severity, readonly string[]>>;
-  /** The environment's alarm thresholds (`alarms` in the config): cost spike here, the rest in AlarmCatalog. */
-  readonly thresholds: AlarmThresholds;
+  /**
+   * The environment's alarm thresholds (`alarms` in the config), for the cost-spike alarm (the rest
+   * are in AlarmCatalog). @default no cost-spike alarm: DrRegion shares Prod's account, whose charges
+   * Prod's stack already watches.
+   */
+  readonly thresholds?: AlarmThresholds;
 }
 
 /**
