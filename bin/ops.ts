@@ -5,12 +5,14 @@
  * Each capability registers its commands from its own module under bin/ops/.
  */
 import { Command } from 'commander';
+import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
 
 export function buildOpsProgram(): Command {
   const program = new Command('ops').description('Bulwark operator commands').showHelpAfterError();
   // Capabilities register their commands here, one line each.
   registerTestAlarms(program);
+  registerSwitch(program);
   return program;
 }
 
