@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -67,6 +67,7 @@ export class BlueGreenService extends Construct {
   readonly endpointUrl: string;
   /** `http://<ALB DNS name>:<test port>`, reachable from inside the VPC only. */
   readonly testEndpointUrl: string;
+  private deploymentAlarmCount = 0;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
@@ -280,9 +281,18 @@ export class BlueGreenService extends Construct {
       autoRollback: {
         failedDeployment: environment.deployment.autoRollback,
         stoppedDeployment: environment.deployment.autoRollback,
-        deploymentInAlarm: environment.deployment.autoRollback,
+        deploymentInAlarm: false,
       },
       ignorePollAlarmsFailure: false,
+    });
+    // Rollback on alarm is valid only once an alarm is attached, and alarms arrive after construction
+    // (addDeploymentAlarm); a standby without alarms (DR pilot light) still rolls back on failure and stop.
+    const cfnGroup = this.deploymentGroup.node.defaultChild as codedeploy.CfnDeploymentGroup;
+    cfnGroup.autoRollbackConfiguration = Lazy.any({
+      produce: () =>
+        environment.deployment.autoRollback
+          ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', ...(this.deploymentAlarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : [])] }
+          : { enabled: false },
     });
     Validations.of(this.deploymentGroup).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
@@ -317,6 +327,7 @@ export class BlueGreenService extends Construct {
   /** Another alarm that stops and rolls back a deployment in progress (the canary-journey failure alarm). */
   addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
     this.deploymentGroup.addAlarm(alarm);
+    this.deploymentAlarmCount++;
   }
 }
 
