@@ -55,8 +55,8 @@ describe('KillSwitches in every environment', () => {
     prod.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('KillSwitchesSwitchcost') }])] }]) }),
           Match.objectLike({ Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('TopicsP3') } }),
+          Match.objectLike({ Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('KillSwitchesSwitchcost') }])] }]) }),
         ]),
       },
     });
