@@ -39,6 +39,11 @@ describe('monitoring in the synthesized environments', () => {
     for (const id of ['Http5xxCritical', 'Http5xxElevated', 'LatencyP95', 'UnhealthyTargets', 'ServiceDown']) expect(names).toContain(id);
   });
 
+  test('the composite service-unhealthy includes the canary\'s journey-failure alarm', () => {
+    const composite = Object.values(bulwark.template('Prod').findResources('AWS::CloudWatch::CompositeAlarm'))[0] as any;
+    expect(JSON.stringify(composite.Properties.AlarmRule)).toMatch(/Http5xxCritical.*ServiceDown.*CanaryJourneyFailed/);
+  });
+
   test('DrRegion has no cost alarm (billing metrics exist only in us-east-1) but still gets the event notifications', () => {
     expect(alarms('DrRegion').map((p) => p.AlarmName)).not.toContain('orders-dr-cost-spike');
     bulwark.template('DrRegion').hasResourceProperties('AWS::Events::Rule', { Name: 'orders-dr-aws-backup-job-failed' });
