@@ -1,4 +1,4 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -133,14 +133,14 @@ describe('backup freshness with mocked Backup, RDS and S3 (faults)', () => {
   const now = new Date('2026-11-23T12:00:00Z');
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
   const cluster = 'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db';
-  const snapshot = (m: number, extra: Record<string, unknown> = {}) => ({
+  const snapshot = (m: number, extra: Record<string, unknown> = {}): RecoveryPointByBackupVault => ({
     RecoveryPointArn: `arn:aws:rds:us-east-1:333333333333:cluster-snapshot:awsbackup:job-${m}`,
     ResourceArn: cluster,
     Status: 'COMPLETED',
     CreationDate: minutesAgo(m),
     ...extra,
-  });
-  const continuousPoint = { RecoveryPointArn: 'arn:aws:backup:us-east-1:333333333333:recovery-point:continuous:cluster-abc', ResourceArn: cluster, Status: 'COMPLETED', CreationDate: minutesAgo(60 * 24 * 20) };
+  }) as RecoveryPointByBackupVault;
+  const continuousPoint: RecoveryPointByBackupVault = { RecoveryPointArn: 'arn:aws:backup:us-east-1:333333333333:recovery-point:continuous:cluster-abc', ResourceArn: cluster, Status: 'COMPLETED', CreationDate: minutesAgo(60 * 24 * 20) };
   const throttle = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
   beforeEach(() => {
