@@ -27,10 +27,10 @@ export interface BulwarkStacks {
 /** Create every Bulwark stack in `app` from a validated config. bin/app.ts and the tests share this. */
 export function buildBulwarkApp(app: App, config: ResolvedConfig, options: BulwarkAppOptions = {}): BulwarkStacks {
   const primary = config.environments.find((env): env is EnvironmentConfig & { dr: DrConfig } => env.dr !== undefined);
-  const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary }) : undefined;
+  const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary, drill: options.drill }) : undefined;
 
   const environments = config.environments.map((environment) => {
-    const stack = new EnvironmentStack(app, { service: config.service, environment, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined });
+    const stack = new EnvironmentStack(app, { service: config.service, environment, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
     if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion');
     return stack;
@@ -41,6 +41,5 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
 
   Aspects.of(app).add(new RunbookCheck({ runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: config.service.runbookBaseUrl }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  void options.drill;
   return { environments, drRegion, pipeline };
 }

@@ -99,7 +99,9 @@ export class DrDrill extends Construct {
     );
     const reportObjects = props.reportBucket.arnForObjects(`${DRILL_PREFIX}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [reportObjects] }));
-    props.reportBucket.encryptionKey?.grantEncryptDecrypt(role);
+    // SSE-KMS: write (GenerateDataKey) and read (Decrypt) report and lock objects; named actions, no wildcards.
+    const key = props.reportBucket.encryptionKey;
+    if (key) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }));
     if (props.replicaBucket) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.replicaBucket.bucketArn] }));
     if (props.vault) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.vault.backupVaultArn] }));
 

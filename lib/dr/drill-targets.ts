@@ -1,5 +1,5 @@
 import { DrConfig, EnvironmentConfig } from '../../config';
-import { regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
+import { regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
 
 /** What the drill must beat; it fails the deployment when a measured figure exceeds its target. */
 export interface DrillTargets {
@@ -24,21 +24,18 @@ export const WAIT_MARGIN_SECONDS = 120;
  *   validation already proved the schedule meets it); in warm standby the Aurora Global Database
  *   secondary carries the RPO and the copies are the second line (against corruption that
  *   replicates), held to what the backup schedule plus the copy can deliver;
- * - replicated objects: the RPO, or the replication lag budget when that is larger (replication
- *   without RTC has no tighter bound than S3_REPLICATION_LAG_MINUTES).
+ * - replicated objects: the RPO plus the replication lag (15 min with RTC, else 60), as the archive
+ *   is held to the RPO and its replica may trail by the lag: the bound DrDataSinks' verifier alarms on.
  */
-export function drillTargets(
-  primary: Pick<EnvironmentConfig, 'targets' | 'backup'> & { readonly dr: Pick<DrConfig, 'standbyMode'> },
-  /** The replica's replication lag budget (the archive bucket states it: 15 with RTC). */
-  replicationLagMinutes: number = S3_REPLICATION_LAG_MINUTES,
-): DrillTargets {
+export function drillTargets(primary: Pick<EnvironmentConfig, 'targets' | 'backup'> & { readonly dr: Pick<DrConfig, 'standbyMode'> }): DrillTargets {
+  const replicationLagMinutes = primary.backup.replicationTimeControl ? S3_RTC_REPLICATION_LAG_MINUTES : S3_REPLICATION_LAG_MINUTES;
   const rpoSeconds = primary.targets.rpoMinutes * 60;
   const failoverSeconds = Math.min(primary.targets.detectionSeconds, primary.targets.rtoMinutes * 60);
   const copyBoundSeconds = regionalRpoMinutes('pilot-light', primary.backup.scheduleEveryHours) * 60;
   return {
     failoverSeconds,
     recoveryPointMaxAgeSeconds: primary.dr.standbyMode === 'pilot-light' ? rpoSeconds : Math.max(rpoSeconds, copyBoundSeconds),
-    replicaObjectMaxAgeSeconds: Math.max(rpoSeconds, replicationLagMinutes * 60),
+    replicaObjectMaxAgeSeconds: rpoSeconds + replicationLagMinutes * 60,
     waitBoundSeconds: failoverSeconds + WAIT_MARGIN_SECONDS,
   };
 }

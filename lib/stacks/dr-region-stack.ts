@@ -6,6 +6,12 @@ import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
 import { Network } from '../network/network';
+import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
+import { drillTargets } from '../dr/drill-targets';
+import { SecondaryFailover } from '../dr/secondary-failover';
+import { StandbyAlarms } from '../dr/standby-alarms';
+import { standbyDesiredCount } from '../dr/standby-sizing';
+import { BlueGreenService } from '../service/blue-green-service';
 
 export const DR_REGION_STACK_ID = 'DrRegion';
 
@@ -13,6 +19,8 @@ export interface DrRegionStackProps {
   readonly service: ServiceConfig;
   /** The environment this stack stands by for (Prod); its `dr` block places and sizes the standby. */
   readonly primary: EnvironmentConfig & { readonly dr: DrConfig };
+  /** Add the DR drill trigger (`cdk deploy DrRegion -c drill=true`). @default false */
+  readonly drill?: boolean;
 }
 
 /**
@@ -26,6 +34,12 @@ export class DrRegionStack extends BulwarkStack {
   readonly protection: DataProtection;
   /** Where Prod's recovery points are copied and its archive replicates (Prod references these). */
   readonly dataSinks: DrDataSinks;
+  /** The same service construct as Prod, sized by the standby mode. */
+  readonly standby: BlueGreenService;
+  /** The SECONDARY failover record and the standby's health check (Prod alarms on it). */
+  readonly failover: SecondaryFailover;
+  readonly standbyAlarms: StandbyAlarms;
+  readonly drill?: DrDrill;
 
   constructor(scope: Construct, props: DrRegionStackProps) {
     const { service, primary } = props;
@@ -62,6 +76,46 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       alarms: this.monitoring.alarms,
+      replicaExcludedPrefixes: [DRILL_PREFIX],
     });
+
+    // Same construct as Prod; pilot light runs 0 tasks until the failover runbook scales it up.
+    this.standby = new BlueGreenService(this, 'Standby', {
+      service,
+      environment: { ...primary, name: DR_REGION_STACK_ID },
+      vpc: this.network.vpc,
+      naming: this.naming,
+      protection: this.protection,
+      desiredCount: standbyDesiredCount(dr),
+    });
+
+    this.standbyAlarms = new StandbyAlarms(this, 'StandbyAlarms', {
+      factory: this.monitoring.alarms,
+      signals: this.standby.signals,
+      thresholds: primary.alarms,
+      naming: this.naming,
+    });
+    for (const alarm of this.standbyAlarms.deploymentAlarms) this.standby.addDeploymentAlarm(alarm);
+
+    this.failover = new SecondaryFailover(this, 'Failover', {
+      service,
+      dr,
+      loadBalancer: this.standby.loadBalancer,
+      https: primary.service.certificateArn !== undefined,
+    });
+
+    if (props.drill) {
+      this.drill = new DrDrill(this, 'Drill', {
+        naming: this.naming,
+        protection: this.protection,
+        service,
+        dr,
+        targets: drillTargets(primary),
+        reportBucket: this.dataSinks.replica.bucket,
+        replicaBucket: this.dataSinks.replica.bucket,
+        vault: this.dataSinks.vault.vault,
+        executeAfter: [this.standby, this.failover, this.dataSinks],
+      });
+    }
   }
 }

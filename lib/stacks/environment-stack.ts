@@ -1,4 +1,5 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ServiceConfig } from '../../config';
 import { DrDataSinks } from '../backup/dr-data-sinks';
@@ -10,6 +11,7 @@ import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database } from '../data/database';
 import { Network, SUBNET_GROUPS } from '../network/network';
+import { PrimaryFailover } from '../dr/primary-failover';
 import { BlueGreenService } from '../service/blue-green-service';
 
 export interface EnvironmentStackProps {
@@ -17,6 +19,8 @@ export interface EnvironmentStackProps {
   readonly environment: EnvironmentConfig;
   /** DrRegion's data sinks, for the environment that has a DR block (Prod): backup copies and archive replication. */
   readonly drDataSinks?: DrDataSinks;
+  /** DrRegion's standby health check: Prod alarms on it, as Route 53 metrics exist only in us-east-1. */
+  readonly drStandbyHealthCheck?: route53.IHealthCheck;
 }
 
 /**
@@ -32,6 +36,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly alarmCatalog: AlarmCatalog;
   readonly database: Database;
   readonly backup: EnvironmentBackup;
+  /** Prod only: the PRIMARY failover record, its health check and alarm. */
+  readonly failover?: PrimaryFailover;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -83,6 +89,18 @@ export class EnvironmentStack extends BulwarkStack {
       ),
     });
     this.database.connections.allowDefaultPortFrom(this.service.service, 'Service tasks');
+
+    // The environment with a DR block (Prod) owns the PRIMARY failover record and its P1 alarm.
+    if (environment.dr) {
+      this.failover = new PrimaryFailover(this, 'Failover', {
+        service,
+        dr: environment.dr,
+        loadBalancer: this.service.loadBalancer,
+        https: environment.service.certificateArn !== undefined,
+        alarms: this.monitoring.alarms,
+        standbyHealthCheck: props.drStandbyHealthCheck,
+      });
+    }
 
     this.backup = new EnvironmentBackup(this, 'Backup', {
       environment,

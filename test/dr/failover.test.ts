@@ -214,13 +214,13 @@ describe('drill targets', () => {
     expect(drillTargets(prodConfig)).toEqual({
       failoverSeconds: 180,
       recoveryPointMaxAgeSeconds: regionalRpoMinutes('pilot-light', 1) * 60,
-      replicaObjectMaxAgeSeconds: S3_REPLICATION_LAG_MINUTES * 60,
+      replicaObjectMaxAgeSeconds: (15 + S3_RTC_REPLICATION_LAG_MINUTES) * 60,
       waitBoundSeconds: 300,
     });
   });
 
-  test('replicated objects: the RPO or the replication lag budget (15 min with RTC), whichever is larger', () => {
-    expect(drillTargets(prodConfig, S3_RTC_REPLICATION_LAG_MINUTES).replicaObjectMaxAgeSeconds).toBe(15 * 60);
+  test('replicated objects: the RPO plus the replication lag (60 min without RTC)', () => {
+    expect(drillTargets({ ...prodConfig, backup: { ...prodConfig.backup, replicationTimeControl: false } }).replicaObjectMaxAgeSeconds).toBe((15 + S3_REPLICATION_LAG_MINUTES) * 60);
   });
 
   test('pilot light: the copied recovery point must be within the RPO', () => {
