@@ -4,12 +4,14 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig, ServiceConfig } from '../../config';
 import { DrDataSinks } from '../backup/dr-data-sinks';
 import { backupTag, EnvironmentBackup } from '../backup/environment-backup';
+import { Canary, CanaryCredentials } from '../canary/canary';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database } from '../data/database';
+import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { PrimaryFailover } from '../dr/primary-failover';
 import { BlueGreenService } from '../service/blue-green-service';
@@ -36,6 +38,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly alarmCatalog: AlarmCatalog;
   readonly database: Database;
   readonly backup: EnvironmentBackup;
+  readonly killSwitches: KillSwitches;
+  readonly canary: Canary;
   /** Prod only: the PRIMARY failover record, its health check and alarm. */
   readonly failover?: PrimaryFailover;
 
@@ -77,12 +81,24 @@ export class EnvironmentStack extends BulwarkStack {
       backupTag: backupTag(this.naming),
     });
 
+    this.killSwitches = new KillSwitches(this, 'KillSwitches', {
+      naming: this.naming,
+      protection: this.protection,
+      environment,
+      nonCriticalFeatures: service.nonCriticalFeatures,
+      alarms: this.monitoring.alarms,
+    });
+    // One token for the canary and the smoke check: both walk the same journeys.
+    const canaryCredentials = new CanaryCredentials(this, 'CanaryCredentials', { naming: this.naming, protection: this.protection });
+
     this.service = new BlueGreenService(this, 'Service', {
       service,
       environment,
       vpc: this.network.vpc,
       naming: this.naming,
       protection: this.protection,
+      environmentVariables: this.killSwitches.environmentVariables,
+      smokeCheckAuthSecret: canaryCredentials,
       // The generated secret holds host, port, dbname, username and password; rotation updates it in place.
       secrets: Object.fromEntries(
         (['host', 'port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(this.database.secret, field)]),
@@ -117,5 +133,17 @@ export class EnvironmentStack extends BulwarkStack {
       thresholds: environment.alarms,
     });
     for (const alarm of this.alarmCatalog.deploymentAlarms) this.service.addDeploymentAlarm(alarm);
+    this.killSwitches.grantRead(this.service.taskRole);
+
+    this.canary = new Canary(this, 'Canary', {
+      naming: this.naming,
+      protection: this.protection,
+      journeys: service.journeys,
+      canary: environment.canary,
+      endpointUrl: this.service.endpointUrl,
+      alarms: this.monitoring.alarms,
+      credentials: canaryCredentials,
+    });
+    this.service.addDeploymentAlarm(this.canary.failureAlarm);
   }
 }
