@@ -76,6 +76,7 @@ export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<s
 
   const notes: string[] = [];
   if (periodInfo.namespaces.length === 0) notes.push(`no metric namespace readable; the larger (AWS-vended) allowance of ${VENDED_METRIC_DELAY_SECONDS} s is used`);
+  if (!vended) notes.push(`custom metric: assumes its publisher puts a datapoint every ${period} s; a slower publisher adds its own interval (not in the template)`);
   if (period < 60) notes.push(`high-resolution period (${period} s): CloudWatch evaluates it every ${Math.min(period, 10)} s`);
   if (m < n) notes.push(`${m} of ${n}: a continuous breach fires after ${m} x ${period} s + ${allowance} s = ${m * period + allowance} s; an intermittent one may need all ${n} periods`);
   notes.push(signalLossNote(treat, n, period));

@@ -67,7 +67,14 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
     if (primary) {
       const shape = standby ? standbyShape(primary, standby, inputs.stacks, storesByStack.get(primary) ?? []) : undefined;
       const pair = dns.find((d) => d.primaryEnvironment === primary.environment && d.secondaryEnvironment === standby?.environment);
-      figures.push(rtoFigure(primary, standby, shape, pair));
+      const rto = rtoFigure(primary, standby, shape, pair);
+      // The mode comes from the templates; say so when the config promises another one.
+      const promised = config.environments.find((e) => e.name === primary.environment)?.dr?.standbyMode;
+      const derived = rto.name.match(/\((warm standby|pilot light|mixed standby)\)$/)?.[1];
+      const mismatch = promised && derived && derived !== promised.replace('-', ' ')
+        ? [`${primary.environment}.dr.standbyMode is "${promised}" in the config, but the templates deploy a ${derived}${shape?.data?.part === 'restore-from-backup' ? ' (no global database secondary in the DR stack: the data comes back from a backup copy)' : ''}`]
+        : [];
+      figures.push(mismatch.length ? { ...rto, notes: [...(rto.notes ?? []), ...mismatch] } : rto);
     }
 
     const compared = figures.map((f) => compare(f, targets));

@@ -1,6 +1,6 @@
 import { ALB_ALIAS_TTL_SECONDS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS } from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
-import { isObject, numberValue, props, refTarget, resolveCrossStack, source } from './templates';
+import { isObject, numberValue, props, refTarget, referencedIds, resolveCrossStack, source } from './templates';
 
 export interface FailoverRecord {
   readonly stack: StackTemplate;
@@ -110,11 +110,13 @@ function resolveHealthCheck(primary: FailoverRecord, stacks: readonly StackTempl
 function effectiveTtl(record: FailoverRecord, stacks: readonly StackTemplate[]): { seconds: number; why: string; property: string } | { reason: string; fix: string } {
   const alias = record.record.AliasTarget;
   if (isObject(alias)) {
-    const target = refTarget(alias.DNSName) ?? resolveCrossStack(alias.DNSName, stacks)?.logicalId;
-    const owner = refTarget(alias.DNSName) ? record.stack : resolveCrossStack(alias.DNSName, stacks)?.stack;
-    const type = target && owner ? owner.resources[target]?.Type : undefined;
+    // CDK writes an ALB alias as Fn::Join ["dualstack.", GetAtt <Alb>.DNSName]; another stack's ALB comes through an output.
+    const cross = resolveCrossStack(alias.DNSName, stacks);
+    const pointsAtAlb = cross
+      ? cross.stack.resources[cross.logicalId]?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer'
+      : [...referencedIds(alias.DNSName)].some((id) => record.stack.resources[id]?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const literal = typeof alias.DNSName === 'string' ? alias.DNSName : '';
-    if (type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' || /\.elb\.amazonaws\.com\.?$/.test(literal)) {
+    if (pointsAtAlb || /\.elb\.amazonaws\.com\.?$/.test(literal)) {
       return { seconds: ALB_ALIAS_TTL_SECONDS, why: 'alias to a load balancer', property: 'AliasTarget.DNSName' };
     }
     return { reason: `alias target of ${record.logicalId} is not a load balancer; its TTL is the target's and unknown here`, fix: 'point the failover alias at the ALB, or use a record with a TTL' };

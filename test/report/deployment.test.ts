@@ -67,7 +67,8 @@ describe('deployment safety', () => {
     const f = figures({ Group: group({ DeploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce' }) });
     expect(f.rollback.value).toBe(3 * 60 + VENDED_METRIC_DELAY_SECONDS + CODEDEPLOY_ALARM_POLL_SECONDS);
     expect(f.rollback.targetKey).toBe('rollbackSeconds');
-    expect(f.rollback.sources.map((s) => s.logicalId)).toEqual(['Group', 'FiveXx', 'Latency']);
+    expect(f.rollback.sources.map((s) => s.logicalId)).toEqual(['Group', 'Latency']);
+    expect(f.rollback.notes).toEqual(['2 deployment alarm(s): FiveXx 180 s, Latency 240 s']);
   });
 
   test('no alarm-triggered rollback: not assessed', () => {

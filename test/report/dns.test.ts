@@ -22,6 +22,12 @@ describe('DNS failover', () => {
     expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Check', 'Secondary']);
   });
 
+  test('CDK\'s dualstack alias (Fn::Join around the ALB DNS name) counts as an ALB alias', () => {
+    const dualstack = { AliasTarget: { DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': ['Alb', 'DNSName'] }]] }, EvaluateTargetHealth: true } };
+    const primary = stackOf({ Alb: alb, Check: healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Primary: record('PRIMARY', { ...dualstack, HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 + ALB_ALIAS_TTL_SECONDS);
+  });
+
   test('a record with a TTL counts its TTL', () => {
     const primary = stackOf({ Check: healthCheck({ RequestInterval: 30, FailureThreshold: 2 }), Primary: record('PRIMARY', { TTL: '300', ResourceRecords: ['192.0.2.1'], HealthCheckId: { Ref: 'Check' } }) });
     expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 * 2 + 300);
