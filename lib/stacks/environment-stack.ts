@@ -38,10 +38,10 @@ export class EnvironmentStack extends BulwarkStack {
   readonly alarmCatalog: AlarmCatalog;
   readonly database: Database;
   readonly backup: EnvironmentBackup;
-  readonly killSwitches: KillSwitches;
-  readonly canary: Canary;
   /** Prod only: the PRIMARY failover record, its health check and alarm. */
   readonly failover?: PrimaryFailover;
+  readonly killSwitches: KillSwitches;
+  readonly canary: Canary;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -69,6 +69,7 @@ export class EnvironmentStack extends BulwarkStack {
       naming: this.naming,
       runbookBaseUrl: service.runbookBaseUrl,
       notifications: environment.notifications,
+      thresholds: environment.alarms,
     });
 
     this.database = new Database(this, 'Database', {
@@ -131,6 +132,8 @@ export class EnvironmentStack extends BulwarkStack {
       factory: this.monitoring.alarms,
       signals: this.service.signals,
       thresholds: environment.alarms,
+      dashboard: this.monitoring.dashboard,
+      database: this.database.signals,
     });
     for (const alarm of this.alarmCatalog.deploymentAlarms) this.service.addDeploymentAlarm(alarm);
     this.killSwitches.grantRead(this.service.taskRole);
@@ -145,5 +148,7 @@ export class EnvironmentStack extends BulwarkStack {
       credentials: canaryCredentials,
     });
     this.service.addDeploymentAlarm(this.canary.failureAlarm);
+    // A failing journey is a P1 user-facing failure: the composite the pipeline's Prod gate watches includes it.
+    this.alarmCatalog.addServiceHealthAlarm(this.canary.failureAlarm);
   }
 }
