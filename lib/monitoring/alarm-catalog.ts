@@ -136,8 +136,9 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       metric: errorRate,
       threshold: thresholds.http5xxP2Percent,
       comparisonOperator: gt,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      // 2 of 2, not M of a longer N: it gates deployments, and breach-to-rollback must stay well under the tier-1 5 minutes.
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
       treatMissingData: notBreaching,
       // A bad release on a 10 % canary slice shows as a small overall rate: this catches it.
       gatesDeployment: true,
@@ -150,7 +151,8 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       metric: alb.targetResponseTime({ period: ONE_MINUTE, statistic: 'p95' }),
       threshold: thresholds.p95LatencySeconds,
       comparisonOperator: gt,
-      evaluationPeriods: 3,
+      // Gates deployments: 2 of 2 keeps breach-to-rollback at 240 s worst case (tier-1 ceiling 300 s).
+      evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
       gatesDeployment: true,

@@ -66,8 +66,8 @@ describe('alarm catalog', () => {
     const expected: Record<string, [period: number, m: number, n: number, threshold: number, missing: string, op: string]> = {
       'service-down': [60, 1, 1, 1, 'breaching', 'LessThanThreshold'],
       'http-5xx-critical': [60, 1, 1, 5, 'notBreaching', 'GreaterThanThreshold'],
-      'http-5xx-elevated': [60, 3, 5, 1, 'notBreaching', 'GreaterThanThreshold'],
-      'latency-p95': [60, 2, 3, 3, 'notBreaching', 'GreaterThanThreshold'],
+      'http-5xx-elevated': [60, 2, 2, 1, 'notBreaching', 'GreaterThanThreshold'],
+      'latency-p95': [60, 2, 2, 3, 'notBreaching', 'GreaterThanThreshold'],
       'latency-p50': [60, 3, 5, 1, 'notBreaching', 'GreaterThanThreshold'],
       'unhealthy-targets': [60, 2, 2, 0, 'notBreaching', 'GreaterThanThreshold'],
       'ecs-cpu-high': [60, 5, 5, 80, 'notBreaching', 'GreaterThanThreshold'],
