@@ -30,7 +30,7 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
   const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary, drill: options.drill }) : undefined;
 
   const environments = config.environments.map((environment) => {
-    const stack = new EnvironmentStack(app, { service: config.service, environment, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined });
+    const stack = new EnvironmentStack(app, { service: config.service, environment, toolingAccount: config.pipeline.account, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
     if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion');
     return stack;

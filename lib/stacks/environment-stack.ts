@@ -14,6 +14,7 @@ import { Database } from '../data/database';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { PrimaryFailover } from '../dr/primary-failover';
+import { PipelineCanaryAccess } from '../pipeline/pipeline-canary-access';
 import { BlueGreenService } from '../service/blue-green-service';
 
 export interface EnvironmentStackProps {
@@ -23,6 +24,8 @@ export interface EnvironmentStackProps {
   readonly drDataSinks?: DrDataSinks;
   /** DrRegion's standby health check: Prod alarms on it, as Route 53 metrics exist only in us-east-1. */
   readonly drStandbyHealthCheck?: route53.IHealthCheck;
+  /** The pipeline's account: it may assume a role here that only invokes this environment's canary. */
+  readonly toolingAccount?: string;
 }
 
 /**
@@ -148,6 +151,7 @@ export class EnvironmentStack extends BulwarkStack {
       credentials: canaryCredentials,
     });
     this.service.addDeploymentAlarm(this.canary.failureAlarm);
+    if (props.toolingAccount) new PipelineCanaryAccess(this, 'PipelineCanaryAccess', { naming: this.naming, toolingAccount: props.toolingAccount });
     // A failing journey is a P1 user-facing failure: the composite the pipeline's Prod gate watches includes it.
     this.alarmCatalog.addServiceHealthAlarm(this.canary.failureAlarm);
   }
