@@ -255,6 +255,8 @@ const environmentSchema = z
         standbyMode: z.enum(['pilot-light', 'warm-standby'], { message: 'must be "pilot-light" or "warm-standby"' }),
         /** Tasks kept running in warm standby. */
         warmStandbyTasks: z.number().int().min(1).default(1),
+        /** ACM certificate for the standby's HTTPS listener: certificates are regional, Prod's cannot serve here. */
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
         healthCheck: z
           .object({
             intervalSeconds: z.number().int(),

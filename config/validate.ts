@@ -275,6 +275,12 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
   if (!(ROUTE53_HEALTH_CHECK_INTERVALS as readonly number[]).includes(dr.healthCheck.intervalSeconds)) {
     problems.push(`${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`);
   }
+  if (env.service.certificateArn && !dr.certificateArn) {
+    problems.push(`${env.name}.dr.certificateArn is missing while ${env.name}.service.certificateArn is set: ACM certificates are regional, so the standby in ${dr.region} needs its own; request one for the service domain in ${dr.region} and set it`);
+  }
+  if (dr.certificateArn && !dr.certificateArn.includes(`:acm:${dr.region}:`)) {
+    problems.push(`${env.name}.dr.certificateArn ${dr.certificateArn} is not in ${env.name}.dr.region "${dr.region}"; the standby's load balancer can only use a certificate of its own region`);
+  }
   const unknownCheckers = dr.healthCheck.regions.filter((r) => !(ROUTE53_CHECKER_REGIONS as readonly string[]).includes(r));
   if (unknownCheckers.length > 0) {
     problems.push(`${env.name}.dr.healthCheck.regions ${JSON.stringify(unknownCheckers)}: Route 53 has health checkers only in ${ROUTE53_CHECKER_REGIONS.join(', ')}; pick from those`);

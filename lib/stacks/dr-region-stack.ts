@@ -82,7 +82,8 @@ export class DrRegionStack extends BulwarkStack {
     // Same construct as Prod; pilot light runs 0 tasks until the failover runbook scales it up.
     this.standby = new BlueGreenService(this, 'Standby', {
       service,
-      environment: { ...primary, name: DR_REGION_STACK_ID },
+      // ACM certificates are regional: the standby listens with the DR region's own certificate.
+      environment: { ...primary, name: DR_REGION_STACK_ID, service: { ...primary.service, certificateArn: dr.certificateArn } },
       vpc: this.network.vpc,
       naming: this.naming,
       protection: this.protection,

@@ -62,6 +62,19 @@ describe('DR configuration', () => {
     );
   });
 
+  test("HTTPS in Prod needs the standby's own certificate in the DR region (ACM certificates are regional)", () => {
+    const input = withDr((_dr, all) => {
+      const prod = all.environments.find((e) => e.name === 'Prod')!;
+      (prod.service as { certificateArn?: string }).certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/prod';
+    });
+    expect(problemsOf(input)).toContain('Prod.dr.certificateArn is missing while Prod.service.certificateArn is set: ACM certificates are regional');
+    const withDrCert = structuredClone(input);
+    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/wrong-region';
+    expect(problemsOf(withDrCert)).toContain('Prod.dr.certificateArn arn:aws:acm:us-east-1:333333333333:certificate/wrong-region is not in Prod.dr.region "us-west-2"');
+    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn = 'arn:aws:acm:us-west-2:333333333333:certificate/dr';
+    expect(() => validateConfig(withDrCert)).not.toThrow();
+  });
+
   test('DR availability zones must be in the DR region, and a tier-1 standby needs two', () => {
     expect(problemsOf(withDr((dr) => (dr.availabilityZones = ['us-west-2a', 'us-east-1b'])))).toContain('Prod.dr.availabilityZones "us-east-1b" is not in Prod.dr.region "us-west-2"');
     expect(problemsOf(withDr((dr) => ((dr.availabilityZones = ['us-west-2a']), (dr.natGateways = 1))))).toContain('a tier-1 standby needs at least 2 availability zones');
