@@ -1,13 +1,15 @@
 /**
  * `npm run ops -- test-alarms <Env>`: test-fire every alarm of an environment. Each alarm is set to
  * ALARM with a reason (SetAlarmState), so its actions really run: the severity topic notifies its
- * subscribers (P1 pages!), the kill switches and the pipeline's P1 gate see it. After a wait each is
+ * subscribers (P1 pages!) and the pipeline's P1 gate sees it; the kill-switch Lambda recognises the test
+ * reason and only logs it. After a wait each is
  * set back to OK (P1/P2 announce the recovery). CloudWatch re-evaluates the alarm at its next period
  * anyway, so a real breach wins over the OK we set.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, StateValue } from '@aws-sdk/client-cloudwatch';
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config';
+import { TEST_FIRE_REASON_PREFIX } from '../../lambdas/shared/test-fire';
 
 export interface TestFireOptions {
   readonly client: CloudWatchClient;
@@ -89,7 +91,7 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
         new SetAlarmStateCommand({
           AlarmName: a.alarmName,
           StateValue: StateValue.ALARM,
-          StateReason: `Test fire by "ops test-alarms" at ${now().toISOString()}: checking notification routing; returns to OK in ${options.waitSeconds} s. Not a real incident.`,
+          StateReason: `${TEST_FIRE_REASON_PREFIX} at ${now().toISOString()}: checking notification routing; returns to OK in ${options.waitSeconds} s. Not a real incident.`,
         }),
       );
       const fired = await stateOf(client, a.alarmName);
@@ -108,7 +110,7 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
     const outcome = outcomes.get(a.alarmName)!;
     if (outcome.error) continue;
     try {
-      await client.send(new SetAlarmStateCommand({ AlarmName: a.alarmName, StateValue: StateValue.OK, StateReason: `Test fire by "ops test-alarms" over at ${now().toISOString()}.` }));
+      await client.send(new SetAlarmStateCommand({ AlarmName: a.alarmName, StateValue: StateValue.OK, StateReason: `${TEST_FIRE_REASON_PREFIX} over at ${now().toISOString()}.` }));
       outcome.restored = await stateOf(client, a.alarmName);
       log(`${step(i)} ${a.alarmName}: ${outcome.restored === 'OK' ? 'OK' : `expected OK, reads ${outcome.restored}`}`);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SwitchSettings, switchStateSchema } from './settings';
 import { SwitchRequest } from './switches';
+import { isTestFire } from '../shared/test-fire';
 
 /** What an incoming event asks for: switches to change, nothing (recognised, no action), or a rejection. */
 export type Interpretation =
@@ -70,6 +71,7 @@ function interpretAlarm(message: string, settings: SwitchSettings): Interpretati
   const source = `alarm:${AlarmName}`;
   // Recovery does not turn switches off: deciding that the incident is over is a person's call.
   if (NewStateValue !== 'ALARM') return { kind: 'ignore', source, why: `alarm went to ${NewStateValue}; switches are turned off by hand (npm run ops -- switch ...)` };
+  if (isTestFire(NewStateReason)) return { kind: 'ignore', source, why: 'test fire by ops test-alarms: routing reached the kill switch; no switch changed' };
   const names = unique([...settings.onAnyP1, ...(settings.alarmTriggers[AlarmName] ?? [])]);
   if (names.length === 0) return { kind: 'ignore', source, why: 'no switch is configured for this alarm' };
   const reason = `P1 alarm ${AlarmName} in ALARM${NewStateReason ? `: ${NewStateReason}` : ''}`.slice(0, 500);

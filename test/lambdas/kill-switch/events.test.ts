@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { interpretEvent } from '../../../lambdas/kill-switch/events';
 import { handleSwitchEvent } from '../../../lambdas/kill-switch/handle';
 import { SwitchClients } from '../../../lambdas/kill-switch/switches';
+import { TEST_FIRE_REASON_PREFIX } from '../../../lambdas/shared/test-fire';
 import { memoryLogger, testSettings } from './helpers';
 
 const settings = testSettings();
@@ -22,6 +23,11 @@ describe('kill switch event interpretation', () => {
   test('any other P1 alarm turns on only the deploy freeze', () => {
     const [result] = interpretEvent(alarm('orders-prod-canary-journey-failed'), settings);
     expect(result.kind === 'act' && result.requests.map((r) => r.name)).toEqual(['deploy-freeze']);
+  });
+
+  test('a test fire from ops test-alarms reaches the kill switch but changes no switch', () => {
+    const testFire = sns(settings.p1TopicArn, JSON.stringify({ AlarmName: 'orders-prod-http-5xx-critical', NewStateValue: 'ALARM', NewStateReason: `${TEST_FIRE_REASON_PREFIX} at 2026-11-23T03:00:00.000Z: checking notification routing` }));
+    expect(interpretEvent(testFire, settings)).toEqual([expect.objectContaining({ kind: 'ignore', why: expect.stringContaining('test fire') })]);
   });
 
   test('an alarm returning to OK is recognised but acts on nothing: turning off is a person\'s decision', () => {
