@@ -225,6 +225,13 @@ const environmentSchema = z
         hourlyRetentionDays: z.number().int().positive().default(7),
         /** S3 object lock default retention (governance) of archive objects; applied where retainStatefulResources. */
         archiveObjectLockDays: z.number().int().positive().default(35),
+        /**
+         * Hours between the writes of whatever exports backup objects into the archive bucket (your export
+         * job or the service). Set, the archive and its DR replica alarm when their newest object is older
+         * than this (or the RPO, if longer); unset, their ages are published for the dashboard only, since
+         * an archive nothing is meant to write yet is not an incident.
+         */
+        archiveWritesEveryHours: z.number().positive().optional(),
         /** Days a replaced or deleted archive object version is kept before expiry. */
         archiveNoncurrentVersionDays: z.number().int().positive().default(365),
         /** S3 Replication Time Control (15-minute SLA, replication metrics) for the replica in the DR region. */

@@ -19,8 +19,8 @@ export const BACKUP_STALE_RUNBOOK = 'backup-stale';
 interface StoreBase {
   /** Metric dimension `store` and part of the alarm id: short, lowercase, dashes. */
   readonly store: string;
-  /** The alarm fires when the newest restorable point is older than this. */
-  readonly maxAge: Duration;
+  /** The alarm fires when the newest restorable point is older than this. Omitted: the age is published, no alarm. */
+  readonly maxAge?: Duration;
 }
 
 /** A store whose freshness the verifier measures. */
@@ -101,6 +101,7 @@ export class BackupVerifier extends Construct {
     });
 
     for (const store of stores) {
+      if (!store.maxAge) continue;
       const maxAgeSeconds = store.maxAge.toSeconds();
       this.alarms[store.store] = props.alarms.createAlarm(this, {
         id: `backup-stale-${store.store}`,

@@ -7,6 +7,7 @@ import { databaseClusterIdentifier } from '../data/database';
 import { AlarmFactory } from '../monitoring/alarm-factory';
 import { ArchiveBucket, archiveBucketName } from './archive-bucket';
 import { BackupVerifier } from './backup-verifier';
+import { archiveMaxAge } from './environment-backup';
 import { RecoveryVault } from './recovery-vault';
 
 export interface DrDataSinksProps {
@@ -64,8 +65,8 @@ export class DrDataSinks extends Construct {
           store: 'replica',
           bucket: this.replica.bucket,
           excludePrefixes: props.replicaExcludedPrefixes,
-          // The archive is held to the RPO; its replica may trail by the replication lag on top.
-          maxAge: Duration.minutes(rpoMinutes + replicationLag),
+          // The replica is held to the archive's bound plus the replication lag; no writer configured, no alarm.
+          maxAge: archiveMaxAge(primary.backup.archiveWritesEveryHours, Duration.minutes(rpoMinutes))?.plus(Duration.minutes(replicationLag)),
         },
       ],
     });

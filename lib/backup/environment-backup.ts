@@ -69,8 +69,14 @@ export class EnvironmentBackup extends Construct {
       stores: [
         { kind: 'rds-cluster', store: 'database', clusterIdentifier: database.cluster.clusterIdentifier, clusterArn: database.cluster.clusterArn, maxAge: rpo },
         { kind: 'backup-vault', store: 'vault', vault: this.backup.vault.vault, resourceArns: [database.cluster.clusterArn], maxAge: rpo },
-        { kind: 's3-bucket', store: 'archive', bucket: this.archive.bucket, maxAge: rpo },
+        { kind: 's3-bucket', store: 'archive', bucket: this.archive.bucket, maxAge: archiveMaxAge(environment.backup.archiveWritesEveryHours, rpo) },
       ],
     });
   }
+}
+
+/** The archive is held to its writer's cadence (or the RPO, if longer); with no writer configured it is not alarmed. */
+export function archiveMaxAge(writesEveryHours: number | undefined, rpo: Duration): Duration | undefined {
+  if (writesEveryHours === undefined) return undefined;
+  return Duration.minutes(Math.max(writesEveryHours * 60, rpo.toMinutes()));
 }

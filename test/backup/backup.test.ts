@@ -1,5 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { scheduledBackupAgeMinutes } from '../../config/recovery-model';
+import { Duration } from 'aws-cdk-lib';
+import { archiveMaxAge } from '../../lib/backup/environment-backup';
 import { synthBulwark } from '../helpers/app';
 
 // The whole app once (cdk-nag on): the copy and replication cross from Prod into DrRegion.
@@ -197,7 +199,7 @@ describe('Freshness verifier', () => {
     { env: 'Dev', rpoMinutes: 1440 },
   ])('$env: one P2 alarm per store at the RPO ($rpoMinutes min), missing data breaching, with the backup-stale runbook', ({ env, rpoMinutes }) => {
     const template = app.template(env);
-    for (const store of ['database', 'vault', 'archive']) {
+    for (const store of ['database', 'vault']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `orders-${env.toLowerCase()}-backup-stale-${store}`,
         AlarmDescription: Match.stringLikeRegexp('^\\[P2\\] .* \\| Runbook: .*/backup-stale\\.md$'),
@@ -213,9 +215,24 @@ describe('Freshness verifier', () => {
     }
   });
 
-  test('DrRegion checks the copied recovery points and the replica (warm standby: copies held to schedule + copy)', () => {
+  test('DrRegion checks the copied recovery points (warm standby: copies held to schedule + copy)', () => {
     dr.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'orders-dr-backup-stale-dr-vault', Threshold: (60 + 60 + 60) * 60, TreatMissingData: 'breaching' });
-    dr.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'orders-dr-backup-stale-replica', Threshold: (15 + 15) * 60, TreatMissingData: 'breaching' });
+  });
+
+  test('the archive and its replica are measured but not alarmed while no writer cadence is configured', () => {
+    for (const [template, name] of [[prod, 'orders-prod-backup-stale-archive'], [dr, 'orders-dr-backup-stale-replica']] as const) {
+      expect(Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }))).toHaveLength(0);
+    }
+    const verifierStores = Object.values(prod.findResources('AWS::Lambda::Function'))
+      .map((fn) => JSON.stringify((fn as { Properties: { Environment?: { Variables?: { STORES?: unknown } } } }).Properties.Environment?.Variables?.STORES ?? ''))
+      .find((stores) => stores.includes('archive'));
+    expect(verifierStores).toContain('\\"store\\":\\"archive\\"');
+  });
+
+  test('with a writer cadence, the archive is held to it (or the RPO, if longer) and the replica adds the replication lag', () => {
+    expect(archiveMaxAge(undefined, Duration.minutes(15))).toBeUndefined();
+    expect(archiveMaxAge(24, Duration.minutes(15))?.toMinutes()).toBe(24 * 60);
+    expect(archiveMaxAge(0.1, Duration.minutes(15))?.toMinutes()).toBe(15);
   });
 
   test('reads only what it checks, and publishes only into its namespace', () => {
