@@ -70,6 +70,8 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
         target: 'node22',
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
+        // Bundle sizes are reported by `npm run bench`; esbuild's per-asset banner only buries test output.
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     logGroup.grantWrite(role);

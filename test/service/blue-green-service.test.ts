@@ -235,6 +235,8 @@ describe('HTTPS when a certificate is configured', () => {
     const input = defaultConfigInput();
     const prodInput = input.environments.find((e) => e.name === 'Prod')!;
     prodInput.service.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/11111111-2222-3333-4444-555555555555';
+    // ACM certificates are regional: the standby in the DR region needs its own (validation insists).
+    prodInput.dr!.certificateArn = 'arn:aws:acm:us-west-2:333333333333:certificate/66666666-7777-8888-9999-000000000000';
     const { testApp } = await import('../helpers/app');
     const { Stack } = await import('aws-cdk-lib');
     const { Network } = await import('../../lib/network/network');
