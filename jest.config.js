@@ -6,4 +6,8 @@ module.exports = {
     '^.+\\.tsx?$': ['@swc/jest']
   },
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  // Most files synthesize the whole app (CPU-bound, single-threaded): one worker per core halves the wall time.
+  maxWorkers: 2,
+  // Synth-heavy files take 10-35 s on a loaded 2-core machine.
+  testTimeout: 120000,
 };
