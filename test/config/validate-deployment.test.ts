@@ -1,24 +1,6 @@
-import { BulwarkConfigInput, ConfigError, DEPLOYMENT_START_ALLOWANCE_MINUTES, DEPLOYMENT_WAIT_LIMIT_MINUTES, trafficShiftMinutes, validateConfig } from '../../config';
+import { DEPLOYMENT_START_ALLOWANCE_MINUTES, DEPLOYMENT_WAIT_LIMIT_MINUTES, trafficShiftMinutes, validateConfig } from '../../config';
 import { defaultConfigInput } from '../helpers/app';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type EnvInput = Mutable<BulwarkConfigInput['environments'][number]>;
-
-function withEnv(name: string, change: (env: EnvInput) => void): BulwarkConfigInput {
-  const input = defaultConfigInput();
-  change(input.environments.find((e) => e.name === name)!);
-  return input;
-}
-
-function problemsOf(input: unknown): string {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+import { problemsOf, withEnv } from '../helpers/config';
 
 describe('deployment policy per tier', () => {
   test('the default deployment policies are valid', () => {

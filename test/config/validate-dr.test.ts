@@ -1,5 +1,6 @@
-import { BulwarkConfigInput, ConfigError, validateConfig } from '../../config';
+import { BulwarkConfigInput, validateConfig } from '../../config';
 import { defaultConfigInput } from '../helpers/app';
+import { problemsOf } from '../helpers/config';
 
 type DrInput = NonNullable<BulwarkConfigInput['environments'][number]['dr']>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -10,16 +11,6 @@ function withDr(change: (dr: Mutable<DrInput>, input: BulwarkConfigInput) => voi
   const prod = input.environments.find((e) => e.name === 'Prod')!;
   change(prod.dr as Mutable<DrInput>, input);
   return input;
-}
-
-function problemsOf(input: unknown): string {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
 }
 
 describe('DR configuration', () => {

@@ -1,5 +1,6 @@
-import { BulwarkConfigInput, ConfigError, validateConfig } from '../../config';
+import { BulwarkConfigInput, validateConfig } from '../../config';
 import { defaultConfigInput } from '../helpers/app';
+import { problemsOf } from '../helpers/config';
 
 type PipelineInput = { -readonly [K in keyof BulwarkConfigInput['pipeline']]?: BulwarkConfigInput['pipeline'][K] };
 
@@ -7,16 +8,6 @@ function withPipeline(change: (pipeline: PipelineInput) => void): BulwarkConfigI
   const input = defaultConfigInput();
   change(input.pipeline as PipelineInput);
   return input;
-}
-
-function problemsOf(input: unknown): string {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
 }
 
 describe('pipeline config validation', () => {

@@ -1,26 +1,6 @@
-import { BulwarkConfigInput, ConfigError, TIER_CEILINGS, validateConfig } from '../../config';
+import { TIER_CEILINGS, validateConfig } from '../../config';
 import { defaultConfigInput } from '../helpers/app';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type EnvInput = Mutable<BulwarkConfigInput['environments'][number]>;
-
-function withEnv(name: string, change: (env: EnvInput) => void): BulwarkConfigInput {
-  const input = defaultConfigInput();
-  const env = input.environments.find((e) => e.name === name);
-  if (!env) throw new Error(`no environment ${name} in the default config`);
-  change(env);
-  return input;
-}
-
-function problemsOf(input: unknown): string {
-  try {
-    validateConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+import { problemsOf, withEnv } from '../helpers/config';
 
 describe('config validation', () => {
   test('the default config is valid and resolves each environment to its tier ceilings', () => {
