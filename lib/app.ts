@@ -30,9 +30,9 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
   const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary, drill: options.drill }) : undefined;
 
   const environments = config.environments.map((environment) => {
-    const stack = new EnvironmentStack(app, { service: config.service, environment, toolingAccount: config.pipeline.account, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined });
+    const stack = new EnvironmentStack(app, { service: config.service, environment, toolingAccount: config.pipeline.account, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined, drDatabaseSite: environment === primary ? drRegion?.databaseSite : undefined });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
-    if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion');
+    if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion, and creates its global database secondary there');
     return stack;
   });
 

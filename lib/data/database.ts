@@ -24,6 +24,11 @@ export function databaseClusterIdentifier(naming: Naming): string {
 }
 export const DATABASE_USERNAME = 'bulwark_app';
 
+/** `/orders/prod/database`: the credentials secret's name, the same in every region it is replicated to. */
+export function databaseSecretName(naming: Naming): string {
+  return naming.parameter('database');
+}
+
 /**
  * Hosted rotation runtime. The AWS::SecretsManager transform otherwise deploys its rotation function
  * on an old Python default; pin a supported one (cfn-lint cannot see inside the transform).
@@ -45,6 +50,11 @@ export interface DatabaseProps {
   readonly logRetentionDays?: number;
   /** Days between password rotations. @default 30 */
   readonly rotationDays?: number;
+  /**
+   * Regions the credentials secret is replicated to (Secrets Manager keeps the replica in sync, rotations
+   * included), so a standby there reads the same password a global database secondary accepts. @default none
+   */
+  readonly secretReplicaRegions?: readonly string[];
 }
 
 /**
@@ -79,8 +89,11 @@ export class Database extends Construct {
       clusterIdentifier: databaseClusterIdentifier(naming),
       defaultDatabaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret(DATABASE_USERNAME, {
-        secretName: naming.parameter('database'),
+        secretName: databaseSecretName(naming),
         encryptionKey: this.key,
+        // Replicas use the region's aws/secretsmanager key: Secrets Manager re-encrypts every rotated value
+        // into them itself, without granting the hosted rotation function a key in another region.
+        replicaRegions: props.secretReplicaRegions?.map((region) => ({ region })),
       }),
       writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
       readers: Array.from({ length: config.readers }, (_, i) => rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { ...instanceProps, scaleWithWriter: i === 0 })),

@@ -159,37 +159,56 @@ function clusterMechanisms(stack: StackTemplate, logicalId: string, stacks: read
   }
   const global = globalDatabase(stack, logicalId, stacks);
   if (global) {
-    out.push({ scope: 'regional', label: `Aurora Global Database secondary in ${global.secondary.stack.region} (${global.secondary.stack.stackId})`, minutes: AURORA_GLOBAL_LAG_MINUTES,
+    out.push({ scope: 'regional', label: `Aurora Global Database secondary in ${global.region} (${global.secondary.stack.stackId}#${global.secondary.logicalId})`, minutes: AURORA_GLOBAL_LAG_MINUTES,
       formula: `global database replication lag budget ${AURORA_GLOBAL_LAG_MINUTES} min`, sources: global.sources });
   }
   return out;
 }
 
+/**
+ * The custom resource type of a global database secondary created from the primary's own stack
+ * (lib/data/global-database.ts: the secondary cannot be a resource of a DR stack that deploys first).
+ * Its `SecondaryRegion`, `GlobalClusterIdentifier` and `DBClusterIdentifier` say where it is.
+ */
+export const GLOBAL_SECONDARY_TYPE = 'Custom::AuroraGlobalSecondary';
+
+export interface GlobalSecondary {
+  /** Where the template declares the secondary: a DBCluster of a DR stack, or the custom resource in the primary's stack. */
+  readonly secondary: { stack: StackTemplate; logicalId: string };
+  /** The region the secondary cluster runs in. */
+  readonly region: string;
+  readonly sources: SourceRef[];
+}
+
 /** The global cluster this primary belongs to and a secondary cluster of it in another region. */
-export function globalDatabase(stack: StackTemplate, logicalId: string, stacks: readonly StackTemplate[]):
-  { secondary: { stack: StackTemplate; logicalId: string }; sources: SourceRef[] } | undefined {
+export function globalDatabase(stack: StackTemplate, logicalId: string, stacks: readonly StackTemplate[]): GlobalSecondary | undefined {
   const p = props(stack.resources[logicalId]);
   let globalId = refTarget(p.GlobalClusterIdentifier);
   if (!globalId) {
-    globalId = resourcesOfType(stack, 'AWS::RDS::GlobalCluster').find(([, g]) => refTarget(props(g).SourceDBClusterIdentifier) === logicalId)?.[0];
+    // The source is the cluster's identifier (Ref) or its ARN (a Join around the Ref, or GetAtt DBClusterArn).
+    globalId = resourcesOfType(stack, 'AWS::RDS::GlobalCluster').find(([, g]) => referencedIds(props(g).SourceDBClusterIdentifier).has(logicalId))?.[0];
   }
   const globalName = globalId ? props(stack.resources[globalId]).GlobalClusterIdentifier : p.GlobalClusterIdentifier;
   if (!globalId && typeof globalName !== 'string') return undefined;
+  const primarySources = [
+    source(stack, logicalId, ['GlobalClusterIdentifier']),
+    ...(globalId ? [source(stack, globalId, ['GlobalClusterIdentifier', 'SourceDBClusterIdentifier'])] : []),
+  ];
+  const joins = (owner: StackTemplate, ref: unknown) => {
+    const cross = resolveCrossStack(ref, stacks);
+    return (typeof globalName === 'string' && ref === globalName) || (owner === stack && globalId !== undefined && refTarget(ref) === globalId) || (cross?.stack === stack && cross.logicalId === globalId);
+  };
   for (const other of stacks) {
-    if (other === stack || other.region === stack.region) continue;
+    // A secondary created by the custom resource: any stack may hold it; its region is a property.
+    for (const [id, custom] of resourcesOfType(other, GLOBAL_SECONDARY_TYPE)) {
+      const cp = props(custom);
+      if (typeof cp.SecondaryRegion !== 'string' || cp.SecondaryRegion === stack.region || !joins(other, cp.GlobalClusterIdentifier)) continue;
+      return { secondary: { stack: other, logicalId: id }, region: cp.SecondaryRegion, sources: [...primarySources, source(other, id, ['SecondaryRegion', 'GlobalClusterIdentifier', 'DBClusterIdentifier'])] };
+    }
+    if (other === stack || other.region === stack.region || !other.region) continue;
     for (const [id, cluster] of resourcesOfType(other, 'AWS::RDS::DBCluster')) {
-      const ref = props(cluster).GlobalClusterIdentifier;
-      const cross = resolveCrossStack(ref, stacks);
-      const same = (typeof globalName === 'string' && ref === globalName) || (cross?.stack === stack && cross.logicalId === globalId);
-      if (same) {
-        return {
-          secondary: { stack: other, logicalId: id },
-          sources: [
-            source(stack, logicalId, ['GlobalClusterIdentifier']),
-            ...(globalId ? [source(stack, globalId, ['GlobalClusterIdentifier', 'SourceDBClusterIdentifier'])] : []),
-            source(other, id, ['GlobalClusterIdentifier']),
-          ],
-        };
+      if (joins(other, props(cluster).GlobalClusterIdentifier)) {
+        return { secondary: { stack: other, logicalId: id }, region: other.region, sources: [...primarySources, source(other, id, ['GlobalClusterIdentifier'])] };
       }
     }
   }
@@ -341,7 +360,8 @@ export function standbyShape(primary: StackTemplate, standby: StackTemplate, sta
   const reasons: string[] = [];
   let data: StandbyShape['data'];
   const clusters = primaryStores.filter((s) => s.type === 'AWS::RDS::DBCluster');
-  const global = clusters.map((c) => globalDatabase(primary, c.logicalId, stacks)).find((g) => g?.secondary.stack === standby);
+  // The secondary serves the standby when it runs in the standby's region, whichever stack declares it.
+  const global = clusters.map((c) => globalDatabase(primary, c.logicalId, stacks)).find((g) => g !== undefined && g.region === standby.region);
   if (global) data = { part: 'global-database', sources: global.sources };
   else {
     const copy = clusters.flatMap((c) => c.mechanisms).find((m) => m.scope === 'regional' && m.label.includes(standby.region ?? '\u0000'));

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BulwarkFunction } from '../common/bulwark-function';
+import { acknowledgeProviderFindings } from '../common/provider-findings';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 
 export interface DeploymentTriggerProps {
@@ -114,32 +115,4 @@ export class DeploymentTrigger extends Construct {
     // The deployment needs the service, the group's alarms and rollback settings, and the hook able to run.
     this.resource.node.addDependency(props.service, group, props.smokeCheck);
   }
-}
-
-function acknowledgeProviderFindings(provider: cr.Provider, handlers: lambda.Function[]): void {
-  // The framework's functions invoke our handlers and each other by ARN, and the CDK grant adds `<arn>:*` for versions.
-  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.Function);
-  const invokeWildcards = [...handlers, ...frameworkFunctions].map((fn) => ({
-    id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-    reason: 'CDK Provider framework grant: lambda:InvokeFunction on the named function and its versions (`:*`), nothing else.',
-  }));
-  Validations.of(provider.node.findChild('waiter-state-machine')).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
-  });
-  Validations.of(provider).acknowledge(
-    ...invokeWildcards,
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'CDK Provider framework functions (not ours) write their own logs with the basic execution role.',
-    },
-    {
-      id: 'AwsSolutions-L1',
-      reason: 'The Provider framework functions are CDK-owned; their runtime follows aws-cdk-lib releases (checked by a test: nodejs22.x or newer).',
-    },
-    {
-      id: 'AwsSolutions-SF2',
-      reason: 'The Provider framework waiter state machine only loops isComplete; its execution history and ALL-level logs trace it, and its props offer no X-Ray option.',
-    },
-  );
 }

@@ -1,3 +1,5 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
 import { DrDataSinks } from '../backup/dr-data-sinks';
@@ -5,7 +7,9 @@ import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
-import { Network } from '../network/network';
+import { databaseSecretName } from '../data/database';
+import { DrDatabaseSite } from '../data/global-database';
+import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
@@ -40,6 +44,8 @@ export class DrRegionStack extends BulwarkStack {
   readonly failover: SecondaryFailover;
   readonly standbyAlarms: StandbyAlarms;
   readonly drill?: DrDrill;
+  /** Warm standby only: subnet group, security group, key and DNS name of Prod's global database secondary. */
+  readonly databaseSite?: DrDatabaseSite;
 
   constructor(scope: Construct, props: DrRegionStackProps) {
     const { service, primary } = props;
@@ -79,6 +85,13 @@ export class DrRegionStack extends BulwarkStack {
       replicaExcludedPrefixes: [DRILL_PREFIX],
     });
 
+    // Warm standby: the place Prod's global database secondary is created into (Prod creates it once its
+    // global cluster exists, after this stack), and the standby reads Prod's credentials secret replica.
+    if (dr.standbyMode === 'warm-standby') {
+      this.databaseSite = new DrDatabaseSite(this, 'DatabaseSite', { naming: this.naming, protection: this.protection, vpc: this.network.vpc, dataSubnetGroupName: SUBNET_GROUPS.data });
+    }
+    const databaseSecret = this.databaseSite && secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecretReplica', databaseSecretName(new Naming(service.name, primary.name)));
+
     // Same construct as Prod; pilot light runs 0 tasks until the failover runbook scales it up.
     this.standby = new BlueGreenService(this, 'Standby', {
       service,
@@ -88,7 +101,15 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       desiredCount: standbyDesiredCount(dr),
+      // The secret's host is Prod's endpoint, unreachable from here: DB_HOST is the DR name of the secondary.
+      ...(this.databaseSite && databaseSecret
+        ? {
+          environmentVariables: { DB_HOST: this.databaseSite.hostName },
+          secrets: Object.fromEntries((['port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(databaseSecret, field)])),
+        }
+        : {}),
     });
+    this.databaseSite?.allowFrom(this.standby.service, 'Standby service tasks');
 
     this.standbyAlarms = new StandbyAlarms(this, 'StandbyAlarms', {
       factory: this.monitoring.alarms,

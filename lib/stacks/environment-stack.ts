@@ -11,6 +11,7 @@ import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database } from '../data/database';
+import { DrDatabaseSite, GlobalDatabase } from '../data/global-database';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { PrimaryFailover } from '../dr/primary-failover';
@@ -24,6 +25,8 @@ export interface EnvironmentStackProps {
   readonly drDataSinks?: DrDataSinks;
   /** DrRegion's standby health check: Prod alarms on it, as Route 53 metrics exist only in us-east-1. */
   readonly drStandbyHealthCheck?: route53.IHealthCheck;
+  /** DrRegion's database site (warm standby): Prod makes its cluster a global database with a secondary there. */
+  readonly drDatabaseSite?: DrDatabaseSite;
   /** The pipeline's account: it may assume a role here that only invokes this environment's canary. */
   readonly toolingAccount?: string;
 }
@@ -40,6 +43,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly service: BlueGreenService;
   readonly alarmCatalog: AlarmCatalog;
   readonly database: Database;
+  /** Prod in warm standby: the global cluster and its secondary in the DR region. */
+  readonly globalDatabase?: GlobalDatabase;
   readonly backup: EnvironmentBackup;
   /** Prod only: the PRIMARY failover record, its health check and alarm. */
   readonly failover?: PrimaryFailover;
@@ -83,7 +88,19 @@ export class EnvironmentStack extends BulwarkStack {
       dataSubnetGroupName: SUBNET_GROUPS.data,
       rotationSubnetGroupName: SUBNET_GROUPS.private,
       backupTag: backupTag(this.naming),
+      secretReplicaRegions: environment.dr && props.drDatabaseSite ? [environment.dr.region] : undefined,
     });
+    if (environment.dr && props.drDatabaseSite) {
+      this.globalDatabase = new GlobalDatabase(this, 'GlobalDatabase', {
+        primary: this.database.cluster,
+        config: environment.database,
+        serviceName: service.name,
+        protection: this.protection,
+        secondaryRegion: environment.dr.region,
+        site: props.drDatabaseSite,
+        tags: { service: service.name, environment: 'DrRegion', 'standby-for': environment.name, owner: service.owner },
+      });
+    }
 
     this.killSwitches = new KillSwitches(this, 'KillSwitches', {
       naming: this.naming,

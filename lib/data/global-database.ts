@@ -1,0 +1,243 @@
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { BulwarkFunction } from '../common/bulwark-function';
+import { Naming } from '../common/naming';
+import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { acknowledgeProviderFindings } from '../common/provider-findings';
+import { retentionDays } from '../network/network';
+import { DATABASE_ENGINE, DatabaseConfig, databaseClusterIdentifier } from './database';
+
+/** The CloudFormation resource type of the secondary, for tests and the resilience report. */
+export const AURORA_GLOBAL_SECONDARY_TYPE = 'Custom::AuroraGlobalSecondary';
+
+/** `orders-global`: the global cluster spans environments' regions, so it is named by the service only. */
+export function globalClusterIdentifier(serviceName: string): string {
+  return `${serviceName}-global`.toLowerCase();
+}
+
+/** The DR region's private DNS name for the database: a CNAME to the secondary's cluster endpoint. */
+export function drDatabaseHostName(drNaming: Naming): string {
+  return `db.${drZoneName(drNaming)}`;
+}
+
+/** `orders-dr.internal`, private to the DR VPC. */
+function drZoneName(drNaming: Naming): string {
+  return `${drNaming.serviceName}-${drNaming.environmentName}.internal`.toLowerCase();
+}
+
+const PORT = 5432;
+
+export interface DrDatabaseSiteProps {
+  /** The DR stack's naming (`orders-dr-...`): the secondary cluster is `orders-dr-db`. */
+  readonly naming: Naming;
+  readonly protection: DataProtection;
+  readonly vpc: ec2.IVpc;
+  /** Subnet group of the isolated data tier. */
+  readonly dataSubnetGroupName: string;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * What the DR region must hold before Prod can add a global database secondary to it: DrRegion deploys
+ * first, and a secondary can only join a global cluster that Prod has created, so the secondary itself
+ * is created from Prod (GlobalDatabase below) into these: the isolated-subnet subnet group, the security
+ * group, the KMS key (cross-region secondaries are encrypted with a key of their own region), the log
+ * group RDS exports into, and a private DNS name the standby connects to whatever the endpoint becomes.
+ */
+export class DrDatabaseSite extends Construct {
+  readonly key: kms.Key;
+  readonly subnetGroup: rds.SubnetGroup;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly zone: route53.PrivateHostedZone;
+  /** `orders-dr-db`: the secondary cluster's identifier, known before it exists. */
+  readonly clusterIdentifier: string;
+  readonly instanceIdentifier: string;
+  /** `db.orders-dr.internal`: resolves in the DR VPC to the secondary's cluster (writer) endpoint. */
+  readonly hostName: string;
+  readonly port = PORT;
+
+  constructor(scope: Construct, id: string, props: DrDatabaseSiteProps) {
+    super(scope, id);
+    const { naming, protection } = props;
+    this.clusterIdentifier = databaseClusterIdentifier(naming);
+    this.instanceIdentifier = `${this.clusterIdentifier}-1`;
+    this.hostName = drDatabaseHostName(naming);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts ${this.clusterIdentifier}, the Aurora global database secondary, and its snapshots`,
+      enableKeyRotation: true,
+      alias: `alias/${this.clusterIdentifier}`,
+      // Retained snapshots and a promoted secondary stay readable after the stack goes.
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+    this.subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: props.dataSubnetGroupName },
+      subnetGroupName: this.clusterIdentifier,
+      description: `Isolated data subnets of ${this.clusterIdentifier} (Aurora global database secondary)`,
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      securityGroupName: this.clusterIdentifier,
+      description: `${this.clusterIdentifier}: admits the standby service on ${PORT}`,
+      // The database initiates nothing.
+      allowAllOutbound: false,
+    });
+    new logs.LogGroup(this, 'PostgresqlLogs', {
+      logGroupName: `/aws/rds/cluster/${this.clusterIdentifier}/postgresql`,
+      retention: retentionDays(props.logRetentionDays ?? 30),
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+    this.zone = new route53.PrivateHostedZone(this, 'Zone', {
+      zoneName: drZoneName(naming),
+      vpc: props.vpc,
+      comment: `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ${AURORA_GLOBAL_SECONDARY_TYPE}`,
+    });
+  }
+
+  /** Admit a peer (the standby service) on the database port. */
+  allowFrom(peer: ec2.IConnectable, description: string): void {
+    this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(PORT), description);
+  }
+}
+
+export interface GlobalDatabaseProps {
+  /** The primary cluster (Prod's). */
+  readonly primary: rds.DatabaseCluster;
+  readonly config: DatabaseConfig;
+  readonly serviceName: string;
+  readonly protection: DataProtection;
+  /** Region of the secondary (`dr.region`). */
+  readonly secondaryRegion: string;
+  /** DrRegion's site; referenced across regions through weak (`Fn::GetStackOutput`) references. */
+  readonly site: DrDatabaseSite;
+  /** Tags the secondary cluster and instance get (the custom resource creates them, so stack tags do not reach them). */
+  readonly tags?: Record<string, string>;
+  /** Longest wait for the secondary to be created (Aurora copies the whole volume first). @default 55 minutes */
+  readonly maxWait?: Duration;
+}
+
+/**
+ * Turns the primary cluster into an Aurora Global Database (AWS::RDS::GlobalCluster created from it) and
+ * adds the secondary cluster in the DR region with a custom resource (Custom::AuroraGlobalSecondary,
+ * handlers in lambdas/aurora-secondary). The secondary is created from this stack, not DrRegion's,
+ * because it can only join a global cluster that exists, and DrRegion deploys before Prod: one
+ * `cdk deploy Prod` creates both, in order, on a fresh account.
+ */
+export class GlobalDatabase extends Construct {
+  readonly globalCluster: rds.CfnGlobalCluster;
+  readonly secondary: CustomResource;
+  readonly globalClusterIdentifier: string;
+
+  constructor(scope: Construct, id: string, props: GlobalDatabaseProps) {
+    super(scope, id);
+    const { site, protection } = props;
+    const stack = Stack.of(this);
+    this.globalClusterIdentifier = globalClusterIdentifier(props.serviceName);
+
+    // Engine, version and encryption come from the source cluster; setting them here is refused.
+    this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
+      globalClusterIdentifier: this.globalClusterIdentifier,
+      sourceDbClusterIdentifier: props.primary.clusterArn,
+      deletionProtection: protection.retain,
+    });
+    this.globalCluster.applyRemovalPolicy(protection.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+
+    const functionProps = { lambdaName: 'aurora-secondary', protection, timeout: Duration.minutes(1) };
+    const create = new BulwarkFunction(this, 'Create', {
+      ...functionProps,
+      description: `Creates, modifies or deletes ${site.clusterIdentifier} in ${props.secondaryRegion}, the global database secondary (custom resource onEvent)`,
+      environment: { SECONDARY_STEP: 'create' },
+    });
+    const wait = new BulwarkFunction(this, 'Wait', {
+      ...functionProps,
+      description: `Waits for ${site.clusterIdentifier} in ${props.secondaryRegion} and its instance, creating the instance once the cluster is up (custom resource isComplete)`,
+      environment: { SECONDARY_STEP: 'wait' },
+    });
+
+    const rdsArn = (resource: string, name: string, region: string = props.secondaryRegion) =>
+      stack.formatArn({ service: 'rds', region, resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const family = DATABASE_ENGINE.parameterGroupFamily ?? 'aurora-postgresql17';
+    const majorVersion = DATABASE_ENGINE.engineVersion?.majorVersion ?? '17';
+    const clusterArn = rdsArn('cluster', site.clusterIdentifier);
+    const instanceArn = rdsArn('db', site.instanceIdentifier);
+    const globalArn = rdsArn('global-cluster', this.globalClusterIdentifier, '');
+    const subnetGroupArn = rdsArn('subgrp', site.clusterIdentifier);
+    // Create names the cluster, the global cluster it joins, the subnet group, and the default parameter
+    // and option groups RDS attaches when none is given; AddTagsToResource tags them at creation.
+    const policy = new iam.Policy(this, 'Policy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'CreateAndChangeTheSecondary',
+          actions: ['rds:CreateDBCluster', 'rds:ModifyDBCluster', 'rds:DeleteDBCluster', 'rds:RemoveFromGlobalCluster', 'rds:CreateDBInstance', 'rds:DeleteDBInstance', 'rds:AddTagsToResource'],
+          resources: [
+            clusterArn, instanceArn, globalArn, subnetGroupArn,
+            rdsArn('cluster-pg', `default.${family}`), rdsArn('pg', `default.${family}`), rdsArn('og', `default:aurora-postgresql-${majorVersion}`),
+          ],
+        }),
+        new iam.PolicyStatement({ sid: 'ReadTheSecondary', actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], resources: [clusterArn, instanceArn] }),
+        // RDS encrypts the cross-region secondary (and Performance Insights) with the DR key on the caller's behalf.
+        new iam.PolicyStatement({ sid: 'UseTheDrKey', actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [site.key.keyArn] }),
+      ],
+    });
+    for (const fn of [create, wait]) fn.role?.attachInlinePolicy(policy);
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: create,
+      isCompleteHandler: wait,
+      queryInterval: Duration.seconds(30),
+      // CloudFormation waits at most an hour for a custom resource; a retried deploy picks the creation up.
+      totalTimeout: props.maxWait ?? Duration.minutes(55),
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: {
+        level: sfn.LogLevel.ALL,
+        destination: new logs.LogGroup(this, 'WaiterLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: statefulRemovalPolicy(protection) }),
+      },
+    });
+    acknowledgeProviderFindings(provider, [create, wait]);
+
+    this.secondary = new CustomResource(this, 'Secondary', {
+      serviceToken: provider.serviceToken,
+      resourceType: AURORA_GLOBAL_SECONDARY_TYPE,
+      properties: {
+        SecondaryRegion: props.secondaryRegion,
+        // Ref of the global cluster: its identifier, and the dependency that creates it first.
+        GlobalClusterIdentifier: this.globalCluster.ref,
+        DBClusterIdentifier: site.clusterIdentifier,
+        DBInstanceIdentifier: site.instanceIdentifier,
+        Engine: DATABASE_ENGINE.engineType,
+        EngineVersion: DATABASE_ENGINE.engineVersion?.fullVersion,
+        MinCapacity: props.config.minCapacityAcu,
+        MaxCapacity: props.config.maxCapacityAcu,
+        BackupRetentionPeriod: props.config.backupRetentionDays,
+        DBSubnetGroupName: site.subnetGroup.subnetGroupName,
+        VpcSecurityGroupIds: [site.securityGroup.securityGroupId],
+        KmsKeyId: site.key.keyArn,
+        DeletionProtection: protection.retain,
+        Retain: protection.retain,
+        Tags: props.tags ?? {},
+      },
+    });
+    // The handlers need their permissions before CloudFormation calls them.
+    this.secondary.node.addDependency(policy);
+
+    // Route 53 is global: the DR zone's record can live here, where the endpoint becomes known.
+    new route53.CnameRecord(this, 'HostRecord', {
+      zone: site.zone,
+      recordName: site.hostName,
+      domainName: this.secondary.getAttString('Endpoint'),
+      ttl: Duration.seconds(60),
+      comment: `${site.clusterIdentifier} cluster endpoint (writer once promoted)`,
+    });
+  }
+}
