@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../config';
 import { DRILL_PREFIX } from '../../lib/dr/dr-drill';
 import { STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
@@ -16,6 +17,13 @@ const drRegion = bulwark.template('DrRegion');
 describe('DrRegion with a pilot light, drill on', () => {
   test('the pilot-light standby runs 0 tasks until the failover runbook scales it', () => {
     drRegion.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
+  });
+
+  test('no global database for a pilot light: it restores the copied recovery points instead', () => {
+    bulwark.template('Prod').resourceCountIs('AWS::RDS::GlobalCluster', 0);
+    bulwark.template('Prod').resourceCountIs('Custom::AuroraGlobalSecondary', 0);
+    drRegion.resourceCountIs('AWS::RDS::DBSubnetGroup', 0);
+    bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', { Name: '/orders/prod/database', ReplicaRegions: Match.absent() });
   });
 
   test('no standby health check alarm for a pilot light: its check fails by design', () => {

@@ -5,7 +5,7 @@ import {
 import { DEFAULT_BACKUP_START_WINDOW_MINUTES } from '../../lib/report/allowances';
 import { dnsFailovers } from '../../lib/report/dns';
 import { CfnResource, Figure, StackTemplate } from '../../lib/report/model';
-import { dataStores, rpoFigures, rtoFigure, standbyShape, unmodelledStoreFigures } from '../../lib/report/recovery';
+import { dataStores, GLOBAL_SECONDARY_TYPE, rpoFigures, rtoFigure, standbyShape, unmodelledStoreFigures } from '../../lib/report/recovery';
 import { scheduleIntervalMinutes } from '../../lib/report/schedule';
 import { stackOf } from './helpers';
 
@@ -51,6 +51,40 @@ describe('RPO per data store', () => {
     expect(figures['rpo-in-region/Prod/Db'].sources[0].properties).toEqual(['BackupRetentionPeriod']);
     expect(figures['rpo-regional/Prod/Db'].value).toBe(AURORA_GLOBAL_LAG_MINUTES);
     expect(figures['rpo-regional/Prod/Db'].sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual(['Prod.template.json#Db', 'Prod.template.json#Global', 'DrRegion.template.json#Replica']);
+  });
+
+  describe('a secondary created by Custom::AuroraGlobalSecondary in the primary\'s own stack', () => {
+    const globalCluster: CfnResource = { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] } } };
+    const secondary = (props: Record<string, unknown> = {}): CfnResource => ({ Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'us-west-2', GlobalClusterIdentifier: { Ref: 'Global' }, DBClusterIdentifier: 'orders-dr-db', ...props } });
+
+    test('counts as the regional copy: the global replication lag, with the custom resource as a source', () => {
+      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary() });
+      const figure = rpo(primary)['rpo-regional/Prod/Db'];
+      expect(figure.value).toBe(AURORA_GLOBAL_LAG_MINUTES);
+      expect(figure.formula).toMatch(/secondary in us-west-2 \(Prod#Secondary\)/);
+      expect(figure.sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual(['Prod.template.json#Db', 'Prod.template.json#Global', 'Prod.template.json#Secondary']);
+      expect(figure.sources[2].properties).toEqual(['SecondaryRegion', 'GlobalClusterIdentifier', 'DBClusterIdentifier']);
+    });
+
+    test('the global cluster named by literal identifier also joins', () => {
+      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ GlobalClusterIdentifier: 'orders-global' }) });
+      expect(rpo(primary)['rpo-regional/Prod/Db'].value).toBe(AURORA_GLOBAL_LAG_MINUTES);
+    });
+
+    test('a secondary in the primary\'s own region is no regional copy', () => {
+      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ SecondaryRegion: 'us-east-1' }) });
+      expect(rpo(primary)['rpo-regional/Prod/Db'].status).toBe('not-assessed');
+    });
+
+    test('a secondary of another global cluster does not count', () => {
+      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ GlobalClusterIdentifier: 'someone-else' }) });
+      expect(rpo(primary)['rpo-regional/Prod/Db'].status).toBe('not-assessed');
+    });
+
+    test('without a global cluster, the custom resource alone proves nothing', () => {
+      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Secondary: secondary() });
+      expect(rpo(primary)['rpo-regional/Prod/Db'].status).toBe('not-assessed');
+    });
   });
 
   test('the secondary cluster in the DR stack is a replica, not a store of its own', () => {
@@ -158,6 +192,33 @@ describe('RTO per DR mode', () => {
     );
     expect(figure.name).toMatch(/warm standby/);
     expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + 90 / 60);
+  });
+
+  test('warm standby with the secondary created from the primary\'s stack (Custom::AuroraGlobalSecondary in the DR region)', () => {
+    const figure = rto(
+      {
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] } } },
+        Secondary: { Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'us-west-2', GlobalClusterIdentifier: { Ref: 'Global' }, DBClusterIdentifier: 'orders-dr-db' } },
+      },
+      { Service: service(1) },
+    );
+    expect(figure.name).toMatch(/\(warm standby\)$/);
+    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + 1.5);
+    expect(figure.sources.some((s) => s.logicalId === 'Secondary')).toBe(true);
+  });
+
+  test('a custom-resource secondary in a third region does not serve this standby: mixed standby', () => {
+    const figure = rto(
+      {
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } } },
+        Secondary: { Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'eu-west-1', GlobalClusterIdentifier: { Ref: 'Global' } } },
+        Plan: plan([{ RuleName: 'h', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] }]), Selection: selection([{ Ref: 'Db' }]),
+      },
+      { Service: service(1) },
+    );
+    expect(figure.name).toMatch(/mixed standby/);
   });
 
   test('pilot light: decision + restore the copied backup + start tasks + DNS', () => {
