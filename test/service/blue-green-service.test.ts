@@ -206,8 +206,9 @@ describe('deploy trigger', () => {
   });
 
   test('its Provider waits up to 55 minutes, inside CloudFormation\'s one-hour custom-resource limit', () => {
-    const machine = only(prod, 'AWS::StepFunctions::StateMachine');
-    const definition = JSON.stringify(machine.props.DefinitionString);
+    // Prod has a second Provider (the global database secondary's): pick the deploy trigger's waiter.
+    const [, machine] = Object.entries(prod.findResources('AWS::StepFunctions::StateMachine')).find(([id]) => id.startsWith('ServiceDeploymentTrigger'))!;
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
     // 55 min / 30 s poll = 110 attempts
     expect(definition).toMatch(/MaxAttempts\\":110/);
     expect(definition).toMatch(/IntervalSeconds\\":30/);
