@@ -8,6 +8,11 @@ const RUNTIMES = { nodejs: '22', python: '3.12' } as const;
 
 /** The CLI makes no network call of its own (telemetry, notices): only the AWS calls a deploy needs. */
 const CLI_ENV = { CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' } as const;
+/**
+ * The install a person runs (README). `npm install` honours package-lock.json; `npm ci` refuses a lock that
+ * lacks other platforms' optional binaries, which a lock made from a single-platform registry mirror does.
+ */
+export const INSTALL_COMMAND = 'npm install --no-audit --no-fund';
 
 /** `npx cdk deploy <stackId> --require-approval never`: the README's deploy command, nothing added. */
 export function deployCommand(stackId: string): string {
@@ -35,7 +40,7 @@ export function validateBuildSpec(props: ValidateBuildSpecProps): Record<string,
     phases: {
       install: {
         'runtime-versions': RUNTIMES,
-        commands: ['pip3 install --quiet "cfn-lint~=1.51.0" "moto[server]~=5.2.0"', 'npm ci'],
+        commands: ['pip3 install --quiet "cfn-lint~=1.51.0" "moto[server]~=5.2.0"', INSTALL_COMMAND],
       },
       build: {
         // npm test includes `tsc --noEmit`, eslint and `cdk synth`; they are not run twice.
@@ -57,7 +62,7 @@ export function deployBuildSpec(stackId: string): Record<string, unknown> {
     version: '0.2',
     env: { shell: 'bash', variables: CLI_ENV },
     phases: {
-      install: { 'runtime-versions': RUNTIMES, commands: ['npm ci'] },
+      install: { 'runtime-versions': RUNTIMES, commands: [INSTALL_COMMAND] },
       build: { commands: [deployCommand(stackId)] },
     },
   };

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { INSTALL_COMMAND } from '../../lib/pipeline/buildspecs';
 import { formatFinding, runCfnLint } from '../../lib/tooling/cfn-lint';
 import { PipelineStack } from '../../lib/stacks/pipeline-stack';
 import { defaultConfig, testApp } from '../helpers/app';
@@ -80,7 +81,7 @@ describe('the Pipeline stack', () => {
   test('Validate runs the README test command, the audit and the report, and keeps reports/ as an artifact', () => {
     const spec = buildSpecOf('Validate', 'TestAuditSynthReport');
     const commands = commandsOf(spec);
-    expect(commands).toEqual(expect.arrayContaining(['npm ci', 'npm test', 'npm audit --audit-level=high', 'npm run report']));
+    expect(commands).toEqual(expect.arrayContaining([INSTALL_COMMAND, 'npm test', 'npm audit --audit-level=high', 'npm run report']));
     expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npm run report'));
     expect(spec.artifacts).toEqual({ 'base-directory': 'reports', files: ['**/*'] });
     expect(action('Validate', 'TestAuditSynthReport').OutputArtifacts).toEqual([{ Name: 'Report' }]);
@@ -90,7 +91,7 @@ describe('the Pipeline stack', () => {
 
   test.each(['Dev', 'Staging', 'Prod', 'DrRegion'])('the %s stage deploys with the very command a person runs', (env) => {
     const commands = commandsOf(buildSpecOf(env, 'Deploy'));
-    expect(commands).toEqual(['npm ci', `npx cdk deploy ${env} --require-approval never`]);
+    expect(commands).toEqual([INSTALL_COMMAND, `npx cdk deploy ${env} --require-approval never`]);
   });
 
   test('no stage uses CloudFormation actions: the only deploy path is `cdk deploy` in CodeBuild', () => {

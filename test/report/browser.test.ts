@@ -6,8 +6,12 @@ import { PNG } from 'pngjs';
 import { loadConfig } from '../../config/load';
 import { runReport } from '../../lib/report/run';
 
-/** Debian's `chromium` package; CI installs it the same way (.ci/run). */
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's `chromium` package (.ci/run installs it), or `CHROMIUM_PATH`, or the Chrome that CodeBuild's
+ * standard images ship (the pipeline's Validate stage runs this test there).
+ */
+const CHROMIUM =
+  [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((candidate) => candidate && fs.existsSync(candidate)) ?? '/usr/bin/chromium';
 /** Flags Chromium needs as root, headless, with no network (and no reason to reach for one). */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Where the screenshot is kept for a person to look at (.test-out/ is git-ignored). */
