@@ -124,6 +124,9 @@ export class Database extends Construct {
     const secret = this.cluster.secret;
     if (!secret) throw new Error('the cluster was created without a generated secret');
     this.secret = secret;
+    // The credentials outlive the stack with the data: a retained snapshot is restored with its secret.
+    // (`cluster.secret` is the target attachment; the generated secret itself is the cluster's `Secret` child.)
+    (this.cluster.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(statefulRemovalPolicy(protection));
 
     // Hosted rotation: Secrets Manager deploys and owns the single-user PostgreSQL rotation function, in
     // the private subnets (Secrets Manager endpoint) with a security group the database admits.

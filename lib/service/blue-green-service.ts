@@ -137,6 +137,8 @@ export class BlueGreenService extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(Math.max(90, size.logRetentionDays)) }],
       removalPolicy: statefulRemovalPolicy(protection),
+      // Where the bucket is destroyed with its stack (Dev), empty it first or the stack delete fails.
+      autoDeleteObjects: !protection.retain,
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',

@@ -45,6 +45,10 @@ describe('Database', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { Description: 'Secret rotation function' });
   });
 
+  test('the credentials secret is retained with the data', () => {
+    template.hasResource('AWS::SecretsManager::Secret', { Properties: { Name: '/orders/prod/database' }, DeletionPolicy: 'Retain' });
+  });
+
   test('the key that encrypts storage, secret and insights is rotated and retained', () => {
     template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('orders-prod-db') }, DeletionPolicy: 'Retain' });
   });

@@ -88,6 +88,14 @@ describe('load balancer', () => {
     expect(prod.toJSON().Resources[bucket].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
   });
 
+  test('the access-log bucket is retained in Prod, and emptied then deleted with a Dev stack', () => {
+    const accessLogBucket = (template: typeof prod) => Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('ServiceAccessLogs'))!;
+    expect(accessLogBucket(prod)[1].DeletionPolicy).toBe('Retain');
+    expect(accessLogBucket(dev)[1].DeletionPolicy).toBe('Delete');
+    dev.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: accessLogBucket(dev)[0] } });
+    expect(Object.values(prod.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(0);
+  });
+
   test('two target groups (blue and green) on the container port with the health path', () => {
     const groups = prod.findResources('AWS::ElasticLoadBalancingV2::TargetGroup');
     expect(Object.keys(groups).sort()).toEqual([expect.stringMatching(/^ServiceBlueTargetGroup/), expect.stringMatching(/^ServiceGreenTargetGroup/)]);
