@@ -40,10 +40,27 @@ for (const [id, artifact] of Object.entries(manifest.artifacts)) {
   console.log(`| ${id} | ${Object.keys(template.Resources ?? {}).length} | ${fs.statSync(file).size} |`);
 }
 
+/** Which functions use each asset: `Code.S3Key` is `<asset hash>.zip`. */
+const usersOfAsset = new Map<string, string[]>();
+for (const [id, artifact] of Object.entries(manifest.artifacts)) {
+  if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+  const template = JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8')) as { Resources?: Record<string, { Type: string; Properties?: { Code?: { S3Key?: unknown } } }> };
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    const key = resource.Properties?.Code?.S3Key;
+    if (resource.Type !== 'AWS::Lambda::Function' || typeof key !== 'string') continue;
+    const hash = key.replace(/\.zip$/, '');
+    usersOfAsset.set(hash, [...(usersOfAsset.get(hash) ?? []), `${id}/${logicalId}`]);
+  }
+}
 const assets = fs.readdirSync(outdir).filter((name) => name.startsWith('asset.') && fs.statSync(path.join(outdir, name)).isDirectory());
 if (assets.length > 0) {
-  console.log('\n| asset (Lambda bundle) | bytes |\n| --- | ---: |');
-  for (const asset of assets) console.log(`| ${asset.slice(0, 18)} | ${dirBytes(path.join(outdir, asset))} |`);
+  console.log('\n| Lambda bundle (first user) | functions | code bytes | with source map |\n| --- | ---: | ---: | ---: |');
+  for (const asset of assets) {
+    const dir = path.join(outdir, asset);
+    const code = fs.readdirSync(dir).filter((f) => !f.endsWith('.map')).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
+    const users = usersOfAsset.get(asset.slice('asset.'.length)) ?? [];
+    console.log(`| ${users[0] ?? asset.slice(0, 18)} | ${users.length} | ${code} | ${dirBytes(dir)} |`);
+  }
 }
 
 if (!process.argv.includes('--skip-tests')) {
