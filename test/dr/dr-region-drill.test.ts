@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../config';
 import { DRILL_PREFIX } from '../../lib/dr/dr-drill';
 import { STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
+import { formatFinding, runCfnLint, templatesIn } from '../../lib/tooling/cfn-lint';
 import { defaultConfigInput, synthBulwark } from '../helpers/app';
 
 /**
@@ -41,4 +42,9 @@ describe('DrRegion with a pilot light, drill on', () => {
     expect(settings).toContain('pilot-light');
     expect(settings).toContain(DRILL_PREFIX);
   });
+});
+
+test('the drill and pilot-light variant of every template passes cfn-lint with zero errors', () => {
+  const errors = runCfnLint(templatesIn(bulwark.assembly.directory)).filter((f) => f.level === 'Error');
+  expect(errors.map(formatFinding)).toEqual([]);
 });
