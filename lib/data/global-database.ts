@@ -1,4 +1,5 @@
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,10 +9,12 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { AURORA_GLOBAL_LAG_MINUTES } from '../../config/recovery-model';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 import { acknowledgeProviderFindings } from '../common/provider-findings';
+import { AlarmFactory } from '../monitoring/alarm-factory';
 import { retentionDays } from '../network/network';
 import { DATABASE_ENGINE, DatabaseConfig, databaseClusterIdentifier } from './database';
 
@@ -44,7 +47,11 @@ export interface DrDatabaseSiteProps {
   readonly dataSubnetGroupName: string;
   /** @default 30 */
   readonly logRetentionDays?: number;
+  /** DrRegion's alarm factory: the replication-lag alarm that guards the warm standby's regional RPO. */
+  readonly alarms: AlarmFactory;
 }
+
+export const REPLICATION_LAG_ALARM_ID = 'db-replication-lag';
 
 /**
  * What the DR region must hold before Prod can add a global database secondary to it: DrRegion deploys
@@ -64,6 +71,7 @@ export class DrDatabaseSite extends Construct {
   /** `db.orders-dr.internal`: resolves in the DR VPC to the secondary's cluster (writer) endpoint. */
   readonly hostName: string;
   readonly port = PORT;
+  readonly replicationLagAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DrDatabaseSiteProps) {
     super(scope, id);
@@ -102,6 +110,28 @@ export class DrDatabaseSite extends Construct {
       zoneName: drZoneName(naming),
       vpc: props.vpc,
       comment: `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ${AURORA_GLOBAL_SECONDARY_TYPE}`,
+    });
+
+    // The warm standby's regional RPO is the global database's replication lag (recovery model: 1 min).
+    // A lag above it, or no lag reported at all (no secondary), means that RPO no longer holds.
+    const lagBudgetMs = AURORA_GLOBAL_LAG_MINUTES * 60_000;
+    this.replicationLagAlarm = props.alarms.createAlarm(this, {
+      id: REPLICATION_LAG_ALARM_ID,
+      summary: `Aurora global database replication to ${this.clusterIdentifier} lags more than ${AURORA_GLOBAL_LAG_MINUTES} min (or no secondary reports): the regional RPO is not met`,
+      severity: 'P2',
+      runbook: 'dr-replication-lag',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/RDS',
+        metricName: 'AuroraGlobalDBReplicationLag',
+        dimensionsMap: { DBClusterIdentifier: this.clusterIdentifier },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: lagBudgetMs,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
   }
 

@@ -88,7 +88,7 @@ export class DrRegionStack extends BulwarkStack {
     // Warm standby: the place Prod's global database secondary is created into (Prod creates it once its
     // global cluster exists, after this stack), and the standby reads Prod's credentials secret replica.
     if (dr.standbyMode === 'warm-standby') {
-      this.databaseSite = new DrDatabaseSite(this, 'DatabaseSite', { naming: this.naming, protection: this.protection, vpc: this.network.vpc, dataSubnetGroupName: SUBNET_GROUPS.data });
+      this.databaseSite = new DrDatabaseSite(this, 'DatabaseSite', { naming: this.naming, protection: this.protection, vpc: this.network.vpc, dataSubnetGroupName: SUBNET_GROUPS.data, alarms: this.monitoring.alarms });
     }
     const databaseSecret = this.databaseSite && secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecretReplica', databaseSecretName(new Naming(service.name, primary.name)));
 

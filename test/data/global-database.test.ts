@@ -77,6 +77,19 @@ describe('Prod: the global cluster and its secondary', () => {
 });
 
 describe('DrRegion: where the secondary is created', () => {
+  test('a P2 alarm guards the regional RPO: replication lag above 1 min, or no secondary reporting at all', () => {
+    drRegion.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'orders-dr-db-replication-lag',
+      AlarmDescription: Match.stringLikeRegexp('^\\[P2\\] .* \\| Runbook: .*/dr-replication-lag\\.md$'),
+      Namespace: 'AWS/RDS',
+      MetricName: 'AuroraGlobalDBReplicationLag',
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-dr-db' }],
+      Threshold: 60000,
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
+    });
+  });
+
   test('a subnet group of the isolated data subnets, named for the secondary', () => {
     drRegion.hasResourceProperties('AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'orders-dr-db', SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^NetworkVpcdataSubnet') }]) });
   });
