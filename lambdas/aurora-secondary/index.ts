@@ -1,5 +1,5 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger } from '../shared/aws';
 import { isComplete, isCompleteSchema, IsCompleteResponse, onEvent, onEventSchema, OnEventResponse } from './secondary';
 

@@ -12,52 +12,56 @@ import {
   RDSClient,
   RemoveFromGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { RetryOptions, withRetry } from '../shared/retry';
 
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
+
 /** CloudFormation passes every scalar as a string: booleans and numbers are coerced here. */
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const flag = z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))]);
 
 /** The custom resource's properties (Custom::AuroraGlobalSecondary). */
 export const secondaryPropertiesSchema = z.object({
-  SecondaryRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be a region such as us-west-2' }),
-  GlobalClusterIdentifier: z.string().min(1),
-  DBClusterIdentifier: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be a lowercase RDS identifier' }),
-  DBInstanceIdentifier: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be a lowercase RDS identifier' }),
-  Engine: z.string().min(1),
-  EngineVersion: z.string().min(1),
-  MinCapacity: z.coerce.number().min(0).max(256),
-  MaxCapacity: z.coerce.number().min(1).max(256),
-  BackupRetentionPeriod: z.coerce.number().int().min(1).max(35),
-  DBSubnetGroupName: z.string().min(1),
-  VpcSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1),
-  KmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:/, { message: 'must be a KMS key ARN in the secondary region' }),
+  SecondaryRegion: z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be a region such as us-west-2' })),
+  GlobalClusterIdentifier: z.string().check(z.minLength(1)),
+  DBClusterIdentifier: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'must be a lowercase RDS identifier' })),
+  DBInstanceIdentifier: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'must be a lowercase RDS identifier' })),
+  Engine: z.string().check(z.minLength(1)),
+  EngineVersion: z.string().check(z.minLength(1)),
+  MinCapacity: z.coerce.number().check(z.minimum(0), z.maximum(256)),
+  MaxCapacity: z.coerce.number().check(z.minimum(1), z.maximum(256)),
+  BackupRetentionPeriod: z.coerce.number().check(z.int(), z.minimum(1), z.maximum(35)),
+  DBSubnetGroupName: z.string().check(z.minLength(1)),
+  VpcSecurityGroupIds: z.array(z.string().check(z.regex(/^sg-[0-9a-f]+$/))).check(z.minLength(1)),
+  KmsKeyId: z.string().check(z.regex(/^arn:aws[a-z-]*:kms:/, { error: 'must be a KMS key ARN in the secondary region' })),
   DeletionProtection: flag,
   /** Leave the cluster in place when the resource is deleted (the environment retains its data). */
   Retain: flag,
-  Tags: z.record(z.string(), z.string()).default({}),
+  Tags: z._default(z.record(z.string(), z.string()), {}),
 });
 export type SecondaryProperties = z.infer<typeof secondaryPropertiesSchema>;
 
 const baseEvent = {
-  RequestId: z.string().min(1),
-  StackId: z.string().min(1),
-  LogicalResourceId: z.string().min(1),
+  RequestId: z.string().check(z.minLength(1)),
+  StackId: z.string().check(z.minLength(1)),
+  LogicalResourceId: z.string().check(z.minLength(1)),
   ResourceProperties: secondaryPropertiesSchema,
 };
 export const onEventSchema = z.discriminatedUnion('RequestType', [
   z.object({ ...baseEvent, RequestType: z.literal('Create') }),
-  z.object({ ...baseEvent, RequestType: z.literal('Update'), PhysicalResourceId: z.string().min(1), OldResourceProperties: secondaryPropertiesSchema }),
-  z.object({ ...baseEvent, RequestType: z.literal('Delete'), PhysicalResourceId: z.string().min(1) }),
+  z.object({ ...baseEvent, RequestType: z.literal('Update'), PhysicalResourceId: z.string().check(z.minLength(1)), OldResourceProperties: secondaryPropertiesSchema }),
+  z.object({ ...baseEvent, RequestType: z.literal('Delete'), PhysicalResourceId: z.string().check(z.minLength(1)) }),
 ]);
 export type OnEvent = z.infer<typeof onEventSchema>;
 
 /** isComplete receives the onEvent event plus what onEvent returned (PhysicalResourceId, Data). */
 export const isCompleteSchema = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
-  PhysicalResourceId: z.string().min(1),
+  PhysicalResourceId: z.string().check(z.minLength(1)),
   ResourceProperties: secondaryPropertiesSchema,
-  Data: z.object({ Action: z.enum(['wait', 'delete', 'none']).default('wait') }).prefault({}),
+  Data: z.prefault(z.object({ Action: z._default(z.enum(['wait', 'delete', 'none']), 'wait') }), {}),
 });
 export type IsCompleteEvent = z.infer<typeof isCompleteSchema>;
 

@@ -2,8 +2,12 @@ import { BackupClient, ListRecoveryPointsByBackupVaultCommand, RecoveryPointByBa
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { RetryOptions, withRetry } from '../shared/retry';
+
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
 
 /**
  * Freshness of backup stores: how old the newest restorable copy of the data is. Pure functions with
@@ -16,22 +20,22 @@ export const METRIC_NAME = 'BackupAgeSeconds';
 export const storeSpecSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('backup-vault'),
-    store: z.string().min(1),
-    vaultName: z.string().min(1),
+    store: z.string().check(z.minLength(1)),
+    vaultName: z.string().check(z.minLength(1)),
     /** Every one of these must have a recovery point; without it, the stalest resource found counts. */
-    resourceArns: z.array(z.string().min(1)).default([]),
+    resourceArns: z._default(z.array(z.string().check(z.minLength(1))), []),
   }),
   z.object({
     kind: z.literal('s3-bucket'),
-    store: z.string().min(1),
-    bucket: z.string().min(1),
-    prefix: z.string().default(''),
+    store: z.string().check(z.minLength(1)),
+    bucket: z.string().check(z.minLength(1)),
+    prefix: z._default(z.string(), ''),
     /** Keys under these prefixes are not backup data (drill reports, locks) and do not count. */
-    excludePrefixes: z.array(z.string().min(1)).default([]),
+    excludePrefixes: z._default(z.array(z.string().check(z.minLength(1))), []),
   }),
-  z.object({ kind: z.literal('rds-cluster'), store: z.string().min(1), clusterIdentifier: z.string().min(1) }),
+  z.object({ kind: z.literal('rds-cluster'), store: z.string().check(z.minLength(1)), clusterIdentifier: z.string().check(z.minLength(1)) }),
 ]);
-export const storeSpecsSchema = z.array(storeSpecSchema).min(1);
+export const storeSpecsSchema = z.array(storeSpecSchema).check(z.minLength(1));
 export type StoreSpec = z.output<typeof storeSpecSchema>;
 export type StoreSpecInput = z.input<typeof storeSpecSchema>;
 

@@ -2,7 +2,7 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger, requiredEnv } from '../shared/aws';
 import { Freshness, measureFreshness, publishFreshness, storeSpecsSchema } from './freshness';
 
@@ -20,7 +20,7 @@ const clients = {
 const cloudwatch = new CloudWatchClient(CLIENT_CONFIG);
 
 /** EventBridge scheduled event; nothing in it is needed beyond its shape. */
-const eventSchema = z.object({ 'detail-type': z.string().optional(), time: z.string().optional() }).loose();
+const eventSchema = z.looseObject({ 'detail-type': z.optional(z.string()), time: z.optional(z.string()) });
 
 export interface VerifierResult {
   readonly results: readonly Freshness[];

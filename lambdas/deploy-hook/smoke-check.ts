@@ -1,14 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Journey, JourneyResult, runJourneys, summarize } from '../shared/journeys';
 import { RetryOptions, withRetry } from '../shared/retry';
 
 /** What CodeDeploy sends a lifecycle hook. */
 export const hookEventSchema = z.object({
-  DeploymentId: z.string().regex(/^d-[A-Z0-9]+$/, { message: 'must be a CodeDeploy deployment id (d-XXXXXXXXX)' }),
-  LifecycleEventHookExecutionId: z.string().min(1),
+  DeploymentId: z.string().check(z.regex(/^d-[A-Z0-9]+$/, { error: 'must be a CodeDeploy deployment id (d-XXXXXXXXX)' })),
+  LifecycleEventHookExecutionId: z.string().check(z.minLength(1)),
 });
 export type HookEvent = z.infer<typeof hookEventSchema>;
 

@@ -1,6 +1,6 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger } from '../shared/aws';
 import { checkDeployment, isCompleteSchema, IsCompleteResponse, onEventSchema, OnEventResponse, startDeployment } from './trigger';
 

@@ -7,40 +7,44 @@ import {
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { RetryOptions, withRetry } from '../shared/retry';
+
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
 
 /** The custom resource's properties (CloudFormation passes every scalar as a string). */
 export const triggerPropertiesSchema = z.object({
-  ApplicationName: z.string().min(1),
-  DeploymentGroupName: z.string().min(1),
-  ClusterName: z.string().min(1),
-  ServiceName: z.string().min(1),
-  TaskDefinitionArn: z.string().regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/.+:\d+$/, { message: 'must be a task definition ARN with its revision' }),
-  ContainerName: z.string().min(1),
-  ContainerPort: z.coerce.number().int().min(1).max(65535),
-  AfterAllowTestTrafficHook: z.string().min(1),
+  ApplicationName: z.string().check(z.minLength(1)),
+  DeploymentGroupName: z.string().check(z.minLength(1)),
+  ClusterName: z.string().check(z.minLength(1)),
+  ServiceName: z.string().check(z.minLength(1)),
+  TaskDefinitionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/.+:\d+$/, { error: 'must be a task definition ARN with its revision' })),
+  ContainerName: z.string().check(z.minLength(1)),
+  ContainerPort: z.coerce.number().check(z.int(), z.minimum(1), z.maximum(65535)),
+  AfterAllowTestTrafficHook: z.string().check(z.minLength(1)),
 });
 export type TriggerProperties = z.infer<typeof triggerPropertiesSchema>;
 
 const baseEvent = {
-  RequestId: z.string().min(1),
-  StackId: z.string().min(1),
-  LogicalResourceId: z.string().min(1),
+  RequestId: z.string().check(z.minLength(1)),
+  StackId: z.string().check(z.minLength(1)),
+  LogicalResourceId: z.string().check(z.minLength(1)),
   ResourceProperties: triggerPropertiesSchema,
 };
 export const onEventSchema = z.discriminatedUnion('RequestType', [
   z.object({ ...baseEvent, RequestType: z.literal('Create') }),
-  z.object({ ...baseEvent, RequestType: z.literal('Update'), PhysicalResourceId: z.string().min(1) }),
-  z.object({ ...baseEvent, RequestType: z.literal('Delete'), PhysicalResourceId: z.string().min(1) }),
+  z.object({ ...baseEvent, RequestType: z.literal('Update'), PhysicalResourceId: z.string().check(z.minLength(1)) }),
+  z.object({ ...baseEvent, RequestType: z.literal('Delete'), PhysicalResourceId: z.string().check(z.minLength(1)) }),
 ]);
 export type OnEvent = z.infer<typeof onEventSchema>;
 
 /** isComplete receives the onEvent event plus what onEvent returned. */
 export const isCompleteSchema = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
-  PhysicalResourceId: z.string().min(1),
-  Data: z.object({ DeploymentId: z.string().default('') }).prefault({}),
+  PhysicalResourceId: z.string().check(z.minLength(1)),
+  Data: z.prefault(z.object({ DeploymentId: z._default(z.string(), '') }), {}),
 });
 export type IsCompleteEvent = z.infer<typeof isCompleteSchema>;
 

@@ -11,35 +11,39 @@ import {
 } from '@aws-sdk/client-route-53';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { withRetry } from '../shared/retry';
+
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
 
 /** What the stack tells the drill (one JSON environment variable, parsed at cold start). */
 export const drillSettingsSchema = z.object({
-  serviceName: z.string().min(1),
-  hostedZoneId: z.string().min(1),
+  serviceName: z.string().check(z.minLength(1)),
+  hostedZoneId: z.string().check(z.minLength(1)),
   /** The service's domain, as in the records (with or without the trailing dot). */
-  recordName: z.string().min(1),
-  primarySetIdentifier: z.string().min(1),
-  secondarySetIdentifier: z.string().min(1),
+  recordName: z.string().check(z.minLength(1)),
+  primarySetIdentifier: z.string().check(z.minLength(1)),
+  secondarySetIdentifier: z.string().check(z.minLength(1)),
   standbyMode: z.enum(['pilot-light', 'warm-standby']),
-  reportBucket: z.string().min(1),
+  reportBucket: z.string().check(z.minLength(1)),
   /** Reports and the lock live under this prefix; the replica freshness check ignores it. */
-  reportPrefix: z.string().default('drills/'),
-  replicaBucket: z.string().min(1).optional(),
+  reportPrefix: z._default(z.string(), 'drills/'),
+  replicaBucket: z.optional(z.string().check(z.minLength(1))),
   /** Where replicated objects are expected (a heartbeat prefix keeps the listing short). */
-  replicaPrefix: z.string().default(''),
-  vaultName: z.string().min(1).optional(),
-  metricNamespace: z.string().min(1),
+  replicaPrefix: z._default(z.string(), ''),
+  vaultName: z.optional(z.string().check(z.minLength(1))),
+  metricNamespace: z.string().check(z.minLength(1)),
   targets: z.object({
-    failoverSeconds: z.number().positive(),
-    recoveryPointMaxAgeSeconds: z.number().positive(),
-    replicaObjectMaxAgeSeconds: z.number().positive(),
-    waitBoundSeconds: z.number().positive(),
+    failoverSeconds: z.number().check(z.positive()),
+    recoveryPointMaxAgeSeconds: z.number().check(z.positive()),
+    replicaObjectMaxAgeSeconds: z.number().check(z.positive()),
+    waitBoundSeconds: z.number().check(z.positive()),
   }),
   /** A lock older than this belongs to a drill that cannot still be running (longer than the function's timeout). */
-  lockStaleSeconds: z.number().positive(),
-  pollSeconds: z.number().positive().default(5),
+  lockStaleSeconds: z.number().check(z.positive()),
+  pollSeconds: z._default(z.number().check(z.positive()), 5),
 });
 export type DrillSettings = z.output<typeof drillSettingsSchema>;
 

@@ -5,7 +5,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger, requiredEnv } from '../shared/aws';
 import { DrillReport, drillSettingsSchema, runDrill } from './drill';
 
@@ -21,7 +21,7 @@ const backup = new BackupClient(CLIENT_CONFIG);
 const RESTORE_RESERVE_MS = 90_000;
 
 /** The trigger invokes the function with its own payload; nothing in it steers the drill. */
-const eventSchema = z.object({}).loose().nullish();
+const eventSchema = z.nullish(z.looseObject({}));
 
 export async function handler(rawEvent: unknown, context?: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>): Promise<Pick<DrillReport, 'runId' | 'status' | 'failover' | 'data'>> {
   eventSchema.parse(rawEvent);

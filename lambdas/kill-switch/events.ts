@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SwitchSettings, switchStateSchema } from './settings';
 import { SwitchRequest } from './switches';
 import { isTestFire } from '../shared/test-fire';
@@ -14,27 +14,25 @@ const snsEventSchema = z.object({
     .array(
       z.object({
         EventSource: z.literal('aws:sns'),
-        Sns: z.object({ TopicArn: z.string(), Message: z.string(), Subject: z.string().nullish() }),
+        Sns: z.object({ TopicArn: z.string(), Message: z.string(), Subject: z.nullish(z.string()) }),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 const alarmMessageSchema = z.object({
-  AlarmName: z.string().min(1),
+  AlarmName: z.string().check(z.minLength(1)),
   NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-  NewStateReason: z.string().optional(),
+  NewStateReason: z.optional(z.string()),
 });
 
 /** A direct invocation (`aws lambda invoke`), the same request the CLI makes. */
-const directSchema = z
-  .object({
-    switch: z.string().min(1),
-    state: switchStateSchema,
-    reason: z.string().min(1),
-    changedBy: z.string().min(1).default('direct-invocation'),
-  })
-  .strict();
+const directSchema = z.strictObject({
+  switch: z.string().check(z.minLength(1)),
+  state: switchStateSchema,
+  reason: z.string().check(z.minLength(1)),
+  changedBy: z._default(z.string().check(z.minLength(1)), 'direct-invocation'),
+});
 
 /**
  * Decide what an event means. Only three shapes are accepted: a CloudWatch alarm notification from
@@ -79,10 +77,10 @@ function interpretAlarm(message: string, settings: SwitchSettings): Interpretati
 }
 
 const budgetJsonSchema = z.looseObject({
-  budgetName: z.string().optional(),
-  BudgetName: z.string().optional(),
-  notificationType: z.string().optional(),
-  NotificationType: z.string().optional(),
+  budgetName: z.optional(z.string()),
+  BudgetName: z.optional(z.string()),
+  notificationType: z.optional(z.string()),
+  NotificationType: z.optional(z.string()),
 });
 
 /**

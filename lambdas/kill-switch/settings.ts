@@ -1,4 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
+
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
 
 /**
  * What the kill-switch function (and the `ops switch` command) needs to know about one environment.
@@ -6,26 +10,26 @@ import { z } from 'zod';
  * on exactly the same switches, targets and triggers.
  */
 export const switchSettingsSchema = z.object({
-  environment: z.string().min(1),
+  environment: z.string().check(z.minLength(1)),
   /** `/orders/prod/switches/`: a switch's parameter is this prefix plus its name. */
-  parameterPrefix: z.string().startsWith('/').endsWith('/'),
-  switches: z.array(z.string().min(1)).min(1),
+  parameterPrefix: z.string().check(z.startsWith('/'), z.endsWith('/')),
+  switches: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** Non-critical features the `features` switch turns off (written into its value for the service). */
   features: z.array(z.string()),
   /** `<cluster>/<service>` the `cost` switch scales to zero. */
-  nonCriticalServices: z.array(z.string().regex(/^[^/]+\/[^/]+$/)),
+  nonCriticalServices: z.array(z.string().check(z.regex(/^[^/]+\/[^/]+$/))),
   /** Function names the `cost` switch throttles to zero. */
-  nonCriticalFunctions: z.array(z.string().min(1)),
+  nonCriticalFunctions: z.array(z.string().check(z.minLength(1))),
   /** Full alarm name -> switches its ALARM state turns on. */
   alarmTriggers: z.record(z.string(), z.array(z.string())),
   onAnyP1: z.array(z.string()),
   onBudget: z.array(z.string()),
-  budgetName: z.string().min(1),
+  budgetName: z.string().check(z.minLength(1)),
   /** Topics whose messages the function accepts; any other topic is rejected. */
-  p1TopicArn: z.string().min(1),
-  budgetTopicArn: z.string().min(1),
+  p1TopicArn: z.string().check(z.minLength(1)),
+  budgetTopicArn: z.string().check(z.minLength(1)),
   /** Where each change is announced (the P3 topic). */
-  noticeTopicArn: z.string().min(1),
+  noticeTopicArn: z.string().check(z.minLength(1)),
 });
 export type SwitchSettings = z.output<typeof switchSettingsSchema>;
 
@@ -45,19 +49,19 @@ const recordedServiceSchema = z.object({
   cluster: z.string(),
   service: z.string(),
   /** Absent when the service did not exist when the switch was turned on (nothing to restore). */
-  desiredCount: z.number().int().min(0).optional(),
+  desiredCount: z.optional(z.number().check(z.int(), z.minimum(0))),
   /** Application Auto Scaling limits, when the service has a scalable target. */
-  scaling: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }).optional(),
+  scaling: z.optional(z.object({ min: z.number().check(z.int(), z.minimum(0)), max: z.number().check(z.int(), z.minimum(0)) })),
 });
 const recordedFunctionSchema = z.object({
   name: z.string(),
   /** null: the function had no reserved concurrency (off deletes the setting rather than writing a number). */
-  reservedConcurrency: z.number().int().min(0).nullable(),
-  missing: z.boolean().optional(),
+  reservedConcurrency: z.nullable(z.number().check(z.int(), z.minimum(0))),
+  missing: z.optional(z.boolean()),
 });
 export const recordedStateSchema = z.object({
-  services: z.array(recordedServiceSchema).default([]),
-  functions: z.array(recordedFunctionSchema).default([]),
+  services: z._default(z.array(recordedServiceSchema), []),
+  functions: z._default(z.array(recordedFunctionSchema), []),
 });
 export type RecordedState = z.output<typeof recordedStateSchema>;
 export type RecordedService = z.output<typeof recordedServiceSchema>;
@@ -70,9 +74,9 @@ export const switchValueSchema = z.object({
   changedAt: z.string(),
   changedBy: z.string(),
   /** `features` switch: the features the service must turn off while the switch is on. */
-  features: z.array(z.string()).optional(),
+  features: z.optional(z.array(z.string())),
   /** `cost` switch: what the switch changed, recorded before it acted, restored by `off`. */
-  recorded: recordedStateSchema.optional(),
+  recorded: z.optional(recordedStateSchema),
 });
 export type SwitchValue = z.output<typeof switchValueSchema>;
 

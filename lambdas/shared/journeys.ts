@@ -1,4 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
+
+/** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
+z.config(en());
 
 /**
  * The journey runner: walks the service's critical journeys against a base URL and judges each by
@@ -7,16 +11,16 @@ import { z } from 'zod';
  * the same thing.
  */
 export const journeySchema = z.object({
-  name: z.string().min(1),
-  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
-  path: z.string().startsWith('/'),
-  expectStatus: z.number().int().default(200),
-  bodyMatch: z.string().optional(),
-  body: z.string().optional(),
-  latencyBudgetMs: z.number().int().positive().default(2000),
-  authenticated: z.boolean().default(false),
+  name: z.string().check(z.minLength(1)),
+  method: z._default(z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']), 'GET'),
+  path: z.string().check(z.startsWith('/')),
+  expectStatus: z._default(z.number().check(z.int()), 200),
+  bodyMatch: z.optional(z.string()),
+  body: z.optional(z.string()),
+  latencyBudgetMs: z._default(z.number().check(z.int(), z.positive()), 2000),
+  authenticated: z._default(z.boolean(), false),
 });
-export const journeysSchema = z.array(journeySchema).min(1);
+export const journeysSchema = z.array(journeySchema).check(z.minLength(1));
 export type Journey = z.output<typeof journeySchema>;
 
 export type JourneyOutcome = 'ok' | 'status' | 'body' | 'slow' | 'timeout' | 'error';
