@@ -20,16 +20,16 @@ import {
   p1AlarmGateCommands,
   validateBuildSpec,
 } from './buildspecs';
+import { switchParameterName } from '../killswitch/kill-switch-settings';
+import { SERVICE_UNHEALTHY } from '../monitoring/alarm-catalog';
 import { canaryFunctionName, canaryInvokerRoleName, canaryRunnerRoleName } from './pipeline-canary-access';
 
 export const SOURCE_STAGE = 'Source';
 export const VALIDATE_STAGE = 'Validate';
 export const DEFAULT_DR_STACK_ID = 'DrRegion';
 
-/** The deploy-freeze switch's SSM parameter, as the kill-switch capability names it. */
-export const FREEZE_SWITCH = 'switches/deploy-freeze';
-/** The P1 composite alarm, as the monitoring capability names it. */
-export const P1_ALARM = 'service-unhealthy';
+/** The switch that keeps Prod closed (the kill-switch capability names its parameter). */
+export const FREEZE_SWITCH = 'deploy-freeze';
 
 export interface DeliveryPipelineProps {
   readonly service: ServiceConfig;
@@ -275,8 +275,8 @@ export class DeliveryPipeline extends Construct {
     const gate = {
       region: env.region,
       lookupRoleArn,
-      freezeParameterName: envNaming.parameter(FREEZE_SWITCH),
-      p1AlarmName: envNaming.resource(P1_ALARM),
+      freezeParameterName: switchParameterName(envNaming, FREEZE_SWITCH),
+      p1AlarmName: envNaming.resource(SERVICE_UNHEALTHY.id),
     };
     const role = this.pipeline.role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [lookupRoleArn] }));
