@@ -137,11 +137,17 @@ function checkEnvironment(env: EnvironmentConfigRaw): string[] {
  * Every switch a trigger names must be one of the environment's switches: a trigger pointing at a
  * switch that does not exist would never act, and nobody would notice until the incident.
  */
-export function checkKillSwitch(env: Pick<EnvironmentConfigRaw, 'name' | 'killSwitch'>): string[] {
+/** The switch the pipeline reads before it lets a deploy into a tier-1 environment. */
+export const DEPLOY_FREEZE_SWITCH = 'deploy-freeze';
+
+export function checkKillSwitch(env: Pick<EnvironmentConfigRaw, 'name' | 'tier' | 'killSwitch'>): string[] {
   const problems: string[] = [];
   const { switches, alarmTriggers, onAnyP1, onBudget } = env.killSwitch;
   const known = new Set(switches);
   const list = [...known].map((s) => `"${s}"`).join(', ');
+  if (env.tier === 1 && !known.has(DEPLOY_FREEZE_SWITCH)) {
+    problems.push(`${env.name}.killSwitch.switches ${JSON.stringify(switches)} lacks "${DEPLOY_FREEZE_SWITCH}": the pipeline keeps a tier-1 environment closed while that switch is on, and reads a missing switch as off; add "${DEPLOY_FREEZE_SWITCH}"`);
+  }
   if (known.size !== switches.length) {
     problems.push(`${env.name}.killSwitch.switches ${JSON.stringify(switches)} lists a switch twice; list each switch once`);
   }

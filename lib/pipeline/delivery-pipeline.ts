@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, PipelineConfig, ServiceConfig } from '../../config';
+import { DEPLOY_FREEZE_SWITCH, EnvironmentConfig, PipelineConfig, ServiceConfig } from '../../config';
 import { Naming } from '../common/naming';
 import { BootstrapRoleOptions, bootstrapRoleArn, deployRoleArns } from './bootstrap-roles';
 import {
@@ -28,8 +28,6 @@ export const SOURCE_STAGE = 'Source';
 export const VALIDATE_STAGE = 'Validate';
 export const DEFAULT_DR_STACK_ID = 'DrRegion';
 
-/** The switch that keeps Prod closed (the kill-switch capability names its parameter). */
-export const FREEZE_SWITCH = 'deploy-freeze';
 
 export interface DeliveryPipelineProps {
   readonly service: ServiceConfig;
@@ -275,7 +273,7 @@ export class DeliveryPipeline extends Construct {
     const gate = {
       region: env.region,
       lookupRoleArn,
-      freezeParameterName: switchParameterName(envNaming, FREEZE_SWITCH),
+      freezeParameterName: switchParameterName(envNaming, DEPLOY_FREEZE_SWITCH),
       p1AlarmName: envNaming.resource(SERVICE_UNHEALTHY.id),
     };
     const role = this.pipeline.role;

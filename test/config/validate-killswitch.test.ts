@@ -50,6 +50,15 @@ describe('killSwitch config', () => {
     expect(problems(prodWith({ switches: ['Cost'] }))[0]).toMatch(/^Prod\.killSwitch\.switches\.0 "Cost": must be a switch name/);
   });
 
+  test('a tier-1 environment keeps its deploy-freeze switch: the pipeline would read a missing one as off', () => {
+    expect(problems(prodWith({ switches: ['features', 'cost'], onAnyP1: [] }))).toEqual([
+      'Prod.killSwitch.switches ["features","cost"] lacks "deploy-freeze": the pipeline keeps a tier-1 environment closed while that switch is on, and reads a missing switch as off; add "deploy-freeze"',
+    ]);
+    const dev = defaultConfigInput();
+    (dev.environments.find((e) => e.name === 'Dev') as Record<string, unknown>).killSwitch = { switches: ['features', 'cost'], onAnyP1: [] };
+    expect(problems(dev)).toEqual([]);
+  });
+
   test('a synth with a misnamed switch fails before any stack is built', () => {
     expect(() => validateConfig(prodWith({ onBudget: ['costs'] }))).toThrow(ConfigError);
   });
