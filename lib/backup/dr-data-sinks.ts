@@ -8,7 +8,7 @@ import { AlarmFactory } from '../monitoring/alarm-factory';
 import { ArchiveBucket, archiveBucketName } from './archive-bucket';
 import { BackupVerifier } from './backup-verifier';
 import { archiveMaxAge } from './environment-backup';
-import { RecoveryVault } from './recovery-vault';
+import { backupVaultName, RecoveryVault } from './recovery-vault';
 
 export interface DrDataSinksProps {
   /** The environment whose data lands here (Prod). */
@@ -36,7 +36,7 @@ export class DrDataSinks extends Construct {
     super(scope, id);
     const { primary, naming, protection } = props;
     const stack = Stack.of(this);
-    this.vault = new RecoveryVault(this, 'Vault', { vaultName: naming.resource('backup'), protection, lock: primary.backup });
+    this.vault = new RecoveryVault(this, 'Vault', { vaultName: backupVaultName(naming), protection, lock: primary.backup });
     this.replica = new ArchiveBucket(this, 'Replica', { bucketName: archiveBucketName(naming, stack.account, stack.region), protection, config: primary.backup });
 
     // Copies arrive as snapshots (continuous backup does not copy continuously). In pilot light they

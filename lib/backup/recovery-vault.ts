@@ -3,9 +3,15 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config';
+import { Naming } from '../common/naming';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 
 export type BackupConfig = EnvironmentConfig['backup'];
+
+/** `orders-prod-backup`, `orders-dr-backup`: a stack's backup vault (and plan) name. */
+export function backupVaultName(naming: Naming): string {
+  return naming.resource('backup');
+}
 
 export interface RecoveryVaultProps {
   /** Physical vault name (deterministic, so runbooks and other regions can name it). */

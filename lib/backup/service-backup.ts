@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { BACKUP_START_WINDOW_MINUTES } from '../../config';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
-import { BackupConfig, RecoveryVault } from './recovery-vault';
+import { BackupConfig, backupVaultName, RecoveryVault } from './recovery-vault';
 
 /** Where Prod's recovery points are copied: the vault DrRegion holds, and the key that encrypts it. */
 export interface BackupCopyTarget {
@@ -36,7 +36,7 @@ const BACKUP_MANAGED_POLICIES = [
 ];
 
 /** What AWS Backup does with a vault key: encrypt recovery points, copy (re-encrypt) and restore them. */
-const VAULT_KEY_ACTIONS = [
+export const VAULT_KEY_ACTIONS = [
   'kms:Encrypt',
   'kms:Decrypt',
   'kms:ReEncryptFrom',
@@ -64,7 +64,7 @@ export class ServiceBackup extends Construct {
   constructor(scope: Construct, id: string, props: ServiceBackupProps) {
     super(scope, id);
     const { config, naming } = props;
-    this.vault = new RecoveryVault(this, 'Vault', { vaultName: naming.resource('backup'), protection: props.protection, lock: config });
+    this.vault = new RecoveryVault(this, 'Vault', { vaultName: backupVaultName(naming), protection: props.protection, lock: config });
 
     this.plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: naming.resource('backup'), backupVault: this.vault.vault });
     for (const rule of backupRules(config, props.copyTo?.vault)) this.plan.addRule(rule);

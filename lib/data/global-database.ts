@@ -36,6 +36,26 @@ function drZoneName(drNaming: Naming): string {
   return `${drNaming.serviceName}-${drNaming.environmentName}.internal`.toLowerCase();
 }
 
+/**
+ * `/orders/dr/database/restore-target`: what a restore into the site needs that no name gives (security
+ * group id, key ARN, private zone id, restore role ARN), as JSON; `npm run ops -- dr-restore` reads it.
+ */
+export function drRestoreTargetParameterName(drNaming: Naming): string {
+  return drNaming.parameter('database/restore-target');
+}
+
+/** The JSON in the restore-target parameter. */
+export interface DrRestoreTarget {
+  readonly clusterIdentifier: string;
+  readonly instanceIdentifier: string;
+  readonly subnetGroupName: string;
+  readonly securityGroupId: string;
+  readonly kmsKeyArn: string;
+  readonly hostedZoneId: string;
+  readonly hostName: string;
+  readonly restoreRoleArn: string;
+}
+
 const PORT = 5432;
 
 export interface DrDatabaseSiteProps {
@@ -49,12 +69,20 @@ export interface DrDatabaseSiteProps {
   readonly logRetentionDays?: number;
   /** DrRegion's alarm factory: the replication-lag alarm that guards the warm standby's regional RPO. */
   readonly alarms: AlarmFactory;
+  /**
+   * Alarm on the global database replication lag. Only a warm standby has a global secondary; a pilot
+   * light restores into this site, so the lag metric never exists and the alarm would only breach.
+   * @default true
+   */
+  readonly replicationLagAlarm?: boolean;
 }
 
 export const REPLICATION_LAG_ALARM_ID = 'db-replication-lag';
 
 /**
- * What the DR region must hold before Prod can add a global database secondary to it: DrRegion deploys
+ * Where the DR database lives. Warm standby: what the DR region must hold before Prod can add a global
+ * database secondary to it. Pilot light: the restore target of `npm run ops -- dr-restore` (the newest
+ * copied recovery point is restored as `orders-dr-db` into these). Warm standby: DrRegion deploys
  * first, and a secondary can only join a global cluster that Prod has created, so the secondary itself
  * is created from Prod (GlobalDatabase below) into these: the isolated-subnet subnet group, the security
  * group, the KMS key (cross-region secondaries are encrypted with a key of their own region), the log
@@ -71,7 +99,8 @@ export class DrDatabaseSite extends Construct {
   /** `db.orders-dr.internal`: resolves in the DR VPC to the secondary's cluster (writer) endpoint. */
   readonly hostName: string;
   readonly port = PORT;
-  readonly replicationLagAlarm: cloudwatch.Alarm;
+  /** Warm standby only. */
+  readonly replicationLagAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DrDatabaseSiteProps) {
     super(scope, id);
@@ -81,7 +110,7 @@ export class DrDatabaseSite extends Construct {
     this.hostName = drDatabaseHostName(naming);
 
     this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts ${this.clusterIdentifier}, the Aurora global database secondary, and its snapshots`,
+      description: `Encrypts ${this.clusterIdentifier}, the DR database (global secondary or restored copy), and its snapshots`,
       enableKeyRotation: true,
       alias: `alias/${this.clusterIdentifier}`,
       // Retained snapshots and a promoted secondary stay readable after the stack goes.
@@ -91,7 +120,7 @@ export class DrDatabaseSite extends Construct {
       vpc: props.vpc,
       vpcSubnets: { subnetGroupName: props.dataSubnetGroupName },
       subnetGroupName: this.clusterIdentifier,
-      description: `Isolated data subnets of ${this.clusterIdentifier} (Aurora global database secondary)`,
+      description: `Isolated data subnets of ${this.clusterIdentifier} (the DR database)`,
       removalPolicy: statefulRemovalPolicy(protection),
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -109,11 +138,12 @@ export class DrDatabaseSite extends Construct {
     this.zone = new route53.PrivateHostedZone(this, 'Zone', {
       zoneName: drZoneName(naming),
       vpc: props.vpc,
-      comment: `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ${AURORA_GLOBAL_SECONDARY_TYPE}`,
+      comment: `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ${AURORA_GLOBAL_SECONDARY_TYPE} (warm standby) or npm run ops -- dr-restore (pilot light)`,
     });
 
     // The warm standby's regional RPO is the global database's replication lag (recovery model: 1 min).
     // A lag above it, or no lag reported at all (no secondary), means that RPO no longer holds.
+    if (props.replicationLagAlarm === false) return;
     const lagBudgetMs = AURORA_GLOBAL_LAG_MINUTES * 60_000;
     this.replicationLagAlarm = props.alarms.createAlarm(this, {
       id: REPLICATION_LAG_ALARM_ID,

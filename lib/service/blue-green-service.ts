@@ -41,6 +41,11 @@ export interface BlueGreenServiceProps {
 /** The application container's name, used by the target groups and the AppSpec. */
 export const CONTAINER_NAME = 'app';
 
+/** `orders-prod`, `orders-dr`: the ECS cluster's and the service's name. */
+export function serviceBaseName(naming: Naming): string {
+  return naming.resource('').replace(/-$/, '');
+}
+
 /**
  * The service, deployed blue/green by CodeDeploy: Fargate tasks in the private subnets behind an
  * internet-facing ALB with a production listener and a VPC-only test listener, two target groups,
@@ -73,7 +78,7 @@ export class BlueGreenService extends Construct {
     super(scope, id);
     const { service, environment, naming, protection, vpc } = props;
     const size = environment.service;
-    const baseName = naming.resource('').replace(/-$/, '');
+    const baseName = serviceBaseName(naming);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,

@@ -1,14 +1,16 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
 import { DrDataSinks } from '../backup/dr-data-sinks';
+import { RestoreRole } from '../backup/restore-role';
 import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
 import { databaseSecretName } from '../data/database';
-import { DrDatabaseSite } from '../data/global-database';
+import { DrDatabaseSite, drRestoreTargetParameterName, DrRestoreTarget } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets } from '../dr/drill-targets';
@@ -44,8 +46,10 @@ export class DrRegionStack extends BulwarkStack {
   readonly failover: SecondaryFailover;
   readonly standbyAlarms: StandbyAlarms;
   readonly drill?: DrDrill;
-  /** Warm standby only: subnet group, security group, key and DNS name of Prod's global database secondary. */
-  readonly databaseSite?: DrDatabaseSite;
+  /** Subnet group, security group, key and DNS name of the DR database: Prod's global secondary (warm standby) or the restored copy (pilot light). */
+  readonly databaseSite: DrDatabaseSite;
+  /** The role AWS Backup restores the DR copies with (`orders-dr-restore`). */
+  readonly restoreRole: RestoreRole;
 
   constructor(scope: Construct, props: DrRegionStackProps) {
     const { service, primary } = props;
@@ -85,12 +89,36 @@ export class DrRegionStack extends BulwarkStack {
       replicaExcludedPrefixes: [DRILL_PREFIX],
     });
 
-    // Warm standby: the place Prod's global database secondary is created into (Prod creates it once its
-    // global cluster exists, after this stack), and the standby reads Prod's credentials secret replica.
-    if (dr.standbyMode === 'warm-standby') {
-      this.databaseSite = new DrDatabaseSite(this, 'DatabaseSite', { naming: this.naming, protection: this.protection, vpc: this.network.vpc, dataSubnetGroupName: SUBNET_GROUPS.data, alarms: this.monitoring.alarms });
-    }
-    const databaseSecret = this.databaseSite && secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecretReplica', databaseSecretName(new Naming(service.name, primary.name)));
+    // Where the DR database lives, in both modes. Warm standby: Prod creates its global database secondary
+    // here (once its global cluster exists, after this stack). Pilot light: `npm run ops -- dr-restore`
+    // restores the newest copied recovery point here. The standby reads Prod's credentials secret replica.
+    this.databaseSite = new DrDatabaseSite(this, 'DatabaseSite', {
+      naming: this.naming,
+      protection: this.protection,
+      vpc: this.network.vpc,
+      dataSubnetGroupName: SUBNET_GROUPS.data,
+      alarms: this.monitoring.alarms,
+      // No global secondary in a pilot light: the lag metric never exists.
+      replicationLagAlarm: dr.standbyMode === 'warm-standby',
+    });
+    // What `npm run ops -- dr-restore` restores with and into (the names it derives from lib/ itself).
+    this.restoreRole = new RestoreRole(this, 'RestoreRole', { naming: this.naming, keys: [this.dataSinks.vault.key, this.databaseSite.key] });
+    const restoreTarget: DrRestoreTarget = {
+      clusterIdentifier: this.databaseSite.clusterIdentifier,
+      instanceIdentifier: this.databaseSite.instanceIdentifier,
+      subnetGroupName: this.databaseSite.subnetGroup.subnetGroupName,
+      securityGroupId: this.databaseSite.securityGroup.securityGroupId,
+      kmsKeyArn: this.databaseSite.key.keyArn,
+      hostedZoneId: this.databaseSite.zone.hostedZoneId,
+      hostName: this.databaseSite.hostName,
+      restoreRoleArn: this.restoreRole.role.roleArn,
+    };
+    new ssm.StringParameter(this, 'RestoreTarget', {
+      parameterName: drRestoreTargetParameterName(this.naming),
+      description: `Where npm run ops -- dr-restore restores ${primary.name}'s newest copied recovery point (JSON)`,
+      stringValue: this.toJsonString(restoreTarget),
+    });
+    const databaseSecret = secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecretReplica', databaseSecretName(new Naming(service.name, primary.name)));
 
     // Same construct as Prod; pilot light runs 0 tasks until the failover runbook scales it up.
     this.standby = new BlueGreenService(this, 'Standby', {
@@ -101,15 +129,12 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       desiredCount: standbyDesiredCount(dr),
-      // The secret's host is Prod's endpoint, unreachable from here: DB_HOST is the DR name of the secondary.
-      ...(this.databaseSite && databaseSecret
-        ? {
-          environmentVariables: { DB_HOST: this.databaseSite.hostName },
-          secrets: Object.fromEntries((['port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(databaseSecret, field)])),
-        }
-        : {}),
+      // The secret's host is Prod's endpoint, unreachable from here: DB_HOST is the DR name of the database
+      // (warm standby: Prod's custom resource points it at the secondary; pilot light: dr-restore does).
+      environmentVariables: { DB_HOST: this.databaseSite.hostName },
+      secrets: Object.fromEntries((['port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(databaseSecret, field)])),
     });
-    this.databaseSite?.allowFrom(this.standby.service, 'Standby service tasks');
+    this.databaseSite.allowFrom(this.standby.service, 'Standby service tasks');
 
     this.standbyAlarms = new StandbyAlarms(this, 'StandbyAlarms', {
       factory: this.monitoring.alarms,

@@ -25,7 +25,7 @@ export interface EnvironmentStackProps {
   readonly drDataSinks?: DrDataSinks;
   /** DrRegion's standby health check: Prod alarms on it, as Route 53 metrics exist only in us-east-1. */
   readonly drStandbyHealthCheck?: route53.IHealthCheck;
-  /** DrRegion's database site (warm standby): Prod makes its cluster a global database with a secondary there. */
+  /** DrRegion's database site: Prod replicates its credentials secret there, and in warm standby makes its cluster a global database with a secondary there. */
   readonly drDatabaseSite?: DrDatabaseSite;
   /** The pipeline's account: it may assume a role here that only invokes this environment's canary. */
   readonly toolingAccount?: string;
@@ -90,7 +90,8 @@ export class EnvironmentStack extends BulwarkStack {
       backupTag: backupTag(this.naming),
       secretReplicaRegions: environment.dr && props.drDatabaseSite ? [environment.dr.region] : undefined,
     });
-    if (environment.dr && props.drDatabaseSite) {
+    // A global database only for a warm standby; a pilot light restores copied recovery points into the site.
+    if (environment.dr?.standbyMode === 'warm-standby' && props.drDatabaseSite) {
       this.globalDatabase = new GlobalDatabase(this, 'GlobalDatabase', {
         primary: this.database.cluster,
         config: environment.database,

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../config';
+import { REPLICATION_LAG_ALARM_ID } from '../../lib/data/global-database';
 import { DRILL_PREFIX } from '../../lib/dr/dr-drill';
 import { STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
 import { formatFinding, runCfnLint, templatesIn } from '../../lib/tooling/cfn-lint';
@@ -23,8 +24,33 @@ describe('DrRegion with a pilot light, drill on', () => {
   test('no global database for a pilot light: it restores the copied recovery points instead', () => {
     bulwark.template('Prod').resourceCountIs('AWS::RDS::GlobalCluster', 0);
     bulwark.template('Prod').resourceCountIs('Custom::AuroraGlobalSecondary', 0);
-    drRegion.resourceCountIs('AWS::RDS::DBSubnetGroup', 0);
-    bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', { Name: '/orders/prod/database', ReplicaRegions: Match.absent() });
+    // The credentials still reach the DR region: the restored cluster is served with them.
+    bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', { Name: '/orders/prod/database', ReplicaRegions: [{ Region: 'us-west-2' }] });
+  });
+
+  test('the restore target exists in pilot light too: subnet group, security group, key, private zone, standby admitted', () => {
+    drRegion.resourceCountIs('AWS::RDS::DBSubnetGroup', 1);
+    drRegion.hasResourceProperties('AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'orders-dr-db' });
+    drRegion.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupName: 'orders-dr-db' });
+    drRegion.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/orders-dr-db' });
+    drRegion.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'orders-dr.internal.' });
+    drRegion.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5432, ToPort: 5432, IpProtocol: 'tcp', Description: 'Standby service tasks' });
+    drRegion.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Environment: Match.arrayWith([{ Name: 'DB_HOST', Value: 'db.orders-dr.internal' }]) })]),
+    });
+  });
+
+  test('dr-restore finds its role and the restore target by name', () => {
+    drRegion.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'orders-dr-restore',
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })] }),
+    });
+    drRegion.hasResourceProperties('AWS::SSM::Parameter', { Name: '/orders/dr/database/restore-target' });
+  });
+
+  test('no replication-lag alarm in pilot light: there is no global secondary to lag', () => {
+    drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'AuroraGlobalDBReplicationLag' }, 0);
+    drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-dr-${REPLICATION_LAG_ALARM_ID}` }, 0);
   });
 
   test('no standby health check alarm for a pilot light: its check fails by design', () => {
