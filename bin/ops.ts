@@ -5,6 +5,7 @@
  * Each capability registers its commands from its own module under bin/ops/.
  */
 import { Command } from 'commander';
+import { registerDrRestore } from './ops/dr-restore';
 import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
 
@@ -13,6 +14,7 @@ export function buildOpsProgram(): Command {
   // Capabilities register their commands here, one line each.
   registerTestAlarms(program);
   registerSwitch(program);
+  registerDrRestore(program);
   return program;
 }
 
