@@ -30,7 +30,7 @@ import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { realSleep, RetryOptions, withRetry } from '../../lambdas/shared/retry';
 import { backupVaultName } from '../../lib/backup/recovery-vault';
 import { Naming } from '../../lib/common/naming';
-import { DATABASE_ENGINE, databaseClusterIdentifier } from '../../lib/data/database';
+import { DATABASE_ENGINE, databaseClusterIdentifier, databaseSecretName } from '../../lib/data/database';
 import { drDatabaseHostName, drRestoreTargetParameterName, DrRestoreTarget } from '../../lib/data/global-database';
 import { serviceBaseName } from '../../lib/service/blue-green-service';
 
@@ -46,6 +46,8 @@ export interface DrRestorePlan {
   readonly clusterIdentifier: string;
   readonly instanceIdentifier: string;
   readonly hostName: string;
+  /** Prod's credentials secret, replicated into the DR region under the same name. */
+  readonly secretName: string;
   readonly restoreTargetParameter: string;
   readonly ecsCluster: string;
   readonly ecsService: string;
@@ -72,6 +74,7 @@ export function restorePlanFor(configPath: string = DEFAULT_CONFIG_PATH): DrRest
     clusterIdentifier,
     instanceIdentifier: `${clusterIdentifier}-1`,
     hostName: drDatabaseHostName(drNaming),
+    secretName: databaseSecretName(primaryNaming),
     restoreTargetParameter: drRestoreTargetParameterName(drNaming),
     ecsCluster: serviceBaseName(drNaming),
     ecsService: serviceBaseName(drNaming),
@@ -287,7 +290,7 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
       dryRun ? 'dry run: nothing changed' : `restored: ${plan.hostName} -> ${endpoint}; standby scaling to ${plan.desiredCount} tasks`,
       'next, by hand (runbooks/dr-failover.md):',
       `  1. wait for the tasks: aws ecs wait services-stable --region ${plan.region} --cluster ${plan.ecsCluster} --services ${plan.ecsService}`,
-      `  2. credentials: the restored cluster has the master password of the recovery point's time; if /orders secret rotated since, reset it to the replica's value (aws rds modify-db-cluster --region ${plan.region} --db-cluster-identifier ${plan.clusterIdentifier} --master-user-password ... --apply-immediately)`,
+      `  2. credentials: the restored cluster has the password of the recovery point's time; if ${plan.secretName} rotated since, set the replica's (aws secretsmanager get-secret-value --region ${plan.region} --secret-id ${plan.secretName}; aws rds modify-db-cluster --region ${plan.region} --db-cluster-identifier ${plan.clusterIdentifier} --master-user-password ... --apply-immediately)`,
       '  3. DNS: aws route53 test-dns-answer ... returns the standby load balancer; curl the health path',
       '  4. write a test order through the journey; the standby alarms (orders-dr-*) are OK; announce',
     ].join('\n'),

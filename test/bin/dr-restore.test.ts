@@ -81,6 +81,7 @@ describe('npm run ops -- dr-restore', () => {
       clusterIdentifier: 'orders-dr-db',
       instanceIdentifier: 'orders-dr-db-1',
       hostName: 'db.orders-dr.internal',
+      secretName: '/orders/prod/database',
       ecsCluster: 'orders-dr',
       ecsService: 'orders-dr',
       desiredCount: 3,
