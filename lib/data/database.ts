@@ -24,6 +24,12 @@ export function databaseClusterIdentifier(naming: Naming): string {
 }
 export const DATABASE_USERNAME = 'bulwark_app';
 
+/**
+ * The container environment variable naming the credentials secret: the application reads it at start
+ * (GetSecretValue with the task role). Prod also gets the values as ECS secrets; the DR standby only this.
+ */
+export const DATABASE_SECRET_NAME_VARIABLE = 'DB_SECRET_NAME';
+
 /** `/orders/prod/database`: the credentials secret's name, the same in every region it is replicated to. */
 export function databaseSecretName(naming: Naming): string {
   return naming.parameter('database');

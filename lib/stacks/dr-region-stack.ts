@@ -1,4 +1,3 @@
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -9,7 +8,7 @@ import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
-import { databaseSecretName } from '../data/database';
+import { DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
 import { DrDatabaseSite, drRestoreTargetParameterName, DrRestoreTarget } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
@@ -131,9 +130,12 @@ export class DrRegionStack extends BulwarkStack {
       desiredCount: standbyDesiredCount(dr),
       // The secret's host is Prod's endpoint, unreachable from here: DB_HOST is the DR name of the database
       // (warm standby: Prod's custom resource points it at the secondary; pilot light: dr-restore does).
-      environmentVariables: { DB_HOST: this.databaseSite.hostName },
-      secrets: Object.fromEntries((['port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(databaseSecret, field)])),
+      // The credentials are read by the application at run time (DB_SECRET_NAME), not injected by ECS: the
+      // replica appears only when Prod deploys, after this stack, and ECS cannot start a task whose secret
+      // does not exist yet, so a first `cdk deploy Prod` would hang on the standby service until it failed.
+      environmentVariables: { DB_HOST: this.databaseSite.hostName, [DATABASE_SECRET_NAME_VARIABLE]: databaseSecret.secretName },
     });
+    databaseSecret.grantRead(this.standby.taskRole);
     this.databaseSite.allowFrom(this.standby.service, 'Standby service tasks');
 
     this.standbyAlarms = new StandbyAlarms(this, 'StandbyAlarms', {

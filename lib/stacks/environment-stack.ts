@@ -10,7 +10,7 @@ import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
-import { Database } from '../data/database';
+import { Database, DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
 import { DrDatabaseSite, GlobalDatabase } from '../data/global-database';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
@@ -119,7 +119,8 @@ export class EnvironmentStack extends BulwarkStack {
       vpc: this.network.vpc,
       naming: this.naming,
       protection: this.protection,
-      environmentVariables: this.killSwitches.environmentVariables,
+      // DB_SECRET_NAME too, so one application code path (read the secret at start) works here and on the standby.
+      environmentVariables: { ...this.killSwitches.environmentVariables, [DATABASE_SECRET_NAME_VARIABLE]: databaseSecretName(this.naming) },
       smokeCheckAuthSecret: canaryCredentials,
       // The generated secret holds host, port, dbname, username and password; rotation updates it in place.
       secrets: Object.fromEntries(
@@ -127,6 +128,7 @@ export class EnvironmentStack extends BulwarkStack {
       ),
     });
     this.database.connections.allowDefaultPortFrom(this.service.service, 'Service tasks');
+    this.database.secret.grantRead(this.service.taskRole);
 
     // The environment with a DR block (Prod) owns the PRIMARY failover record and its P1 alarm.
     if (environment.dr) {

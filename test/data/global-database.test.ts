@@ -109,12 +109,15 @@ describe('DrRegion: where the secondary is created', () => {
     drRegion.resourceCountIs('AWS::RDS::DBCluster', 0);
   });
 
-  test('the standby tasks read the replicated secret and connect to the DR name', () => {
+  test('the standby tasks read the replicated secret at run time (not ECS-injected: it appears only after Prod deploys) and connect to the DR name', () => {
     const [taskDefinition] = Object.values(drRegion.findResources('AWS::ECS::TaskDefinition')) as Array<{ Properties: { ContainerDefinitions: Array<{ Secrets?: Array<{ Name: string; ValueFrom: unknown }>; Environment?: Array<{ Name: string; Value: string }> }> } }>;
     const container = taskDefinition.Properties.ContainerDefinitions[0];
     expect(container.Environment).toEqual(expect.arrayContaining([{ Name: 'DB_HOST', Value: 'db.orders-dr.internal' }]));
-    const secrets = Object.fromEntries((container.Secrets ?? []).map((s) => [s.Name, JSON.stringify(s.ValueFrom)]));
-    for (const name of ['DB_PORT', 'DB_DBNAME', 'DB_USERNAME', 'DB_PASSWORD']) expect(secrets[name]).toContain('secret:/orders/prod/database');
-    expect(secrets.DB_HOST).toBeUndefined();
+    expect(container.Environment).toEqual(expect.arrayContaining([{ Name: 'DB_SECRET_NAME', Value: '/orders/prod/database' }]));
+    // No ECS secret: a task whose secret does not exist yet never starts, and CloudFormation would wait on it.
+    expect((container.Secrets ?? []).filter((s) => JSON.stringify(s.ValueFrom).includes('/orders/prod/database'))).toEqual([]);
+    const taskRolePolicies = JSON.stringify(drRegion.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^StandbyTaskRole') }] } }));
+    expect(taskRolePolicies).toContain('secretsmanager:GetSecretValue');
+    expect(taskRolePolicies).toContain('secret:/orders/prod/database');
   });
 });
