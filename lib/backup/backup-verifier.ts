@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -82,17 +82,7 @@ export class BackupVerifier extends Construct {
       },
     });
     this.grantReads(stores);
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': props.naming.metricNamespace } },
-      }),
-    );
-    Validations.of(this.function.role!).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource type; the statement is limited to the service\'s own namespace by the cloudwatch:namespace condition.',
-    });
+    this.function.grantPutMetricData(props.naming.metricNamespace);
 
     new events.Rule(this, 'Schedule', {
       description: `Runs the backup freshness verifier of ${props.naming.resource('backup')}`,

@@ -2,7 +2,6 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -119,17 +118,7 @@ export class Canary extends Construct {
     // A late retry of a scheduled run measures nothing useful: the next run is a minute away.
     this.function.configureAsyncInvoke({ retryAttempts: 0 });
     this.credentials.grantRead(this.function);
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-      }),
-    );
-    Validations.of(this.function.role!).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the service namespace by the cloudwatch:namespace condition.',
-    });
+    this.function.grantPutMetricData(namespace);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `Runs ${naming.resource('canary')} every ${canary.everyMinutes} minute(s)`,

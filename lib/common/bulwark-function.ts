@@ -14,6 +14,18 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export const LAMBDAS_DIR = path.join(__dirname, '..', '..', 'lambdas');
 
+/**
+ * cloudwatch:PutMetricData into one namespace only. The action has no resource type, so the statement
+ * names `*` and the `cloudwatch:namespace` condition does the scoping.
+ */
+export function putMetricDataStatement(namespace: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+  });
+}
+
 export interface BulwarkFunctionProps {
   /** Folder under lambdas/ holding `index.ts` (the handler). */
   readonly lambdaName: string;
@@ -39,6 +51,8 @@ export interface BulwarkFunctionProps {
  * it plus writing its own logs: no AWS managed policies.
  */
 export class BulwarkFunction extends nodejs.NodejsFunction {
+  private readonly executionRole: iam.Role;
+
   constructor(scope: Construct, id: string, props: BulwarkFunctionProps) {
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -75,6 +89,7 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
       },
     });
     logGroup.grantWrite(role);
+    this.executionRole = role;
     if (props.vpc) {
       // The ENI actions Lambda needs to attach to a VPC cannot be scoped to resources that do not exist yet.
       role.addToPrincipalPolicy(
@@ -89,4 +104,14 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
       });
     }
   }
+
+  /** Publish metrics into `namespace` only (and acknowledge the `*` the action forces, with why). */
+  grantPutMetricData(namespace: string): void {
+    this.executionRole.addToPrincipalPolicy(putMetricDataStatement(namespace));
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the service namespace by the cloudwatch:namespace condition.',
+    });
+  }
+
 }

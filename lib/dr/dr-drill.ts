@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { DrConfig, ServiceConfig } from '../../config';
-import { BulwarkFunction } from '../common/bulwark-function';
+import { BulwarkFunction, putMetricDataStatement } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { DrillTargets } from './drill-targets';
@@ -94,9 +94,7 @@ export class DrDrill extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'], resources: [healthChecksArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:TestDNSAnswer'], resources: ['*'] }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': props.naming.metricNamespace } } }),
-    );
+    role.addToPrincipalPolicy(putMetricDataStatement(props.naming.metricNamespace));
     const reportObjects = props.reportBucket.arnForObjects(`${DRILL_PREFIX}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [reportObjects] }));
     // SSE-KMS: write (GenerateDataKey) and read (Decrypt) report and lock objects; named actions, no wildcards.
