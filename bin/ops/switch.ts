@@ -16,7 +16,8 @@ import { SwitchSettings } from '../../lambdas/kill-switch/settings';
 import { AuditLogger, SwitchClients, SwitchOutcome, setSwitch } from '../../lambdas/kill-switch/switches';
 import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { Naming } from '../../lib/common/naming';
-import { killSwitchSettings } from '../../lib/killswitch/kill-switch-settings';
+import { budgetTopicName, killSwitchSettings } from '../../lib/killswitch/kill-switch-settings';
+import { severityTopicName } from '../../lib/monitoring/severity-topics';
 
 export interface SwitchCommandInput {
   readonly environment: string;
@@ -45,11 +46,11 @@ export function settingsFor(configPath: string, environmentName: string): { sett
   const environment = config.environments.find((e) => e.name === environmentName);
   if (!environment) throw new Error(`no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`);
   const naming = new Naming(config.service.name, environment.name);
-  const arn = (suffix: string) => topicArn(environment.region, environment.account, naming.resource(suffix));
+  const arn = (name: string) => topicArn(environment.region, environment.account, name);
   const settings = killSwitchSettings(naming, environment, config.service.nonCriticalFeatures, {
-    p1TopicArn: arn('alerts-p1'),
-    budgetTopicArn: arn('budget'),
-    noticeTopicArn: arn('alerts-p3'),
+    p1TopicArn: arn(severityTopicName(naming, 'P1')),
+    budgetTopicArn: arn(budgetTopicName(naming)),
+    noticeTopicArn: arn(severityTopicName(naming, 'P3')),
   });
   return { settings, region: environment.region };
 }

@@ -19,6 +19,11 @@ export function budgetName(naming: Naming): string {
   return naming.resource('monthly-cost');
 }
 
+/** `orders-prod-budget`: the topic the budget notifies and the kill-switch function listens to. */
+export function budgetTopicName(naming: Naming): string {
+  return naming.resource('budget');
+}
+
 /** `/orders/prod/switches/<name>` */
 export function switchParameterName(naming: Naming, name: string): string {
   return naming.parameter(`switches/${name}`);

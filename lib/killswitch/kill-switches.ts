@@ -14,7 +14,7 @@ import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { AlarmFactory } from '../monitoring/alarm-factory';
-import { budgetName, killSwitchSettings, switchParameterName } from './kill-switch-settings';
+import { budgetName, budgetTopicName, killSwitchSettings, switchParameterName } from './kill-switch-settings';
 
 export interface KillSwitchesProps {
   readonly naming: Naming;
@@ -61,7 +61,7 @@ export class KillSwitches extends Construct {
     this.parameterPath = naming.parameter('switches');
 
     // Budget -> its own encrypted topic -> the function. The key and the topic admit AWS Budgets of this account only.
-    const key = new kms.Key(this, 'BudgetTopicKey', { description: `Encrypts ${naming.resource('budget')} notifications`, enableKeyRotation: true });
+    const key = new kms.Key(this, 'BudgetTopicKey', { description: `Encrypts ${budgetTopicName(naming)} notifications`, enableKeyRotation: true });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
@@ -70,7 +70,7 @@ export class KillSwitches extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-    this.budgetTopic = new sns.Topic(this, 'BudgetTopic', { topicName: naming.resource('budget'), masterKey: key, enforceSSL: true });
+    this.budgetTopic = new sns.Topic(this, 'BudgetTopic', { topicName: budgetTopicName(naming), masterKey: key, enforceSSL: true });
     this.budgetTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowBudgetsOfThisAccount',

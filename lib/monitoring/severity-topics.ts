@@ -13,6 +13,11 @@ export interface SeverityTopicsProps {
   readonly subscriptions: Partial<Record<Severity, readonly string[]>>;
 }
 
+/** `orders-prod-alerts-p1`: the severity topic's name, for the construct and for operator tools that address it. */
+export function severityTopicName(naming: Naming, severity: Severity): string {
+  return naming.resource(`alerts-${severity.toLowerCase()}`);
+}
+
 /** Services that publish to the topics and so must be able to use the topics' KMS key. */
 const PUBLISHING_SERVICES = ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'budgets.amazonaws.com', 'backup.amazonaws.com', 'codestar-notifications.amazonaws.com'];
 
@@ -38,7 +43,7 @@ export class SeverityTopics extends Construct {
     this.topics = Object.fromEntries(
       SEVERITIES.map((severity) => {
         const topic = new sns.Topic(this, severity, {
-          topicName: props.naming.resource(`alerts-${severity.toLowerCase()}`),
+          topicName: severityTopicName(props.naming, severity),
           displayName: `${props.naming.serviceName} ${props.naming.environmentName} ${severity}`,
           masterKey: this.key,
           enforceSSL: true,
