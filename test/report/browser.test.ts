@@ -5,15 +5,8 @@ import { BrowserContext, chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { loadConfig } from '../../config/load';
 import { runReport } from '../../lib/report/run';
+import { findChromium } from '../helpers/browser';
 
-/**
- * Debian's `chromium` package (.ci/run installs it), or `CHROMIUM_PATH`, or the Chrome that CodeBuild's
- * standard images ship (the pipeline's Validate stage runs this test there).
- */
-const CHROMIUM =
-  [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((candidate) => candidate && fs.existsSync(candidate)) ?? '/usr/bin/chromium';
-/** Flags Chromium needs as root, headless, with no network (and no reason to reach for one). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Where the screenshot is kept for a person to look at (.test-out/ is git-ignored). */
 const SCREENSHOT = path.join(__dirname, '..', '..', '.test-out', 'report', 'resilience-report.png');
 
@@ -29,14 +22,14 @@ describe('the HTML report in headless Chromium', () => {
   });
 
   test('renders one non-blank chart per environment with the expected labels, offline', async () => {
-    // A missing browser is a failure, not a skip: the charts would go unchecked.
-    expect(fs.existsSync(CHROMIUM)).toBe(true);
+    // A missing browser is a failure, not a skip: the charts would go unchecked. findChromium throws when none is found.
+    const browser = await findChromium();
 
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-html-'));
     const { files } = runReport({ cdkOut: FIXTURE, configPath: CONFIG, config: loadConfig(CONFIG), outDir: out });
 
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 800 } });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: browser.executablePath, headless: true, args: browser.args, viewport: { width: 1000, height: 800 } });
     const page = await context.newPage();
     // The page must need no network: every request other than the file itself is refused and recorded.
     const requests: string[] = [];
