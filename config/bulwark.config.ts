@@ -53,7 +53,8 @@ export const config: BulwarkConfigInput = {
       deployment: { traffic: { type: 'linear', percentage: 10, intervalMinutes: 1 }, bakeTimeMinutes: 5 },
       alarms: { dailyCostBaselineUsd: 30 },
       database: { backupRetentionDays: 14 },
-      backup: { scheduleEveryHours: 24, continuousBackup: true },
+      // The continuous (daily) rule keeps the same 14 days as the cluster: AWS Backup manages its PITR then.
+      backup: { scheduleEveryHours: 24, continuousBackup: true, dailyRetentionDays: 14 },
       budget: { monthlyUsd: 1500 },
     },
     {
@@ -64,7 +65,15 @@ export const config: BulwarkConfigInput = {
       tier: 1,
       retainStatefulResources: true,
       vpc: { cidr: '10.30.0.0/16', natGateways: 3 },
-      service: { cpu: 1024, memoryMiB: 2048, desiredCount: 3, maxCount: 12 },
+      service: {
+        cpu: 1024,
+        memoryMiB: 2048,
+        desiredCount: 3,
+        maxCount: 12,
+        // PLACEHOLDER: replace with your ACM certificate for domainName in this region (tier 1 serves HTTPS only;
+        // the canary and smoke check verify it against domainName). The load balancer cannot be created with it.
+        certificateArn: 'arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000000',
+      },
       deployment: { traffic: { type: 'canary', percentage: 10, intervalMinutes: 5 }, bakeTimeMinutes: 30 },
       alarms: { dailyCostBaselineUsd: 120 },
       notifications: { P1: ['oncall@example.com'], P2: ['oncall@example.com'] },
@@ -78,6 +87,8 @@ export const config: BulwarkConfigInput = {
         natGateways: 2,
         standbyMode: 'warm-standby',
         healthCheck: { intervalSeconds: 10, failureThreshold: 3 },
+        // PLACEHOLDER: replace with your ACM certificate for domainName in the DR region (certificates are regional).
+        certificateArn: 'arn:aws:acm:us-west-2:333333333333:certificate/00000000-0000-0000-0000-000000000000',
       },
     },
   ],

@@ -114,6 +114,7 @@ function checkEnvironment(env: EnvironmentConfigRaw): string[] {
   if (env.tier === 1 && !env.retainStatefulResources) {
     problems.push(`${env.name}.retainStatefulResources false: a tier-1 environment must retain and deletion-protect its data; set it to true`);
   }
+  problems.push(...checkServiceCertificate(env));
   if (env.service.maxCount < env.service.desiredCount) {
     problems.push(`${env.name}.service.maxCount ${env.service.maxCount} is below desiredCount ${env.service.desiredCount}; raise maxCount`);
   }
@@ -232,6 +233,7 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
       `${env.name}.backup.dailyRetentionDays ${backup.dailyRetentionDays}: with backup.continuousBackup the daily rule keeps continuous (point-in-time) backups, which AWS Backup keeps at most ${CONTINUOUS_BACKUP_MAX_DAYS} days; set it to ${CONTINUOUS_BACKUP_MAX_DAYS} or less`,
     );
   }
+  problems.push(...checkContinuousBackupRetention(env));
   if (env.retainStatefulResources) {
     // A locked vault fails every backup or copy job whose retention is shorter than the lock's minimum.
     const rules: [string, number][] = [
@@ -255,6 +257,24 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
     );
   }
   return problems;
+}
+
+/**
+ * With backup.continuousBackup the daily rule is a continuous rule, and the plan selects the Aurora cluster
+ * (by ARN): AWS Backup then owns the cluster's point-in-time recovery and sets its retention to the rule's
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html, and "you must use your
+ * backup plan to increase or decrease the retention period",
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html).
+ * The template keeps sending BackupRetentionPeriod = database.backupRetentionDays; a later stack update
+ * that sends a value other than the one AWS Backup set is refused by RDS (seen in review; AWS documents
+ * no error text), so every later cluster update would fail. The two must be equal.
+ */
+export function checkContinuousBackupRetention(env: Pick<EnvironmentConfigRaw, 'name' | 'backup' | 'database'>): string[] {
+  const { backup, database } = env;
+  if (!backup.continuousBackup || database.backupRetentionDays === backup.dailyRetentionDays) return [];
+  return [
+    `${env.name}.database.backupRetentionDays ${database.backupRetentionDays} differs from ${env.name}.backup.dailyRetentionDays ${backup.dailyRetentionDays}: with backup.continuousBackup, AWS Backup manages the cluster's point-in-time recovery with the daily rule's retention, and RDS then refuses a cluster update that sends another BackupRetentionPeriod; set both to the same number of days (e.g. backup.dailyRetentionDays: ${database.backupRetentionDays})`,
+  ];
 }
 
 export const ROUTE53_HEALTH_CHECK_INTERVALS = [10, 30] as const;
@@ -281,8 +301,13 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
   if (!(ROUTE53_HEALTH_CHECK_INTERVALS as readonly number[]).includes(dr.healthCheck.intervalSeconds)) {
     problems.push(`${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`);
   }
-  if (env.service.certificateArn && !dr.certificateArn) {
-    problems.push(`${env.name}.dr.certificateArn is missing while ${env.name}.service.certificateArn is set: ACM certificates are regional, so the standby in ${dr.region} needs its own; request one for the service domain in ${dr.region} and set it`);
+  if (!dr.certificateArn) {
+    // The standby takes the service domain's traffic on failover, and its smoke check sends the probes' bearer token.
+    problems.push(
+      `${env.name}.dr.certificateArn is required: the standby in ${dr.region} serves the service domain over HTTPS when ` +
+        `it takes over, and ACM certificates are regional, so ${env.name}'s cannot serve there; request an ACM ` +
+        `certificate for service.domainName in ${dr.region} and set its ARN`,
+    );
   }
   if (dr.certificateArn && !dr.certificateArn.includes(`:acm:${dr.region}:`)) {
     problems.push(`${env.name}.dr.certificateArn ${dr.certificateArn} is not in ${env.name}.dr.region "${dr.region}"; the standby's load balancer can only use a certificate of its own region`);
@@ -301,6 +326,28 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
     );
   }
   return problems;
+}
+
+/**
+ * A tier-1 service is served over HTTPS only: without a certificate its users' requests, and the bearer token its
+ * canary sends, cross the internet in clear text. The certificate must be in the environment's region: ACM
+ * certificates are regional, and a load balancer can use only one of its own region
+ * (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+ */
+export function checkServiceCertificate(env: Pick<EnvironmentConfigRaw, 'name' | 'tier' | 'region' | 'service'>): string[] {
+  const { certificateArn } = env.service;
+  if (certificateArn === undefined) {
+    return env.tier === 1
+      ? [
+          `${env.name}.service.certificateArn is required for tier 1: without it the service and its canary's bearer token ` +
+            `travel over plain HTTP; request an ACM certificate for service.domainName in ${env.region} and set its ARN`,
+        ]
+      : [];
+  }
+  if (!certificateArn.includes(`:acm:${env.region}:`)) {
+    return [`${env.name}.service.certificateArn ${certificateArn} is not in ${env.name}.region "${env.region}"; the load balancer can only use a certificate of its own region`];
+  }
+  return [];
 }
 
 interface NamedCidr {

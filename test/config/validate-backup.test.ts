@@ -79,3 +79,26 @@ describe('backup configuration checks', () => {
     expect(message).toContain('Prod.backup.vaultLockChangeableForDays 1');
   });
 });
+
+describe('continuous backup and the cluster retention (AWS Backup manages the cluster PITR)', () => {
+  test('Staging with a 35-day continuous rule and a 14-day cluster is refused, naming both fields and the fix', () => {
+    const message = problemsWith('Staging', (env) => {
+      env.database = { ...env.database, backupRetentionDays: 14 };
+      env.backup = { ...env.backup, continuousBackup: true, dailyRetentionDays: 35 };
+    });
+    expect(message).toContain(
+      "Staging.database.backupRetentionDays 14 differs from Staging.backup.dailyRetentionDays 35: with backup.continuousBackup, AWS Backup manages the cluster's point-in-time recovery with the daily rule's retention, and RDS then refuses a cluster update that sends another BackupRetentionPeriod; set both to the same number of days (e.g. backup.dailyRetentionDays: 14)",
+    );
+  });
+
+  test('the default Staging keeps 14 days on both sides', () => {
+    const staging = defaultConfigInput().environments.find((e) => e.name === 'Staging')!;
+    expect(staging.database.backupRetentionDays).toBe(14);
+    expect(staging.backup?.dailyRetentionDays).toBe(14);
+    expect(problemsWith('Staging', () => undefined)).toBe('');
+  });
+
+  test('without continuous backup the snapshot rule and the cluster may keep different days', () => {
+    expect(problemsWith('Dev', (env) => (env.backup = { ...env.backup, continuousBackup: false, dailyRetentionDays: 30 }))).toBe('');
+  });
+});
