@@ -1,11 +1,14 @@
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Journey, JourneyResult, runJourneys, summarize } from '../shared/journeys';
+import { Journey, JourneyResult, RunOptions, runJourneys, summarize } from '../shared/journeys';
 import { RetryOptions, realSleep, withRetry } from '../shared/retry';
 
 export interface CanarySettings {
+  /** The public endpoint by the load balancer's DNS name (`https://<ALB DNS name>`): where the probes connect. */
   readonly endpointUrl: string;
+  /** The service domain, sent as TLS server name and Host (the certificate covers it). @default the endpoint's host */
+  readonly serviceHostname?: string;
   readonly environment: string;
   readonly namespace: string;
   readonly journeys: readonly Journey[];
@@ -26,7 +29,8 @@ export interface CanaryDeps {
   readonly retry?: RetryOptions;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
-  readonly fetchImpl?: typeof fetch;
+  /** Certificate authorities to trust instead of Node's (tests). @default Node's bundled CAs */
+  readonly ca?: string | Buffer;
 }
 
 export interface ProbeResult {
@@ -113,7 +117,7 @@ export async function probe(settings: CanarySettings, deps: CanaryDeps): Promise
       deps.logger.error('canary credentials could not be read; authenticated journeys fail', { error: tokenProblem });
     }
   }
-  const options = { authToken, timeoutMs: settings.requestTimeoutMs, fetchImpl: deps.fetchImpl };
+  const options: RunOptions = { authToken, timeoutMs: settings.requestTimeoutMs, serviceHostname: settings.serviceHostname, ca: deps.ca };
   let results = await runJourneys(settings.endpointUrl, settings.journeys, options);
 
   // Confirm failures once, straight away: one lost packet must not page anyone or freeze deploys,

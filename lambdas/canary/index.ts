@@ -10,6 +10,7 @@ const secrets = new SecretsManagerClient(CLIENT_CONFIG);
 const tokenCache = new TokenCache();
 const settings: CanarySettings = {
   endpointUrl: requiredEnv('ENDPOINT_URL'),
+  serviceHostname: process.env.SERVICE_HOSTNAME || undefined,
   environment: requiredEnv('ENVIRONMENT'),
   namespace: requiredEnv('METRIC_NAMESPACE'),
   journeys: parseJourneys(process.env.JOURNEYS),

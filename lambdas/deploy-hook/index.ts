@@ -9,6 +9,7 @@ const logger = createLogger('deploy-hook');
 const codedeploy = new CodeDeployClient(CLIENT_CONFIG);
 const secrets = new SecretsManagerClient(CLIENT_CONFIG);
 const baseUrl = requiredEnv('TEST_ENDPOINT_URL');
+const serviceHostname = process.env.SERVICE_HOSTNAME || undefined;
 const journeys = parseJourneys(process.env.JOURNEYS);
 const authSecretArn = process.env.AUTH_SECRET_ARN || undefined;
 
@@ -22,6 +23,7 @@ export async function handler(rawEvent: unknown, context?: Pick<Context, 'getRem
     codedeploy,
     secrets,
     baseUrl,
+    serviceHostname,
     journeys,
     authSecretArn,
     budgetMs: Math.max(1_000, remaining - REPORT_RESERVE_MS),

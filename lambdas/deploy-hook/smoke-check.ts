@@ -19,8 +19,10 @@ export type SmokeCheckLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface SmokeCheckDeps {
   readonly codedeploy: Pick<CodeDeployClient, 'send'>;
   readonly secrets?: Pick<SecretsManagerClient, 'send'>;
-  /** The test listener, e.g. http://internal-alb:8080. */
+  /** The test listener by the load balancer's DNS name, e.g. https://orders-prod-123.us-east-1.elb.amazonaws.com:8080. */
   readonly baseUrl: string;
+  /** The service domain, sent as TLS server name and Host (the certificate covers it). @default the base URL's host */
+  readonly serviceHostname?: string;
   readonly journeys: readonly Journey[];
   /** Secrets Manager secret with the bearer token for authenticated journeys. */
   readonly authSecretArn?: string;
@@ -28,7 +30,8 @@ export interface SmokeCheckDeps {
   readonly budgetMs: number;
   readonly logger: SmokeCheckLogger;
   readonly retry?: RetryOptions;
-  readonly fetchImpl?: typeof fetch;
+  /** Certificate authorities to trust instead of Node's (tests). @default Node's bundled CAs */
+  readonly ca?: string | Buffer;
 }
 
 export interface SmokeCheckOutcome {
@@ -69,7 +72,7 @@ async function checkJourneys(deps: SmokeCheckDeps): Promise<SmokeCheckOutcome> {
     }
   }
   if (journeys.length === 0) return { status: 'Failed', summary: 'no journeys to run: refusing to pass a smoke check that checked nothing', results: [] };
-  const results = await runJourneys(deps.baseUrl, journeys, { authToken, fetchImpl: deps.fetchImpl });
+  const results = await runJourneys(deps.baseUrl, journeys, { authToken, serviceHostname: deps.serviceHostname, ca: deps.ca });
   return { status: results.every((r) => r.ok) ? 'Succeeded' : 'Failed', summary: summarize(results), results };
 }
 

@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 
@@ -38,11 +40,21 @@ export interface JourneyResult {
 export interface RunOptions {
   /** Abort a request after this long. @default twice the journey's latency budget */
   readonly timeoutMs?: number;
-  /** Bearer token for journeys marked `authenticated`. */
+  /** Bearer token for journeys marked `authenticated`; sent over HTTPS only. */
   readonly authToken?: string;
-  readonly fetchImpl?: typeof fetch;
+  /**
+   * The service's hostname, sent as TLS server name (SNI) and Host, and the name the server's certificate is
+   * verified against, while the connection goes to the base URL's host (the load balancer's DNS name, which the
+   * certificate does not cover). @default the base URL's host
+   */
+  readonly serviceHostname?: string;
+  /** Certificate authorities to trust instead of Node's bundled ones (a test's self-signed certificate). @default Node's */
+  readonly ca?: string | Buffer;
   readonly now?: () => number;
 }
+
+/** Bytes of a response body kept for `bodyMatch`; a page larger than this is judged on its beginning. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Parse journeys from an environment variable (JSON), failing clearly when the stack passed garbage. */
 export function parseJourneys(json: string | undefined): Journey[] {
@@ -51,33 +63,38 @@ export function parseJourneys(json: string | undefined): Journey[] {
 }
 
 export async function runJourney(baseUrl: string, journey: Journey, options: RunOptions = {}): Promise<JourneyResult> {
-  const fetchImpl = options.fetchImpl ?? fetch;
   const now = options.now ?? (() => performance.now());
   const timeoutMs = options.timeoutMs ?? journey.latencyBudgetMs * 2;
+  const refuse = (detail: string): JourneyResult => ({ name: journey.name, ok: false, outcome: 'error', latencyMs: 0, detail });
+  let url: URL;
+  try {
+    url = new URL(journey.path, baseUrl);
+  } catch {
+    return refuse(`base URL ${JSON.stringify(baseUrl)} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return refuse(`base URL ${url.origin} is neither http nor https`);
+  const secure = url.protocol === 'https:';
   const headers: Record<string, string> = { 'user-agent': 'bulwark-journey/1', accept: '*/*' };
+  if (options.serviceHostname) headers.host = url.port ? `${options.serviceHostname}:${url.port}` : options.serviceHostname;
   if (journey.authenticated) {
-    if (!options.authToken) return { name: journey.name, ok: false, outcome: 'error', latencyMs: 0, detail: 'journey needs credentials but no token was supplied' };
+    if (!options.authToken) return refuse('journey needs credentials but no token was supplied');
+    // A bearer token in clear text is a credential handed to anyone on the path: never send it without TLS.
+    if (!secure) return refuse(`refusing to send the bearer token over plain HTTP to ${url.origin}; serve the endpoint over HTTPS`);
     headers.authorization = `Bearer ${options.authToken}`;
   }
   if (journey.body !== undefined) headers['content-type'] = 'application/json';
 
   const started = now();
   const elapsed = () => Math.round(now() - started);
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetchImpl(new URL(journey.path, baseUrl), {
-      method: journey.method,
-      headers,
-      body: journey.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = journey.method === 'HEAD' ? '' : await response.text();
+    const response = await send(url, { method: journey.method, headers, body: journey.body, signal, serviceHostname: options.serviceHostname, ca: options.ca });
     const latencyMs = elapsed();
     const base = { name: journey.name, latencyMs, status: response.status };
     if (response.status !== journey.expectStatus) {
       return { ...base, ok: false, outcome: 'status', detail: `expected HTTP ${journey.expectStatus}, got ${response.status}` };
     }
-    if (journey.bodyMatch !== undefined && !text.includes(journey.bodyMatch)) {
+    if (journey.bodyMatch !== undefined && !response.text.includes(journey.bodyMatch)) {
       return { ...base, ok: false, outcome: 'body', detail: `response body does not contain ${JSON.stringify(journey.bodyMatch)}` };
     }
     if (latencyMs > journey.latencyBudgetMs) {
@@ -86,12 +103,52 @@ export async function runJourney(baseUrl: string, journey: Journey, options: Run
     return { ...base, ok: true, outcome: 'ok' };
   } catch (error) {
     const latencyMs = elapsed();
-    const name = (error as { name?: string }).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    if (signal.aborted) {
       return { name: journey.name, ok: false, outcome: 'timeout', latencyMs, detail: `no response within ${timeoutMs} ms` };
     }
-    return { name: journey.name, ok: false, outcome: 'error', latencyMs, detail: `request failed: ${(error as Error).message}${causeOf(error)}` };
+    return { name: journey.name, ok: false, outcome: 'error', latencyMs, detail: `request failed: ${(error as Error).message}${codeOf(error)}` };
   }
+}
+
+interface Outgoing {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+  readonly serviceHostname?: string;
+  readonly ca?: string | Buffer;
+}
+
+/**
+ * One request with node:http(s). Node's fetch cannot send a TLS server name other than the URL's host, which
+ * is why this is not fetch: `servername` sets SNI and is the name Node checks the certificate against
+ * (https://nodejs.org/api/tls.html#tlsconnectoptions-callback). Redirects are not followed: a journey judges
+ * the status the service answers.
+ */
+function send(url: URL, out: Outgoing): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const common = { method: out.method, headers: out.headers, signal: out.signal };
+    const onResponse = (response: http.IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (kept < BODY_LIMIT_BYTES) chunks.push(chunk.subarray(0, BODY_LIMIT_BYTES - kept));
+        kept += chunk.length;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+      // A connection closed (or aborted by the timeout) before the whole body arrived.
+      response.on('close', () => {
+        if (!response.complete) reject(new Error('the response was cut off'));
+      });
+    };
+    const request =
+      url.protocol === 'https:'
+        ? https.request(url, { ...common, servername: out.serviceHostname, ca: out.ca, rejectUnauthorized: true }, onResponse)
+        : http.request(url, common, onResponse);
+    request.on('error', reject);
+    request.end(out.body);
+  });
 }
 
 /** Run journeys in order (a journey may depend on state an earlier one set up). */
@@ -107,7 +164,7 @@ export function summarize(results: readonly JourneyResult[]): string {
   return `${failed.length} of ${results.length} journeys failed: ${failed.map((r) => `${r.name} (${r.outcome}: ${r.detail})`).join('; ')}`;
 }
 
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause ? ` (${cause.code ?? cause.message})` : '';
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? ` (${code})` : '';
 }

@@ -1,4 +1,5 @@
 import * as http from 'http';
+import * as https from 'https';
 import { AddressInfo } from 'net';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -6,10 +7,15 @@ import { CanaryDeps, CanarySettings, TokenCache, probe, runCanary } from '../../
 import { Journey } from '../../../lambdas/shared/journeys';
 import { MotoServer } from '../../helpers/moto';
 import { memoryLogger } from '../kill-switch/helpers';
+import { selfSignedCertificate } from '../../helpers/tls-server';
 
 const moto = new MotoServer();
-let server: http.Server;
+// The service as behind its load balancer: HTTPS with a certificate for the service's domain, reached by address.
+const SERVICE_HOSTNAME = 'orders.example.test';
+const certificate = selfSignedCertificate(SERVICE_HOSTNAME);
+let server: https.Server;
 let baseUrl: string;
+let seenTls: { servername?: string; host?: string }[] = [];
 let mode: 'healthy' | 'broken' | 'hang' | 'slow' | 'flaky' = 'healthy';
 let flakyFailures = 0;
 let seenAuth: (string | undefined)[] = [];
@@ -19,7 +25,8 @@ let secretArn: string;
 
 beforeAll(async () => {
   await moto.start();
-  server = http.createServer((req, res) => {
+  server = https.createServer(certificate, (req, res) => {
+    seenTls.push({ servername: (req.socket as unknown as { servername?: string }).servername, host: req.headers.host });
     if (req.url === '/api/me') seenAuth.push(req.headers.authorization);
     if (mode === 'broken' && req.url === '/api/orders') return void res.writeHead(503).end('down');
     if (mode === 'hang' && req.url === '/api/orders') return; // never answers
@@ -30,7 +37,7 @@ beforeAll(async () => {
     res.writeHead(200).end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 30_000);
 afterAll(async () => {
   await new Promise<void>((resolve) => {
@@ -43,6 +50,7 @@ beforeEach(async () => {
   await moto.reset();
   mode = 'healthy';
   seenAuth = [];
+  seenTls = [];
   cloudwatch = new CloudWatchClient(moto.clientConfig());
   secrets = new SecretsManagerClient(moto.clientConfig());
   secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'orders-prod-canary-credentials', SecretString: JSON.stringify({ token: 's3cret' }) }))).ARN!;
@@ -56,6 +64,7 @@ const journeys: Journey[] = [
 ];
 const settings = (over: Partial<CanarySettings> = {}): CanarySettings => ({
   endpointUrl: baseUrl,
+  serviceHostname: SERVICE_HOSTNAME,
   environment: 'Prod',
   namespace: 'Bulwark/orders',
   journeys,
@@ -65,7 +74,15 @@ const settings = (over: Partial<CanarySettings> = {}): CanarySettings => ({
   requestTimeoutMs: 300,
   ...over,
 });
-const deps = (over: Partial<CanaryDeps> = {}): CanaryDeps => ({ cloudwatch, secrets, logger: memoryLogger(), tokenCache: new TokenCache(), retry: { attempts: 2, sleep: async () => undefined }, ...over });
+const deps = (over: Partial<CanaryDeps> = {}): CanaryDeps => ({
+  cloudwatch,
+  secrets,
+  logger: memoryLogger(),
+  tokenCache: new TokenCache(),
+  retry: { attempts: 2, sleep: async () => undefined },
+  ca: certificate.cert,
+  ...over,
+});
 
 async function latest(metric: string, dims: Record<string, string>): Promise<number | undefined> {
   const end = new Date(Date.now() + 60_000);
@@ -80,7 +97,36 @@ async function latest(metric: string, dims: Record<string, string>): Promise<num
   return out.MetricDataResults?.[0]?.Values?.[0];
 }
 
-describe('canary against a local HTTP server, metrics on moto', () => {
+describe('canary against a local HTTPS server, metrics on moto', () => {
+  test('connects to the endpoint address but sends the service hostname as TLS server name and Host', async () => {
+    const result = await runCanary(settings(), deps());
+    expect(result.ok).toBe(true);
+    const port = new URL(baseUrl).port;
+    expect(seenTls).toHaveLength(4);
+    for (const seen of seenTls) expect(seen).toEqual({ servername: 'orders.example.test', host: `orders.example.test:${port}` });
+  });
+
+  test('over plain HTTP the token is never sent: the authenticated journey fails, the others run', async () => {
+    const plain = http.createServer((req, res) => {
+      if (req.url === '/api/me') seenAuth.push(req.headers.authorization);
+      res.writeHead(200).end('<html>ok</html>');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      const result = await runCanary(settings({ endpointUrl: plainUrl, serviceHostname: undefined }), deps());
+      expect(result.ok).toBe(false);
+      const account = result.results.find((r) => r.name === 'my-account')!;
+      expect(account).toMatchObject({ ok: false, outcome: 'error', detail: `refusing to send the bearer token over plain HTTP to ${plainUrl}; serve the endpoint over HTTPS` });
+      expect(result.results.filter((r) => r.ok).map((r) => r.name)).toEqual(['health', 'home', 'list-orders']);
+      expect(seenAuth).toEqual([]);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
+  });
+
+
   test('pass: every journey passes, with the secret\'s token; Success 1 and LatencyMs per journey and overall', async () => {
     const result = await runCanary(settings(), deps());
     expect(result).toMatchObject({ ok: true, environment: 'Prod', summary: 'all 4 journeys passed' });

@@ -6,16 +6,23 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { Journey } from '../../../lambdas/shared/journeys';
 import { HookEvent, hookEventSchema, runSmokeCheck, SmokeCheckDeps } from '../../../lambdas/deploy-hook/smoke-check';
+import { LocalServer, selfSignedCertificate, startLocalServer } from '../../helpers/tls-server';
 
 const codedeploy = mockClient(CodeDeployClient);
 const secrets = mockClient(SecretsManagerClient);
 let server: http.Server;
 let baseUrl: string;
 const seenAuthorization: (string | undefined)[] = [];
+const seenHost: (string | undefined)[] = [];
+// The HTTPS test listener: a certificate for the service's domain, reached by the load balancer's address.
+const SERVICE_HOSTNAME = 'orders.example.test';
+const certificate = selfSignedCertificate(SERVICE_HOSTNAME);
+let tlsListener: LocalServer;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     seenAuthorization.push(req.headers.authorization);
+    seenHost.push(req.headers.host);
     const url = req.url ?? '/';
     if (url === '/health') return void res.writeHead(200).end('ok');
     if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>orders</body></html>');
@@ -27,19 +34,25 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  tlsListener = await startLocalServer((req, res) => {
+    if (req.url === '/api/me') return void res.writeHead(req.headers.authorization === 'Bearer t0ken' ? 200 : 401).end('{}');
+    res.writeHead(200).end('<html>ok</html>');
+  }, certificate);
 });
-afterAll(
-  () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-);
+afterAll(async () => {
+  await tlsListener.close();
+  await new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+});
 beforeEach(() => {
   codedeploy.reset();
   secrets.reset();
   codedeploy.on(PutLifecycleEventHookExecutionStatusCommand).resolves({ lifecycleEventHookExecutionId: 'exec-1' });
   seenAuthorization.length = 0;
+  seenHost.length = 0;
+  tlsListener.seen.splice(0);
 });
 
 const event: HookEvent = { DeploymentId: 'd-ABC123XYZ', LifecycleEventHookExecutionId: 'exec-1' };
@@ -120,11 +133,31 @@ describe('AfterAllowTestTraffic smoke check against a local server', () => {
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('skipping authenticated journeys'), { skipped: ['my-account'] });
   });
 
-  test('with a credentials secret, authenticated journeys run with the token from Secrets Manager', async () => {
+  test('with a credentials secret, authenticated journeys run over HTTPS with the token, verified against the service hostname', async () => {
     secrets.on(GetSecretValueCommand, { SecretId: 'arn:secret' }).resolves({ SecretString: JSON.stringify({ token: 't0ken' }) });
-    const outcome = await runSmokeCheck(event, deps({ authSecretArn: 'arn:secret', journeys: [journey({ name: 'my-account', path: '/api/me', authenticated: true })] }));
+    const outcome = await runSmokeCheck(
+      event,
+      deps({
+        baseUrl: tlsListener.baseUrl,
+        serviceHostname: SERVICE_HOSTNAME,
+        ca: certificate.cert,
+        authSecretArn: 'arn:secret',
+        journeys: [journey({ name: 'my-account', path: '/api/me', authenticated: true })],
+      }),
+    );
     expect(outcome.status).toBe('Succeeded');
-    expect(seenAuthorization).toContain('Bearer t0ken');
+    const port = new URL(tlsListener.baseUrl).port;
+    expect(tlsListener.seen).toEqual([{ path: '/api/me', servername: 'orders.example.test', host: `orders.example.test:${port}`, authorization: 'Bearer t0ken' }]);
+    reported('Succeeded');
+  });
+
+  test('on a plain-HTTP test listener the token is never sent: the authenticated journey fails and so does the check', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'arn:secret' }).resolves({ SecretString: JSON.stringify({ token: 't0ken' }) });
+    const outcome = await runSmokeCheck(event, deps({ authSecretArn: 'arn:secret', journeys: [...standard, journey({ name: 'my-account', path: '/api/me', authenticated: true })] }));
+    expect(outcome.status).toBe('Failed');
+    expect(outcome.summary).toBe(`1 of 3 journeys failed: my-account (error: refusing to send the bearer token over plain HTTP to ${baseUrl}; serve the endpoint over HTTPS)`);
+    expect(seenAuthorization).toEqual([undefined, undefined]);
+    reported('Failed');
   });
 
   test('an unreadable credentials secret fails the check (fail closed)', async () => {
@@ -148,15 +181,18 @@ describe('AfterAllowTestTraffic smoke check against a local server', () => {
 describe('handler', () => {
   test('rejects a bad event and reports nothing', async () => {
     process.env.TEST_ENDPOINT_URL = baseUrl;
+    process.env.SERVICE_HOSTNAME = SERVICE_HOSTNAME;
     process.env.JOURNEYS = JSON.stringify(standard);
     const { handler } = await import('../../../lambdas/deploy-hook/index');
     await expect(handler({ foo: 'bar' })).rejects.toThrow();
     expect(codedeploy).not.toHaveReceivedAnyCommand();
   });
 
-  test('runs the journeys from JOURNEYS against TEST_ENDPOINT_URL and reports', async () => {
+  test('runs the journeys from JOURNEYS against TEST_ENDPOINT_URL, with SERVICE_HOSTNAME as Host, and reports', async () => {
     const { handler } = await import('../../../lambdas/deploy-hook/index');
     await expect(handler(event, { getRemainingTimeInMillis: () => 60_000 })).resolves.toEqual({ status: 'Succeeded', summary: 'all 2 journeys passed' });
+    const port = new URL(baseUrl).port;
+    expect(seenHost).toEqual([`orders.example.test:${port}`, `orders.example.test:${port}`]);
     reported('Succeeded');
   });
 });
