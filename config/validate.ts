@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { checkInputLimits } from './input-limits';
 import { inRegionRpoMinutes, regionalRpoMinutes } from './recovery-model';
 import { BulwarkConfig, bulwarkConfigSchema, EnvironmentConfigRaw } from './schema';
 import { ResilienceTargets, TIER_CEILINGS } from './tiers';
@@ -42,6 +43,7 @@ export function validateConfig(input: unknown, source = 'config/bulwark.config.t
     ...config.environments.flatMap((env) => checkEnvironment(env)),
     ...checkCidrOverlaps(config),
     ...checkPipeline(config),
+    ...checkInputLimits(config),
   ];
   if (problems.length > 0) throw new ConfigError(source, problems);
   return {
