@@ -71,14 +71,14 @@ describe('values that exist only in typos', () => {
 
   test('an absurd daily cost baseline is refused', () => {
     const message = problemsOf(withEnv('Prod', (env) => {
-      env.alarms = { ...env.alarms, dailyCostBaselineUsd: 5e6 };
+      env.alarms = { dailyCostBaselineUsd: 30, ...env.alarms, dailyCostBaselineUsd: 5e6 };
     }));
     expect(message).toContain('Prod.alarms.dailyCostBaselineUsd 5000000 is above 1000000 USD, so the cost-spike alarm would never fire');
   });
 
   test('a P2 5xx threshold at or above the P1 one is refused', () => {
     const message = problemsOf(withEnv('Prod', (env) => {
-      env.alarms = { ...env.alarms, http5xxP1Percent: 5, http5xxP2Percent: 8 };
+      env.alarms = { dailyCostBaselineUsd: 30, ...env.alarms, http5xxP1Percent: 5, http5xxP2Percent: 8 };
     }));
     expect(message).toContain(
       'Prod.alarms.http5xxP2Percent 8 must be below http5xxP1Percent 5: the P2 (elevated) line warns before the P1 (critical) one pages; lower http5xxP2Percent or raise http5xxP1Percent',
@@ -87,14 +87,14 @@ describe('values that exist only in typos', () => {
 
   test('a 5xx P1 threshold above 100 % is refused', () => {
     const message = problemsOf(withEnv('Prod', (env) => {
-      env.alarms = { ...env.alarms, http5xxP1Percent: 150 };
+      env.alarms = { dailyCostBaselineUsd: 30, ...env.alarms, http5xxP1Percent: 150 };
     }));
     expect(message).toContain('Prod.alarms.http5xxP1Percent 150: a 5xx rate never exceeds 100 %');
   });
 
   test('a p50 latency line at or above p95 is refused', () => {
     const message = problemsOf(withEnv('Dev', (env) => {
-      env.alarms = { ...env.alarms, p50LatencySeconds: 6, p95LatencySeconds: 5 };
+      env.alarms = { dailyCostBaselineUsd: 30, ...env.alarms, p50LatencySeconds: 6, p95LatencySeconds: 5 };
     }));
     expect(message).toContain('Dev.alarms.p50LatencySeconds 6 must be below p95LatencySeconds 5');
   });
