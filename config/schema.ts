@@ -158,6 +158,10 @@ const environmentSchema = z
         desiredCount: z.number().int().min(1).max(100),
         maxCount: z.number().int().min(1).max(200),
         testListenerPort: z.number().int().min(1024).max(65535).default(8080),
+        /**
+         * ACM certificate (this region) for service.domainName: both listeners serve HTTPS with it, and the canary and
+         * smoke check verify it against service.domainName. Required for tier 1.
+         */
         certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
         logRetentionDays: z.number().int().positive().default(30),
       })
@@ -262,7 +266,7 @@ const environmentSchema = z
         standbyMode: z.enum(['pilot-light', 'warm-standby'], { message: 'must be "pilot-light" or "warm-standby"' }),
         /** Tasks kept running in warm standby. */
         warmStandbyTasks: z.number().int().min(1).default(1),
-        /** ACM certificate for the standby's HTTPS listener: certificates are regional, Prod's cannot serve here. */
+        /** ACM certificate (DR region) for service.domainName, required: certificates are regional, Prod's cannot serve here. */
         certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
         healthCheck: z
           .object({

@@ -53,12 +53,9 @@ describe('DR configuration', () => {
     );
   });
 
-  test("HTTPS in Prod needs the standby's own certificate in the DR region (ACM certificates are regional)", () => {
-    const input = withDr((_dr, all) => {
-      const prod = all.environments.find((e) => e.name === 'Prod')!;
-      (prod.service as { certificateArn?: string }).certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/prod';
-    });
-    expect(problemsOf(input)).toContain('Prod.dr.certificateArn is missing while Prod.service.certificateArn is set: ACM certificates are regional');
+  test('the standby needs its own certificate in the DR region (ACM certificates are regional)', () => {
+    const input = withDr((dr) => delete dr.certificateArn);
+    expect(problemsOf(input)).toContain('Prod.dr.certificateArn is required: the standby in us-west-2 serves the service domain over HTTPS');
     const withDrCert = structuredClone(input);
     withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/wrong-region';
     expect(problemsOf(withDrCert)).toContain('Prod.dr.certificateArn arn:aws:acm:us-east-1:333333333333:certificate/wrong-region is not in Prod.dr.region "us-west-2"');
