@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
+import { ConfigError, DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
 import { RunbookCheck } from './monitoring/runbook-check';
 import { DrRegionStack, DR_REGION_STACK_ID } from './stacks/dr-region-stack';
 import { EnvironmentStack } from './stacks/environment-stack';
@@ -22,6 +22,19 @@ export interface BulwarkStacks {
   readonly environments: readonly EnvironmentStack[];
   readonly drRegion?: DrRegionStack;
   readonly pipeline: PipelineStack;
+}
+
+/**
+ * The `drill` context (`-c drill=true`, or `"drill": true` in cdk.json): true or false in any case. Anything
+ * else is refused by name: read as false, `-c drill=yes` would deploy without the drill and nobody would notice.
+ */
+export function parseDrillContext(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  const text = String(value).trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ConfigError('-c drill', [
+    `drill ${JSON.stringify(value)}: must be true or false; run the DR drill with \`npx cdk deploy DrRegion -c drill=true\`, or leave -c drill out`,
+  ]);
 }
 
 /** Create every Bulwark stack in `app` from a validated config. bin/app.ts and the tests share this. */

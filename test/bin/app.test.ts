@@ -2,6 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ConfigError } from '../../config';
+import { parseDrillContext } from '../../lib/app';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -21,3 +23,63 @@ test('bin/app.ts refuses a bad config file named with -c config=, printing the n
   expect(result.stderr).toContain('Invalid Bulwark configuration (test/fixtures/overlapping-cidr.config.ts)');
   expect(result.stderr).toContain('Staging.vpc.cidr 10.10.0.0/20 overlaps Dev.vpc.cidr 10.10.0.0/16');
 }, 60_000);
+
+/** What a user sees: a named message, exit 1, and no Node stack trace (no "    at ..." frames). */
+function expectNamedRefusal(result: ReturnType<typeof runApp>, ...expected: string[]) {
+  expect(result.status).toBe(1);
+  for (const text of expected) expect(result.stderr).toContain(text);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('bin/app.ts: malformed input is a named error with exit 1, never a stack trace', () => {
+  test('a config file that does not exist', () => {
+    expectNamedRefusal(
+      runApp({ config: 'test/fixtures/does-not-exist.config.ts' }),
+      'Cannot load the Bulwark configuration test/fixtures/does-not-exist.config.ts: the file does not exist',
+    );
+  }, 60_000);
+
+  test('a config file that throws', () => {
+    expectNamedRefusal(
+      runApp({ config: 'test/fixtures/throws.config.ts' }),
+      'Cannot load the Bulwark configuration test/fixtures/throws.config.ts: throws while loading: BULWARK_FIXTURE_NEVER_SET is not set',
+    );
+  }, 60_000);
+
+  test('a config file with a syntax error, as tsx reports it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-app-syntax-'));
+    const file = path.join(dir, 'syntax-error.config.ts');
+    fs.copyFileSync(path.join(root, 'test', 'fixtures', 'syntax-error.config.ts.txt'), file);
+    const result = runApp({ config: file });
+    expectNamedRefusal(result, 'syntax-error.config.ts: has a syntax error (line 4:1: ERROR: Expected "}" but found ";")');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+
+  test('a config file that exports a Promise', () => {
+    expectNamedRefusal(runApp({ config: 'test/fixtures/promise.config.ts' }), 'promise.config.ts: exports a Promise');
+  }, 60_000);
+
+  test('an environment in region us-fake-9', () => {
+    expectNamedRefusal(runApp({ config: 'test/fixtures/fake-region.config.ts' }), 'Staging.region "us-fake-9" is not an AWS region');
+  }, 60_000);
+
+  test('-c drill=yes is refused by name instead of being read as false', () => {
+    expectNamedRefusal(runApp({ drill: 'yes' }), 'drill "yes": must be true or false');
+  }, 60_000);
+});
+
+describe('the drill context', () => {
+  test('true and false in any case, or booleans from cdk.json; absent means false', () => {
+    expect(parseDrillContext('true')).toBe(true);
+    expect(parseDrillContext('TRUE')).toBe(true);
+    expect(parseDrillContext('False')).toBe(false);
+    expect(parseDrillContext(true)).toBe(true);
+    expect(parseDrillContext(false)).toBe(false);
+    expect(parseDrillContext(undefined)).toBe(false);
+  });
+
+  test('anything else is a ConfigError naming drill and the command', () => {
+    expect(() => parseDrillContext('1')).toThrow(ConfigError);
+    expect(() => parseDrillContext('on')).toThrow('drill "on": must be true or false; run the DR drill with `npx cdk deploy DrRegion -c drill=true`, or leave -c drill out');
+  });
+});
