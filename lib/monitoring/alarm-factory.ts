@@ -5,12 +5,20 @@ import { Construct } from 'constructs';
 import { Severity } from '../../config';
 import { Naming } from '../common/naming';
 import { AlarmMeta, AlarmSpec, alarmDescription } from './alarm-spec';
-import { SeverityTopics } from './severity-topics';
+import type { SeverityTopics } from './severity-topics';
 
 export interface AlarmFactoryProps {
   readonly naming: Naming;
   readonly topics: SeverityTopics;
   readonly runbookBaseUrl: string;
+}
+
+/**
+ * `orders-prod-`: the start of every alarm name the factory gives in an environment (`orders-prod-<id>`), which
+ * the severity topics' policies trust (`aws:SourceArn` like `...:alarm:orders-prod-*`).
+ */
+export function alarmNamePrefix(naming: Naming): string {
+  return naming.resource('');
 }
 
 /** Severities whose recovery is announced too (OK actions), so nobody keeps working a resolved page. */
@@ -35,7 +43,7 @@ export class AlarmFactory {
   createAlarm(scope: Construct, spec: AlarmSpec): cloudwatch.Alarm {
     this.claim(spec.id);
     const alarm = new cloudwatch.Alarm(scope, constructId(spec.id), {
-      alarmName: this.props.naming.resource(spec.id),
+      alarmName: alarmName(this.props.naming, spec.id),
       alarmDescription: alarmDescription(spec, this.props.runbookBaseUrl),
       metric: spec.metric,
       threshold: spec.threshold,
@@ -51,7 +59,7 @@ export class AlarmFactory {
   createCompositeAlarm(scope: Construct, meta: AlarmMeta, rule: cloudwatch.IAlarmRule, actionsSuppressor?: { alarm: cloudwatch.IAlarm; waitPeriod: Duration; extensionPeriod: Duration }): cloudwatch.CompositeAlarm {
     this.claim(meta.id);
     const alarm = new cloudwatch.CompositeAlarm(scope, constructId(meta.id), {
-      compositeAlarmName: this.props.naming.resource(meta.id),
+      compositeAlarmName: alarmName(this.props.naming, meta.id),
       alarmDescription: alarmDescription(meta, this.props.runbookBaseUrl),
       alarmRule: rule,
       ...(actionsSuppressor
@@ -99,6 +107,11 @@ export class AlarmFactory {
   private claim(id: string): void {
     if (this.created.has(id)) throw new Error(`alarm id "${id}" is used twice in ${this.props.naming.environmentName}; give each catalog entry its own id`);
   }
+}
+
+/** `orders-prod-<id>`, lowercase like every resource name; always starts with `alarmNamePrefix`. */
+function alarmName(naming: Naming, id: string): string {
+  return `${alarmNamePrefix(naming)}${id.toLowerCase()}`;
 }
 
 /** `http-5xx-p1` -> `Http5xxP1Alarm` */

@@ -1,10 +1,10 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { AlarmFactory } from './alarm-factory';
 import { AlarmThresholds, BILLING_METRICS_REGION, costAlarmCatalog, eventNotificationCatalog } from './alarm-catalog';
+import { EventRuleTopicTarget } from './severity-topics';
 
 export interface EnvironmentAlarmsProps {
   readonly factory: AlarmFactory;
@@ -44,7 +44,8 @@ export class EnvironmentAlarms extends Construct {
         description: props.factory.describe(entry),
         eventPattern: entry.pattern,
       });
-      rule.addTarget(new targets.SnsTopic(props.factory.topic(entry.severity), { message: entry.message(runbookUrl) }));
+      // Allows this rule alone to publish (targets.SnsTopic would allow any rule of any account).
+      rule.addTarget(new EventRuleTopicTarget(props.factory.topic(entry.severity), entry.message(runbookUrl)));
       this.rules[entry.id] = rule;
     }
   }

@@ -1,11 +1,14 @@
 import { Stack } from 'aws-cdk-lib';
+import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { SEVERITIES, Severity } from '../../config';
 import { Naming } from '../common/naming';
+import { alarmNamePrefix } from './alarm-factory';
 
 export interface SeverityTopicsProps {
   readonly naming: Naming;
@@ -18,12 +21,43 @@ export function severityTopicName(naming: Naming, severity: Severity): string {
   return naming.resource(`alerts-${severity.toLowerCase()}`);
 }
 
-/** Services that publish to the topics and so must be able to use the topics' KMS key. */
-const PUBLISHING_SERVICES = ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'budgets.amazonaws.com', 'backup.amazonaws.com', 'codestar-notifications.amazonaws.com'];
+/**
+ * `arn:<partition>:cloudwatch:<region>:<account>:alarm:orders-prod-*`: every alarm of the environment, metric and
+ * composite alike (both have this ARN shape, "alarm" in the resource types of
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+ * CloudWatch publishes with the alarm's ARN as aws:SourceArn; the SNS guide's CloudWatch example scopes on it
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html, "Allow any CloudWatch alarm to
+ * publish to a topic in a different account";
+ * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+ */
+export function alarmArnPattern(scope: IConstruct, naming: Naming): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix(naming)}*`;
+}
 
 /**
- * One SNS topic per severity (P1 pages, P4 is a ticket), KMS-encrypted with a key the publishing AWS
- * services may use, and a policy refusing anything but TLS.
+ * `arn:<partition>:events:<region>:<account>:rule/orders-prod-*`: the environment's EventBridge rules on the
+ * default bus. "For EventBridge event bus rule targets, the value of aws:SourceArn must be the rule ARN"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
+ */
+export function eventRuleArnPattern(scope: IConstruct, naming: Naming): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${naming.resource('')}*`;
+}
+
+/**
+ * One SNS topic per severity (P1 pages, P4 is a ticket), KMS-encrypted, with a policy refusing anything but TLS.
+ *
+ * `enforceSSL` gives each topic a topic policy, and a topic policy replaces SNS's default one, so every publisher
+ * needs its own Allow here; each is scoped to this account and, where the service sets it, to the publishing
+ * resource (aws:SourceAccount / aws:SourceArn, the confused-deputy keys:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The publishers:
+ * - CloudWatch alarms of this environment (every topic; see `alarmArnPattern`);
+ * - EventBridge rules, each allowed by its own rule ARN when it targets a topic (`eventRuleTarget`);
+ * - CodeStar Notifications rules, allowed by account when they target a topic (`notificationRuleTarget`).
+ * The key lets the same services, under the same conditions, make the data keys SNS encrypts with
+ * ("Enable compatibility between event sources from AWS services and encrypted topics",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
  */
 export class SeverityTopics extends Construct {
   readonly key: kms.Key;
@@ -31,15 +65,21 @@ export class SeverityTopics extends Construct {
 
   constructor(scope: Construct, id: string, props: SeverityTopicsProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'TopicKey', { description: `Encrypts ${props.naming.resource('alerts')} SNS topics`, enableKeyRotation: true });
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: PUBLISHING_SERVICES.map((service) => new iam.ServicePrincipal(service)),
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
+    const account = Stack.of(this).account;
+    const alarms = alarmArnPattern(this, props.naming);
+    this.key = new kms.Key(this, 'TopicKey', {
+      description: `Encrypts ${props.naming.resource('alerts')} SNS topics`,
+      enableKeyRotation: true,
+    });
+    // The key statements carry the topic statements' conditions. That SNS passes the publisher's aws:SourceArn
+    // on to its KMS request is documented for CloudWatch (the key policy example with Condition keys in
+    // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns); for EventBridge it is an assumption
+    // AWS documents no key-policy example with conditions, so it is an assumption to confirm on a real account.
+    this.key.addToResourcePolicy(keyStatement('cloudwatch.amazonaws.com', account, alarms));
+    const rules = eventRuleArnPattern(this, props.naming);
+    this.key.addToResourcePolicy(keyStatement('events.amazonaws.com', account, rules));
+    // CodeStar Notifications documents no aws:SourceArn for its rules (see NotificationRuleTopicTarget): account only.
+    this.key.addToResourcePolicy(keyStatement('codestar-notifications.amazonaws.com', account));
     this.topics = Object.fromEntries(
       SEVERITIES.map((severity) => {
         const topic = new sns.Topic(this, severity, {
@@ -48,7 +88,18 @@ export class SeverityTopics extends Construct {
           masterKey: this.key,
           enforceSSL: true,
         });
-        for (const email of props.subscriptions[severity] ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
+        topic.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'AllowAlarmsOfThisEnvironment',
+            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+            actions: ['sns:Publish'],
+            resources: [topic.topicArn],
+            conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': alarms } },
+          }),
+        );
+        for (const email of props.subscriptions[severity] ?? []) {
+          topic.addSubscription(new subscriptions.EmailSubscription(email));
+        }
         return [severity, topic];
       }),
     ) as Record<Severity, sns.Topic>;
@@ -56,5 +107,68 @@ export class SeverityTopics extends Construct {
 
   topic(severity: Severity): sns.ITopic {
     return this.topics[severity];
+  }
+}
+
+function keyStatement(service: string, account: string, sourceArnPattern?: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(service)],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ...(sourceArnPattern ? { ArnLike: { 'aws:SourceArn': sourceArnPattern } } : {}),
+    },
+  });
+}
+
+/**
+ * An EventBridge rule target that publishes to `topic` and allows exactly that rule to (aws:SourceArn = the rule's
+ * ARN, aws:SourceAccount = this account). `targets.SnsTopic` would grant `events.amazonaws.com` on the topic and
+ * its key with no condition, letting any account's rule publish. EventBridge uses the topic's resource policy,
+ * no role (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
+ */
+export class EventRuleTopicTarget implements events.IRuleTarget {
+  constructor(
+    private readonly topic: sns.ITopic,
+    private readonly message?: events.RuleTargetInput,
+  ) {}
+
+  bind(rule: events.IRuleRef): events.RuleTargetConfig {
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(rule).account },
+          ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn },
+        },
+      }),
+    );
+    return { arn: this.topic.topicArn, input: this.message, targetResource: this.topic };
+  }
+}
+
+/**
+ * A CodeStar Notifications rule target that publishes to `topic`, allowed for this account's notification rules
+ * only (`topic.bindAsNotificationRuleTarget` would allow the service with no condition). The topic policy
+ * statement is the one "Configure Amazon SNS topics for notifications" documents, plus aws:SourceAccount
+ * (https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html); no aws:SourceArn is documented.
+ */
+export class NotificationRuleTopicTarget implements notifications.INotificationRuleTarget {
+  constructor(private readonly topic: sns.ITopic) {}
+
+  bindAsNotificationRuleTarget(scope: Construct): notifications.NotificationRuleTargetConfig {
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowNotificationRulesOfThisAccount',
+        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+      }),
+    );
+    return { targetType: 'SNS', targetAddress: this.topic.topicArn };
   }
 }
