@@ -35,6 +35,8 @@ export const DEPLOYMENT_TRIGGER_TYPE = 'Custom::BlueGreenDeployment';
  * framework, our own handlers in lambdas/deployment-trigger) starts a deployment whenever the task
  * definition ARN changes, waits until CodeDeploy finishes (through the bake time), and fails the
  * stack update when CodeDeploy failed, was stopped or rolled back, so CloudFormation rolls back too.
+ * It never starts a deployment while another holds the group, and fails only once CodeDeploy's own
+ * rollback has ended, so CloudFormation's rollback Update finds the old revision serving and an idle group.
  */
 export class DeploymentTrigger extends Construct {
   readonly resource: CustomResource;
@@ -53,36 +55,55 @@ export class DeploymentTrigger extends Construct {
     });
     const wait = new BulwarkFunction(this, 'Wait', {
       ...functionProps,
-      description: 'Reports whether the CodeDeploy deployment finished, failing on failure or rollback (custom resource isComplete)',
+      description: 'Starts the deployment once the group is free; reports its end, after any rollback (isComplete)',
       environment: { TRIGGER_STEP: 'wait' },
     });
 
     const group = props.deploymentGroup;
     const stack = Stack.of(this);
     const applicationName = group.application.applicationName;
-    start.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:CreateDeployment', 'codedeploy:ListDeployments'],
-        resources: [group.deploymentGroupArn],
-      }),
-    );
-    // GetDeployment is authorized on the deployment group; revisions are registered on the application.
+    // Both steps may start the deployment: onEvent when the group is idle, isComplete once a busy group (CodeDeploy's
+    // own rollback, an operator's deployment) is free. So both hold the same grants. ListDeployments, GetDeployment
+    // and CreateDeployment are authorized on the deployment group (Service Authorization Reference, AWS CodeDeploy:
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html).
     for (const fn of [start, wait]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [group.deploymentGroupArn] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['codedeploy:CreateDeployment', 'codedeploy:ListDeployments', 'codedeploy:GetDeployment'],
+          resources: [group.deploymentGroupArn],
+        }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['codedeploy:GetDeploymentConfig'],
+          resources: [
+            stack.formatArn({
+              service: 'codedeploy',
+              resource: 'deploymentconfig',
+              resourceName: group.deploymentConfig.deploymentConfigName,
+              arnFormat: undefined,
+            }),
+          ],
+        }),
+      );
+      // CreateDeployment registers the AppSpec revision on the application.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+          resources: [
+            stack.formatArn({
+              service: 'codedeploy',
+              resource: 'application',
+              resourceName: applicationName,
+              arnFormat: undefined,
+            }),
+          ],
+        }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }),
+      );
     }
-    start.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:GetDeploymentConfig'],
-        resources: [stack.formatArn({ service: 'codedeploy', resource: 'deploymentconfig', resourceName: group.deploymentConfig.deploymentConfigName, arnFormat: undefined })],
-      }),
-    );
-    start.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
-        resources: [stack.formatArn({ service: 'codedeploy', resource: 'application', resourceName: applicationName, arnFormat: undefined })],
-      }),
-    );
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: start,
