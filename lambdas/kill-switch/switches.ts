@@ -7,7 +7,7 @@ import {
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { RetryOptions, withRetry } from '../shared/retry';
 import {
   COST_SWITCH,
@@ -108,7 +108,7 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
   const now = options.now ?? (() => new Date());
   if (!settings.switches.includes(request.name)) throw new UnknownSwitchError(request.name, settings);
   const parameter = parameterName(settings, request.name);
-  const { value: current } = await readSwitch(clients, settings, request.name, options.retry);
+  const { value: current, version: readVersion } = await readSwitch(clients, settings, request.name, options.retry);
   const actions: string[] = [];
   let recorded = current.recorded;
   let changed = false;
@@ -124,9 +124,23 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
         ...(request.name === FEATURES_SWITCH ? { features: settings.features } : {}),
         ...(recorded ? { recorded } : {}),
       };
-      await writeSwitch(clients, parameter, value, options.retry);
+      const writtenVersion = await writeSwitch(clients, parameter, value, options.retry);
       actions.push(`recorded and set ${parameter} on`);
       changed = true;
+      const winner = await firstOnSince(clients, parameter, readVersion ?? 0, writtenVersion, options.retry);
+      if (winner && winner.version !== writtenVersion) {
+        // Lost a race: another invocation turned the switch on after we read it off. Its record was taken
+        // before anyone acted (every invocation writes before it acts), ours perhaps after it had scaled
+        // things down: keep its record as the switch's, and finish the action from it.
+        recorded = winner.value.recorded;
+        if (JSON.stringify(winner.value) !== JSON.stringify(value)) {
+          await writeSwitch(clients, parameter, winner.value, options.retry);
+          actions.push(`restored the record of ${parameter} version ${winner.version} (a concurrent "on" was first)`);
+        }
+        options.logger.warn('kill switch turned on concurrently; the first record is kept', {
+          switch: request.name, readVersion: readVersion ?? 0, ourVersion: writtenVersion, firstVersion: winner.version,
+        });
+      }
     }
     if (request.name === COST_SWITCH && recorded) actions.push(...(await applyCostSwitch(recorded, clients, options)));
   } else if (current.state === 'on') {
@@ -158,8 +172,47 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
   return { ...outcome, durationMs, notice };
 }
 
-async function writeSwitch(clients: SwitchClients, parameter: string, value: SwitchValue, retry?: RetryOptions): Promise<void> {
-  await withRetry(() => clients.ssm.send(new PutParameterCommand({ Name: parameter, Value: JSON.stringify(value), Type: 'String', Overwrite: true })), retry);
+/** Write a switch; returns the version Parameter Store gave the write. */
+async function writeSwitch(clients: SwitchClients, parameter: string, value: SwitchValue, retry?: RetryOptions): Promise<number | undefined> {
+  const out = await withRetry(
+    () => clients.ssm.send(new PutParameterCommand({ Name: parameter, Value: JSON.stringify(value), Type: 'String', Overwrite: true })),
+    retry,
+  );
+  return out.Version;
+}
+
+/**
+ * Compare-and-set without a conditional write (PutParameter has none). Parameter Store numbers every write
+ * of a parameter, one more than the last ("When you change the value of the parameter, Parameter Store
+ * automatically increments the version number by one":
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-versions.html). A write
+ * numbered `read + 1` had no writer between our read and our write: nothing to resolve. Otherwise the
+ * history says which "on" came first after the "off" we read; that one's record is the original state.
+ * Returns undefined when there was no race (or the history cannot tell, e.g. it kept fewer versions).
+ */
+async function firstOnSince(clients: SwitchClients, parameter: string, readVersion: number, writtenVersion: number | undefined, retry?: RetryOptions): Promise<{ version: number; value: SwitchValue } | undefined> {
+  if (writtenVersion === undefined || writtenVersion === readVersion + 1) return undefined;
+  let first: { version: number; value: SwitchValue } | undefined;
+  let token: string | undefined;
+  do {
+    const page = await withRetry(() => clients.ssm.send(new GetParameterHistoryCommand({ Name: parameter, NextToken: token, MaxResults: 50 })), retry);
+    for (const entry of page.Parameters ?? []) {
+      const version = entry.Version ?? 0;
+      if (version <= readVersion || version > writtenVersion || (first && first.version < version)) continue;
+      const parsed = switchValueSchema.safeParse(safeJson(entry.Value));
+      if (parsed.success && parsed.data.state === 'on') first = { version, value: parsed.data };
+    }
+    token = page.NextToken;
+  } while (token);
+  return first;
+}
+
+function safeJson(raw: string | undefined): unknown {
+  try {
+    return JSON.parse(raw ?? '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Read what the cost switch will change: desired counts, auto-scaling limits, reserved concurrency. */

@@ -73,8 +73,6 @@ export class BackupVerifier extends Construct {
       description: `Measures backup freshness of ${props.naming.resource('*')} stores and publishes ${BACKUP_AGE_METRIC}`,
       timeout: Duration.minutes(2),
       protection: props.protection,
-      // One run at a time is plenty, and bounds the API calls a runaway schedule could make.
-      reservedConcurrentExecutions: 1,
       environment: {
         STORES: Stack.of(this).toJsonString(specs),
         METRIC_NAMESPACE: props.naming.metricNamespace,

@@ -42,7 +42,12 @@ export interface BulwarkFunctionProps {
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
-  readonly reservedConcurrentExecutions?: number;
+  // No reservedConcurrentExecutions, on purpose. "You can reserve up to the Unreserved account concurrency
+  // value that is shown, minus 100 for functions that don't have reserved concurrency"
+  // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html): in a new account whose
+  // concurrency quota is 10, any reservation is refused and the stack fails to deploy.
+  // Handlers are safe under concurrent invocations instead (kill switch: compare-and-set on the SSM version;
+  // drill: S3 conditional-write lock; verifier: only reads and publishes a metric).
 }
 
 /**
@@ -77,7 +82,6 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       bundling: {
         minify: true,
         sourceMap: true,

@@ -72,8 +72,6 @@ export class DrDrill extends Construct {
       description: `DR drill for ${props.service.name}: fails Route 53 over to the standby, measures, restores`,
       timeout: DRILL_TIMEOUT,
       protection: props.protection,
-      // One drill at a time is also enforced by the S3 lock; this keeps a retry storm from queueing more.
-      reservedConcurrentExecutions: 2,
       environment: { DRILL_SETTINGS: stack.toJsonString(settings) },
     });
     this.grant(props);

@@ -104,8 +104,6 @@ export class KillSwitches extends Construct {
       description: `Flips ${naming.serviceName} ${environment.name} kill switches on alarms and budget notifications: records, then acts`,
       protection: props.protection,
       timeout: Duration.seconds(50),
-      // One at a time: two concurrent "on"s could both record, the second after the first had already acted.
-      reservedConcurrentExecutions: 1,
       environment: { KILL_SWITCH_SETTINGS: stack.toJsonString(settings) },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).functionName = naming.resource('kill-switch');
@@ -118,7 +116,8 @@ export class KillSwitches extends Construct {
     });
 
     const parameterArns = Object.values(this.parameters).map((p) => p.parameterArn);
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: parameterArns }));
+    // GetParameterHistory: concurrent "on"s are resolved from the parameter's versions (no reserved concurrency).
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'], resources: parameterArns }));
     if (ks.nonCriticalServices.length > 0) {
       const serviceArns = ks.nonCriticalServices.map((ref) => stack.formatArn({ service: 'ecs', resource: 'service', resourceName: ref }));
       this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }));
