@@ -21,6 +21,7 @@ import {
   validateBuildSpec,
 } from './buildspecs';
 import { switchParameterName } from '../killswitch/kill-switch-settings';
+import { NotificationRuleTopicTarget } from '../monitoring/severity-topics';
 import { SERVICE_UNHEALTHY } from '../monitoring/alarm-catalog';
 import { canaryFunctionName, canaryInvokerRoleName, canaryRunnerRoleName } from './pipeline-canary-access';
 
@@ -28,6 +29,58 @@ export const SOURCE_STAGE = 'Source';
 export const VALIDATE_STAGE = 'Validate';
 export const DEFAULT_DR_STACK_ID = 'DrRegion';
 
+
+/**
+ * The IAM action that uses a connection, with the connection ARN's own service prefix. Connections created since
+ * July 2024 have `arn:aws:codeconnections:...` ARNs, older ones `arn:aws:codestar-connections:...`, and "when
+ * specifying a resource in the IAM policy, the service prefix needs to match that of the resource"
+ * (https://docs.aws.amazon.com/dtconsole/latest/userguide/security-iam.html; actions and ARN formats:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodeconnections.html and
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodestarconnections.html).
+ */
+export function useConnectionAction(connectionArn: string): string {
+  const service = connectionArn.split(':')[2];
+  if (service !== 'codeconnections' && service !== 'codestar-connections') {
+    const shape = 'arn:aws:codeconnections:<region>:<account>:connection/<id>';
+    throw new Error(`${connectionArn} is not a CodeConnections connection ARN (${shape})`);
+  }
+  return `${service}:UseConnection`;
+}
+
+/**
+ * CDK's CodeStarConnectionsSourceAction, but granting `UseConnection` under the connection ARN's own prefix: the
+ * original always grants `codestar-connections:UseConnection`, which matches no `codeconnections` ARN, so the
+ * Source action of a connection made since mid-2024 fails. UseConnection is the one connection permission the
+ * CodeStarSourceConnection action needs, beside the artifact bucket (service role permissions in
+ * https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html).
+ */
+class ConnectionSourceAction extends actions.CodeStarConnectionsSourceAction {
+  constructor(private readonly sourceProps: actions.CodeStarConnectionsSourceActionProps) {
+    super(sourceProps);
+  }
+
+  protected bound(
+    _scope: Construct,
+    _stage: codepipeline.IStage,
+    options: codepipeline.ActionBindOptions,
+  ): codepipeline.ActionConfig {
+    const props = this.sourceProps;
+    options.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [useConnectionAction(props.connectionArn)], resources: [props.connectionArn] }),
+    );
+    // The rest as CDK's own action binds it: the checkout is written to the artifact bucket.
+    options.bucket.grantReadWrite(options.role);
+    options.bucket.grantPutAcl(options.role);
+    return {
+      configuration: {
+        ConnectionArn: props.connectionArn,
+        FullRepositoryId: `${props.owner}/${props.repo}`,
+        BranchName: props.branch,
+        DetectChanges: props.triggerOnPush,
+      },
+    };
+  }
+}
 
 export interface DeliveryPipelineProps {
   readonly service: ServiceConfig;
@@ -130,7 +183,7 @@ export class DeliveryPipeline extends Construct {
     this.pipeline.addStage({
       stageName: SOURCE_STAGE,
       actions: [
-        new actions.CodeStarConnectionsSourceAction({
+        new ConnectionSourceAction({
           actionName: 'Checkout',
           connectionArn: config.connectionArn,
           owner: config.repository.split('/')[0],
@@ -199,7 +252,8 @@ export class DeliveryPipeline extends Construct {
 
     this.acknowledgeArtifactGrants();
 
-    this.pipeline.notifyOn('NotifyFailures', props.failureTopic, {
+    // Through a target that allows this account's notification rules only (the topic's own binding has no condition).
+    this.pipeline.notifyOn('NotifyFailures', new NotificationRuleTopicTarget(props.failureTopic), {
       notificationRuleName: this.naming.resource('delivery-failed'),
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
     });
