@@ -3,16 +3,27 @@
  * deploy step runs the very command a person runs, so the pipeline and a laptop create the same stacks.
  */
 
-/** Node and Python as the README requires (Node for the app, Python for cfn-lint and moto in the tests). */
-const RUNTIMES = { nodejs: '22', python: '3.12' } as const;
+/**
+ * Node and Python as the README requires (Node for the app, Python for cfn-lint and moto in the tests), pinned to
+ * a major version: without one CodeBuild uses the image's default, which "can change when a previously default
+ * version reaches end of life" (https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html).
+ * On aws/codebuild/standard:7.0 `nodejs: 22` is Node 22.22.0 with npm 11.7.0; AWS's documentation names no npm
+ * version, the image's Dockerfile does (github.com/aws/aws-codebuild-docker-images, ubuntu/standard/7.0/Dockerfile
+ * at 1590e48, lines 334-351: NODE_22_VERSION and `npm install -g npm@11.7.0` copied into Node 22).
+ */
+export const RUNTIMES = { nodejs: '22', python: '3.12' } as const;
 
 /** The CLI makes no network call of its own (telemetry, notices): only the AWS calls a deploy needs. */
 const CLI_ENV = { CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' } as const;
 /**
- * The install a person runs (README). `npm install` honours package-lock.json; `npm ci` refuses a lock that
- * lacks other platforms' optional binaries, which a lock made from a single-platform registry mirror does.
+ * The pipeline's install. `npm install` honours package-lock.json; `npm ci` refuses a lock that lacks other
+ * platforms' optional binaries, which a lock made from a single-platform registry mirror does (README).
+ * `--ignore-scripts`: no dependency runs code at install time in a build whose role can assume a workload
+ * account's deploy role. Nothing needs those scripts: esbuild, @swc/core and @parcel/watcher take their binaries
+ * from platform packages, and npm 11.19 (where the tests and synth pass) already skips them by default; the image's
+ * npm 11.7.0 (see RUNTIMES) would run them. The project itself has no install or prepare script.
  */
-export const INSTALL_COMMAND = 'npm install --no-audit --no-fund';
+export const INSTALL_COMMAND = 'npm install --ignore-scripts --no-audit --no-fund';
 
 /** `npx cdk deploy <stackId> --require-approval never`: the README's deploy command, nothing added. */
 export function deployCommand(stackId: string): string {

@@ -3,7 +3,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bootstrapRoleArn, deployRoleArns } from '../../lib/pipeline/bootstrap-roles';
-import { alarmSweepCommands, canaryBuildSpec, deployCommand, freezeGateCommands, p1AlarmGateCommands, ProdGateProps } from '../../lib/pipeline/buildspecs';
+import {
+  alarmSweepCommands,
+  canaryBuildSpec,
+  deployBuildSpec,
+  deployCommand,
+  freezeGateCommands,
+  p1AlarmGateCommands,
+  ProdGateProps,
+  validateBuildSpec,
+} from '../../lib/pipeline/buildspecs';
 
 /**
  * The gate and check commands run for real here, in bash, against a stub `aws` on PATH that answers as the
@@ -62,6 +71,33 @@ describe('bootstrap roles', () => {
 describe('the deploy command', () => {
   test('is the README\'s, with the stack id users type', () => {
     expect(deployCommand('Prod')).toBe('npx cdk deploy Prod --require-approval never');
+  });
+});
+
+describe('the builds\' install (issue 12, item 13)', () => {
+  // Template JSON of a buildspec, walked freely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Spec = any;
+  const installOf = (spec: Spec) => spec.phases.install;
+
+  test('a deploy build installs from the lock without running any dependency\'s install scripts', () => {
+    for (const stackId of ['Dev', 'Staging', 'Prod', 'DrRegion']) {
+      const spec: Spec = deployBuildSpec(stackId);
+      expect(installOf(spec).commands).toEqual(['npm install --ignore-scripts --no-audit --no-fund']);
+      expect(spec.phases.build.commands).toEqual([`npx cdk deploy ${stackId} --require-approval never`]);
+    }
+  });
+
+  test('the Validate build installs the same way', () => {
+    const spec: Spec = validateBuildSpec({ bucketVariable: 'ARTIFACT_BUCKET', reportPrefixVariable: 'REPORT_PREFIX' });
+    const npmInstalls = (installOf(spec).commands as string[]).filter((c) => c.startsWith('npm '));
+    expect(npmInstalls).toEqual(['npm install --ignore-scripts --no-audit --no-fund']);
+  });
+
+  test('every build pins Node 22, the major whose npm (11.7.0 on standard:7.0) the install was checked against', () => {
+    expect(installOf(deployBuildSpec('Prod'))['runtime-versions']).toEqual({ nodejs: '22', python: '3.12' });
+    const validate = validateBuildSpec({ bucketVariable: 'B', reportPrefixVariable: 'P' });
+    expect(installOf(validate)['runtime-versions']).toEqual({ nodejs: '22', python: '3.12' });
   });
 });
 
