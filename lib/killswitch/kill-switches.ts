@@ -60,14 +60,20 @@ export class KillSwitches extends Construct {
     }
     this.parameterPath = naming.parameter('switches');
 
-    // Budget -> its own encrypted topic -> the function. The key and the topic admit AWS Budgets of this account only.
+    // Budget -> its own encrypted topic -> the function. The key and the topic admit AWS Budgets of this account's
+    // budgets only: "For AWS Budgets, the value of aws:SourceArn must be arn:aws:budgets::123456789012:budget/*"
+    // (https://docs.aws.amazon.com/cost-management/latest/userguide/cross-service-confused-deputy-prevention.html).
+    const fromBudgetsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:budget/*` },
+    };
     const key = new kms.Key(this, 'BudgetTopicKey', { description: `Encrypts ${budgetTopicName(naming)} notifications`, enableKeyRotation: true });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: fromBudgetsOfThisAccount,
       }),
     );
     this.budgetTopic = new sns.Topic(this, 'BudgetTopic', { topicName: budgetTopicName(naming), masterKey: key, enforceSSL: true });
@@ -77,7 +83,7 @@ export class KillSwitches extends Construct {
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.budgetTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:*` } },
+        conditions: fromBudgetsOfThisAccount,
       }),
     );
     const subscriber = [{ subscriptionType: 'SNS', address: this.budgetTopic.topicArn }];
