@@ -117,7 +117,12 @@ export async function probe(settings: CanarySettings, deps: CanaryDeps): Promise
       deps.logger.error('canary credentials could not be read; authenticated journeys fail', { error: tokenProblem });
     }
   }
-  const options: RunOptions = { authToken, timeoutMs: settings.requestTimeoutMs, serviceHostname: settings.serviceHostname, ca: deps.ca };
+  const options: RunOptions = {
+    authToken,
+    timeoutMs: settings.requestTimeoutMs,
+    serviceHostname: settings.serviceHostname,
+    ca: deps.ca,
+  };
   let results = await runJourneys(settings.endpointUrl, settings.journeys, options);
 
   // Confirm failures once, straight away: one lost packet must not page anyone or freeze deploys,

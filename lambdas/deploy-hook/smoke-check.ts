@@ -19,7 +19,7 @@ export type SmokeCheckLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface SmokeCheckDeps {
   readonly codedeploy: Pick<CodeDeployClient, 'send'>;
   readonly secrets?: Pick<SecretsManagerClient, 'send'>;
-  /** The test listener by the load balancer's DNS name, e.g. https://orders-prod-123.us-east-1.elb.amazonaws.com:8080. */
+  /** The test listener by the load balancer's DNS name, e.g. https://orders-prod-1.us-east-1.elb.amazonaws.com:8080. */
   readonly baseUrl: string;
   /** The service domain, sent as TLS server name and Host (the certificate covers it). @default the base URL's host */
   readonly serviceHostname?: string;
@@ -72,7 +72,8 @@ async function checkJourneys(deps: SmokeCheckDeps): Promise<SmokeCheckOutcome> {
     }
   }
   if (journeys.length === 0) return { status: 'Failed', summary: 'no journeys to run: refusing to pass a smoke check that checked nothing', results: [] };
-  const results = await runJourneys(deps.baseUrl, journeys, { authToken, serviceHostname: deps.serviceHostname, ca: deps.ca });
+  const options = { authToken, serviceHostname: deps.serviceHostname, ca: deps.ca };
+  const results = await runJourneys(deps.baseUrl, journeys, options);
   return { status: results.every((r) => r.ok) ? 'Succeeded' : 'Failed', summary: summarize(results), results };
 }
 

@@ -48,7 +48,7 @@ export interface RunOptions {
    * certificate does not cover). @default the base URL's host
    */
   readonly serviceHostname?: string;
-  /** Certificate authorities to trust instead of Node's bundled ones (a test's self-signed certificate). @default Node's */
+  /** Certificate authorities to trust instead of Node's bundled ones (a test's self-signed one). @default Node's */
   readonly ca?: string | Buffer;
   readonly now?: () => number;
 }
@@ -65,21 +65,35 @@ export function parseJourneys(json: string | undefined): Journey[] {
 export async function runJourney(baseUrl: string, journey: Journey, options: RunOptions = {}): Promise<JourneyResult> {
   const now = options.now ?? (() => performance.now());
   const timeoutMs = options.timeoutMs ?? journey.latencyBudgetMs * 2;
-  const refuse = (detail: string): JourneyResult => ({ name: journey.name, ok: false, outcome: 'error', latencyMs: 0, detail });
+  const refuse = (detail: string): JourneyResult => ({
+    name: journey.name,
+    ok: false,
+    outcome: 'error',
+    latencyMs: 0,
+    detail,
+  });
   let url: URL;
   try {
     url = new URL(journey.path, baseUrl);
   } catch {
     return refuse(`base URL ${JSON.stringify(baseUrl)} is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return refuse(`base URL ${url.origin} is neither http nor https`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return refuse(`base URL ${url.origin} is neither http nor https`);
+  }
   const secure = url.protocol === 'https:';
   const headers: Record<string, string> = { 'user-agent': 'bulwark-journey/1', accept: '*/*' };
-  if (options.serviceHostname) headers.host = url.port ? `${options.serviceHostname}:${url.port}` : options.serviceHostname;
+  if (options.serviceHostname) {
+    headers.host = url.port ? `${options.serviceHostname}:${url.port}` : options.serviceHostname;
+  }
   if (journey.authenticated) {
     if (!options.authToken) return refuse('journey needs credentials but no token was supplied');
     // A bearer token in clear text is a credential handed to anyone on the path: never send it without TLS.
-    if (!secure) return refuse(`refusing to send the bearer token over plain HTTP to ${url.origin}; serve the endpoint over HTTPS`);
+    if (!secure) {
+      return refuse(
+        `refusing to send the bearer token over plain HTTP to ${url.origin}; serve the endpoint over HTTPS`,
+      );
+    }
     headers.authorization = `Bearer ${options.authToken}`;
   }
   if (journey.body !== undefined) headers['content-type'] = 'application/json';
@@ -88,7 +102,14 @@ export async function runJourney(baseUrl: string, journey: Journey, options: Run
   const elapsed = () => Math.round(now() - started);
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await send(url, { method: journey.method, headers, body: journey.body, signal, serviceHostname: options.serviceHostname, ca: options.ca });
+    const response = await send(url, {
+      method: journey.method,
+      headers,
+      body: journey.body,
+      signal,
+      serviceHostname: options.serviceHostname,
+      ca: options.ca,
+    });
     const latencyMs = elapsed();
     const base = { name: journey.name, latencyMs, status: response.status };
     if (response.status !== journey.expectStatus) {
@@ -135,17 +156,18 @@ function send(url: URL, out: Outgoing): Promise<{ status: number; text: string }
         if (kept < BODY_LIMIT_BYTES) chunks.push(chunk.subarray(0, BODY_LIMIT_BYTES - kept));
         kept += chunk.length;
       });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
       response.on('error', reject);
       // A connection closed (or aborted by the timeout) before the whole body arrived.
       response.on('close', () => {
         if (!response.complete) reject(new Error('the response was cut off'));
       });
     };
+    const tls = { servername: out.serviceHostname, ca: out.ca, rejectUnauthorized: true };
     const request =
-      url.protocol === 'https:'
-        ? https.request(url, { ...common, servername: out.serviceHostname, ca: out.ca, rejectUnauthorized: true }, onResponse)
-        : http.request(url, common, onResponse);
+      url.protocol === 'https:' ? https.request(url, { ...common, ...tls }, onResponse) : http.request(url, common, onResponse);
     request.on('error', reject);
     request.end(out.body);
   });

@@ -10,14 +10,21 @@ import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 import { AlarmFactory } from '../monitoring/alarm-factory';
+import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from './probe-journeys';
 
 export interface CanaryProps {
   readonly naming: Naming;
   readonly protection: DataProtection;
   readonly journeys: readonly JourneyConfig[];
   readonly canary: CanaryConfig;
-  /** The public endpoint the journeys run against (`BlueGreenService.endpointUrl`). */
+  /** The public endpoint the journeys run against (`BlueGreenService.endpointUrl`): the load balancer's DNS name. */
   readonly endpointUrl: string;
+  /**
+   * The service's domain (`BlueGreenService.serviceHostname`), sent as TLS server name and Host and verified
+   * against the certificate, which covers it and not the load balancer's DNS name. Set exactly when the endpoint is
+   * HTTPS. @default none: plain HTTP, and the authenticated journeys are not walked
+   */
+  readonly serviceHostname?: string;
   readonly alarms: AlarmFactory;
   /** The bearer token secret. @default a new secret `<service>-<env>-canary-credentials` */
   readonly credentials?: secretsmanager.ISecret;
@@ -74,8 +81,14 @@ export class Canary extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id);
-    const { naming, canary, journeys } = props;
+    const { naming, canary } = props;
     const environment = naming.environmentName;
+    const journeys = probeJourneys(this, {
+      journeys: props.journeys,
+      serviceHostname: props.serviceHostname,
+      probe: `${environment} canary`,
+      certificateField: `${environment}.service.certificateArn`,
+    });
     const namespace = naming.metricNamespace;
 
     this.requestTimeoutMs = Math.max(...journeys.map((j) => j.latencyBudgetMs));
@@ -104,6 +117,7 @@ export class Canary extends Construct {
       memorySize: 256,
       environment: {
         ENDPOINT_URL: props.endpointUrl,
+        ...(props.serviceHostname ? { [SERVICE_HOSTNAME_VARIABLE]: props.serviceHostname } : {}),
         ENVIRONMENT: environment,
         METRIC_NAMESPACE: namespace,
         JOURNEYS: JSON.stringify(journeys),

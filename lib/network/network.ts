@@ -30,6 +30,11 @@ export const SUBNET_GROUPS = { public: 'public', private: 'private', data: 'data
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   readonly flowLogGroup: logs.LogGroup;
+  /**
+   * The public addresses that traffic from the private subnets to any public address (the VPC's own
+   * internet-facing load balancers included) arrives from: one Elastic IP per NAT gateway, as tokens.
+   */
+  readonly natEgressIps: readonly string[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -78,6 +83,19 @@ export class Network extends Construct {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
       },
     });
+
+    // A public NAT gateway maps the instances' private source addresses to its own, and the internet gateway then
+    // maps that to the NAT gateway's Elastic IP: what a public endpoint sees as the source is that Elastic IP.
+    // https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html
+    // ec2.Vpc allocates one EIP per NAT gateway itself (PublicSubnet.addNatGateway); the VPC is this construct's.
+    const natEips = this.vpc.node.findAll().filter((child): child is ec2.CfnEIP => child instanceof ec2.CfnEIP);
+    if (natEips.length !== props.natGateways) {
+      throw new Error(
+        `Network: expected ${props.natGateways} NAT gateway Elastic IPs in the VPC, found ${natEips.length}; ` +
+          'the aws-cdk-lib ec2.Vpc layout changed, update Network.natEgressIps',
+      );
+    }
+    this.natEgressIps = natEips.map((eip) => eip.attrPublicIp);
 
     if (props.interfaceEndpoints.length > 0) {
       const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {

@@ -1,4 +1,4 @@
-import { Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEPLOYMENT_WAIT_LIMIT_MINUTES, EnvironmentConfig, ServiceConfig, TrafficConfig } from '../../config';
+import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from '../canary/probe-journeys';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
@@ -18,7 +19,10 @@ import { SUBNET_GROUPS, retentionDays } from '../network/network';
 import { DeploymentTrigger } from './deployment-trigger';
 
 /** The slice of the service config this construct reads. */
-export type BlueGreenServiceConfig = Pick<ServiceConfig, 'name' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys'>;
+export type BlueGreenServiceConfig = Pick<
+  ServiceConfig,
+  'name' | 'domainName' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys'
+>;
 /** The slice of the environment config this construct reads. */
 export type BlueGreenEnvironmentConfig = Pick<EnvironmentConfig, 'name' | 'service' | 'deployment'>;
 
@@ -26,6 +30,11 @@ export interface BlueGreenServiceProps {
   readonly service: BlueGreenServiceConfig;
   readonly environment: BlueGreenEnvironmentConfig;
   readonly vpc: ec2.IVpc;
+  /**
+   * Public addresses of the VPC's NAT gateways (`Network.natEgressIps`): the smoke check in the private subnets
+   * reaches the internet-facing load balancer through them, so the test listener admits exactly these.
+   */
+  readonly natEgressIps: readonly string[];
   readonly naming: Naming;
   readonly protection: DataProtection;
   /** Tasks to run; the DR stack passes 0 for a pilot light. @default environment.service.desiredCount */
@@ -70,8 +79,13 @@ export class BlueGreenService extends Construct {
   readonly signals: ServiceSignals;
   /** `http(s)://<ALB DNS name>` of the production listener. */
   readonly endpointUrl: string;
-  /** `http://<ALB DNS name>:<test port>`, reachable from inside the VPC only. */
+  /** `http(s)://<ALB DNS name>:<test port>`, reachable only from the VPC's NAT gateway addresses. */
   readonly testEndpointUrl: string;
+  /**
+   * With a certificate, the name probes send as TLS server name and Host and verify the certificate against:
+   * `service.domainName`, which the certificate covers (the ALB's DNS name is not). @default none (plain HTTP)
+   */
+  readonly serviceHostname?: string;
   private deploymentAlarmCount = 0;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
@@ -124,15 +138,18 @@ export class BlueGreenService extends Construct {
       });
     }
 
-    // Load balancer: public subnets; the production listener is open to the internet, the test listener only to the VPC.
+    // Load balancer: public subnets; the production listener is open to the internet, the test listener only to
+    // the VPC's NAT gateway addresses (see the ingress rule below).
     const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc,
-      description: `${baseName} load balancer: production listener from the internet, test listener from the VPC`,
+      description: `${baseName} load balancer: production listener from the internet, test listener from NAT gateways`,
       allowAllOutbound: false,
     });
     Validations.of(albSecurityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
-      reason: 'Internet-facing load balancer of a public service: its production listener must accept 0.0.0.0/0 on 80/443. The test listener is limited to the VPC CIDR.',
+      reason:
+        'Internet-facing load balancer of a public service: its production listener must accept 0.0.0.0/0 on 80/443. ' +
+        "The test listener admits only the VPC's NAT gateway Elastic IPs (/32 each).",
     });
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
       // ALB access logs support only SSE-S3.
@@ -205,11 +222,31 @@ export class BlueGreenService extends Construct {
     }
     this.testListener = this.loadBalancer.addListener('TestListener', {
       port: size.testListenerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      // Same certificate and TLS policy as production: the smoke check walks the journeys exactly as users do, and
+      // a bearer token never crosses the network in clear text.
+      ...(https
+        ? {
+            protocol: elbv2.ApplicationProtocol.HTTPS,
+            certificates: [elbv2.ListenerCertificate.fromArn(size.certificateArn!)],
+            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          }
+        : { protocol: elbv2.ApplicationProtocol.HTTP }),
       open: false,
       defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
     });
-    albSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(size.testListenerPort), 'Test listener: smoke checks from inside the VPC only');
+    // The smoke check runs in the private subnets, but the load balancer's DNS name resolves to its public addresses,
+    // so its requests leave through the NAT gateways and arrive from their Elastic IPs, never from the VPC CIDR
+    // (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html). The load balancer's security group
+    // must admit the listener port from the clients' addresses
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html):
+    // here each NAT gateway's Elastic IP as a /32, and nothing else.
+    for (const natEgressIp of props.natEgressIps) {
+      albSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(Fn.join('', [natEgressIp, '/32'])),
+        ec2.Port.tcp(size.testListenerPort),
+        'Test listener: the smoke check, from a NAT gateway of this VPC',
+      );
+    }
     // CodeDeploy moves the green target group onto the listeners during a deployment; registering it here only
     // tells CDK which load balancer it belongs to, so its metrics (unhealthy hosts) can be alarmed on.
     this.greenTargetGroup.registerListener(this.testListener);
@@ -248,8 +285,21 @@ export class BlueGreenService extends Construct {
       scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) });
     }
 
-    // Smoke check on the test listener before any production traffic moves.
-    this.testEndpointUrl = `http://${this.loadBalancer.loadBalancerDnsName}:${size.testListenerPort}`;
+    // Smoke check on the test listener before any production traffic moves. It connects to the load balancer by its
+    // DNS name (this region's, so the DR standby is checked in its own region; the service domain points at Prod)
+    // but sends the service domain as TLS server name and Host, the name the certificate covers
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html).
+    this.serviceHostname = https ? service.domainName : undefined;
+    const scheme = https ? 'https' : 'http';
+    this.testEndpointUrl = `${scheme}://${this.loadBalancer.loadBalancerDnsName}:${size.testListenerPort}`;
+    const smokeCheckJourneys = probeJourneys(this, {
+      journeys: service.journeys,
+      serviceHostname: this.serviceHostname,
+      probe: `${environment.name} smoke check`,
+      certificateField: `${environment.name}.service.certificateArn`,
+    });
+    const needsToken = smokeCheckJourneys.some((journey) => journey.authenticated);
+    const smokeCheckToken = needsToken ? props.smokeCheckAuthSecret : undefined;
     const hookSecurityGroup = new ec2.SecurityGroup(this, 'SmokeCheckSecurityGroup', {
       vpc,
       description: `${baseName} smoke-check hook: calls the test listener and the CodeDeploy API`,
@@ -265,11 +315,12 @@ export class BlueGreenService extends Construct {
       securityGroups: [hookSecurityGroup],
       environment: {
         TEST_ENDPOINT_URL: this.testEndpointUrl,
-        JOURNEYS: JSON.stringify(service.journeys),
-        ...(props.smokeCheckAuthSecret ? { AUTH_SECRET_ARN: props.smokeCheckAuthSecret.secretArn } : {}),
+        ...(this.serviceHostname ? { [SERVICE_HOSTNAME_VARIABLE]: this.serviceHostname } : {}),
+        JOURNEYS: JSON.stringify(smokeCheckJourneys),
+        ...(smokeCheckToken ? { AUTH_SECRET_ARN: smokeCheckToken.secretArn } : {}),
       },
     });
-    props.smokeCheckAuthSecret?.grantRead(this.smokeCheck);
+    smokeCheckToken?.grantRead(this.smokeCheck);
 
     // CodeDeploy: application, traffic policy, deployment group with rollback.
     const application = new codedeploy.EcsApplication(this, 'Application', { applicationName: baseName });

@@ -125,6 +125,7 @@ export class DrRegionStack extends BulwarkStack {
       // ACM certificates are regional: the standby listens with the DR region's own certificate.
       environment: { ...primary, name: DR_REGION_STACK_ID, service: { ...primary.service, certificateArn: dr.certificateArn } },
       vpc: this.network.vpc,
+      natEgressIps: this.network.natEgressIps,
       naming: this.naming,
       protection: this.protection,
       desiredCount: standbyDesiredCount(dr),

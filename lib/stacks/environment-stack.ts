@@ -117,6 +117,7 @@ export class EnvironmentStack extends BulwarkStack {
       service,
       environment,
       vpc: this.network.vpc,
+      natEgressIps: this.network.natEgressIps,
       naming: this.naming,
       protection: this.protection,
       // DB_SECRET_NAME too, so one application code path (read the secret at start) works here and on the standby.
@@ -167,6 +168,7 @@ export class EnvironmentStack extends BulwarkStack {
       journeys: service.journeys,
       canary: environment.canary,
       endpointUrl: this.service.endpointUrl,
+      serviceHostname: this.service.serviceHostname,
       alarms: this.monitoring.alarms,
       credentials: canaryCredentials,
     });

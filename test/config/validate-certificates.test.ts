@@ -2,18 +2,20 @@ import { validateConfig } from '../../config';
 import { defaultConfigInput } from '../helpers/app';
 import { problemsOf, withEnv } from '../helpers/config';
 
+const PLACEHOLDER = 'certificate/00000000-0000-0000-0000-000000000000';
+
 describe('certificates: a tier-1 service and its standby serve HTTPS only', () => {
   test('the default config carries placeholder certificates for Prod (us-east-1) and its standby (us-west-2)', () => {
     const prod = validateConfig(defaultConfigInput()).environments.find((e) => e.name === 'Prod')!;
-    expect(prod.service.certificateArn).toBe('arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000000');
-    expect(prod.dr!.certificateArn).toBe('arn:aws:acm:us-west-2:333333333333:certificate/00000000-0000-0000-0000-000000000000');
+    expect(prod.service.certificateArn).toBe(`arn:aws:acm:us-east-1:333333333333:${PLACEHOLDER}`);
+    expect(prod.dr!.certificateArn).toBe(`arn:aws:acm:us-west-2:333333333333:${PLACEHOLDER}`);
   });
 
   test('tier 1 without service.certificateArn is refused, naming the field and the fix', () => {
     const message = problemsOf(withEnv('Prod', (env) => delete env.service.certificateArn));
     expect(message).toContain(
-      'Prod.service.certificateArn is required for tier 1: without it the service and its canary\'s bearer token travel over plain HTTP; ' +
-        'request an ACM certificate for service.domainName in us-east-1 and set its ARN',
+      "Prod.service.certificateArn is required for tier 1: without it the service and its canary's bearer token " +
+        'travel over plain HTTP; request an ACM certificate for service.domainName in us-east-1 and set its ARN',
     );
   });
 
@@ -23,16 +25,18 @@ describe('certificates: a tier-1 service and its standby serve HTTPS only', () =
     expect(resolved.environments.find((e) => e.name === 'Staging')!.service.certificateArn).toBeUndefined();
   });
 
-  test('a certificate of another region is refused: a load balancer uses only its own region\'s', () => {
-    const message = problemsOf(withEnv('Staging', (env) => (env.service.certificateArn = 'arn:aws:acm:eu-west-1:222222222222:certificate/abc')));
-    expect(message).toContain('Staging.service.certificateArn arn:aws:acm:eu-west-1:222222222222:certificate/abc is not in Staging.region "us-east-1"');
+  test("a certificate of another region is refused: a load balancer uses only its own region's", () => {
+    const elsewhere = 'arn:aws:acm:eu-west-1:222222222222:certificate/abc';
+    const message = problemsOf(withEnv('Staging', (env) => (env.service.certificateArn = elsewhere)));
+    expect(message).toContain(`Staging.service.certificateArn ${elsewhere} is not in Staging.region "us-east-1"`);
   });
 
   test('a DR block without dr.certificateArn is refused, naming the field and the fix', () => {
     const message = problemsOf(withEnv('Prod', (env) => delete env.dr!.certificateArn));
     expect(message).toContain(
-      'Prod.dr.certificateArn is required: the standby in us-west-2 serves the service domain over HTTPS when it takes over, ' +
-        "and ACM certificates are regional, so Prod's cannot serve there; request an ACM certificate for service.domainName in us-west-2 and set its ARN",
+      'Prod.dr.certificateArn is required: the standby in us-west-2 serves the service domain over HTTPS when it ' +
+        "takes over, and ACM certificates are regional, so Prod's cannot serve there; request an ACM certificate " +
+        'for service.domainName in us-west-2 and set its ARN',
     );
   });
 });

@@ -104,25 +104,24 @@ describe('load balancer', () => {
     }
   });
 
-  test('production listener on HTTP 80 without a certificate and a test listener on the configured port', () => {
-    const listeners = Object.values(prod.findResources('AWS::ElasticLoadBalancingV2::Listener')).map((l) => [l.Properties.Port, l.Properties.Protocol]);
+  test('production listener on HTTP 80 without a certificate (Dev) and a test listener on the configured port', () => {
+    const listeners = Object.values(dev.findResources('AWS::ElasticLoadBalancingV2::Listener')).map((l) => [
+      l.Properties.Port,
+      l.Properties.Protocol,
+    ]);
     expect(listeners.sort()).toEqual([
       [80, 'HTTP'],
       [8080, 'HTTP'],
     ]);
   });
 
-  test('the test listener is reachable from the VPC CIDR only; production from anywhere', () => {
+  // Where the test listener admits traffic from is tested in test/service/test-listener.test.ts.
+  test('production from anywhere; the test listener never from anywhere', () => {
     const sg = Object.entries(prod.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('ServiceLoadBalancerSecurityGroup'))![1];
     const ingress = sg.Properties.SecurityGroupIngress as { CidrIp: unknown; FromPort: number }[];
-    expect(ingress).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80 }),
-        expect.objectContaining({ CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^NetworkVpc/), 'CidrBlock'] }, FromPort: 8080 }),
-      ]),
-    );
-    expect(ingress.filter((rule) => rule.FromPort === 8080)).toHaveLength(1);
-    expect(ingress.find((rule) => rule.FromPort === 8080)!.CidrIp).not.toBe('0.0.0.0/0');
+    expect(ingress).toEqual(expect.arrayContaining([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443 })]));
+    expect(ingress.filter((rule) => rule.FromPort === 8080).length).toBeGreaterThan(0);
+    for (const rule of ingress.filter((r) => r.FromPort === 8080)) expect(rule.CidrIp).not.toBe('0.0.0.0/0');
   });
 });
 
@@ -133,7 +132,7 @@ describe('CodeDeploy', () => {
     expect(group.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess).toEqual({ Action: 'TERMINATE', TerminationWaitTimeInMinutes: 30 });
     const pair = group.LoadBalancerInfo.TargetGroupPairInfoList[0];
     expect(pair.TargetGroups).toHaveLength(2);
-    expect(pair.ProdTrafficRoute.ListenerArns[0].Ref).toMatch(/^ServiceLoadBalancerHttpListener/);
+    expect(pair.ProdTrafficRoute.ListenerArns[0].Ref).toMatch(/^ServiceLoadBalancerHttpsListener/);
     expect(pair.TestTrafficRoute.ListenerArns[0].Ref).toMatch(/^ServiceLoadBalancerTestListener/);
   });
 
@@ -238,7 +237,7 @@ describe('deploy trigger', () => {
 });
 
 describe('HTTPS when a certificate is configured', () => {
-  test('production listener on 443 with the certificate, HTTP redirects, test listener stays HTTP inside the VPC', async () => {
+  test('production listener on 443 with the certificate, HTTP redirects, the test listener is HTTPS too', async () => {
     const { defaultConfigInput } = await import('../helpers/app');
     const { validateConfig } = await import('../../config');
     const input = defaultConfigInput();
@@ -255,13 +254,21 @@ describe('HTTPS when a certificate is configured', () => {
     const env = config.environments.find((e) => e.name === 'Prod')!;
     const stack = new Stack(testApp(), 'Https', { env: { account: env.account, region: env.region } });
     const network = new Network(stack, 'Network', { cidr: env.vpc.cidr, availabilityZones: env.availabilityZones, natGateways: 1, interfaceEndpoints: [], flowLogRetentionDays: 30, protection: { retain: false } });
-    const service = new BlueGreenService(stack, 'Service', { service: config.service, environment: env, vpc: network.vpc, naming: new Naming('orders', 'Prod'), protection: { retain: false }, desiredCount: 0 });
+    const service = new BlueGreenService(stack, 'Service', {
+      service: config.service,
+      environment: env,
+      vpc: network.vpc,
+      natEgressIps: network.natEgressIps,
+      naming: new Naming('orders', 'Prod'),
+      protection: { retain: false },
+      desiredCount: 0,
+    });
     const template = Template.fromStack(stack);
     // No deployment alarm attached (a standby): rollback on failure and stop only, and synth still succeeds.
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] } });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: prodInput.service.certificateArn }] });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080, Protocol: 'HTTP' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080, Protocol: 'HTTPS' });
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
     expect(stack.resolve(service.endpointUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DNSName'] }]] });
   });
