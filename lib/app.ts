@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
+import { WeakReferenceFingerprint } from './common/weak-reference-fingerprint';
 import { RunbookCheck } from './monitoring/runbook-check';
 import { DrRegionStack, DR_REGION_STACK_ID } from './stacks/dr-region-stack';
 import { EnvironmentStack } from './stacks/environment-stack';
@@ -45,7 +46,11 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
   const environments = config.environments.map((environment) => {
     const stack = new EnvironmentStack(app, { service: config.service, environment, toolingAccount: config.pipeline.account, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined, drDatabaseSite: environment === primary ? drRegion?.databaseSite : undefined });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
-    if (drRegion && environment === primary) stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion, and creates its global database secondary there');
+    if (drRegion && environment === primary) {
+      stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion, and creates its global database secondary there');
+      // DrRegion's values reach Prod as weak references (Fn::GetStackOutput): a change to them must change Prod too.
+      new WeakReferenceFingerprint(stack, 'DrRegionReferences', { parameterName: stack.naming.parameter('dr-region-references') });
+    }
     return stack;
   });
 

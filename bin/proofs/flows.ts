@@ -473,7 +473,7 @@ function targetAccountFlows(ctx: DeriveContext, stageName: string, actionName: s
     });
   };
   if (actionName === 'Deploy') {
-    // `cdk deploy <Env>` also deploys the stacks it depends on first (Prod reads DrRegion's outputs).
+    // `cdk deploy <Env>` also deploys the stacks it depends on first.
     const envs = [target, ...dependencies(resolver, target)];
     for (const env of envs) for (const kind of ['deploy', 'file-publishing']) bootstrapRow(roleArn(env.account, env.region, kind));
   } else if (actionName === 'IntegrationChecks') {
@@ -488,17 +488,7 @@ function targetAccountFlows(ctx: DeriveContext, stageName: string, actionName: s
   }
 }
 
-/** Stacks a stack reads outputs from (Fn::GetStackOutput), i.e. the ones `cdk deploy` brings up first. */
+/** Stacks `cdk deploy <stack>` deploys first: the cloud assembly's dependencies (Prod brings DrRegion up first). */
 function dependencies(resolver: Resolver, stack: StackTemplate): StackTemplate[] {
-  const names = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (isObject(value)) {
-      const spec = value['Fn::GetStackOutput'];
-      if (isObject(spec) && typeof spec.StackName === 'string') names.add(spec.StackName);
-      Object.values(value).forEach(walk);
-    }
-  };
-  walk(stack.template.Resources);
-  return [...names].map((n) => resolver.stack(n)).filter((s): s is StackTemplate => s !== undefined && s !== stack);
+  return stack.dependsOn.map((id) => resolver.stacks.find((s) => s.stackId === id)).filter((s): s is StackTemplate => s !== undefined);
 }

@@ -25,6 +25,8 @@ export interface StackTemplate {
   readonly region: string;
   readonly partition: string;
   readonly template: CfnTemplate;
+  /** Stacks `cdk deploy <this>` deploys first (the cloud assembly's stack dependencies). */
+  readonly dependsOn: readonly string[];
 }
 
 interface ManifestArtifact {
@@ -32,6 +34,7 @@ interface ManifestArtifact {
   readonly environment?: string;
   readonly displayName?: string;
   readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
+  readonly dependencies?: readonly string[];
 }
 
 /** Read every CloudFormation stack of a cloud assembly directory (`cdk.out` after `npx cdk synth`). */
@@ -40,20 +43,37 @@ export function readStacksFromCdkOut(cdkOutDir: string): StackTemplate[] {
   if (!fs.existsSync(manifestPath)) throw new Error(`${manifestPath} not found: run \`npx cdk synth --quiet\` first (or pass --cdk-out <dir>)`);
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
   const stacks: StackTemplate[] = [];
-  for (const [stackId, artifact] of Object.entries(manifest.artifacts ?? {})) {
+  const artifacts = manifest.artifacts ?? {};
+  const isStack = (id: string): boolean => artifacts[id]?.type === 'aws:cloudformation:stack';
+  for (const [stackId, artifact] of Object.entries(artifacts)) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
     if (!env || env[1] === 'unknown-account') throw new Error(`${stackId} has no concrete account/region (${artifact.environment}); the proofs need both`);
     const template = JSON.parse(fs.readFileSync(path.join(cdkOutDir, artifact.properties.templateFile), 'utf8')) as CfnTemplate;
-    stacks.push({ stackId, stackName: artifact.properties.stackName ?? stackId, account: env[1], region: env[2], partition: partitionOf(env[2]), template });
+    stacks.push({
+      stackId,
+      stackName: artifact.properties.stackName ?? stackId,
+      account: env[1],
+      region: env[2],
+      partition: partitionOf(env[2]),
+      template,
+      dependsOn: (artifact.dependencies ?? []).filter(isStack),
+    });
   }
   return stacks;
 }
 
 /** The stacks of an in-memory synthesis (jest), in the same shape as `readStacksFromCdkOut`. */
 export function stacksFromAssembly(assembly: {
-  readonly stacks: readonly { readonly stackName: string; readonly id: string; readonly template: unknown; readonly environment: { readonly account: string; readonly region: string } }[];
+  readonly stacks: readonly {
+    readonly stackName: string;
+    readonly id: string;
+    readonly template: unknown;
+    readonly environment: { readonly account: string; readonly region: string };
+    readonly dependencies: readonly { readonly id: string }[];
+  }[];
 }): StackTemplate[] {
+  const ids = new Set(assembly.stacks.map((s) => s.id));
   return assembly.stacks.map((s) => ({
     stackId: s.id,
     stackName: s.stackName,
@@ -62,6 +82,7 @@ export function stacksFromAssembly(assembly: {
     partition: partitionOf(s.environment.region),
     // A deep copy: planted-defect tests mutate templates and must not leak into other tests.
     template: structuredClone(s.template) as CfnTemplate,
+    dependsOn: s.dependencies.map((d) => d.id).filter((id) => ids.has(id)),
   }));
 }
 

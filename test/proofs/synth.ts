@@ -10,6 +10,6 @@ export function synthTemplates(options: { drill?: boolean } = {}): () => StackTe
   const app = testApp();
   buildBulwarkApp(app, defaultConfig(), { nag: false, drill: options.drill });
   const assembly = app.synth();
-  const artifacts = assembly.stacks.map((s) => ({ id: s.id, stackName: s.stackName, template: s.template, environment: s.environment }));
+  const artifacts = assembly.stacks.map((s) => ({ id: s.id, stackName: s.stackName, template: s.template, environment: s.environment, dependencies: s.dependencies }));
   return () => stacksFromAssembly({ stacks: artifacts });
 }
