@@ -36,16 +36,6 @@ export function alarmArnPattern(scope: IConstruct, naming: Naming): string {
 }
 
 /**
- * `arn:<partition>:events:<region>:<account>:rule/orders-prod-*`: the environment's EventBridge rules on the
- * default bus. "For EventBridge event bus rule targets, the value of aws:SourceArn must be the rule ARN"
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
- */
-export function eventRuleArnPattern(scope: IConstruct, naming: Naming): string {
-  const stack = Stack.of(scope);
-  return `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${naming.resource('')}*`;
-}
-
-/**
  * One SNS topic per severity (P1 pages, P4 is a ticket), KMS-encrypted, with a policy refusing anything but TLS.
  *
  * `enforceSSL` gives each topic a topic policy, and a topic policy replaces SNS's default one, so every publisher
@@ -55,7 +45,7 @@ export function eventRuleArnPattern(scope: IConstruct, naming: Naming): string {
  * - CloudWatch alarms of this environment (every topic; see `alarmArnPattern`);
  * - EventBridge rules, each allowed by its own rule ARN when it targets a topic (`eventRuleTarget`);
  * - CodeStar Notifications rules, allowed by account when they target a topic (`notificationRuleTarget`).
- * The key lets the same services, under the same conditions, make the data keys SNS encrypts with
+ * The key lets the same services make the data keys SNS encrypts with (CloudWatch under the same conditions)
  * ("Enable compatibility between event sources from AWS services and encrypted topics",
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
  */
@@ -71,15 +61,18 @@ export class SeverityTopics extends Construct {
       description: `Encrypts ${props.naming.resource('alerts')} SNS topics`,
       enableKeyRotation: true,
     });
-    // The key statements carry the topic statements' conditions. That SNS passes the publisher's aws:SourceArn
-    // on to its KMS request is documented for CloudWatch (the key policy example with Condition keys in
-    // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns); for EventBridge it is an assumption
-    // AWS documents no key-policy example with conditions, so it is an assumption to confirm on a real account.
+    // CloudWatch: the key statement carries the topic statement's conditions; that SNS passes the alarm's
+    // aws:SourceArn on to its KMS request is documented by AWS's key policy example with those keys
+    // (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
     this.key.addToResourcePolicy(keyStatement('cloudwatch.amazonaws.com', account, alarms));
-    const rules = eventRuleArnPattern(this, props.naming);
-    this.key.addToResourcePolicy(keyStatement('events.amazonaws.com', account, rules));
-    // CodeStar Notifications documents no aws:SourceArn for its rules (see NotificationRuleTopicTarget): account only.
-    this.key.addToResourcePolicy(keyStatement('codestar-notifications.amazonaws.com', account));
+    // EventBridge and CodeStar Notifications: AWS documents the key statement without conditions
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services) and
+    // nowhere that SNS forwards aws:SourceArn/aws:SourceAccount to KMS for them. A condition KMS never receives
+    // would silently drop every rule notification, so these two stay unconditioned here: the confused-deputy
+    // check is the topic policy's (each rule's own ARN and this account), which SNS evaluates first, and the key
+    // only serves publishes those topics admitted. Assumption to confirm on a real account before tightening.
+    this.key.addToResourcePolicy(keyStatement('events.amazonaws.com'));
+    this.key.addToResourcePolicy(keyStatement('codestar-notifications.amazonaws.com'));
     this.topics = Object.fromEntries(
       SEVERITIES.map((severity) => {
         const topic = new sns.Topic(this, severity, {
@@ -110,15 +103,16 @@ export class SeverityTopics extends Construct {
   }
 }
 
-function keyStatement(service: string, account: string, sourceArnPattern?: string): iam.PolicyStatement {
+function keyStatement(service: string, account?: string, sourceArnPattern?: string): iam.PolicyStatement {
+  const conditions = {
+    ...(account ? { StringEquals: { 'aws:SourceAccount': account } } : {}),
+    ...(sourceArnPattern ? { ArnLike: { 'aws:SourceArn': sourceArnPattern } } : {}),
+  };
   return new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal(service)],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     resources: ['*'],
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': account },
-      ...(sourceArnPattern ? { ArnLike: { 'aws:SourceArn': sourceArnPattern } } : {}),
-    },
+    ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
   });
 }
 

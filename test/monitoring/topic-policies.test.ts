@@ -204,13 +204,15 @@ describe('other publishers are scoped to this account and their own resources', 
     });
   });
 
-  test('the topics\' keys let each publishing service use them under the same conditions, never without', () => {
-    type Expected = (account: string, region: string, prefix: string) => string | undefined;
+  test('the topics\' keys: CloudWatch under the topic\'s conditions; EventBridge and CodeStar as AWS documents', () => {
+    // SNS forwarding the alarm's aws:SourceArn to KMS is documented for CloudWatch only; a condition KMS never
+    // receives would drop every EventBridge/CodeStar notification, so those two keep AWS's unconditioned statement.
+    type Expected = (account: string, region: string, prefix: string) => { account?: string; sourceArn?: string };
     const expected: Record<string, Expected> = {
-      'cloudwatch.amazonaws.com': (a, r, p) => `arn:aws:cloudwatch:${r}:${a}:alarm:${p}*`,
-      'events.amazonaws.com': (a, r, p) => `arn:aws:events:${r}:${a}:rule/${p}*`,
-      'budgets.amazonaws.com': (a) => `arn:aws:budgets::${a}:budget/*`,
-      'codestar-notifications.amazonaws.com': () => undefined,
+      'cloudwatch.amazonaws.com': (a, r, p) => ({ account: a, sourceArn: `arn:aws:cloudwatch:${r}:${a}:alarm:${p}*` }),
+      'events.amazonaws.com': () => ({ account: undefined, sourceArn: undefined }),
+      'budgets.amazonaws.com': (a) => ({ account: a, sourceArn: `arn:aws:budgets::${a}:budget/*` }),
+      'codestar-notifications.amazonaws.com': () => ({ account: undefined, sourceArn: undefined }),
     };
     const seen = new Set<string>();
     for (const [stackId, { account, region, prefix }] of Object.entries(STACKS)) {
@@ -228,8 +230,7 @@ describe('other publishers are scoped to this account and their own resources', 
               stackId,
               keyId,
               service,
-              account,
-              sourceArn: expected[service](account, region, prefix),
+              ...expected[service](account, region, prefix),
             });
           }
         }
