@@ -4,6 +4,7 @@ import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
   ListResourceRecordSetsCommand,
+  ListTagsForResourceCommand,
   ResourceRecordSet,
   Route53Client,
   TestDNSAnswerCommand,
@@ -22,10 +23,15 @@ z.config(en());
 export const drillSettingsSchema = z.object({
   serviceName: z.string().check(z.minLength(1)),
   hostedZoneId: z.string().check(z.minLength(1)),
-  /** The service's domain, as in the records (with or without the trailing dot). */
+  /** The drill pair's name (`drill.<domain>`), never the live one (with or without the trailing dot). */
   recordName: z.string().check(z.minLength(1)),
+  /** The drill pair's set identifiers. */
   primarySetIdentifier: z.string().check(z.minLength(1)),
   secondarySetIdentifier: z.string().check(z.minLength(1)),
+  /** The only health check the drill may invert: the drill pair's primary (its role may update no other). */
+  drillHealthCheckId: z.string().check(z.minLength(1)),
+  /** The tag that marks a health check as a drill check; the drill refuses to invert one without it. */
+  drillHealthCheckTag: z.object({ key: z.string().check(z.minLength(1)), value: z.string().check(z.minLength(1)) }),
   standbyMode: z.enum(['pilot-light', 'warm-standby']),
   reportBucket: z.string().check(z.minLength(1)),
   /** Reports and the lock live under this prefix; the replica freshness check ignores it. */
@@ -74,7 +80,7 @@ export class DrillTargetMissedError extends Error {
   override name = 'DrillTargetMissedError';
 }
 
-/** The health check could not be restored: the primary stays out of DNS until someone acts. */
+/** The drill health check could not be restored: the drill name keeps answering with the standby until someone acts. */
 export class DrillRestoreFailedError extends Error {
   override name = 'DrillRestoreFailedError';
 }
@@ -94,10 +100,11 @@ export interface DrillReport {
   status: 'passed' | 'failed' | 'error' | 'refused';
   lockTakenOver?: boolean;
   restoredAtStart?: boolean;
-  primaryHealthCheckId?: string;
+  /** The record the drill failed over (the drill pair's name) and the health check it inverted. */
+  drillRecordName?: string;
+  drillHealthCheckId?: string;
   data?: DataFreshness;
   failover?: {
-    detectedSeconds?: number;
     failoverSeconds?: number;
     targetSeconds: number;
     dnsAnswer?: string[];
@@ -112,9 +119,12 @@ export interface DrillReport {
 
 /**
  * The DR drill. Takes a lock (one drill at a time), checks the DR data is fresh, simulates a primary
- * failure by inverting the primary's Route 53 health check, measures until Route 53 calls it
- * unhealthy and answers with the standby, restores the health check in every path, publishes the
- * figures, writes the report, and throws when a figure misses its target.
+ * failure by inverting the primary health check of the drill pair (`drill.<domain>`, the same
+ * targets and check settings as the live pair, but a name no user resolves), measures until Route 53
+ * answers the drill name with the standby, restores the health check in every path, publishes the
+ * figures, writes the report, and throws when a figure misses its target. It never touches the live
+ * record or its health checks: it refuses any health check not tagged as a drill check, and its IAM
+ * role may update only the drill check.
  */
 export async function runDrill(settings: DrillSettings, deps: DrillDeps): Promise<DrillReport> {
   const now = deps.now ?? Date.now;
@@ -132,65 +142,116 @@ export async function runDrill(settings: DrillSettings, deps: DrillDeps): Promis
   const lock = await acquireLock(settings, deps, now);
   report.lockTakenOver = lock.tookOver;
 
-  let healthCheckId: string | undefined;
+  let drillCheck: DrillHealthCheck | undefined;
   let inversionAttempted = false;
   let failure: unknown;
   try {
     const records = await findFailoverRecords(settings, deps.route53);
-    healthCheckId = records.primaryHealthCheckId;
-    report.primaryHealthCheckId = healthCheckId;
+    report.drillRecordName = records.recordName;
+    report.drillHealthCheckId = records.primaryHealthCheckId;
+    // The guard comes before any UpdateHealthCheck, the crash-recovery restore included.
+    drillCheck = await verifiedDrillHealthCheck(settings, deps.route53, records.primaryHealthCheckId);
+    const healthCheckId = drillCheck.id;
 
     const current = await withRetry(() => deps.route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })));
     if (current.HealthCheck?.HealthCheckConfig?.Inverted) {
       if (!lock.tookOver) {
-        // Nobody's crashed drill left it so (there was no stale lock): someone inverted it on purpose,
-        // which is how the failover runbook forces traffic to the standby. Do not fail them back.
+        // No crashed drill left it so (there was no stale lock): someone inverted it by hand, perhaps
+        // to try the drill pair themselves. Leave it to them rather than race them.
         throw new DrillRefusedError(
-          `the primary health check ${healthCheckId} is inverted and no crashed drill left it so: a manual failover may be in progress (runbooks/dr-failover.md); the drill will not run. Once the primary is back, restore it with: aws route53 update-health-check --health-check-id ${healthCheckId} --no-inverted`,
+          `the drill health check ${healthCheckId} is inverted and no crashed drill left it so: someone may be ` +
+            'failing the drill record over by hand; the drill will not run. When they are done, restore it with: ' +
+            `aws route53 update-health-check --health-check-id ${healthCheckId} --no-inverted`,
         );
       }
-      log.warn('restoring the primary health check a crashed drill left inverted', { healthCheckId });
-      await restoreHealthCheck(deps.route53, healthCheckId);
+      log.warn('restoring the drill health check a crashed drill left inverted', { healthCheckId });
+      await setDrillHealthCheckInverted(deps.route53, drillCheck, false);
       report.restoredAtStart = true;
     }
 
     report.data = await checkDataFreshness(settings, deps, now);
     report.problems.push(...report.data.problems);
 
+    // GetHealthCheckStatus returns what each checker observed at the endpoint
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html): the drill
+    // check probes Prod's load balancer as the live one does, so failed observations mean Prod itself is
+    // failing. AWS does not say the observations reflect an inversion, so the drill never reads them to
+    // see its own inversion; it watches the DNS answer instead.
     const before = await healthStatus(deps.route53, healthCheckId);
     if (!before.healthy) {
       throw new DrillRefusedError(
-        `the primary health check ${healthCheckId} is already unhealthy (${before.summary}): this looks like a real incident, not a drill; follow runbooks/dr-primary-unhealthy.md`,
+        `the checkers report Prod's endpoint failing (${before.summary}, drill health check ${healthCheckId}): ` +
+          'this looks like a real incident, not a drill; follow runbooks/dr-primary-unhealthy.md',
       );
     }
-    const secondaryAddresses = await resolveQuietly(deps, records.secondaryAliasDnsName);
 
-    log.info('simulating a primary failure: inverting the primary health check', { healthCheckId });
-    inversionAttempted = true;
-    await withRetry(() => deps.route53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Inverted: true })));
-    const started = now();
-    report.failover = await measureFailover(settings, deps, { healthCheckId, recordName: records.recordName, secondaryAliasDnsName: records.secondaryAliasDnsName, secondaryAddresses, started, now, sleep });
-    const { failover } = report;
-    if (failover.failoverSeconds === undefined) {
-      report.problems.push(
-        `failover not observed within the ${Math.round((now() - started) / 1000)} s bound (target ${failover.targetSeconds} s): ${failover.note ?? 'Route 53 did not answer with the standby'}`,
-      );
-    } else if (failover.failoverSeconds > failover.targetSeconds) {
-      report.problems.push(`failover took ${failover.failoverSeconds} s, over the ${failover.targetSeconds} s target`);
+    if (settings.standbyMode === 'pilot-light') {
+      // A pilot-light standby runs no tasks until the failover procedure scales it up, so its health check
+      // fails, and while the secondary is unhealthy Route 53 answers with the primary whatever the primary's health
+      // (Failover, https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html).
+      // Nothing to measure.
+      report.failover = {
+        targetSeconds: settings.targets.failoverSeconds,
+        note:
+          'pilot light: the standby serves (and the drill name can fail over to it) only once ' +
+          'runbooks/dr-failover.md has scaled it up; DNS failover not measured, nothing inverted',
+      };
+    } else {
+      const secondaryAddresses = await resolveQuietly(deps, records.secondaryAliasDnsName);
+      const answerBefore = await dnsAnswer(settings, deps.route53, records.recordName);
+      if (answerBefore.some((ip) => secondaryAddresses.includes(ip))) {
+        throw new DrillRefusedError(
+          `${records.recordName} already answers with the standby (${JSON.stringify(answerBefore)}) before the ` +
+            "drill inverted anything: Route 53 considers the drill pair's primary unhealthy, so a failover cannot be " +
+            `measured; check Prod's load balancer and the drill health check ${healthCheckId}`,
+        );
+      }
+
+      log.info('simulating a primary failure: inverting the drill health check', {
+        healthCheckId,
+        recordName: records.recordName,
+      });
+      inversionAttempted = true;
+      await setDrillHealthCheckInverted(deps.route53, drillCheck, true);
+      const started = now();
+      report.failover = await measureFailover(settings, deps, {
+        recordName: records.recordName,
+        secondaryAliasDnsName: records.secondaryAliasDnsName,
+        secondaryAddresses,
+        started,
+        now,
+        sleep,
+      });
+      const { failover } = report;
+      if (failover.failoverSeconds === undefined) {
+        report.problems.push(
+          `failover not observed within the ${Math.round((now() - started) / 1000)} s bound ` +
+            `(target ${failover.targetSeconds} s): ${failover.note ?? 'Route 53 did not answer with the standby'}`,
+        );
+      } else if (failover.failoverSeconds > failover.targetSeconds) {
+        report.problems.push(
+          `failover took ${failover.failoverSeconds} s, over the ${failover.targetSeconds} s target`,
+        );
+      }
     }
   } catch (error) {
     failure = error;
   } finally {
-    if (inversionAttempted && healthCheckId) {
+    if (inversionAttempted && drillCheck) {
       // Every path that may have inverted the check restores it, even when the drill itself failed.
+      const healthCheckId = drillCheck.id;
       try {
-        await restoreHealthCheck(deps.route53, healthCheckId);
+        await setDrillHealthCheckInverted(deps.route53, drillCheck, false);
         report.healthCheckRestored = true;
       } catch (error) {
         report.healthCheckRestored = false;
-        log.error('could not restore the primary health check', { healthCheckId, error: String(error) });
+        log.error('could not restore the drill health check', { healthCheckId, error: String(error) });
         failure = new DrillRestoreFailedError(
-          `the primary health check ${healthCheckId} may still be inverted (Route 53 keeps answering with the standby): restore it now with: aws route53 update-health-check --health-check-id ${healthCheckId} --no-inverted (cause: ${errorMessage(error)}${failure ? `; the drill had failed before: ${errorMessage(failure)}` : ''})`,
+          `the drill health check ${healthCheckId} may still be inverted (${report.drillRecordName} keeps ` +
+            'answering with the standby; live traffic is not affected): restore it with: ' +
+            `aws route53 update-health-check --health-check-id ${healthCheckId} --no-inverted ` +
+            `(cause: ${errorMessage(error)}` +
+            `${failure ? `; the drill had failed before: ${errorMessage(failure)}` : ''})`,
         );
       }
     }
@@ -283,7 +344,10 @@ interface FailoverRecords {
   readonly secondaryAliasDnsName?: string;
 }
 
-/** The primary's health check is found through its record: DrRegion deploys before Prod and cannot reference it. */
+/**
+ * The drill pair's records, found by their set identifiers: the drill reads the standby's alias (to
+ * recognise its answer) and checks that the drill PRIMARY record uses the health check it was granted.
+ */
 async function findFailoverRecords(settings: DrillSettings, route53: Route53Client): Promise<FailoverRecords> {
   const recordName = settings.recordName.endsWith('.') ? settings.recordName : `${settings.recordName}.`;
   const found: ResourceRecordSet[] = [];
@@ -299,10 +363,19 @@ async function findFailoverRecords(settings: DrillSettings, route53: Route53Clie
   const secondary = found.find((r) => r.SetIdentifier === settings.secondarySetIdentifier);
   if (!primary) {
     throw new Error(
-      `no PRIMARY failover record "${settings.primarySetIdentifier}" for ${recordName} in hosted zone ${settings.hostedZoneId}: deploy Prod (it owns the primary record) before drilling`,
+      `no PRIMARY failover record "${settings.primarySetIdentifier}" for ${recordName} in hosted zone ` +
+        `${settings.hostedZoneId}: deploy Prod (it owns the drill pair's primary record) before drilling`,
     );
   }
   if (!primary.HealthCheckId) throw new Error(`the PRIMARY record "${settings.primarySetIdentifier}" has no health check; the drill inverts it to simulate the failure`);
+  if (primary.HealthCheckId !== settings.drillHealthCheckId) {
+    throw new DrillRefusedError(
+      `the PRIMARY record "${settings.primarySetIdentifier}" of ${recordName} uses health check ` +
+        `${primary.HealthCheckId}, not ${settings.drillHealthCheckId}, the drill health check Prod's stack output ` +
+        'names (and the only one the drill may update): Prod and DrRegion disagree; deploy Prod, then DrRegion ' +
+        'with -c drill=true again',
+    );
+  }
   if (!secondary) throw new Error(`no SECONDARY failover record "${settings.secondarySetIdentifier}" for ${recordName} in hosted zone ${settings.hostedZoneId}: deploy DrRegion without the drill first`);
   return { recordName, primaryHealthCheckId: primary.HealthCheckId, secondaryAliasDnsName: secondary.AliasTarget?.DNSName };
 }
@@ -313,15 +386,62 @@ function sameName(a: string | undefined, b: string): boolean {
 
 // ------------------------------------------------------------------------------------------- health
 
-async function restoreHealthCheck(route53: Route53Client, healthCheckId: string): Promise<void> {
-  await withRetry(() => route53.send(new UpdateHealthCheckCommand({ HealthCheckId: healthCheckId, Inverted: false })), { attempts: 8 });
-  const after = await withRetry(() => route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })));
-  if (after.HealthCheck?.HealthCheckConfig?.Inverted) throw new Error(`health check ${healthCheckId} still reads Inverted=true after the update`);
+/** A health check the guard has found tagged as a drill check: the only kind the drill ever updates. */
+export interface DrillHealthCheck {
+  readonly id: string;
+  readonly verified: 'drill-tag';
+}
+
+/**
+ * The hard guard: refuses unless the health check carries the drill tag (ListTagsForResource,
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListTagsForResource.html). Only drill pair
+ * health checks are created with it, so a settings mistake that points the drill at the live primary
+ * check fails here, before anything is inverted (and the role could not update it anyway).
+ */
+export async function verifiedDrillHealthCheck(
+  settings: DrillSettings,
+  route53: Route53Client,
+  healthCheckId: string,
+): Promise<DrillHealthCheck> {
+  const { key, value } = settings.drillHealthCheckTag;
+  const input = { ResourceType: 'healthcheck' as const, ResourceId: healthCheckId };
+  const out = await withRetry(() => route53.send(new ListTagsForResourceCommand(input)));
+  const tags = out.ResourceTagSet?.Tags ?? [];
+  if (!tags.some((t) => t.Key === key && t.Value === value)) {
+    const seen = tags.map((t) => `${t.Key}=${t.Value}`).join(', ') || 'none';
+    throw new DrillRefusedError(
+      `refusing to invert health check ${healthCheckId}: it is not tagged ${key}=${value} (its tags: ${seen}), ` +
+        'so it may be a live health check whose inversion would send users to the standby. The drill inverts ' +
+        "only the drill pair's primary check (drill.<domain>); check the drill settings (recordName, set " +
+        'identifiers, drillHealthCheckId)',
+    );
+  }
+  return { id: healthCheckId, verified: 'drill-tag' };
+}
+
+/** The only UpdateHealthCheck the drill makes; it takes a verified drill check, never a bare id. */
+async function setDrillHealthCheckInverted(
+  route53: Route53Client,
+  check: DrillHealthCheck,
+  inverted: boolean,
+): Promise<void> {
+  if (check.verified !== 'drill-tag') {
+    throw new DrillRefusedError(`health check ${check.id} was not verified as a drill check`);
+  }
+  const update = new UpdateHealthCheckCommand({ HealthCheckId: check.id, Inverted: inverted });
+  // The restore must stick: more attempts than the default.
+  await withRetry(() => route53.send(update), inverted ? undefined : { attempts: 8 });
+  if (inverted) return;
+  const after = await withRetry(() => route53.send(new GetHealthCheckCommand({ HealthCheckId: check.id })));
+  if (after.HealthCheck?.HealthCheckConfig?.Inverted) {
+    throw new Error(`health check ${check.id} still reads Inverted=true after the update`);
+  }
 }
 
 /** Route 53 calls an endpoint healthy while more than 18 % of its checkers do. */
 const HEALTHY_CHECKER_FRACTION = 0.18;
 
+/** What the checkers observed at the endpoint (not whether Route 53, after any inversion, calls the check healthy). */
 async function healthStatus(route53: Route53Client, healthCheckId: string): Promise<{ healthy: boolean; summary: string }> {
   const out = await withRetry(() => route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })));
   const observations = out.HealthCheckObservations ?? [];
@@ -340,8 +460,19 @@ async function resolveQuietly(deps: DrillDeps, host: string | undefined): Promis
   }
 }
 
+/**
+ * What Route 53 answers for the drill name. TestDNSAnswer "gets the value that Route 53 returns in
+ * response to a DNS request" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_TestDNSAnswer.html);
+ * that it applies the failover records' health as a resolver's query does is an assumption to confirm
+ * on a real account (the first drill shows it: a drill whose answer never moves fails loudly).
+ */
+async function dnsAnswer(settings: DrillSettings, route53: Route53Client, recordName: string): Promise<string[]> {
+  const query = { HostedZoneId: settings.hostedZoneId, RecordName: recordName, RecordType: 'A' as const };
+  const answer = await withRetry(() => route53.send(new TestDNSAnswerCommand(query)));
+  return answer.RecordData ?? [];
+}
+
 interface MeasureInput {
-  readonly healthCheckId: string;
   readonly recordName: string;
   readonly secondaryAliasDnsName?: string;
   readonly secondaryAddresses: string[];
@@ -350,6 +481,7 @@ interface MeasureInput {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
+/** Seconds from the inversion until Route 53 answers the drill name with the standby's addresses. */
 async function measureFailover(settings: DrillSettings, deps: DrillDeps, input: MeasureInput): Promise<NonNullable<DrillReport['failover']>> {
   const { now, started } = input;
   const deadline = Math.min(started + settings.targets.waitBoundSeconds * 1000, deps.deadlineMs ?? Infinity);
@@ -358,38 +490,24 @@ async function measureFailover(settings: DrillSettings, deps: DrillDeps, input: 
   let secondaryAddresses = input.secondaryAddresses;
 
   while (now() < deadline) {
-    if (result.detectedSeconds === undefined) {
-      const status = await healthStatus(deps.route53, input.healthCheckId);
-      if (!status.healthy) {
-        result.detectedSeconds = elapsed();
-        deps.logger.info('Route 53 reports the primary unhealthy', { seconds: result.detectedSeconds, status: status.summary });
-        if (settings.standbyMode === 'pilot-light') {
-          // A pilot-light standby runs no tasks until the failover procedure scales it up, so Route 53
-          // (evaluateTargetHealth) cannot answer with it yet: the drill measures detection only.
-          result.failoverSeconds = result.detectedSeconds;
-          result.note = 'pilot light: Route 53 answers with the standby only once runbooks/dr-failover.md has scaled it up; measured detection only';
-          return result;
-        }
-      }
+    result.dnsAnswer = await dnsAnswer(settings, deps.route53, input.recordName);
+    if (secondaryAddresses.length === 0) secondaryAddresses = await resolveQuietly(deps, input.secondaryAliasDnsName);
+    if (result.dnsAnswer.some((ip) => secondaryAddresses.includes(ip))) {
+      result.failoverSeconds = elapsed();
+      result.answeredBySecondary = true;
+      deps.logger.info('Route 53 answers the drill name with the standby', {
+        seconds: result.failoverSeconds,
+        answer: result.dnsAnswer,
+      });
+      return result;
     }
-    if (result.detectedSeconds !== undefined) {
-      const answer = await withRetry(() => deps.route53.send(new TestDNSAnswerCommand({ HostedZoneId: settings.hostedZoneId, RecordName: input.recordName, RecordType: 'A' })));
-      result.dnsAnswer = answer.RecordData ?? [];
-      if (secondaryAddresses.length === 0) secondaryAddresses = await resolveQuietly(deps, input.secondaryAliasDnsName);
-      if (result.dnsAnswer.some((ip) => secondaryAddresses.includes(ip))) {
-        result.failoverSeconds = elapsed();
-        result.answeredBySecondary = true;
-        deps.logger.info('Route 53 answers with the standby', { seconds: result.failoverSeconds, answer: result.dnsAnswer });
-        return result;
-      }
-      result.answeredBySecondary = false;
-    }
+    result.answeredBySecondary = false;
     await input.sleep(Math.min(settings.pollSeconds * 1000, Math.max(0, deadline - now())));
   }
+  result.secondaryAddresses = secondaryAddresses;
   result.note =
-    result.detectedSeconds === undefined
-      ? 'Route 53 still reported the primary healthy'
-      : `Route 53 reported the primary unhealthy after ${result.detectedSeconds} s but kept answering ${JSON.stringify(result.dnsAnswer ?? [])}, not the standby's ${JSON.stringify(secondaryAddresses)}`;
+    `Route 53 kept answering ${input.recordName} with ${JSON.stringify(result.dnsAnswer ?? [])}, ` +
+    `not the standby's ${JSON.stringify(secondaryAddresses)}`;
   return result;
 }
 

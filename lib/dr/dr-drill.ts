@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,7 +9,8 @@ import { BulwarkFunction, putMetricDataStatement } from '../common/bulwark-funct
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { DrillTargets } from './drill-targets';
-import { failoverSetIdentifier } from './failover-record';
+import { DRILL_HEALTH_CHECK_TAG, drillRecordName, failoverSetIdentifier } from './failover-record';
+import { drillHealthCheckIdOf, PrimaryStackLocation } from './primary-failover';
 
 /** Lambda's ceiling: the drill's waits (bounded by the targets) fit inside it with the restore. */
 export const DRILL_TIMEOUT = Duration.minutes(15);
@@ -24,6 +25,8 @@ export interface DrDrillProps {
   readonly service: Pick<ServiceConfig, 'name' | 'domainName' | 'hostedZoneId'>;
   readonly dr: Pick<DrConfig, 'standbyMode'>;
   readonly targets: DrillTargets;
+  /** The primary stack (Prod), whose output names the drill pair's primary health check. */
+  readonly primaryStack: PrimaryStackLocation;
   /** Holds the lock and the JSON reports (under `drills/`). */
   readonly reportBucket: s3.IBucket;
   /** Checked for the newest replicated object. @default no replica check */
@@ -39,23 +42,31 @@ export interface DrDrillProps {
 /**
  * The DR drill, run by CloudFormation at deploy time (`cdk deploy DrRegion -c drill=true`): a
  * trigger invokes lambdas/dr-drill once the standby is in place, and a thrown drill fails the
- * deployment. CloudFormation runs a trigger when it is created or its handler changes, so a drill
- * runs on the first `-c drill=true` deploy after a deploy without it (the pipeline's ordinary
- * DrRegion deploy removes the trigger again).
+ * deployment. It fails over the drill pair (`drill.<domain>`, see FailoverPair), never the live
+ * record: inverting the live primary check would send every user to the standby, whose database is
+ * a read-only global secondary until someone promotes it. Its role may update only the drill
+ * pair's primary health check. CloudFormation runs a trigger when it is created or its handler
+ * changes, so a drill runs on the first `-c drill=true` deploy after a deploy without it (the
+ * pipeline's ordinary DrRegion deploy removes the trigger again).
  */
 export class DrDrill extends Construct {
   readonly handler: BulwarkFunction;
   readonly trigger: triggers.Trigger;
+  /** The only health check the drill may invert (a token: Prod's output, read at deploy time). */
+  readonly drillHealthCheckId: string;
 
   constructor(scope: Construct, id: string, props: DrDrillProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.drillHealthCheckId = drillHealthCheckIdOf(props.primaryStack);
     const settings = {
       serviceName: props.service.name,
       hostedZoneId: props.service.hostedZoneId,
-      recordName: props.service.domainName,
-      primarySetIdentifier: failoverSetIdentifier(props.service.name, 'PRIMARY'),
-      secondarySetIdentifier: failoverSetIdentifier(props.service.name, 'SECONDARY'),
+      recordName: drillRecordName(props.service.domainName),
+      primarySetIdentifier: failoverSetIdentifier(props.service.name, 'PRIMARY', 'drill'),
+      secondarySetIdentifier: failoverSetIdentifier(props.service.name, 'SECONDARY', 'drill'),
+      drillHealthCheckId: this.drillHealthCheckId,
+      drillHealthCheckTag: DRILL_HEALTH_CHECK_TAG,
       standbyMode: props.dr.standbyMode,
       reportBucket: props.reportBucket.bucketName,
       reportPrefix: DRILL_PREFIX,
@@ -69,7 +80,7 @@ export class DrDrill extends Construct {
 
     this.handler = new BulwarkFunction(this, 'Handler', {
       lambdaName: 'dr-drill',
-      description: `DR drill for ${props.service.name}: fails Route 53 over to the standby, measures, restores`,
+      description: `DR drill for ${props.service.name}: fails the drill record over to the standby, measures, restores`,
       timeout: DRILL_TIMEOUT,
       protection: props.protection,
       environment: { DRILL_SETTINGS: stack.toJsonString(settings) },
@@ -88,9 +99,33 @@ export class DrDrill extends Construct {
     const role = this.handler.role!;
     const stack = Stack.of(this);
     const zoneArn = Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.service.hostedZoneId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-    const healthChecksArn = Arn.format({ service: 'route53', region: '', account: '', resource: 'healthcheck', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+    // Health check ARNs have no region or account: arn:${Partition}:route53:::healthcheck/${Id}, and
+    // GetHealthCheck, GetHealthCheckStatus, UpdateHealthCheck and ListTagsForResource all take that resource
+    // type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+    // Only the drill pair's primary check: the live one stays out of this role's reach whatever the settings say.
+    const drillHealthCheckArn = Arn.format(
+      {
+        service: 'route53',
+        region: '',
+        account: '',
+        resource: 'healthcheck',
+        resourceName: this.drillHealthCheckId,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      },
+      stack,
+    );
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'], resources: [healthChecksArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'route53:GetHealthCheck',
+          'route53:GetHealthCheckStatus',
+          'route53:ListTagsForResource',
+          'route53:UpdateHealthCheck',
+        ],
+        resources: [drillHealthCheckArn],
+      }),
+    );
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:TestDNSAnswer'], resources: ['*'] }));
     role.addToPrincipalPolicy(putMetricDataStatement(props.naming.metricNamespace));
     const reportObjects = props.reportBucket.arnForObjects(`${DRILL_PREFIX}*`);
@@ -102,8 +137,6 @@ export class DrDrill extends Construct {
     if (props.vault) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.vault.backupVaultArn] }));
 
     const reasons: Record<string, string> = {
-      [`Resource::arn:${Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition}:route53:::healthcheck/*`]:
-        'The drill inverts the PRIMARY health check, which Prod creates after DrRegion is deployed; its id is found in the hosted zone at run time, so the policy can only name Route 53 health checks in general.',
       'Resource::*':
         'route53:TestDNSAnswer has no resource-level permissions; cloudwatch:PutMetricData has none either and is limited to the service namespace by the cloudwatch:namespace condition.',
       [`Resource::${this.bucketArnTokenText(props.reportBucket)}/${DRILL_PREFIX}*`]: 'The drill writes a new report object per run and its lock under the drills/ prefix only.',

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -14,13 +14,34 @@ export const ALIAS_TTL_SECONDS = 60;
 export type FailoverRole = 'PRIMARY' | 'SECONDARY';
 
 /**
- * The record set identifier of each side of the pair. One function decides it, because the drill
- * finds the records (and through them the primary health check) by these identifiers at run time:
- * DrRegion deploys before Prod, so it cannot reference Prod's health check id.
+ * Which failover pair a record belongs to. `live` is the service's domain, the name users resolve.
+ * `drill` is a second pair with the same targets and the same health check settings under another
+ * name (`drillRecordName`), with its own health checks: the DR drill inverts the drill pair's
+ * primary health check, so only the drill name fails over and no user is sent to the standby,
+ * whose database is a read-only global secondary until someone promotes it.
  */
-export function failoverSetIdentifier(serviceName: string, role: FailoverRole): string {
-  return `${serviceName}-${role.toLowerCase()}`;
+export type FailoverPair = 'live' | 'drill';
+
+/**
+ * The record set identifier of each side of a pair. One function decides it, because the drill
+ * finds its records by these identifiers at run time (and checks that its primary record uses the
+ * health check it was granted).
+ */
+export function failoverSetIdentifier(serviceName: string, role: FailoverRole, pair: FailoverPair = 'live'): string {
+  return pair === 'live' ? `${serviceName}-${role.toLowerCase()}` : `${serviceName}-drill-${role.toLowerCase()}`;
 }
+
+/** The name the drill pair answers for: a subdomain of the service's domain, so it lives in the same hosted zone. */
+export function drillRecordName(domainName: string): string {
+  return `drill.${domainName.replace(/\.$/, '')}`;
+}
+
+/**
+ * The tag every drill health check carries and no live one does. The drill refuses to invert a
+ * health check without it (so a configuration mistake can never invert the live primary), and the
+ * resilience report leaves pairs whose primary check carries it out of the DNS failover figures.
+ */
+export const DRILL_HEALTH_CHECK_TAG = { key: 'bulwark:purpose', value: 'dr-drill' } as const;
 
 /**
  * Worst-case seconds from the endpoint failing to clients resolving the other side: the checkers
@@ -39,6 +60,8 @@ export interface FailoverRecordProps {
   readonly loadBalancer: elbv2.ILoadBalancerV2;
   /** Probe over HTTPS on 443 (a certificate is configured) rather than HTTP on 80. */
   readonly https: boolean;
+  /** The live pair (the service's domain) or the drill pair (`drillRecordName`). @default 'live' */
+  readonly pair?: FailoverPair;
 }
 
 /**
@@ -55,7 +78,8 @@ export class FailoverRecord extends Construct {
   constructor(scope: Construct, id: string, props: FailoverRecordProps) {
     super(scope, id);
     const { service, healthCheck } = props;
-    this.setIdentifier = failoverSetIdentifier(service.name, props.role);
+    const pair = props.pair ?? 'live';
+    this.setIdentifier = failoverSetIdentifier(service.name, props.role, pair);
 
     // Probe the load balancer itself, not the service domain: the domain answers with whichever side
     // is active, so probing it would make the primary's health depend on the secondary.
@@ -69,19 +93,28 @@ export class FailoverRecord extends Construct {
       regions: [...healthCheck.regions],
       ...(props.https ? { enableSNI: true } : {}),
     });
+    if (pair === 'drill') {
+      // Route 53 shows the Name tag in its console's list of health checks
+      // (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-tagging.html).
+      Tags.of(this.healthCheck).add('Name', this.setIdentifier);
+      Tags.of(this.healthCheck).add(DRILL_HEALTH_CHECK_TAG.key, DRILL_HEALTH_CHECK_TAG.value);
+    }
 
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: service.hostedZoneId,
       zoneName: service.hostedZoneName,
     });
+    const primaryId = failoverSetIdentifier(service.name, 'PRIMARY', pair);
+    const secondaryId = failoverSetIdentifier(service.name, 'SECONDARY', pair);
+    const description = `${service.name} ${pair === 'drill' ? 'DR drill ' : ''}${props.role.toLowerCase()}`;
     this.record = new route53.ARecord(this, 'Record', {
       zone,
-      recordName: `${service.domainName}.`,
+      recordName: `${pair === 'live' ? service.domainName : drillRecordName(service.domainName)}.`,
       target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
       failover: props.role === 'PRIMARY' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
       setIdentifier: this.setIdentifier,
       healthCheck: this.healthCheck,
-      comment: `${service.name} ${props.role.toLowerCase()} (failover pair: ${failoverSetIdentifier(service.name, 'PRIMARY')} / ${failoverSetIdentifier(service.name, 'SECONDARY')})`,
+      comment: `${description} (failover pair: ${primaryId} / ${secondaryId})`,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -12,6 +12,30 @@ import { FailoverRecord } from './failover-record';
 export const ROUTE53_METRICS_REGION = 'us-east-1';
 
 export const PRIMARY_UNHEALTHY_ALARM_ID = 'dr-primary-unhealthy';
+
+/** The output of the primary stack that carries the drill pair's primary health check id. */
+export const DRILL_HEALTH_CHECK_OUTPUT = 'DrillPrimaryHealthCheckId';
+
+/** Where the primary stack lives: enough to read its outputs from another region. */
+export interface PrimaryStackLocation {
+  readonly stackName: string;
+  readonly region: string;
+}
+
+/**
+ * The drill pair's primary health check id, read from the primary stack's output at deploy time.
+ * DrRegion deploys before Prod and Prod references DrRegion, so a CDK reference the other way would
+ * be a dependency cycle. Fn::GetStackOutput reads another stack's output across Regions without an
+ * export; it is a weak reference, resolved when the consuming stack is created or updated:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+ * intrinsic-function-reference-getstackoutput.html
+ * The drill exists only in a `-c drill=true` deploy, which creates it afresh and so reads the id
+ * current at that moment. The deploying role needs cloudformation:DescribeStacks on the primary stack
+ * (the same page: the RoleArn, by default the stack's execution role, must have it).
+ */
+export function drillHealthCheckIdOf(primary: PrimaryStackLocation): string {
+  return Fn.getStackOutput(primary.stackName, DRILL_HEALTH_CHECK_OUTPUT, primary.region);
+}
 export const STANDBY_UNHEALTHY_ALARM_ID = 'dr-standby-unhealthy';
 
 export interface PrimaryFailoverProps {
@@ -46,9 +70,13 @@ export function healthCheckStatusMetric(healthCheck: route53.IHealthCheck): clou
 /**
  * Prod's side of the DNS failover: the PRIMARY record with its health check, and the P1 alarm that
  * pages when Route 53 considers Prod unhealthy (and is therefore answering with the standby).
+ * Also the PRIMARY of the drill pair (`drill.<domain>`), with its own health check, which the DR
+ * drill inverts instead of the live one.
  */
 export class PrimaryFailover extends Construct {
   readonly failover: FailoverRecord;
+  /** The drill pair's PRIMARY record and health check: never alarmed, since drills fail it on purpose. */
+  readonly drillFailover: FailoverRecord;
   readonly primaryUnhealthyAlarm?: cloudwatch.Alarm;
   readonly standbyUnhealthyAlarm?: cloudwatch.Alarm;
 
@@ -61,6 +89,25 @@ export class PrimaryFailover extends Construct {
       loadBalancer: props.loadBalancer,
       https: props.https,
     });
+
+    // Always present, not only in drill deploys: a drill then changes nothing in Prod's template (no
+    // stack churn next to the live record), and the cost is that of two more health checks on AWS
+    // endpoints (see "Health checks" at https://aws.amazon.com/route53/pricing/). Same load balancer
+    // and the same check settings as the live pair, so the drill measures the failover users would get.
+    this.drillFailover = new FailoverRecord(this, 'DrillFailover', {
+      role: 'PRIMARY',
+      pair: 'drill',
+      service: props.service,
+      healthCheck: props.dr.healthCheck,
+      loadBalancer: props.loadBalancer,
+      https: props.https,
+    });
+    const drillOutput = new CfnOutput(this, 'DrillHealthCheckId', {
+      value: this.drillFailover.healthCheck.healthCheckId,
+      description: 'The DR drill pair primary health check (the only one the drill may invert), read by DrRegion',
+    });
+    // A fixed name: DrRegion reads it by this name (drillHealthCheckIdOf).
+    drillOutput.overrideLogicalId(DRILL_HEALTH_CHECK_OUTPUT);
 
     const region = Stack.of(this).region;
     if (Token.isUnresolved(region) || region !== ROUTE53_METRICS_REGION) {

@@ -14,15 +14,28 @@ export interface SecondaryFailoverProps {
 /**
  * DrRegion's side of the DNS failover: the SECONDARY record for the service's domain, answering
  * when the primary is unhealthy, and its own health check so Route 53 never fails over to a standby
- * that cannot serve (and so Prod can alarm on it; the metrics exist only in us-east-1).
+ * that cannot serve (and so Prod can alarm on it; the metrics exist only in us-east-1). Also the
+ * SECONDARY of the drill pair, which only the DR drill fails over to.
  */
 export class SecondaryFailover extends Construct {
   readonly failover: FailoverRecord;
+  /** The drill pair's SECONDARY (`drill.<domain>`): what the drill name answers once the drill fails it over. */
+  readonly drillFailover: FailoverRecord;
 
   constructor(scope: Construct, id: string, props: SecondaryFailoverProps) {
     super(scope, id);
     this.failover = new FailoverRecord(this, 'Failover', {
       role: 'SECONDARY',
+      service: props.service,
+      healthCheck: props.dr.healthCheck,
+      loadBalancer: props.loadBalancer,
+      https: props.https,
+    });
+    // Always present, like the drill PRIMARY in Prod (see PrimaryFailover): its own health check on the
+    // standby, so the drill name fails over only to a standby that can serve, as the live name would.
+    this.drillFailover = new FailoverRecord(this, 'DrillFailover', {
+      role: 'SECONDARY',
+      pair: 'drill',
       service: props.service,
       healthCheck: props.dr.healthCheck,
       loadBalancer: props.loadBalancer,

@@ -161,6 +161,8 @@ export class DrRegionStack extends BulwarkStack {
         service,
         dr,
         targets: drillTargets(primary),
+        // EnvironmentStack names its stack after the environment; its output names the drill health check.
+        primaryStack: { stackName: primary.name, region: primary.region },
         reportBucket: this.dataSinks.replica.bucket,
         replicaBucket: this.dataSinks.replica.bucket,
         vault: this.dataSinks.vault.vault,

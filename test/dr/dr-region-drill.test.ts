@@ -70,6 +70,44 @@ describe('DrRegion with a pilot light, drill on', () => {
   });
 });
 
+describe('the drill fails over its own record pair, never the live one (whole app, drill on)', () => {
+  const prod = bulwark.template('Prod');
+  const drillFunction = () => {
+    const found = Object.entries(drRegion.findResources('AWS::Lambda::Function')).filter(([, f]) => JSON.stringify(f).includes('DRILL_SETTINGS'));
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  test('Prod holds the live PRIMARY and the drill PRIMARY, DrRegion both SECONDARYs, each with its own health check', () => {
+    for (const [template, role] of [
+      [prod, 'PRIMARY'],
+      [drRegion, 'SECONDARY'],
+    ] as const) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'orders.example.com.', Failover: role, SetIdentifier: `orders-${role.toLowerCase()}` });
+      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'drill.orders.example.com.', Failover: role, SetIdentifier: `orders-drill-${role.toLowerCase()}` });
+      template.resourceCountIs('AWS::Route53::HealthCheck', 2);
+      template.resourcePropertiesCountIs('AWS::Route53::HealthCheck', { HealthCheckTags: Match.arrayWith([{ Key: 'bulwark:purpose', Value: 'dr-drill' }]) }, 1);
+    }
+    prod.hasOutput('DrillPrimaryHealthCheckId', { Value: { Ref: Match.stringLikeRegexp('^FailoverDrillFailoverHealthCheck') } });
+  });
+
+  test("the drill's role may update only the health check Prod's output names; its settings name the drill record", () => {
+    const [, fn] = drillFunction();
+    const roleRef = ((fn as { Properties: { Role: { 'Fn::GetAtt': string[] } } }).Properties.Role['Fn::GetAtt'])[0];
+    const statements = Object.values(drRegion.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleRef))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+    const updates = statements.filter((s) => JSON.stringify(s.Action).includes('route53:UpdateHealthCheck'));
+    expect(updates).toHaveLength(1);
+    expect(updates[0].Resource).toEqual({
+      'Fn::Join': ['', ['arn:aws:route53:::healthcheck/', { 'Fn::GetStackOutput': { StackName: 'Prod', Region: 'us-east-1', OutputName: 'DrillPrimaryHealthCheckId' } }]],
+    });
+    const settings = JSON.stringify((fn as { Properties: { Environment: unknown } }).Properties.Environment);
+    expect(settings).toContain('\\"recordName\\":\\"drill.orders.example.com\\"');
+    expect(settings).toContain('{"Fn::GetStackOutput":{"StackName":"Prod","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}');
+  });
+});
+
 test('the drill and pilot-light variant of every template passes cfn-lint with zero errors', () => {
   const errors = runCfnLint(templatesIn(bulwark.assembly.directory)).filter((f) => f.level === 'Error');
   expect(errors.map(formatFinding)).toEqual([]);

@@ -58,6 +58,7 @@ function build(options: { primaryRegion?: string; https?: boolean; standbyMode?:
     service,
     dr: { standbyMode },
     targets: drillTargets({ ...prodConfig, dr: { ...dr, standbyMode } }),
+    primaryStack: { stackName: 'Primary', region: options.primaryRegion ?? 'us-east-1' },
     reportBucket: reports,
     replicaBucket: replica,
     vault,
@@ -93,7 +94,9 @@ describe('Route 53 failover pair', () => {
       [primary, 'PRIMARY', 'Z35SXDOTRQ7X7K'],
       [standby, 'SECONDARY', 'Z1H1FL5HABSF5'],
     ] as const) {
-      template.resourceCountIs('AWS::Route53::RecordSet', 1);
+      // Two records per side: the live pair and the drill pair.
+      template.resourceCountIs('AWS::Route53::RecordSet', 2);
+      template.resourcePropertiesCountIs('AWS::Route53::RecordSet', { Name: 'orders.example.com.' }, 1);
       template.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: 'orders.example.com.',
         Type: 'A',
@@ -125,9 +128,58 @@ describe('Route 53 failover pair', () => {
     }
   });
 
-  test('the record uses its own health check', () => {
-    const checkId = Object.keys(primary.findResources('AWS::Route53::HealthCheck'))[0];
-    primary.hasResourceProperties('AWS::Route53::RecordSet', { HealthCheckId: { Ref: checkId } });
+  test('the record uses its own health check, one without the drill tag', () => {
+    const [live] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    const check = primary.toJSON().Resources[live.Properties.HealthCheckId.Ref] as { Type: string; Properties: { HealthCheckTags?: unknown } };
+    expect(check.Type).toBe('AWS::Route53::HealthCheck');
+    expect(JSON.stringify(check.Properties.HealthCheckTags ?? [])).not.toContain('dr-drill');
+  });
+
+  test('a drill pair drill.orders.example.com with its own health checks, tagged as drill checks, on the same load balancers', () => {
+    for (const [template, role, host] of [
+      [primary, 'PRIMARY', 'primary-123.us-east-1.elb.amazonaws.com'],
+      [standby, 'SECONDARY', 'standby-123.us-west-2.elb.amazonaws.com'],
+    ] as const) {
+      const setIdentifier = role === 'PRIMARY' ? 'orders-drill-primary' : 'orders-drill-secondary';
+      const records = template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } });
+      expect(Object.values(records)).toHaveLength(1);
+      const record = Object.values(records)[0] as { Properties: Record<string, unknown> & { HealthCheckId: { Ref: string } } };
+      expect(record.Properties).toMatchObject({ Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ', Failover: role, SetIdentifier: setIdentifier });
+      expect(record.Properties.AliasTarget).toMatchObject({ EvaluateTargetHealth: true });
+      const check = template.toJSON().Resources[record.Properties.HealthCheckId.Ref] as { Type: string; Properties: { HealthCheckConfig: unknown; HealthCheckTags: unknown } };
+      expect(check.Type).toBe('AWS::Route53::HealthCheck');
+      // Same settings as the live check, so the drill measures the failover users would get.
+      expect(check.Properties.HealthCheckConfig).toEqual({
+        Inverted: false,
+        MeasureLatency: false,
+        Type: 'HTTP',
+        FullyQualifiedDomainName: host,
+        Port: 80,
+        ResourcePath: '/health',
+        RequestInterval: 10,
+        FailureThreshold: 3,
+        Regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+      });
+      expect(check.Properties.HealthCheckTags).toEqual(
+        expect.arrayContaining([
+          { Key: 'bulwark:purpose', Value: 'dr-drill' },
+          { Key: 'Name', Value: setIdentifier },
+        ]),
+      );
+    }
+    // Four health checks in all: live and drill on each side.
+    primary.resourceCountIs('AWS::Route53::HealthCheck', 2);
+    standby.resourceCountIs('AWS::Route53::HealthCheck', 2);
+  });
+
+  test('Prod outputs the drill primary health check id under the fixed name DrRegion reads', () => {
+    const [drill] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    primary.hasOutput('DrillPrimaryHealthCheckId', { Value: { Ref: drill.Properties.HealthCheckId.Ref } });
+  });
+
+  test('no alarm on the drill health checks (drills fail them on purpose)', () => {
+    const [drill] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    expect(JSON.stringify(primary.findResources('AWS::CloudWatch::Alarm'))).not.toContain(drill.Properties.HealthCheckId.Ref);
   });
 
   test('probes over HTTPS on 443 when a certificate is configured', () => {
@@ -178,7 +230,8 @@ describe('Route 53 failover pair', () => {
 });
 
 describe('DR drill construct', () => {
-  const standby = Template.fromStack(build().standby);
+  const built = build();
+  const standby = Template.fromStack(built.standby);
 
   test('a deploy-time trigger invokes the drill synchronously once the standby exists', () => {
     standby.resourceCountIs('Custom::Trigger', 1);
@@ -194,14 +247,42 @@ describe('DR drill construct', () => {
     expect(fn.Properties.Timeout).toBe(900);
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
     const settings = JSON.stringify(fn.Properties.Environment.Variables.DRILL_SETTINGS);
-    for (const expected of ['Z0123456789ABCDEFGHIJ', 'orders-primary', 'orders-secondary', 'warm-standby', 'Vault23237E5B', `${DRILL_LOCK_STALE_SECONDS}`, '"failoverSeconds\\":180']) {
+    for (const expected of ['Z0123456789ABCDEFGHIJ', 'warm-standby', 'Vault23237E5B', `${DRILL_LOCK_STALE_SECONDS}`, '"failoverSeconds\\":180']) {
       expect(settings).toContain(expected);
     }
+    // The drill pair, never the live one: its name, its set identifiers, its health check (Prod's output), its tag.
+    for (const expected of ['\\"recordName\\":\\"drill.orders.example.com\\"', '\\"primarySetIdentifier\\":\\"orders-drill-primary\\"', '\\"secondarySetIdentifier\\":\\"orders-drill-secondary\\"']) {
+      expect(settings).toContain(expected);
+    }
+    expect(settings).not.toContain('\\"recordName\\":\\"orders.example.com\\"');
+    expect(settings).toContain('{"Fn::GetStackOutput":{"StackName":"Primary","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}');
+    expect(settings).toContain('\\"drillHealthCheckTag\\":{\\"key\\":\\"bulwark:purpose\\",\\"value\\":\\"dr-drill\\"}');
   });
 
-  test('may invert health checks, read the zone, and write only under drills/ in the report bucket', () => {
+  test('may update only the drill health check (Prod\'s output), never the live one or health checks in general', () => {
+    const statements = Object.values(standby.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement,
+    );
+    const healthCheckStatements = statements.filter((s) => JSON.stringify(s.Action).includes('HealthCheck') || JSON.stringify(s.Action).includes('ListTagsForResource'));
+    expect(healthCheckStatements).toHaveLength(1);
+    expect(healthCheckStatements[0].Action).toEqual(['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:ListTagsForResource', 'route53:UpdateHealthCheck']);
+    expect(healthCheckStatements[0].Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:route53:::healthcheck/',
+          { 'Fn::GetStackOutput': { StackName: 'Primary', Region: 'us-east-1', OutputName: 'DrillPrimaryHealthCheckId' } },
+        ],
+      ],
+    });
+    const policies = JSON.stringify(statements);
+    expect(policies).not.toContain('healthcheck/*');
+    const liveCheck = Object.keys(Template.fromStack(built.standby).findResources('AWS::Route53::HealthCheck'))[0];
+    expect(policies).not.toContain(liveCheck);
+  });
+
+  test('may read the zone, and write only under drills/ in the report bucket', () => {
     const policies = JSON.stringify(standby.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain('route53:UpdateHealthCheck');
     expect(policies).toContain('hostedzone/Z0123456789ABCDEFGHIJ');
     expect(policies).toContain('/drills/*');
     expect(policies).toContain('backup:ListRecoveryPointsByBackupVault');

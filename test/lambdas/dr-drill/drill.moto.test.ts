@@ -2,6 +2,7 @@ import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/c
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   ChangeResourceRecordSetsCommand,
+  ChangeTagsForResourceCommand,
   CreateHealthCheckCommand,
   CreateHostedZoneCommand,
   GetHealthCheckCommand,
@@ -15,8 +16,9 @@ import { MotoServer } from '../../helpers/moto';
 import { baseSettings, PRIMARY_ALB, resolveIps, route53World, Route53Behaviour, SECONDARY_ALB, silentLogger, VirtualClock } from './world';
 
 /**
- * The drill against moto on 127.0.0.1: a real hosted zone with real failover records and health
- * checks, real inversion and restore, real S3 lock and report, real CloudWatch metrics. What moto
+ * The drill against moto on 127.0.0.1: a real hosted zone with the live failover pair and the drill
+ * pair (drill.<domain>, health checks tagged as drill checks), real inversion and restore of the
+ * drill check only, real S3 lock and report, real CloudWatch metrics. What moto
  * does not do (health status that follows the inversion, TestDNSAnswer) is layered on top in
  * world.ts; AWS Backup recovery points are mocked (moto keeps none).
  */
@@ -30,7 +32,10 @@ interface Fixture {
   s3: S3Client;
   cloudwatch: CloudWatchClient;
   backup: BackupClient;
-  primaryHealthCheckId: string;
+  /** The drill pair's primary check: the only one the drill may invert. */
+  drillHealthCheckId: string;
+  /** The live pair's primary check: the drill must never touch it. */
+  livePrimaryHealthCheckId: string;
   clock: VirtualClock;
 }
 
@@ -57,14 +62,19 @@ beforeEach(async () => {
 
   const zone = await realRoute53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: `zone-${Date.now()}` }));
   const hostedZoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
-  const primaryHealthCheckId = await healthCheck(realRoute53, 'primary', PRIMARY_ALB);
-  const secondaryHealthCheckId = await healthCheck(realRoute53, 'secondary', SECONDARY_ALB);
-  const record = (role: 'PRIMARY' | 'SECONDARY', alb: string, healthCheckId: string, albZone: string) => ({
+  const livePrimaryHealthCheckId = await healthCheck(realRoute53, 'primary', PRIMARY_ALB);
+  const liveSecondaryHealthCheckId = await healthCheck(realRoute53, 'secondary', SECONDARY_ALB);
+  const drillHealthCheckId = await healthCheck(realRoute53, 'drill-primary', PRIMARY_ALB);
+  const drillSecondaryHealthCheckId = await healthCheck(realRoute53, 'drill-secondary', SECONDARY_ALB);
+  for (const id of [drillHealthCheckId, drillSecondaryHealthCheckId]) {
+    await realRoute53.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: [{ Key: 'bulwark:purpose', Value: 'dr-drill' }] }));
+  }
+  const record = (name: string, setIdentifier: string, role: 'PRIMARY' | 'SECONDARY', alb: string, healthCheckId: string, albZone: string) => ({
     Action: 'CREATE' as const,
     ResourceRecordSet: {
-      Name: 'orders.example.com.',
+      Name: name,
       Type: 'A' as const,
-      SetIdentifier: `orders-${role.toLowerCase()}`,
+      SetIdentifier: setIdentifier,
       Failover: role,
       HealthCheckId: healthCheckId,
       AliasTarget: { HostedZoneId: albZone, DNSName: `dualstack.${alb}.`, EvaluateTargetHealth: true },
@@ -73,14 +83,21 @@ beforeEach(async () => {
   await realRoute53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: hostedZoneId,
-      ChangeBatch: { Changes: [record('PRIMARY', PRIMARY_ALB, primaryHealthCheckId, 'Z35SXDOTRQ7X7K'), record('SECONDARY', SECONDARY_ALB, secondaryHealthCheckId, 'Z1H1FL5HABSF5')] },
+      ChangeBatch: {
+        Changes: [
+          record('orders.example.com.', 'orders-primary', 'PRIMARY', PRIMARY_ALB, livePrimaryHealthCheckId, 'Z35SXDOTRQ7X7K'),
+          record('orders.example.com.', 'orders-secondary', 'SECONDARY', SECONDARY_ALB, liveSecondaryHealthCheckId, 'Z1H1FL5HABSF5'),
+          record('drill.orders.example.com.', 'orders-drill-primary', 'PRIMARY', PRIMARY_ALB, drillHealthCheckId, 'Z35SXDOTRQ7X7K'),
+          record('drill.orders.example.com.', 'orders-drill-secondary', 'SECONDARY', SECONDARY_ALB, drillSecondaryHealthCheckId, 'Z1H1FL5HABSF5'),
+        ],
+      },
     }),
   );
 
   await s3.send(new CreateBucketCommand({ Bucket: 'orders-dr-replica', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
   await s3.send(new PutObjectCommand({ Bucket: 'orders-dr-replica', Key: 'heartbeat/latest', Body: 'replicated' }));
 
-  fixture = { settings: baseSettings({ hostedZoneId }), realRoute53, s3, cloudwatch, backup, primaryHealthCheckId, clock };
+  fixture = { settings: baseSettings({ hostedZoneId, drillHealthCheckId }), realRoute53, s3, cloudwatch, backup, drillHealthCheckId, livePrimaryHealthCheckId, clock };
 });
 
 /** Recovery points: moto's AWS Backup keeps none, so the vault listing is mocked with a point `ageSeconds` old. */
@@ -105,8 +122,8 @@ function drill(behaviour: Route53Behaviour = {}, settings: Partial<DrillSettings
   return { route53, promise };
 }
 
-async function inverted(): Promise<boolean> {
-  const out = await fixture.realRoute53.send(new GetHealthCheckCommand({ HealthCheckId: fixture.primaryHealthCheckId }));
+async function inverted(healthCheckId = fixture.drillHealthCheckId): Promise<boolean> {
+  const out = await fixture.realRoute53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId }));
   return Boolean(out.HealthCheck!.HealthCheckConfig!.Inverted);
 }
 
@@ -125,14 +142,20 @@ async function lockExists(): Promise<boolean> {
 }
 
 describe('DR drill against moto', () => {
-  test('fails over by inverting the primary health check, measures, restores, publishes and reports', async () => {
+  test('fails the drill name over by inverting the drill health check, measures, restores, publishes and reports', async () => {
     withRecoveryPoint(1800);
     const { route53, promise } = drill();
     const report = await promise;
 
     expect(report.status).toBe('passed');
-    expect(report.primaryHealthCheckId).toBe(fixture.primaryHealthCheckId);
-    expect(report.failover).toMatchObject({ detectedSeconds: 30, failoverSeconds: 40, answeredBySecondary: true, targetSeconds: 180 });
+    expect(report).toMatchObject({ drillHealthCheckId: fixture.drillHealthCheckId, drillRecordName: 'drill.orders.example.com.' });
+    expect(report.failover).toMatchObject({ failoverSeconds: 40, answeredBySecondary: true, targetSeconds: 180 });
+    // Only the drill check was ever updated: inverted once, restored once. The live primary was never touched.
+    expect(route53.updates).toEqual([
+      { healthCheckId: fixture.drillHealthCheckId, inverted: true },
+      { healthCheckId: fixture.drillHealthCheckId, inverted: false },
+    ]);
+    expect(await inverted(fixture.livePrimaryHealthCheckId)).toBe(false);
     expect(report.data?.recoveryPoint).toMatchObject({ arn: expect.stringContaining(':new'), ageSeconds: 1800 });
     expect(report.data?.replicaObject?.key).toBe('heartbeat/latest');
     expect(report.healthCheckRestored).toBe(true);
@@ -177,10 +200,10 @@ describe('DR drill against moto', () => {
     expect(await inverted()).toBe(false);
   });
 
-  test('after a crash (stale lock, health check left inverted) the next run takes over, restores first, and drills', async () => {
+  test('after a crash (stale lock, drill health check left inverted) the next run takes over, restores first, and drills', async () => {
     withRecoveryPoint(60);
     await fixture.s3.send(new PutObjectCommand({ Bucket: 'orders-dr-replica', Key: 'drills/lock.json', Body: JSON.stringify({ runId: 'crashed' }) }));
-    await fixture.realRoute53.send(new UpdateHealthCheckCommand({ HealthCheckId: fixture.primaryHealthCheckId, Inverted: true }));
+    await fixture.realRoute53.send(new UpdateHealthCheckCommand({ HealthCheckId: fixture.drillHealthCheckId, Inverted: true }));
     fixture.clock.ms += (fixture.settings.lockStaleSeconds + 5) * 1000;
 
     const report = await drill({}, {}, 'run-after-crash').promise;
@@ -189,10 +212,10 @@ describe('DR drill against moto', () => {
     expect(await lockExists()).toBe(false);
   });
 
-  test('an inverted health check without a crashed drill behind it is a manual failover: the drill refuses and leaves it inverted', async () => {
+  test('an inverted drill health check without a crashed drill behind it is someone else\'s: the drill refuses and leaves it inverted', async () => {
     withRecoveryPoint(60);
-    await fixture.realRoute53.send(new UpdateHealthCheckCommand({ HealthCheckId: fixture.primaryHealthCheckId, Inverted: true }));
-    await expect(drill().promise).rejects.toThrow(/inverted and no crashed drill left it so: a manual failover may be in progress/);
+    await fixture.realRoute53.send(new UpdateHealthCheckCommand({ HealthCheckId: fixture.drillHealthCheckId, Inverted: true }));
+    await expect(drill().promise).rejects.toThrow(/inverted and no crashed drill left it so: someone may be failing the drill record over by hand/);
     expect(await inverted()).toBe(true);
     expect(await lockExists()).toBe(false);
     expect((await s3Json<DrillReport>('drills/latest.json')).status).toBe('refused');
@@ -212,13 +235,13 @@ describe('DR drill against moto', () => {
     await expect(drill({ secondaryAnswerAfterSeconds: null }).promise).rejects.toThrow(DrillTargetMissedError);
     const report = await s3Json<DrillReport>('drills/latest.json');
     expect(report.status).toBe('failed');
-    expect(report.problems.join(' ')).toMatch(/failover not observed within the 300 s bound .*kept answering \["192\.0\.2\.10"\]/);
+    expect(report.problems.join(' ')).toMatch(/failover not observed within the 300 s bound .*kept answering drill\.orders\.example\.com\. with \["192\.0\.2\.10"\]/);
     expect(await inverted()).toBe(false);
   });
 
   test('a failover slower than the target fails the deployment with the figure', async () => {
     withRecoveryPoint(60);
-    await expect(drill({ unhealthyAfterSeconds: 150, secondaryAnswerAfterSeconds: 200 }).promise).rejects.toThrow(/failover took 200 s, over the 180 s target/);
+    await expect(drill({ secondaryAnswerAfterSeconds: 200 }).promise).rejects.toThrow(/failover took 200 s, over the 180 s target/);
     expect(await inverted()).toBe(false);
   });
 
@@ -236,12 +259,23 @@ describe('DR drill against moto', () => {
     expect(await inverted()).toBe(false);
   });
 
-  test('pilot light: measures detection only (the standby serves once scaled up) and never asks DNS', async () => {
+  test('settings pointed at the live pair (a configuration mistake): the untagged live check is refused, nothing is inverted', async () => {
+    withRecoveryPoint(60);
+    const live = { recordName: 'orders.example.com', primarySetIdentifier: 'orders-primary', secondarySetIdentifier: 'orders-secondary', drillHealthCheckId: fixture.livePrimaryHealthCheckId };
+    const { route53, promise } = drill({}, live);
+    await expect(promise).rejects.toThrow(new RegExp(`refusing to invert health check ${fixture.livePrimaryHealthCheckId}: it is not tagged bulwark:purpose=dr-drill`));
+    expect(route53.updates).toEqual([]);
+    expect(await inverted(fixture.livePrimaryHealthCheckId)).toBe(false);
+    expect((await s3Json<DrillReport>('drills/latest.json')).status).toBe('refused');
+  });
+
+  test('pilot light: checks the data and the drill pair, inverts nothing and never asks DNS (the standby serves once scaled up)', async () => {
     withRecoveryPoint(60);
     const { route53, promise } = drill({}, { standbyMode: 'pilot-light' });
     const report = await promise;
-    expect(report.failover).toMatchObject({ detectedSeconds: 30, failoverSeconds: 30, note: expect.stringContaining('pilot light') });
+    expect(report.status).toBe('passed');
+    expect(report.failover).toEqual({ targetSeconds: 180, note: expect.stringContaining('pilot light') });
     expect(route53.calls).not.toContain('TestDNSAnswerCommand');
-    expect(await inverted()).toBe(false);
+    expect(route53.updates).toEqual([]);
   });
 });

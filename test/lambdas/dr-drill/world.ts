@@ -1,4 +1,4 @@
-import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
+import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { DrillLogger, DrillSettings } from '../../../lambdas/dr-drill/drill';
 
 export const PRIMARY_IP = '192.0.2.10';
@@ -16,23 +16,28 @@ export class VirtualClock {
 }
 
 export interface Route53Behaviour {
-  /** Seconds after the inversion until the checkers report failure. @default 30 */
-  unhealthyAfterSeconds?: number;
+  /** The checkers observe Prod's endpoint failing (a real incident). @default false */
+  endpointFailing?: boolean;
   /** Seconds after the inversion until DNS answers with the standby; null = never. @default 40 */
   secondaryAnswerAfterSeconds?: number | null;
-  /** Make TestDNSAnswer fail (a fault mid-drill). */
+  /** Make TestDNSAnswer fail once the health check is inverted (a fault mid-drill). */
   dnsFault?: Error;
 }
 
+/** A Route 53 client that also tells which commands it sent, and every UpdateHealthCheck with its target. */
+export type Route53World = Route53Client & { calls: string[]; updates: Array<{ healthCheckId: string; inverted: boolean }> };
+
 /**
  * What moto lacks, layered over a real (moto-backed or mocked) Route 53 client: GetHealthCheckStatus
- * turns to failure some seconds after the health check becomes inverted (read from the real client,
- * so the drill's own UpdateHealthCheck drives it), and TestDNSAnswer answers the standby's address
- * some seconds later. Every other command goes to the real client.
+ * reports what the checkers observe at the endpoint (healthy unless `endpointFailing`; AWS does not
+ * document that an inversion shows there, so this world never shows it), and TestDNSAnswer answers
+ * the standby's address some seconds after the health check became inverted (recorded when the
+ * drill's own UpdateHealthCheck goes through to the real client). Every other command goes to the real client.
  */
-export function route53World(real: Route53Client, clock: VirtualClock, behaviour: Route53Behaviour = {}): Route53Client & { calls: string[] } {
+export function route53World(real: Route53Client, clock: VirtualClock, behaviour: Route53Behaviour = {}): Route53World {
   let invertedSince: number | undefined;
   const calls: string[] = [];
+  const updates: Array<{ healthCheckId: string; inverted: boolean }> = [];
   const inverted = async (id: string | undefined): Promise<boolean> => {
     const out = await real.send(new GetHealthCheckCommand({ HealthCheckId: id }));
     const now = Boolean(out.HealthCheck?.HealthCheckConfig?.Inverted);
@@ -44,15 +49,20 @@ export function route53World(real: Route53Client, clock: VirtualClock, behaviour
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
     calls.push(command.constructor.name);
     if (command instanceof GetHealthCheckStatusCommand) {
-      const failing = (await inverted(command.input.HealthCheckId)) && since() >= (behaviour.unhealthyAfterSeconds ?? 30);
-      const status = failing ? 'Failure: HTTP Status Code 200, OK. Resolved IP: 192.0.2.10. (inverted)' : 'Success: HTTP Status Code 200, OK';
+      const status = behaviour.endpointFailing ? 'Failure: Connection timed out. Resolved IP: 192.0.2.10.' : 'Success: HTTP Status Code 200, OK';
       return { HealthCheckObservations: ['us-east-1', 'us-west-2', 'eu-west-1'].map((Region) => ({ Region, StatusReport: { Status: status } })) };
     }
     if (command instanceof TestDNSAnswerCommand) {
-      if (behaviour.dnsFault) throw behaviour.dnsFault;
+      if (behaviour.dnsFault && invertedSince !== undefined) throw behaviour.dnsFault;
       const at = behaviour.secondaryAnswerAfterSeconds === null ? Infinity : (behaviour.secondaryAnswerAfterSeconds ?? 40);
       const standby = invertedSince !== undefined && since() >= at;
       return { RecordName: command.input.RecordName, RecordType: 'A', RecordData: [standby ? SECONDARY_IP : PRIMARY_IP], ResponseCode: 'NOERROR', Protocol: 'UDP' };
+    }
+    if (command instanceof UpdateHealthCheckCommand) {
+      updates.push({ healthCheckId: String(command.input.HealthCheckId), inverted: Boolean(command.input.Inverted) });
+      const out = await real.send(command);
+      await inverted(command.input.HealthCheckId);
+      return out;
     }
     return real.send(command as never);
   };
@@ -60,9 +70,10 @@ export function route53World(real: Route53Client, clock: VirtualClock, behaviour
     get(target, prop, receiver) {
       if (prop === 'send') return send;
       if (prop === 'calls') return calls;
+      if (prop === 'updates') return updates;
       return Reflect.get(target, prop, receiver);
     },
-  }) as Route53Client & { calls: string[] };
+  }) as Route53World;
 }
 
 export const resolveIps = async (host: string): Promise<string[]> => {
@@ -92,9 +103,11 @@ export function baseSettings(overrides: Partial<DrillSettings> = {}): DrillSetti
   return {
     serviceName: 'orders',
     hostedZoneId: 'Z0123456789ABCDEFGHIJ',
-    recordName: 'orders.example.com',
-    primarySetIdentifier: 'orders-primary',
-    secondarySetIdentifier: 'orders-secondary',
+    recordName: 'drill.orders.example.com',
+    primarySetIdentifier: 'orders-drill-primary',
+    secondarySetIdentifier: 'orders-drill-secondary',
+    drillHealthCheckId: 'hc-drill-primary',
+    drillHealthCheckTag: { key: 'bulwark:purpose', value: 'dr-drill' },
     standbyMode: 'warm-standby',
     reportBucket: 'orders-dr-replica',
     reportPrefix: 'drills/',
