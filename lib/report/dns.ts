@@ -1,3 +1,4 @@
+import { DRILL_HEALTH_CHECK_TAG } from '../dr/failover-record';
 import { ALB_ALIAS_TTL_SECONDS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS } from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
 import { isObject, numberValue, props, refTarget, referencedIds, resolveCrossStack, source } from './templates';
@@ -50,12 +51,14 @@ function recordName(name: unknown): string {
 /**
  * Worst case from the primary failing to resolvers getting the secondary: the primary's health check
  * needs FailureThreshold consecutive failed checks RequestInterval apart, then resolvers may serve
- * the cached primary answer for the record's TTL (an alias to an ALB answers with 60 s).
+ * the cached primary answer for the record's TTL (an alias to an ALB answers with 60 s). Only pairs
+ * users resolve: a pair whose primary health check carries the drill tag exists for the DR drill
+ * alone (drill.<domain>) and is left out, so the figure is always the live record's.
  */
 export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
   const records = failoverRecords(stacks);
   return records
-    .filter((r) => r.role === 'PRIMARY')
+    .filter((r) => r.role === 'PRIMARY' && !isDrillPair(r, stacks))
     .map((primary) => {
       const secondary = records.find((r) => r.role === 'SECONDARY' && r.name === primary.name);
       const base = { recordName: primary.name, primaryEnvironment: primary.stack.environment, secondaryEnvironment: secondary?.stack.environment };
@@ -80,19 +83,37 @@ export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
     });
 }
 
+/** The health check a record names, in its own stack or another (through Fn::GetStackOutput). */
+function healthCheckOf(
+  record: FailoverRecord,
+  stacks: readonly StackTemplate[],
+): { stack: StackTemplate; id?: string; resource?: CfnResource } {
+  let stack = record.stack;
+  let id = refTarget(record.record.HealthCheckId);
+  if (!id) {
+    const cross = resolveCrossStack(record.record.HealthCheckId, stacks);
+    if (cross) ({ stack, logicalId: id } = cross);
+  }
+  return { stack, id, resource: id ? stack.resources[id] : undefined };
+}
+
+/** A pair that only the DR drill fails over: its primary health check carries the drill tag. */
+function isDrillPair(primary: FailoverRecord, stacks: readonly StackTemplate[]): boolean {
+  if (primary.record.HealthCheckId === undefined) return false;
+  const { resource } = healthCheckOf(primary, stacks);
+  const tags = resource?.Type === 'AWS::Route53::HealthCheck' ? props(resource).HealthCheckTags : undefined;
+  const { key, value } = DRILL_HEALTH_CHECK_TAG;
+  const isDrillTag = (t: unknown) => isObject(t) && t.Key === key && t.Value === value;
+  return Array.isArray(tags) && tags.some(isDrillTag);
+}
+
 function resolveHealthCheck(primary: FailoverRecord, stacks: readonly StackTemplate[]):
   { interval: number; threshold: number; source: SourceRef } | { reason: string; fix: string } {
   const ref = primary.record.HealthCheckId;
   if (ref === undefined) {
     return { reason: `the PRIMARY record ${primary.name} has no health check (alias target health alone is not modelled)`, fix: `give ${primary.logicalId} a HealthCheckId (an AWS::Route53::HealthCheck)` };
   }
-  let stack = primary.stack;
-  let id = refTarget(ref);
-  if (!id) {
-    const cross = resolveCrossStack(ref, stacks);
-    if (cross) ({ stack, logicalId: id } = cross);
-  }
-  const resource: CfnResource | undefined = id ? stack.resources[id] : undefined;
+  const { stack, id, resource } = healthCheckOf(primary, stacks);
   if (!id || resource?.Type !== 'AWS::Route53::HealthCheck') {
     return { reason: `HealthCheckId of ${primary.logicalId} does not resolve to an AWS::Route53::HealthCheck in the assembly`, fix: 'define the health check in a stack of this app' };
   }

@@ -61,3 +61,39 @@ describe('DNS failover', () => {
     expect(dnsFailovers([primary])[0].reason).toMatch(/no SECONDARY/);
   });
 });
+
+describe('DNS failover: the DR drill pair', () => {
+  // The drill pair as the app synthesizes it: drill.<domain>, its own health checks tagged as drill checks.
+  const drillCheck = (config: Record<string, unknown>): CfnResource => ({
+    ...healthCheck(config),
+    Properties: { ...healthCheck(config).Properties, HealthCheckTags: [{ Key: 'Name', Value: 'orders-drill-primary' }, { Key: 'bulwark:purpose', Value: 'dr-drill' }] },
+  });
+  const drillRecord = (failover: string, extra: Record<string, unknown>): CfnResource => ({
+    Type: 'AWS::Route53::RecordSet',
+    Properties: { Name: 'drill.orders.example.com.', Type: 'A', SetIdentifier: `drill-${failover}`, Failover: failover, HostedZoneId: 'Z1', ...extra },
+  });
+
+  test('is left out: the only figure is the live record\'s, even when the drill pair comes first and fails over faster', () => {
+    const primary = stackOf({
+      Alb: alb,
+      // Listed first, and with a 10 s x 1 check: were it counted, it would be found first and give 70 s.
+      DrillCheck: drillCheck({ RequestInterval: 10, FailureThreshold: 1 }),
+      DrillPrimary: drillRecord('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'DrillCheck' } }),
+      Check: healthCheck({ RequestInterval: 30, FailureThreshold: 3 }),
+      Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }),
+    });
+    const standby = stackOf(
+      { Alb: alb, Secondary: record('SECONDARY', aliasTo('Alb')), DrillSecondary: drillRecord('SECONDARY', aliasTo('Alb')) },
+      { environment: 'DrRegion', region: 'us-west-2', standbyFor: 'Prod' },
+    );
+    const found = dnsFailovers([primary, standby]);
+    expect(found.map((d) => d.recordName)).toEqual(['orders.example.com']);
+    expect(found[0].seconds).toBe(30 * 3 + 60);
+  });
+
+  test('a health check with another purpose tag still counts (only the drill tag marks a drill pair)', () => {
+    const tagged: CfnResource = { ...healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Properties: { ...healthCheck({ RequestInterval: 10, FailureThreshold: 3 }).Properties, HealthCheckTags: [{ Key: 'bulwark:purpose', Value: 'live' }] } };
+    const primary = stackOf({ Alb: alb, Check: tagged, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary]).map((d) => d.seconds)).toEqual([10 * 3 + 60]);
+  });
+});
