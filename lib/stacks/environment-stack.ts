@@ -31,6 +31,11 @@ export interface EnvironmentStackProps {
   readonly toolingAccount?: string;
 }
 
+/** The stack id and CloudFormation stack name of an environment: exactly the name `cdk deploy <Env>` takes. */
+export function environmentStackName(environment: Pick<EnvironmentConfig, 'name'>): string {
+  return environment.name;
+}
+
 /**
  * One workload environment (Dev, Staging, Prod): its id and stack name are the environment's name,
  * so `cdk deploy Prod` selects it. It only composes constructs; each capability decides its own resources.
@@ -53,8 +58,8 @@ export class EnvironmentStack extends BulwarkStack {
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
-    super(scope, environment.name, {
-      stackName: environment.name,
+    super(scope, environmentStackName(environment), {
+      stackName: environmentStackName(environment),
       description: `Bulwark ${service.name} ${environment.name} (tier ${environment.tier}): network, service, monitoring, backup, canaries, kill switches`,
       env: { account: environment.account, region: environment.region },
       availabilityZones: environment.availabilityZones,
