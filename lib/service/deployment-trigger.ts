@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -81,12 +81,14 @@ export class DeploymentTrigger extends Construct {
               service: 'codedeploy',
               resource: 'deploymentconfig',
               resourceName: group.deploymentConfig.deploymentConfigName,
-              arnFormat: undefined,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             }),
           ],
         }),
       );
-      // CreateDeployment registers the AppSpec revision on the application.
+      // CreateDeployment registers the AppSpec revision on the application. CodeDeploy ARNs separate the resource
+      // type with ":" (application:<name>, deploymentconfig:<name>), per the same Service Authorization Reference page;
+      // formatArn's default "/" would name a resource that never exists, and the grant would never match.
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
@@ -95,7 +97,7 @@ export class DeploymentTrigger extends Construct {
               service: 'codedeploy',
               resource: 'application',
               resourceName: applicationName,
-              arnFormat: undefined,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             }),
           ],
         }),

@@ -109,7 +109,7 @@ describe('LiveTargetGroups lookup', () => {
   });
 
   test('a redirect listener is not a blue/green listener and does not count', async () => {
-    listeners({ Port: 80, DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443' } }] });
+    listeners({ Port: 80, DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] });
     await expect(lookUpLiveTargetGroups(request('Create'), deps)).resolves.toMatchObject({ Data: { TargetGroupForPort443: BLUE } });
   });
 
