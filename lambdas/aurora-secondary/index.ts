@@ -1,9 +1,11 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger } from '../shared/aws';
 import { isComplete, isCompleteSchema, IsCompleteResponse, onEvent, onEventSchema, OnEventResponse } from './secondary';
 
 const logger = createLogger('aurora-secondary');
+const cloudformation = new CloudFormationClient(CLIENT_CONFIG);
 /** The function runs in the primary's region; RDS calls go to the secondary's region named by the event. */
 const clients = new Map<string, RDSClient>();
 const rds = (region: string): RDSClient => {
@@ -14,7 +16,7 @@ const rds = (region: string): RDSClient => {
 const step = z.enum(['create', 'wait']).parse(process.env.SECONDARY_STEP);
 
 export async function handler(rawEvent: unknown): Promise<OnEventResponse | IsCompleteResponse> {
-  const deps = { rds, logger };
+  const deps = { rds, cloudformation, logger };
   if (step === 'create') return onEvent(onEventSchema.parse(rawEvent), deps);
   return isComplete(isCompleteSchema.parse(rawEvent), deps);
 }

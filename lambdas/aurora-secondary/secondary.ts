@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   CreateDBClusterCommand,
   CreateDBInstanceCommand,
@@ -15,6 +16,7 @@ import {
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 import { RetryOptions, withRetry } from '../shared/retry';
+import { isCreateRollback } from '../shared/stack-status';
 
 /** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
 z.config(en());
@@ -77,6 +79,8 @@ export interface IsCompleteResponse {
 export interface SecondaryDeps {
   /** An RDS client for the secondary's region (the function runs in the primary's). */
   readonly rds: (region: string) => Pick<RDSClient, 'send'>;
+  /** Reads this stack's status on Delete: a retained secondary is deleted only in a create rollback. */
+  readonly cloudformation: Pick<CloudFormationClient, 'send'>;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly retry?: RetryOptions;
 }
@@ -102,9 +106,14 @@ export async function onEvent(event: OnEvent, deps: SecondaryDeps): Promise<OnEv
       deps.logger.info('nothing to delete: the physical id is not the secondary cluster', { physicalResourceId: event.PhysicalResourceId });
       return { PhysicalResourceId: event.PhysicalResourceId, Data: { Action: 'none' } };
     }
-    if (p.Retain) {
+    const rollback = p.Retain ? await isCreateRollback(deps.cloudformation, event.StackId, deps.retry) : undefined;
+    if (rollback?.createRollback) {
+      // The stack that created this secondary is rolling back its creation: the copy is new, the global
+      // cluster is about to be deleted (it cannot be while it has a secondary), and a retry needs the name.
+      deps.logger.warn('deleting the new secondary cluster: its stack is rolling back its creation', { cluster: physicalId, stackStatus: rollback.status });
+    } else if (p.Retain) {
       deps.logger.warn('secondary cluster retained: it holds a full copy of the data and is the DR region\'s promotable primary; delete it by hand if it is really unwanted (runbooks/dr-failback.md)', {
-        cluster: physicalId, region: p.SecondaryRegion, globalCluster: p.GlobalClusterIdentifier,
+        cluster: physicalId, region: p.SecondaryRegion, globalCluster: p.GlobalClusterIdentifier, stackStatus: rollback?.status,
       });
       return { PhysicalResourceId: physicalId, Data: { Action: 'none' } };
     }
@@ -207,6 +216,12 @@ export async function isComplete(event: IsCompleteEvent, deps: SecondaryDeps): P
     if (cluster.Status === 'deleting') return { IsComplete: false };
     if (cluster.Status !== 'available') {
       deps.logger.info('waiting for the detached cluster to settle before deleting it', { cluster: p.DBClusterIdentifier, status: cluster.Status });
+      return { IsComplete: false };
+    }
+    if (cluster.DeletionProtection) {
+      // Only reached when onEvent decided to delete (an environment that keeps no data, or a create rollback).
+      await withRetry(() => rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: p.DBClusterIdentifier, DeletionProtection: false, ApplyImmediately: true })), deps.retry);
+      deps.logger.info('lifted deletion protection of the secondary before deleting it', { cluster: p.DBClusterIdentifier });
       return { IsComplete: false };
     }
     await ignoring(['DBClusterNotFoundFault', 'InvalidDBClusterStateFault'], () =>

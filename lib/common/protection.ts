@@ -9,11 +9,34 @@ export interface DataProtection {
   readonly retain: boolean;
 }
 
+/**
+ * Retained on update and on stack delete, but deleted when the stack operation that created the resource
+ * rolls back: CloudFormation's `RetainExceptOnCreate` ("behaves like Retain for stack operations, except
+ * for the stack operation that initially created the resource. If the stack operation that created the
+ * resource is rolled back, CloudFormation deletes the resource":
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ * Plain `Retain` would leave a failed first create's resources behind, and those with a fixed name (vaults,
+ * buckets, log groups, secrets, subnet groups) would make the retry fail with AlreadyExists.
+ */
 export function statefulRemovalPolicy(protection: DataProtection): RemovalPolicy {
+  return protection.retain ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
+}
+
+/**
+ * For a resource CloudFormation names itself (no fixed name, so a retry never collides) that a service
+ * may write into while the stack is still being created, such as the load balancer's access-log bucket
+ * (the load balancer writes a test file as soon as logging is on:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html): plain `Retain`, because a rollback
+ * that tried to delete a bucket holding objects would fail and leave the stack in ROLLBACK_FAILED.
+ */
+export function generatedNameRemovalPolicy(protection: DataProtection): RemovalPolicy {
   return protection.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }
 
-/** For databases: a final snapshot rather than plain retention, where the resource supports it. */
+/**
+ * For databases: a final snapshot rather than plain retention, where the resource supports it. A create
+ * rollback deletes the empty new cluster too (after a snapshot), so its fixed identifier is free again.
+ */
 export function databaseRemovalPolicy(protection: DataProtection): RemovalPolicy {
   return protection.retain ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
 }

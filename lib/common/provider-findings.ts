@@ -11,15 +11,21 @@ import * as cr from 'aws-cdk-lib/custom-resources';
  */
 export function acknowledgeProviderFindings(provider: cr.Provider, handlers: lambda.Function[]): void {
   // The framework's functions invoke our handlers and each other by ARN, and the CDK grant adds `<arn>:*` for versions.
-  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.Function);
+  // A provider without isComplete has neither the waiter functions nor the state machine.
+  const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout']
+    .map((id) => provider.node.tryFindChild(id))
+    .filter((fn): fn is lambda.Function => fn instanceof lambda.Function);
   const invokeWildcards = [...handlers, ...frameworkFunctions].map((fn) => ({
     id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
     reason: 'CDK Provider framework grant: lambda:InvokeFunction on the named function and its versions (`:*`), nothing else.',
   }));
-  Validations.of(provider.node.findChild('waiter-state-machine')).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
-  });
+  const waiter = provider.node.tryFindChild('waiter-state-machine');
+  if (waiter) {
+    Validations.of(waiter).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
+    });
+  }
   Validations.of(provider).acknowledge(
     ...invokeWildcards,
     {

@@ -9,6 +9,7 @@ import { EnvironmentConfig } from '../../config';
 import { Naming } from '../common/naming';
 import { DataProtection, databaseRemovalPolicy, statefulRemovalPolicy } from '../common/protection';
 import { DatabaseSignals } from '../monitoring/service-signals';
+import { DeletionProtectionLatch } from './deletion-protection';
 import { retentionDays } from '../network/network';
 
 export type DatabaseConfig = EnvironmentConfig['database'];
@@ -74,6 +75,8 @@ export class Database extends Construct {
   readonly secret: secretsmanager.ISecret;
   readonly key: kms.Key;
   readonly signals: DatabaseSignals;
+  /** Switches deletion protection on after creation (retaining environments only). */
+  readonly deletionProtection?: DeletionProtectionLatch;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -113,11 +116,30 @@ export class Database extends Construct {
       backup: { retention: Duration.days(config.backupRetentionDays), preferredWindow: '03:00-04:00' },
       preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
       cloudwatchLogsExports: ['postgresql'],
-      deletionProtection: protection.retain,
+      // Where data is retained, protection is switched on by the latch below once the cluster exists, and the
+      // template leaves the property out: CloudFormation's cluster updates then never send it, whereas a `false`
+      // here would switch protection off on every update. (AWS documents nothing on this; it is what the
+      // AWS::RDS::DBCluster handler in aws-cloudformation/aws-cloudformation-resource-providers-rds does: its
+      // ModifyDBCluster request copies DeletionProtection from the template, and an absent value is not sent.)
+      // Elsewhere: explicitly off, destroyable.
+      deletionProtection: protection.retain ? undefined : false,
       removalPolicy: databaseRemovalPolicy(protection),
       copyTagsToSnapshot: true,
     });
-    Tags.of(this.cluster).add(props.backupTag.key, props.backupTag.value);
+    // The backup tag goes on the cluster only. AWS Backup protects Aurora per cluster (and only with the
+    // region's Aurora opt-in on, even for an explicit assignment: "To backup Aurora databases, you must enable
+    // the opt-in setting for Aurora", https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html);
+    // Tags.of(cluster) would also tag the instances, which the tag selection would then pick up as well.
+    Tags.of(this.cluster).add(props.backupTag.key, props.backupTag.value, { includeResourceTypes: ['AWS::RDS::DBCluster'] });
+    if (protection.retain) {
+      this.deletionProtection = new DeletionProtectionLatch(this, 'DeletionProtection', {
+        kind: 'cluster',
+        identifier: this.cluster.clusterIdentifier,
+        // After the instances too: they join the cluster while it is being modified otherwise.
+        after: [this.cluster],
+        protection,
+      });
+    }
     // The log group RDS exports into, created first with a retention: `cloudwatchLogsRetention` would
     // instead add a CDK log-retention Lambda with an AWS managed policy to every stack.
     const logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
@@ -159,12 +181,12 @@ export class Database extends Construct {
       id: 'AwsSolutions-RDS11',
       reason: 'A non-default port is obscurity, not a control: the cluster sits in isolated subnets and its security group admits only the service and the rotation function.',
     });
-    if (!protection.retain) {
-      Validations.of(this.cluster).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: 'This environment does not retain data (retainStatefulResources false): its stack, database included, must be destroyable; every retaining environment turns deletion protection on.',
-      });
-    }
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason: protection.retain
+        ? 'Deletion protection is switched on by Custom::DeletionProtection right after the cluster exists (so a failed first create can still roll back); the template leaves the property out so CloudFormation updates never switch it off.'
+        : 'This environment does not retain data (retainStatefulResources false): its stack, database included, must be destroyable; every retaining environment turns deletion protection on.',
+    });
     if (!config.iamAuthentication) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS6',

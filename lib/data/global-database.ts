@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,7 @@ import { acknowledgeProviderFindings } from '../common/provider-findings';
 import { AlarmFactory } from '../monitoring/alarm-factory';
 import { retentionDays } from '../network/network';
 import { DATABASE_ENGINE, DatabaseConfig, databaseClusterIdentifier } from './database';
+import { DeletionProtectionLatch } from './deletion-protection';
 
 /** The CloudFormation resource type of the secondary, for tests and the resilience report. */
 export const AURORA_GLOBAL_SECONDARY_TYPE = 'Custom::AuroraGlobalSecondary';
@@ -209,9 +210,20 @@ export class GlobalDatabase extends Construct {
     this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
       globalClusterIdentifier: this.globalClusterIdentifier,
       sourceDbClusterIdentifier: props.primary.clusterArn,
-      deletionProtection: protection.retain,
+      // Retained: switched on by the latch below once it exists, and left out of the template so that
+      // CloudFormation's updates never send it. Not retained: explicitly off.
+      deletionProtection: protection.retain ? undefined : false,
     });
-    this.globalCluster.applyRemovalPolicy(protection.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    // Retained on update and stack delete; a rolled-back first create deletes it, so the retry can reuse the name.
+    this.globalCluster.applyRemovalPolicy(statefulRemovalPolicy(protection));
+    if (protection.retain) {
+      new DeletionProtectionLatch(this, 'DeletionProtection', {
+        kind: 'global-cluster',
+        identifier: this.globalCluster.ref,
+        after: [this.globalCluster],
+        protection,
+      });
+    }
 
     const functionProps = { lambdaName: 'aurora-secondary', protection, timeout: Duration.minutes(1) };
     const create = new BulwarkFunction(this, 'Create', {
@@ -246,6 +258,8 @@ export class GlobalDatabase extends Construct {
           ],
         }),
         new iam.PolicyStatement({ sid: 'ReadTheSecondary', actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], resources: [clusterArn, instanceArn] }),
+        // Delete asks whether this stack is rolling back its creation: only then is a retained secondary deleted.
+        new iam.PolicyStatement({ sid: 'ReadThisStacksStatus', actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
         // RDS encrypts the cross-region secondary (and Performance Insights) with the DR key on the caller's behalf.
         new iam.PolicyStatement({ sid: 'UseTheDrKey', actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [site.key.keyArn] }),
       ],

@@ -13,7 +13,7 @@ import { DEPLOYMENT_WAIT_LIMIT_MINUTES, EnvironmentConfig, ServiceConfig, Traffi
 import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from '../canary/probe-journeys';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
-import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { DataProtection, generatedNameRemovalPolicy, statefulRemovalPolicy } from '../common/protection';
 import { ServiceSignals } from '../monitoring/service-signals';
 import { SUBNET_GROUPS, retentionDays } from '../network/network';
 import { DeploymentTrigger } from './deployment-trigger';
@@ -158,7 +158,7 @@ export class BlueGreenService extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(Math.max(90, size.logRetentionDays)) }],
-      removalPolicy: statefulRemovalPolicy(protection),
+      removalPolicy: generatedNameRemovalPolicy(protection),
       // Where the bucket is destroyed with its stack (Dev), empty it first or the stack delete fails.
       autoDeleteObjects: !protection.retain,
     });
@@ -172,7 +172,8 @@ export class BlueGreenService extends Construct {
       vpcSubnets: { subnetGroupName: SUBNET_GROUPS.public },
       securityGroup: albSecurityGroup,
       dropInvalidHeaderFields: true,
-      deletionProtection: protection.retain,
+      // Stateless and recreatable: protection would only make a failed first create end in ROLLBACK_FAILED.
+      deletionProtection: false,
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 

@@ -62,7 +62,8 @@ describe('AWS Backup plan', () => {
         LockConfiguration: { MinRetentionDays: 7 },
         AccessPolicy: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: Match.arrayWith(['backup:DeleteRecoveryPoint']) })]) }),
       },
-      DeletionPolicy: 'Retain',
+      // Retained, except when its own first create rolls back (the fixed name must be free for the retry).
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     const lock = Object.values(prod.findResources('AWS::Backup::BackupVault'))[0] as { Properties: { LockConfiguration: Record<string, unknown> } };
     expect(lock.Properties.LockConfiguration.ChangeableForDays).toBeUndefined(); // governance: no immutable date
@@ -73,13 +74,15 @@ describe('AWS Backup plan', () => {
 
 describe('Database', () => {
   test('Prod: Aurora PostgreSQL Serverless v2 in the data subnets, encrypted, 35 d PITR, deletion protection, snapshot on removal', () => {
+    // Deletion protection is switched on by Custom::DeletionProtection once the cluster exists (see test/data).
+    prod.resourcePropertiesCountIs('Custom::DeletionProtection', { Kind: 'cluster' }, 1);
     prod.hasResource('AWS::RDS::DBCluster', {
       Properties: Match.objectLike({
         Engine: 'aurora-postgresql',
         StorageEncrypted: true,
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DatabaseKey'), 'Arn'] },
         BackupRetentionPeriod: 35,
-        DeletionProtection: true,
+        DeletionProtection: Match.absent(),
         EnableCloudwatchLogsExports: ['postgresql'],
         EnableIAMDatabaseAuthentication: true,
         ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 16 },
@@ -129,7 +132,7 @@ describe('Archive bucket and replica', () => {
         ObjectLockEnabled: true,
         ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } } },
       }),
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     dev.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketName: Match.stringLikeRegexp('orders-dev-archive'), ObjectLockEnabled: true, ObjectLockConfiguration: Match.absent() }), DeletionPolicy: 'Delete' });
   });

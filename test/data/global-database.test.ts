@@ -11,17 +11,30 @@ const drRegion = bulwark.template('DrRegion');
 const stackOutput = (outputPrefix: string) => ({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'DrRegion', Region: 'us-west-2', OutputName: Match.stringLikeRegexp(`^PublishOutput.*${outputPrefix}`) }) });
 
 describe('Prod: the global cluster and its secondary', () => {
-  test('the global cluster is created from Prod\'s cluster, protected and retained', () => {
+  test('the global cluster is created from Prod\'s cluster, retained, and protected once it exists', () => {
     const clusterId = Object.keys(prod.findResources('AWS::RDS::DBCluster'))[0];
     prod.hasResource('AWS::RDS::GlobalCluster', {
       Properties: {
         GlobalClusterIdentifier: 'orders-global',
         SourceDBClusterIdentifier: { 'Fn::Join': ['', [Match.stringLikeRegexp('^arn:aws:rds:us-east-1:333333333333:cluster:$'), { Ref: clusterId }]] },
-        DeletionProtection: true,
+        // Switched on by Custom::DeletionProtection after creation, so a failed first create can roll back.
+        DeletionProtection: Match.absent(),
         // Engine, version and encryption come from the source cluster.
         Engine: Match.absent(),
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
+    const globalId = Object.keys(prod.findResources('AWS::RDS::GlobalCluster'))[0];
+    prod.hasResourceProperties('Custom::DeletionProtection', { Kind: 'global-cluster', Identifier: { Ref: globalId } });
+    prod.hasResourceProperties('Custom::DeletionProtection', { Kind: 'cluster', Identifier: { Ref: clusterId } });
+    prod.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'rds:ModifyGlobalCluster', Resource: { 'Fn::Join': ['', ['arn:aws:rds::333333333333:global-cluster:', { Ref: globalId }]] } })]) },
+    });
+  });
+
+  test('the secondary\'s handlers may read their own stack\'s status (a create rollback deletes the new secondary)', () => {
+    prod.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadThisStacksStatus', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } })]) },
     });
   });
 
@@ -101,7 +114,7 @@ describe('DrRegion: where the secondary is created', () => {
 
   test('a rotating KMS key with a deterministic alias, retained', () => {
     drRegion.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/orders-dr-db' });
-    drRegion.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('orders-dr-db') }, DeletionPolicy: 'Retain' });
+    drRegion.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('orders-dr-db') }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   test('a private zone in the DR VPC and no cluster of its own (Prod creates the secondary)', () => {

@@ -58,7 +58,8 @@ describe('Network', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', MaxAggregationInterval: 60 });
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 90, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('FlowLogKey'), 'Arn'] } },
-      DeletionPolicy: 'Retain',
+      // Retained on update and stack delete; a rolled-back first create deletes it so the retry can recreate it.
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,

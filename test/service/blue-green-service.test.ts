@@ -83,7 +83,7 @@ describe('load balancer', () => {
     const alb = only(prod, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(alb.props.Scheme).toBe('internet-facing');
     expect(JSON.stringify(alb.props.Subnets)).toMatch(/publicSubnet/);
-    expect(alb.props.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'access_logs.s3.enabled', Value: 'true' }, { Key: 'deletion_protection.enabled', Value: 'true' }]));
+    expect(alb.props.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'access_logs.s3.enabled', Value: 'true' }, { Key: 'deletion_protection.enabled', Value: 'false' }]));
     const bucket = alb.props.LoadBalancerAttributes.find((a: { Key: string }) => a.Key === 'access_logs.s3.bucket').Value.Ref;
     expect(prod.toJSON().Resources[bucket].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
   });

@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStacksCommand, StackStatus } from '@aws-sdk/client-cloudformation';
 import {
   CreateDBClusterCommand,
   CreateDBInstanceCommand,
@@ -14,6 +15,7 @@ import 'aws-sdk-client-mock-jest';
 import { isComplete, isCompleteSchema, onEvent, onEventSchema, SecondaryDeps } from '../../../lambdas/aurora-secondary/secondary';
 
 const rdsMock = mockClient(RDSClient);
+const cfnMock = mockClient(CloudFormationClient);
 const regions: string[] = [];
 const logger = { info: jest.fn(), warn: jest.fn() };
 const deps: SecondaryDeps = {
@@ -21,9 +23,11 @@ const deps: SecondaryDeps = {
     regions.push(region);
     return new RDSClient({ region });
   },
+  cloudformation: new CloudFormationClient({ region: 'us-east-1' }),
   logger: logger as never,
   retry: { sleep: async () => undefined },
 };
+const stackIs = (status: StackStatus) => cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Prod', StackStatus: status, CreationTime: new Date() }] });
 
 const properties = (overrides: Record<string, unknown> = {}) => ({
   ServiceToken: 'arn:aws:lambda:us-east-1:333333333333:function:provider',
@@ -60,6 +64,7 @@ const noInstance = () => rdsMock.on(DescribeDBInstancesCommand).rejects(fault('D
 
 beforeEach(() => {
   rdsMock.reset();
+  cfnMock.reset();
   regions.length = 0;
   jest.clearAllMocks();
 });
@@ -186,9 +191,11 @@ describe('onEvent: Update', () => {
 
 describe('onEvent and isComplete: Delete', () => {
   test('retained: the cluster stays (it is the data), only a log line', async () => {
+    stackIs('DELETE_IN_PROGRESS');
     const response = await onEvent(remove(), deps);
     expect(response).toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'none' } });
     expect(rdsMock.calls()).toHaveLength(0);
+    expect(cfnMock).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'arn:aws:cloudformation:us-east-1:333333333333:stack/Prod/uuid' });
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/retained/), expect.objectContaining({ cluster: 'orders-dr-db' }));
     await expect(isComplete(waitEvent('Delete', 'none'), deps)).resolves.toEqual({ IsComplete: true });
   });
@@ -214,6 +221,44 @@ describe('onEvent and isComplete: Delete', () => {
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', SkipFinalSnapshot: true });
     noCluster();
     await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({ IsComplete: true });
+  });
+
+  test('retained, update rollback: the cluster stays', async () => {
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
+    await expect(onEvent(remove(), deps)).resolves.toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'none' } });
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  test('retained, but its stack is rolling back its creation: the new secondary is deleted, protection lifted first', async () => {
+    stackIs('ROLLBACK_IN_PROGRESS');
+    cluster('available', { GlobalClusterIdentifier: 'orders-global', DeletionProtection: true });
+    rdsMock.on(RemoveFromGlobalClusterCommand).resolves({});
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    const response = await onEvent(remove(), deps);
+    expect(response.Data.Action).toBe('delete');
+    expect(rdsMock).toHaveReceivedCommand(RemoveFromGlobalClusterCommand);
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: 'orders-dr-db-1', SkipFinalSnapshot: true });
+    // The instance is gone; the cluster is still protected: lift protection, then delete on the next poll.
+    noInstance();
+    cluster('available', { DBClusterMembers: [], DeletionProtection: true });
+    rdsMock.on(ModifyDBClusterCommand).resolves({});
+    await expect(isComplete(waitEvent('Delete', 'delete'), deps)).resolves.toEqual({ IsComplete: false });
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', DeletionProtection: false });
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBClusterCommand);
+    cluster('available', { DBClusterMembers: [], DeletionProtection: false });
+    rdsMock.on(DeleteDBClusterCommand).resolves({});
+    await expect(isComplete(waitEvent('Delete', 'delete'), deps)).resolves.toEqual({ IsComplete: false });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', SkipFinalSnapshot: true });
+  });
+
+  test('retained: a throttled DescribeStacks is retried; one that keeps failing fails the Delete, deleting nothing', async () => {
+    cfnMock.on(DescribeStacksCommand).rejectsOnce(throttled()).resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'DELETE_IN_PROGRESS', CreationTime: new Date() }] });
+    await expect(onEvent(remove(), deps)).resolves.toMatchObject({ Data: { Action: 'none' } });
+    expect(cfnMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+    cfnMock.reset();
+    cfnMock.on(DescribeStacksCommand).rejects(throttled());
+    await expect(onEvent(remove(), deps)).rejects.toThrow('Rate exceeded');
+    expect(rdsMock.calls()).toHaveLength(0);
   });
 
   test('not retained and already gone: nothing to do', async () => {
