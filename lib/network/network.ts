@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -46,14 +46,25 @@ export class Network extends Construct {
       removalPolicy: statefulRemovalPolicy(props.protection),
     });
     const region = Stack.of(this).region;
+    // CloudWatch Logs calls KMS with the encryption context aws:logs:arn = the log group's ARN, which names the
+    // resource type with a colon: arn:<partition>:logs:<region>:<account>:log-group:<name> (the key policy example of
+    // "Encrypt log data in CloudWatch Logs using AWS KMS",
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). formatArn's default "/"
+    // (log-group/*) matches no log group: KMS would deny CloudWatch Logs every use of the key, so the encrypted flow
+    // log group could neither be created nor written. Any log group of this account and region: naming this one
+    // would make the key policy depend on the log group, which depends on the key.
+    const logGroupsOfThisAccount = Stack.of(this).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     flowLogKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: undefined }) },
-        },
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupsOfThisAccount } },
       }),
     );
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
