@@ -17,6 +17,7 @@ import { DataProtection, generatedNameRemovalPolicy, statefulRemovalPolicy } fro
 import { ServiceSignals } from '../monitoring/service-signals';
 import { SUBNET_GROUPS, retentionDays } from '../network/network';
 import { DeploymentTrigger } from './deployment-trigger';
+import { LiveTargetGroups } from './live-target-groups';
 
 /** The slice of the service config this construct reads. */
 export type BlueGreenServiceConfig = Pick<
@@ -196,6 +197,14 @@ export class BlueGreenService extends Construct {
       });
     this.blueTargetGroup = targetGroup('BlueTargetGroup');
     this.greenTargetGroup = targetGroup('GreenTargetGroup');
+    // CodeDeploy swaps the listeners between blue and green; their default actions forward to whichever each one
+    // serves now, so a later listener change in the template never moves traffic back to an idle target group.
+    const live = new LiveTargetGroups(this, 'LiveTargetGroups', {
+      loadBalancer: this.loadBalancer,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      protection,
+    });
 
     const https = size.certificateArn !== undefined;
     this.productionListener = https
@@ -205,13 +214,13 @@ export class BlueGreenService extends Construct {
           certificates: [elbv2.ListenerCertificate.fromArn(size.certificateArn!)],
           sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
           open: true,
-          defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+          defaultAction: live.forward(443),
         })
       : this.loadBalancer.addListener('HttpListener', {
           port: 80,
           protocol: elbv2.ApplicationProtocol.HTTP,
           open: true,
-          defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+          defaultAction: live.forward(80),
         });
     if (https) {
       this.loadBalancer.addListener('HttpRedirect', {
@@ -233,7 +242,7 @@ export class BlueGreenService extends Construct {
           }
         : { protocol: elbv2.ApplicationProtocol.HTTP }),
       open: false,
-      defaultAction: elbv2.ListenerAction.forward([this.blueTargetGroup]),
+      defaultAction: live.forward(size.testListenerPort),
     });
     // The smoke check runs in the private subnets, but the load balancer's DNS name resolves to its public addresses,
     // so its requests leave through the NAT gateways and arrive from their Elastic IPs, never from the VPC CIDR
