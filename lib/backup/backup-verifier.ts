@@ -117,10 +117,7 @@ export class BackupVerifier extends Construct {
       switch (store.kind) {
         case 'backup-vault':
           this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [store.vault.backupVaultArn] }));
-          {
-            const rdsArns = store.resourceArns.filter((arn) => !arn.startsWith('arn:') || /^arn:aws[a-z-]*:rds:/.test(arn));
-            if (rdsArns.length > 0) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], resources: rdsArns }));
-          }
+          this.grantLatestRestorableTimeReads(store.store, store.resourceArns);
           break;
         case 's3-bucket':
           // Listing needs s3:ListBucket only; object contents are never read, so no KMS permission either.
@@ -131,6 +128,42 @@ export class BackupVerifier extends Construct {
           break;
       }
     }
+  }
+
+  /**
+   * For a vault's RDS resources the handler asks RDS for LatestRestorableTime (lambdas/backup-verifier/freshness.ts,
+   * latestRestorableTime): DescribeDBInstances for a DB instance ARN (...:rds:<region>:<account>:db:<name>),
+   * DescribeDBClusters for a cluster. IAM matches each action only against its own resource type, whose ARN
+   * formats the Service Authorization Reference for Amazon RDS gives as
+   * arn:${Partition}:rds:${Region}:${Account}:db:${DbInstanceName} (DescribeDBInstances) and
+   * arn:${Partition}:rds:${Region}:${Account}:cluster:${DbClusterInstanceName} (DescribeDBClusters)
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). So each action is granted
+   * on the resources of its type only; a vault that protects only clusters (every vault here) grants no
+   * DescribeDBInstances at all.
+   */
+  private grantLatestRestorableTimeReads(store: string, resourceArns: readonly string[]): void {
+    const instances: string[] = [];
+    const clusters: string[] = [];
+    for (const arn of resourceArns) {
+      if (!arn.startsWith('arn:')) {
+        throw new Error(
+          `BackupVerifier store ${store}: resource ARN ${arn} is unresolved at synth, so whether the verifier ` +
+            'asks RDS about it (and with which action) cannot be decided; pass an ARN with a literal ' +
+            'arn:<partition>:<service>:<region>:<account>:<type>: prefix (Stack.formatArn, as ' +
+            'DatabaseCluster.clusterArn is built)',
+        );
+      }
+      // Tokens in the partition, region, account or name render without ':', so the type is readable at synth.
+      const rdsType = /^arn:[^:]+:rds:[^:]*:[^:]*:([a-z-]+):/.exec(arn)?.[1];
+      if (rdsType === 'db') instances.push(arn);
+      if (rdsType === 'cluster') clusters.push(arn);
+    }
+    const grant = (action: string, resources: string[]): void => {
+      if (resources.length === 0) return;
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources }));
+    };
+    grant('rds:DescribeDBClusters', clusters);
+    grant('rds:DescribeDBInstances', instances);
   }
 }
 
