@@ -64,16 +64,28 @@ describe('DNS failover', () => {
 
 describe('DNS failover: the DR drill pair', () => {
   // The drill pair as the app synthesizes it: drill.<domain>, its own health checks tagged as drill checks.
-  const drillCheck = (config: Record<string, unknown>): CfnResource => ({
-    ...healthCheck(config),
-    Properties: { ...healthCheck(config).Properties, HealthCheckTags: [{ Key: 'Name', Value: 'orders-drill-primary' }, { Key: 'bulwark:purpose', Value: 'dr-drill' }] },
+  const withTags = (check: CfnResource, tags: Array<{ Key: string; Value: string }>): CfnResource => ({
+    ...check,
+    Properties: { ...check.Properties, HealthCheckTags: tags },
   });
+  const drillCheck = (config: Record<string, unknown>): CfnResource =>
+    withTags(healthCheck(config), [
+      { Key: 'Name', Value: 'orders-drill-primary' },
+      { Key: 'bulwark:purpose', Value: 'dr-drill' },
+    ]);
   const drillRecord = (failover: string, extra: Record<string, unknown>): CfnResource => ({
     Type: 'AWS::Route53::RecordSet',
-    Properties: { Name: 'drill.orders.example.com.', Type: 'A', SetIdentifier: `drill-${failover}`, Failover: failover, HostedZoneId: 'Z1', ...extra },
+    Properties: {
+      Name: 'drill.orders.example.com.',
+      Type: 'A',
+      SetIdentifier: `drill-${failover}`,
+      Failover: failover,
+      HostedZoneId: 'Z1',
+      ...extra,
+    },
   });
 
-  test('is left out: the only figure is the live record\'s, even when the drill pair comes first and fails over faster', () => {
+  test("is left out: the only figure is the live record's, even when the drill pair comes first and is faster", () => {
     const primary = stackOf({
       Alb: alb,
       // Listed first, and with a 10 s x 1 check: were it counted, it would be found first and give 70 s.
@@ -83,7 +95,11 @@ describe('DNS failover: the DR drill pair', () => {
       Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }),
     });
     const standby = stackOf(
-      { Alb: alb, Secondary: record('SECONDARY', aliasTo('Alb')), DrillSecondary: drillRecord('SECONDARY', aliasTo('Alb')) },
+      {
+        Alb: alb,
+        Secondary: record('SECONDARY', aliasTo('Alb')),
+        DrillSecondary: drillRecord('SECONDARY', aliasTo('Alb')),
+      },
       { environment: 'DrRegion', region: 'us-west-2', standbyFor: 'Prod' },
     );
     const found = dnsFailovers([primary, standby]);
@@ -92,7 +108,7 @@ describe('DNS failover: the DR drill pair', () => {
   });
 
   test('a health check with another purpose tag still counts (only the drill tag marks a drill pair)', () => {
-    const tagged: CfnResource = { ...healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Properties: { ...healthCheck({ RequestInterval: 10, FailureThreshold: 3 }).Properties, HealthCheckTags: [{ Key: 'bulwark:purpose', Value: 'live' }] } };
+    const tagged = withTags(healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), [{ Key: 'bulwark:purpose', Value: 'live' }]);
     const primary = stackOf({ Alb: alb, Check: tagged, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
     expect(dnsFailovers([primary, secondary]).map((d) => d.seconds)).toEqual([10 * 3 + 60]);
   });
