@@ -1,4 +1,10 @@
-import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import {
+  GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  Route53Client,
+  TestDNSAnswerCommand,
+  UpdateHealthCheckCommand,
+} from '@aws-sdk/client-route-53';
 import { DrillLogger, DrillSettings } from '../../../lambdas/dr-drill/drill';
 
 export const PRIMARY_IP = '192.0.2.10';
@@ -25,14 +31,18 @@ export interface Route53Behaviour {
 }
 
 /** A Route 53 client that also tells which commands it sent, and every UpdateHealthCheck with its target. */
-export type Route53World = Route53Client & { calls: string[]; updates: Array<{ healthCheckId: string; inverted: boolean }> };
+export type Route53World = Route53Client & {
+  calls: string[];
+  updates: Array<{ healthCheckId: string; inverted: boolean }>;
+};
 
 /**
  * What moto lacks, layered over a real (moto-backed or mocked) Route 53 client: GetHealthCheckStatus
  * reports what the checkers observe at the endpoint (healthy unless `endpointFailing`; AWS does not
  * document that an inversion shows there, so this world never shows it), and TestDNSAnswer answers
  * the standby's address some seconds after the health check became inverted (recorded when the
- * drill's own UpdateHealthCheck goes through to the real client). Every other command goes to the real client.
+ * drill's own UpdateHealthCheck goes through to the real client). Every other command goes to the
+ * real client.
  */
 export function route53World(real: Route53Client, clock: VirtualClock, behaviour: Route53Behaviour = {}): Route53World {
   let invertedSince: number | undefined;
@@ -49,7 +59,9 @@ export function route53World(real: Route53Client, clock: VirtualClock, behaviour
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
     calls.push(command.constructor.name);
     if (command instanceof GetHealthCheckStatusCommand) {
-      const status = behaviour.endpointFailing ? 'Failure: Connection timed out. Resolved IP: 192.0.2.10.' : 'Success: HTTP Status Code 200, OK';
+      const status = behaviour.endpointFailing
+        ? 'Failure: Connection timed out. Resolved IP: 192.0.2.10.'
+        : 'Success: HTTP Status Code 200, OK';
       return { HealthCheckObservations: ['us-east-1', 'us-west-2', 'eu-west-1'].map((Region) => ({ Region, StatusReport: { Status: status } })) };
     }
     if (command instanceof TestDNSAnswerCommand) {
