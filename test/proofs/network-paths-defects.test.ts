@@ -1,4 +1,4 @@
-import { checkNetworkPaths, PathResult } from '../../lib/proofs/network';
+import { checkNetworkPaths, formatPathTable, PathResult } from '../../lib/proofs/network';
 import { CfnResource, StackTemplate } from '../../lib/report/model';
 import { readCloudAssembly } from '../../lib/report/templates';
 import { defaultConfig, synthBulwark } from '../helpers/app';
@@ -51,6 +51,11 @@ describe('network path proofs find planted defects', () => {
       ],
     });
     expect(row(results, 'Prod', 'canary -> production listener').status).toBe('PASS');
+    const table = formatPathTable(results);
+    expect(table).toContain(
+      "\n    needs: ServiceLoadBalancerSecurityGroup2552BF12 needs ingress tcp 8080 from the NAT gateways' EIPs ",
+    );
+    expect(table.trimEnd().split('\n').pop()).toMatch(/^\d+ paths: \d+ pass, 1 fail$/);
   });
 
   test('test port open to the VPC CIDR only (issue 12 item 1): the NAT source address does not match', () => {
@@ -375,6 +380,25 @@ describe('network path proofs find planted defects', () => {
           'StandbyServiceSecurityGroup0B30431E',
       ],
     });
+  });
+
+  test('without the global database secondary (pilot light), standby -> DR database does not apply', () => {
+    const results = withDefect('Prod', (resources) => {
+      for (const [id, r] of Object.entries(resources))
+        if (r.Type === 'Custom::AuroraGlobalSecondary') delete resources[id];
+    });
+    expect(outcome(row(results, 'DrRegion', 'standby tasks -> DR database'))).toEqual({
+      status: 'N/A',
+      needs: [
+        'no DR database is declared in the templates (pilot light: npm run ops -- dr-restore creates it at failover)',
+      ],
+    });
+    const table = formatPathTable(results).split('\n');
+    const line = table.findIndex((l) => /^DrRegion\s+standby tasks -> DR database\s.*\sN\/A$/.test(l));
+    expect(table[line + 1]).toBe(
+      '    n/a: no DR database is declared in the templates ' +
+        '(pilot light: npm run ops -- dr-restore creates it at failover)',
+    );
   });
 
   test('smoke check pointed at the production port: it is not the deployment group test listener', () => {
