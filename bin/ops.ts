@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { registerDrRestore } from './ops/dr-restore';
+import { registerPreflight } from './ops/preflight/command';
 import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
 
@@ -15,6 +16,7 @@ export function buildOpsProgram(): Command {
   registerTestAlarms(program);
   registerSwitch(program);
   registerDrRestore(program);
+  registerPreflight(program);
   return program;
 }
 
