@@ -57,8 +57,21 @@ describe('the Bulwark app', () => {
     const report = JSON.parse(fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{ pluginName: string; summary?: { status?: string }; violations?: unknown[] }>;
     };
-    const failing = report.pluginReports.filter((r) => (r.violations ?? []).length > 0 && r.summary?.status !== 'success');
-    expect(failing).toEqual([]);
+    type Violation = { ruleName: string; severity?: string; violatingConstructs: Array<{ constructPath: string }> };
+    const violations = report.pluginReports
+      .filter((r) => r.summary?.status !== 'success')
+      .flatMap((r) => (r.violations ?? []) as Violation[]);
+    // Bulwark's own deliberate warnings: without a certificate, Dev's and Staging's probes skip the journeys that
+    // carry a bearer token rather than send it over HTTP. Anything else is a finding.
+    const deliberate = (v: Violation) =>
+      v.ruleName === 'Annotation::bulwark:probe-authenticated-journeys-skipped' && v.severity === 'warning';
+    expect(violations.filter((v) => !deliberate(v))).toEqual([]);
+    expect(violations.filter(deliberate).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual([
+      'Dev/Canary',
+      'Dev/Service',
+      'Staging/Canary',
+      'Staging/Service',
+    ]);
   });
 
   test('Lambda functions run only on live runtimes (nodejs22.x or nodejs24.x)', () => {
