@@ -11,6 +11,12 @@ export class MotoServer {
   private process?: ChildProcess;
   port = 0;
 
+  /**
+   * @param environment extra variables for the server, such as MOTO_ACM_VALIDATION_WAIT (setting process.env in a
+   * test file does not reach it: jest gives each test file its own copy of process.env)
+   */
+  constructor(private readonly environment: Readonly<Record<string, string>> = {}) {}
+
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -21,7 +27,10 @@ export class MotoServer {
 
   async start(): Promise<void> {
     this.port = await freePort();
-    this.process = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(this.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.process = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(this.port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...this.environment },
+    });
     let stderr = '';
     this.process.stderr?.on('data', (chunk) => (stderr += String(chunk)));
     const deadline = Date.now() + 20_000;

@@ -9,12 +9,22 @@ import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-bac
 import { CloudFormationClient, DescribeStacksCommand, Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
-import { DescribeAddressesCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeAddressesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  ServiceQuotasClient,
+} from '@aws-sdk/client-service-quotas';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { RetryOptions, withRetry } from '../../../lambdas/shared/retry';
 import { BILLING_METRICS_REGION } from '../../../lib/monitoring/alarm-catalog';
@@ -81,7 +91,13 @@ export const QUOTAS = {
 /** Stack states whose resources do not exist (a failed first create rolled back, a change set never run). */
 const STACK_WITHOUT_RESOURCES = new Set(['ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'DELETE_COMPLETE']);
 /** Settled states in which the bootstrap stack's resources exist and can be used. */
-const USABLE_STACK_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+const USABLE_STACK_STATES = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_COMPLETE',
+]);
 
 export function describeTarget(target: Pick<PreflightTarget, 'stackName' | 'account' | 'region'>): string {
   return `${target.stackName} ${target.account} ${target.region}`;
@@ -93,11 +109,21 @@ interface AwsError {
   readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnauthorizedException']);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+  'UnauthorizedException',
+]);
 
 export function isAccessDenied(error: unknown): boolean {
   const e = error as AwsError;
-  return typeof error === 'object' && error !== null && (ACCESS_DENIED.has(e.name ?? '') || e.$metadata?.httpStatusCode === 403);
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (ACCESS_DENIED.has(e.name ?? '') || e.$metadata?.httpStatusCode === 403)
+  );
 }
 
 function errorName(error: unknown): string {
@@ -112,7 +138,12 @@ function errorText(error: unknown): string {
  * Run one check: retried calls inside, access denied turned into a WARN that names the permissions, any other
  * error into a FAIL. `permissions` are the IAM actions the check's calls need.
  */
-async function guarded(check: string, target: string, permissions: readonly string[], body: () => Promise<Omit<CheckResult, 'check' | 'target'>>): Promise<CheckResult> {
+async function guarded(
+  check: string,
+  target: string,
+  permissions: readonly string[],
+  body: () => Promise<Omit<CheckResult, 'check' | 'target'>>,
+): Promise<CheckResult> {
   try {
     return { check, target, ...(await body()) };
   } catch (error) {
@@ -125,7 +156,13 @@ async function guarded(check: string, target: string, permissions: readonly stri
         fix: `run with credentials allowed ${permissions.join(', ')} (the account's ReadOnlyAccess covers them)`,
       };
     }
-    return { check, target, status: 'FAIL', message: `could not check: ${errorText(error)}`, fix: 'fix the error above (credentials, region, network) and run preflight again' };
+    return {
+      check,
+      target,
+      status: 'FAIL',
+      message: `could not check: ${errorText(error)}`,
+      fix: 'fix the error above (credentials, region, network) and run preflight again',
+    };
   }
 }
 
@@ -136,11 +173,16 @@ const warn = (message: string, fix: string) => ({ status: 'WARN' as const, messa
 /** The account the credentials belong to must be the target's: every other check reads that account. */
 export function checkCredentials(ctx: CheckContext, target: PreflightTarget): Promise<CheckResult> {
   return guarded('credentials', describeTarget(target), ['sts:GetCallerIdentity'], async () => {
-    const identity = await withRetry(() => ctx.clients(target.region).sts.send(new GetCallerIdentityCommand({})), ctx.retry);
+    const identity = await withRetry(
+      () => ctx.clients(target.region).sts.send(new GetCallerIdentityCommand({})),
+      ctx.retry,
+    );
     if (identity.Account !== target.account) {
       return fail(
-        `the credentials are of account ${identity.Account} (${identity.Arn}), not ${target.account}: the other checks of ${target.stackName} were skipped`,
-        `run with credentials of account ${target.account}, e.g. AWS_PROFILE=<a profile of ${target.account}> npm run ops -- preflight ...`,
+        `the credentials are of account ${identity.Account} (${identity.Arn}), not ${target.account}: the other ` +
+          `checks of ${target.stackName} were skipped`,
+        `run with credentials of account ${target.account}, e.g. AWS_PROFILE=<a profile of ${target.account}> npm ` +
+          `run ops -- preflight ...`,
       );
     }
     return pass(`credentials of account ${target.account} (${identity.Arn})`);
@@ -148,7 +190,9 @@ export function checkCredentials(ctx: CheckContext, target: PreflightTarget): Pr
 }
 
 function bootstrapCommand(target: PreflightTarget): string {
-  const trust = target.trustedToolingAccount ? ` --trust ${target.trustedToolingAccount} --cloudformation-execution-policies <policy ARN (README)>` : '';
+  const trust = target.trustedToolingAccount
+    ? ` --trust ${target.trustedToolingAccount} --cloudformation-execution-policies <policy ARN (README)>`
+    : '';
   return `npx cdk bootstrap aws://${target.account}/${target.region}${trust}`;
 }
 
@@ -157,31 +201,55 @@ function bootstrapCommand(target: PreflightTarget): string {
  * (bootstrapping: https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html; the requirement is each stack's
  * `requiresBootstrapStackVersion` in cdk.out/manifest.json, also asserted by its CheckBootstrapVersion rule).
  */
-export function checkBootstrap(ctx: CheckContext, target: PreflightTarget, requirements: StackRequirements): Promise<CheckResult> {
+export function checkBootstrap(
+  ctx: CheckContext,
+  target: PreflightTarget,
+  requirements: StackRequirements,
+): Promise<CheckResult> {
   return guarded('bootstrap', describeTarget(target), ['cloudformation:DescribeStacks'], async () => {
     const stack = await describeStack(ctx, target.region, BOOTSTRAP_STACK_NAME);
     if (!stack || STACK_WITHOUT_RESOURCES.has(stack.StackStatus ?? '')) {
-      return fail(`${target.account}/${target.region} is not bootstrapped (no ${BOOTSTRAP_STACK_NAME} stack${stack ? `: ${stack.StackStatus}` : ''})`, bootstrapCommand(target));
+      return fail(
+        `${target.account}/${target.region} is not bootstrapped (no ${BOOTSTRAP_STACK_NAME} ` +
+          `stack${stack ? `: ${stack.StackStatus}` : ''})`,
+        bootstrapCommand(target),
+      );
     }
     if (!USABLE_STACK_STATES.has(stack.StackStatus ?? '')) {
-      return fail(`${BOOTSTRAP_STACK_NAME} is ${stack.StackStatus}`, `wait for it to settle or repair it in the CloudFormation console, then ${bootstrapCommand(target)}`);
+      return fail(
+        `${BOOTSTRAP_STACK_NAME} is ${stack.StackStatus}`,
+        `wait for it to settle or repair it in the CloudFormation console, then ${bootstrapCommand(target)}`,
+      );
     }
     const output = stack.Outputs?.find((o) => o.OutputKey === 'BootstrapVersion')?.OutputValue;
     const version = Number(output);
     if (output === undefined || !Number.isInteger(version)) {
-      return fail(`${BOOTSTRAP_STACK_NAME} has no BootstrapVersion output (a legacy or custom bootstrap)`, bootstrapCommand(target));
+      return fail(
+        `${BOOTSTRAP_STACK_NAME} has no BootstrapVersion output (a legacy or custom bootstrap)`,
+        bootstrapCommand(target),
+      );
     }
     if (version < requirements.bootstrapVersion) {
-      return fail(`bootstrap version ${version} < ${requirements.bootstrapVersion} required (${requirements.source})`, `${bootstrapCommand(target)} (with this repository's CDK CLI)`);
+      return fail(
+        `bootstrap version ${version} < ${requirements.bootstrapVersion} required (${requirements.source})`,
+        `${bootstrapCommand(target)} (with this repository's CDK CLI)`,
+      );
     }
-    return pass(`${BOOTSTRAP_STACK_NAME} version ${version} >= ${requirements.bootstrapVersion} required (${requirements.source})`);
+    return pass(
+      `${BOOTSTRAP_STACK_NAME} version ${version} >= ${requirements.bootstrapVersion} required ` +
+        `(${requirements.source})`,
+    );
   });
 }
 
 /** Whether an IAM trust policy document (URL-encoded JSON, as GetRole returns it) lets `account` assume the role. */
 export function trustsAccount(document: string, account: string): boolean {
   const policy = JSON.parse(decodeURIComponent(document)) as { Statement?: unknown };
-  const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) as Array<{ Effect?: string; Principal?: unknown; Condition?: unknown }>;
+  const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) as Array<{
+    Effect?: string;
+    Principal?: unknown;
+    Condition?: unknown;
+  }>;
   const rootArn = new RegExp(`^arn:aws[a-z-]*:iam::${account}:root$`);
   return statements.some((s) => {
     if (s?.Effect !== 'Allow' || typeof s.Principal !== 'object' || s.Principal === null) return false;
@@ -199,16 +267,32 @@ export function checkDeployRoleTrust(ctx: CheckContext, target: PreflightTarget)
   return guarded('bootstrap-trust', describeTarget(target), ['iam:GetRole'], async () => {
     let document: string | undefined;
     try {
-      document = (await withRetry(() => ctx.clients(target.region).iam.send(new GetRoleCommand({ RoleName: target.deployRoleName })), ctx.retry)).Role?.AssumeRolePolicyDocument;
+      document = (
+        await withRetry(
+          () => ctx.clients(target.region).iam.send(new GetRoleCommand({ RoleName: target.deployRoleName })),
+          ctx.retry,
+        )
+      ).Role?.AssumeRolePolicyDocument;
     } catch (error) {
       if (errorName(error) === 'NoSuchEntityException' || errorName(error) === 'NoSuchEntity') {
-        return fail(`role ${target.deployRoleName} does not exist (bootstrapped with another qualifier, or not at all)`, bootstrapCommand(target));
+        return fail(
+          `role ${target.deployRoleName} does not exist (bootstrapped with another qualifier, or not at all)`,
+          bootstrapCommand(target),
+        );
       }
       throw error;
     }
-    if (!document) return warn(`role ${target.deployRoleName} returned no trust policy`, 'check its trust policy in the IAM console');
+    if (!document)
+      return warn(
+        `role ${target.deployRoleName} returned no trust policy`,
+        'check its trust policy in the IAM console',
+      );
     if (!trustsAccount(document, tooling)) {
-      return fail(`${target.deployRoleName} does not trust the tooling account ${tooling}: the pipeline cannot deploy ${target.stackName}`, bootstrapCommand(target));
+      return fail(
+        `${target.deployRoleName} does not trust the tooling account ${tooling}: the pipeline cannot deploy ` +
+          `${target.stackName}`,
+        bootstrapCommand(target),
+      );
     }
     return pass(`${target.deployRoleName} trusts the tooling account ${tooling}`);
   });
@@ -219,18 +303,34 @@ export function checkDeployRoleTrust(ctx: CheckContext, target: PreflightTarget)
  * unreserved (LAMBDA_MINIMUM_UNRESERVED). Bulwark reserves none (issue 12 item 4), so a low quota deploys, but
  * every function of the account shares it: WARN below 100.
  */
-export function checkLambdaConcurrency(ctx: CheckContext, target: PreflightTarget, requirements: StackRequirements): Promise<CheckResult> {
+export function checkLambdaConcurrency(
+  ctx: CheckContext,
+  target: PreflightTarget,
+  requirements: StackRequirements,
+): Promise<CheckResult> {
   return guarded('lambda-concurrency', describeTarget(target), ['lambda:GetAccountSettings'], async () => {
-    const settings = await withRetry(() => ctx.clients(target.region).lambda.send(new GetAccountSettingsCommand({})), ctx.retry);
+    const settings = await withRetry(
+      () => ctx.clients(target.region).lambda.send(new GetAccountSettingsCommand({})),
+      ctx.retry,
+    );
     const quota = settings.AccountLimit?.ConcurrentExecutions ?? 0;
     const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0;
     const reserved = requirements.reservedConcurrency;
-    const increase = `request an increase of "Concurrent executions" (Service Quotas console > AWS Lambda, region ${target.region}) to 1000, the default quota`;
+    const increase = `request an increase of "Concurrent executions" (Service Quotas console > AWS Lambda, region ` +
+      `${target.region}) to 1000, the default quota`;
     if (reserved > 0 && unreserved - reserved < LAMBDA_MINIMUM_UNRESERVED) {
-      return fail(`the stacks reserve ${reserved} concurrent executions; the account has ${unreserved} unreserved of ${quota}, and Lambda keeps ${LAMBDA_MINIMUM_UNRESERVED} unreserved: the deploy would fail`, increase);
+      return fail(
+        `the stacks reserve ${reserved} concurrent executions; the account has ${unreserved} unreserved of ` +
+          `${quota}, and Lambda keeps ${LAMBDA_MINIMUM_UNRESERVED} unreserved: the deploy would fail`,
+        increase,
+      );
     }
     if (quota < LAMBDA_MINIMUM_UNRESERVED) {
-      return warn(`concurrency quota ${quota} (${unreserved} unreserved): the stacks reserve ${reserved}, so they deploy, but every function of the account (canary, smoke check, kill switch, verifier, ...) shares ${quota} at once`, increase);
+      return warn(
+        `concurrency quota ${quota} (${unreserved} unreserved): the stacks reserve ${reserved}, so they deploy, ` +
+          `but every function of the account (canary, smoke check, kill switch, verifier, ...) shares ${quota} at once`,
+        increase,
+      );
     }
     return pass(`concurrency quota ${quota}, ${unreserved} unreserved; the stacks reserve ${reserved}`);
   });
@@ -246,11 +346,17 @@ export function checkLambdaConcurrency(ctx: CheckContext, target: PreflightTarge
  */
 export function checkBackupOptIn(ctx: CheckContext, target: PreflightTarget): Promise<CheckResult> {
   return guarded('backup-opt-in', describeTarget(target), ['backup:DescribeRegionSettings'], async () => {
-    const settings = await withRetry(() => ctx.clients(target.region).backup.send(new DescribeRegionSettingsCommand({})), ctx.retry);
+    const settings = await withRetry(
+      () => ctx.clients(target.region).backup.send(new DescribeRegionSettingsCommand({})),
+      ctx.retry,
+    );
     const missing = BACKED_UP_RESOURCE_TYPES.filter((type) => settings.ResourceTypeOptInPreference?.[type] !== true);
     if (missing.length > 0) {
       const preference = missing.map((type) => `${type}=true`).join(',');
-      return fail(`AWS Backup is not opted in to ${missing.join(', ')} in ${target.region}: the plan would skip the database`, `aws backup update-region-settings --resource-type-opt-in-preference ${preference} --region ${target.region}`);
+      return fail(
+        `AWS Backup is not opted in to ${missing.join(', ')} in ${target.region}: the plan would skip the database`,
+        `aws backup update-region-settings --resource-type-opt-in-preference ${preference} --region ${target.region}`,
+      );
     }
     return pass(`AWS Backup opted in to ${BACKED_UP_RESOURCE_TYPES.join(', ')} in ${target.region}`);
   });
@@ -264,11 +370,19 @@ export function checkBackupOptIn(ctx: CheckContext, target: PreflightTarget): Pr
  */
 export function checkBillingAlerts(ctx: CheckContext, target: PreflightTarget): Promise<CheckResult> {
   return guarded('billing-alerts', describeTarget(target), ['cloudwatch:ListMetrics'], async () => {
-    const metrics = await withRetry(() => ctx.clients(BILLING_METRICS_REGION).cloudwatch.send(new ListMetricsCommand({ Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges' })), ctx.retry);
+    const metrics = await withRetry(
+      () =>
+        ctx
+          .clients(BILLING_METRICS_REGION)
+          .cloudwatch.send(new ListMetricsCommand({ Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges' })),
+      ctx.retry,
+    );
     if ((metrics.Metrics ?? []).length === 0) {
       return warn(
-        `no AWS/Billing EstimatedCharges metric in ${BILLING_METRICS_REGION}: the cost-spike alarm stays INSUFFICIENT_DATA`,
-        'Billing and Cost Management console > Billing preferences > Alert preferences > Receive CloudWatch billing alerts (in the payer account of an organization)',
+        `no AWS/Billing EstimatedCharges metric in ${BILLING_METRICS_REGION}: the cost-spike alarm stays ` +
+          `INSUFFICIENT_DATA`,
+        'Billing and Cost Management console > Billing preferences > Alert preferences > Receive CloudWatch ' +
+          'billing alerts (in the payer account of an organization)',
       );
     }
     return pass(`AWS/Billing EstimatedCharges is published in ${BILLING_METRICS_REGION} (billing alerts are on)`);
@@ -276,27 +390,50 @@ export function checkBillingAlerts(ctx: CheckContext, target: PreflightTarget): 
 }
 
 /** The hosted zone of the failover records exists, is public, is named as the config says and holds the domain. */
-export function checkHostedZone(ctx: CheckContext, target: PreflightTarget, service: PreflightPlan['service']): Promise<CheckResult> {
+export function checkHostedZone(
+  ctx: CheckContext,
+  target: PreflightTarget,
+  service: PreflightPlan['service'],
+): Promise<CheckResult> {
   return guarded('hosted-zone', describeTarget(target), ['route53:GetHostedZone'], async () => {
     let zone;
     try {
-      zone = (await withRetry(() => ctx.clients(target.region).route53.send(new GetHostedZoneCommand({ Id: service.hostedZoneId })), ctx.retry)).HostedZone;
+      zone = (
+        await withRetry(
+          () => ctx.clients(target.region).route53.send(new GetHostedZoneCommand({ Id: service.hostedZoneId })),
+          ctx.retry,
+        )
+      ).HostedZone;
     } catch (error) {
       if (errorName(error) === 'NoSuchHostedZone') {
-        return fail(`no hosted zone ${service.hostedZoneId} in account ${target.account}`, `create the public zone ${service.hostedZoneName} in ${target.account} (or fix service.hostedZoneId in the config)`);
+        return fail(
+          `no hosted zone ${service.hostedZoneId} in account ${target.account}`,
+          `create the public zone ${service.hostedZoneName} in ${target.account} (or fix service.hostedZoneId in ` +
+            `the config)`,
+        );
       }
       throw error;
     }
     const name = (zone?.Name ?? '').replace(/\.$/, '').toLowerCase();
     if (name !== service.hostedZoneName.toLowerCase()) {
-      return fail(`hosted zone ${service.hostedZoneId} is "${name}", the config says "${service.hostedZoneName}"`, 'make service.hostedZoneId and service.hostedZoneName name the same zone');
+      return fail(
+        `hosted zone ${service.hostedZoneId} is "${name}", the config says "${service.hostedZoneName}"`,
+        'make service.hostedZoneId and service.hostedZoneName name the same zone',
+      );
     }
     if (zone?.Config?.PrivateZone) {
-      return fail(`hosted zone ${service.hostedZoneId} (${name}) is private: the public name and its health-checked failover records need a public zone`, `use the public hosted zone of ${name}`);
+      return fail(
+        `hosted zone ${service.hostedZoneId} (${name}) is private: the public name and its health-checked failover ` +
+          `records need a public zone`,
+        `use the public hosted zone of ${name}`,
+      );
     }
     const domain = service.domainName.toLowerCase();
     if (domain !== name && !domain.endsWith(`.${name}`)) {
-      return fail(`${service.domainName} is not in the zone ${name}`, 'set service.domainName to a name inside service.hostedZoneName');
+      return fail(
+        `${service.domainName} is not in the zone ${name}`,
+        'set service.domainName to a name inside service.hostedZoneName',
+      );
     }
     return pass(`public hosted zone ${service.hostedZoneId} is ${name} and holds ${service.domainName}`);
   });
@@ -325,19 +462,40 @@ export function checkCertificate(ctx: CheckContext, target: PreflightTarget, dom
     const region = arn.split(':')[3];
     let certificate;
     try {
-      certificate = (await withRetry(() => ctx.clients(region).acm.send(new DescribeCertificateCommand({ CertificateArn: arn })), ctx.retry)).Certificate;
+      certificate = (
+        await withRetry(
+          () => ctx.clients(region).acm.send(new DescribeCertificateCommand({ CertificateArn: arn })),
+          ctx.retry,
+        )
+      ).Certificate;
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException' || errorName(error) === 'InvalidArnException') {
-        return fail(`no certificate ${arn} (still the placeholder?)`, `request an ACM certificate for ${domainName} in ${target.region} (DNS validation) and put its ARN in the config`);
+        return fail(
+          `no certificate ${arn} (still the placeholder?)`,
+          `request an ACM certificate for ${domainName} in ${target.region} (DNS validation) and put its ARN in ` +
+            `the config`,
+        );
       }
       throw error;
     }
-    const names = [...new Set([certificate?.DomainName, ...(certificate?.SubjectAlternativeNames ?? [])].filter((n): n is string => !!n))];
+    const names = [
+      ...new Set(
+        [certificate?.DomainName, ...(certificate?.SubjectAlternativeNames ?? [])].filter((n): n is string => !!n),
+      ),
+    ];
     if (certificate?.Status !== 'ISSUED') {
-      return fail(`certificate ${arn} is ${certificate?.Status}, not ISSUED`, certificate?.Status === 'PENDING_VALIDATION' ? 'create its DNS validation records (ACM console > the certificate > Create records in Route 53)' : `request a new certificate for ${domainName} in ${target.region}`);
+      return fail(
+        `certificate ${arn} is ${certificate?.Status}, not ISSUED`,
+        certificate?.Status === 'PENDING_VALIDATION'
+          ? 'create its DNS validation records (ACM console > the certificate > Create records in Route 53)'
+          : `request a new certificate for ${domainName} in ${target.region}`,
+      );
     }
     if (!names.some((n) => nameCovers(n, domainName))) {
-      return fail(`certificate ${arn} covers ${names.join(', ')}, not ${domainName}`, `request a certificate whose name or SANs include ${domainName} (a wildcard covers one label only)`);
+      return fail(
+        `certificate ${arn} covers ${names.join(', ')}, not ${domainName}`,
+        `request a certificate whose name or SANs include ${domainName} (a wildcard covers one label only)`,
+      );
     }
     return pass(`certificate ${arn} is ISSUED and covers ${domainName}`);
   });
@@ -345,38 +503,68 @@ export function checkCertificate(ctx: CheckContext, target: PreflightTarget, dom
 
 /**
  * The pipeline's connection is AVAILABLE: one created by CloudFormation, the CLI or the SDK stays PENDING until
- * its handshake is finished in the console (https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_Connection.html).
+ * its handshake is finished in the console
+ * (https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_Connection.html).
  * Read through the codestar-connections API: the registry has no @aws-sdk/client-codeconnections, and the API
  * takes both ARN prefixes (its ConnectionArn pattern is `arn:aws(-[\w]+)*:.+:.+:[0-9]{12}:.+`). IAM matches the
  * action prefix to the resource's (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html), so a
  * codeconnections ARN is read with codestar-connections:GetConnection on it: allowed to administrators; a scoped
  * role may be denied, which is a WARN naming both.
  */
-export function checkConnection(ctx: CheckContext, target: PreflightTarget, connectionArn: string): Promise<CheckResult> {
-  return guarded('connection', describeTarget(target), ['codestar-connections:GetConnection', 'codeconnections:GetConnection'], async () => {
-    const region = connectionArn.split(':')[3];
-    let connection;
-    try {
-      connection = (await withRetry(() => ctx.clients(region).connections.send(new GetConnectionCommand({ ConnectionArn: connectionArn })), ctx.retry)).Connection;
-    } catch (error) {
-      if (errorName(error) === 'ResourceNotFoundException') {
-        return fail(`no connection ${connectionArn} (still the placeholder?)`, 'create a connection (Developer Tools console > Settings > Connections), finish its handshake and put its ARN in pipeline.connectionArn');
+export function checkConnection(
+  ctx: CheckContext,
+  target: PreflightTarget,
+  connectionArn: string,
+): Promise<CheckResult> {
+  return guarded(
+    'connection',
+    describeTarget(target),
+    ['codestar-connections:GetConnection', 'codeconnections:GetConnection'],
+    async () => {
+      const region = connectionArn.split(':')[3];
+      let connection;
+      try {
+        connection = (
+          await withRetry(
+            () => ctx.clients(region).connections.send(new GetConnectionCommand({ ConnectionArn: connectionArn })),
+            ctx.retry,
+          )
+        ).Connection;
+      } catch (error) {
+        if (errorName(error) === 'ResourceNotFoundException') {
+          return fail(
+            `no connection ${connectionArn} (still the placeholder?)`,
+            'create a connection (Developer Tools console > Settings > Connections), finish its handshake and put ' +
+              'its ARN in pipeline.connectionArn',
+          );
+        }
+        throw error;
       }
-      throw error;
-    }
-    if (connection?.ConnectionStatus !== 'AVAILABLE') {
-      return fail(`connection ${connection?.ConnectionName ?? connectionArn} is ${connection?.ConnectionStatus}, not AVAILABLE: the Source action cannot read the repository`, 'Developer Tools console > Settings > Connections > the connection > Update pending connection (finish the handshake)');
-    }
-    return pass(`connection ${connection.ConnectionName ?? connectionArn} is AVAILABLE`);
-  });
+      if (connection?.ConnectionStatus !== 'AVAILABLE') {
+        return fail(
+          `connection ${connection?.ConnectionName ?? connectionArn} is ${connection?.ConnectionStatus}, not ` +
+            `AVAILABLE: the Source action cannot read the repository`,
+          'Developer Tools console > Settings > Connections > the connection > Update pending connection (finish ' +
+            'the handshake)',
+        );
+      }
+      return pass(`connection ${connection.ConnectionName ?? connectionArn} is AVAILABLE`);
+    },
+  );
 }
 
+const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/.source;
+const ECR_REFERENCE = /\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/.source;
+const ECR_IMAGE = new RegExp(ECR_REGISTRY + ECR_REFERENCE);
+
 /** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag][@digest]`, or undefined for another registry. */
-export function parseEcrImage(image: string): { registryId: string; region: string; repositoryName: string; tag?: string; digest?: string } | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(image);
+export function parseEcrImage(
+  image: string,
+): { registryId: string; region: string; repositoryName: string; tag?: string; digest?: string } | undefined {
+  const match = ECR_IMAGE.exec(image);
   if (!match) return undefined;
   const [, registryId, region, repositoryName, tag, digest] = match;
-  return { registryId, region, repositoryName, tag: digest ? tag : tag ?? 'latest', digest };
+  return { registryId, region, repositoryName, tag: digest ? tag : (tag ?? 'latest'), digest };
 }
 
 /** The service image exists in its ECR repository; another registry cannot be checked with AWS credentials. */
@@ -384,15 +572,34 @@ export function checkImage(ctx: CheckContext, target: PreflightTarget, image: st
   return guarded('image', describeTarget(target), ['ecr:DescribeImages'], async () => {
     const ecr = parseEcrImage(image);
     if (!ecr) {
-      return warn(`not checked: ${image} is not in a private ECR registry, and preflight has no credentials for other registries`, `make sure ${image} exists and answers service.healthCheckPath with 200 before deploying`);
+      return warn(
+        `not checked: ${image} is not in a private ECR registry, and preflight has no credentials for other registries`,
+        `make sure ${image} exists and answers service.healthCheckPath with 200 before deploying`,
+      );
     }
     const imageId = ecr.digest ? { imageDigest: ecr.digest } : { imageTag: ecr.tag };
     try {
-      const found = await withRetry(() => ctx.clients(ecr.region).ecr.send(new DescribeImagesCommand({ registryId: ecr.registryId, repositoryName: ecr.repositoryName, imageIds: [imageId] })), ctx.retry);
-      if ((found.imageDetails ?? []).length === 0) throw Object.assign(new Error('no image details'), { name: 'ImageNotFoundException' });
+      const found = await withRetry(
+        () =>
+          ctx
+            .clients(ecr.region)
+            .ecr.send(
+              new DescribeImagesCommand({
+                registryId: ecr.registryId,
+                repositoryName: ecr.repositoryName,
+                imageIds: [imageId],
+              }),
+            ),
+        ctx.retry,
+      );
+      if ((found.imageDetails ?? []).length === 0)
+        throw Object.assign(new Error('no image details'), { name: 'ImageNotFoundException' });
     } catch (error) {
       if (errorName(error) === 'ImageNotFoundException' || errorName(error) === 'RepositoryNotFoundException') {
-        return fail(`${image} does not exist (${errorName(error)})`, `push the image (docker push ${image}) or fix service.image in the config`);
+        return fail(
+          `${image} does not exist (${errorName(error)})`,
+          `push the image (docker push ${image}) or fix service.image in the config`,
+        );
       }
       throw error;
     }
@@ -402,16 +609,26 @@ export function checkImage(ctx: CheckContext, target: PreflightTarget, image: st
 
 async function describeStack(ctx: CheckContext, region: string, stackName: string): Promise<Stack | undefined> {
   try {
-    return (await withRetry(() => ctx.clients(region).cloudformation.send(new DescribeStacksCommand({ StackName: stackName })), ctx.retry)).Stacks?.[0];
+    return (
+      await withRetry(
+        () => ctx.clients(region).cloudformation.send(new DescribeStacksCommand({ StackName: stackName })),
+        ctx.retry,
+      )
+    ).Stacks?.[0];
   } catch (error) {
     // DescribeStacks answers a ValidationError "Stack with id X does not exist" for a missing stack.
-    if (errorName(error) === 'ValidationError' && /does not exist/.test((error as AwsError).message ?? '')) return undefined;
+    if (errorName(error) === 'ValidationError' && /does not exist/.test((error as AwsError).message ?? ''))
+      return undefined;
     throw error;
   }
 }
 
 /** The applied quota value, or AWS's default when none was ever applied; undefined when neither is known. */
-async function quotaValue(ctx: CheckContext, region: string, quota: { serviceCode: string; quotaCode: string }): Promise<number | undefined> {
+async function quotaValue(
+  ctx: CheckContext,
+  region: string,
+  quota: { serviceCode: string; quotaCode: string },
+): Promise<number | undefined> {
   const client = ctx.clients(region).serviceQuotas;
   const input = { ServiceCode: quota.serviceCode, QuotaCode: quota.quotaCode };
   try {
@@ -438,8 +655,13 @@ async function pages<T>(fetch: (token?: string) => Promise<{ items: T[]; next?: 
   return all;
 }
 
-function quotaIncrease(quota: { serviceCode: string; quotaCode: string; name: string }, region: string, desired: number): string {
-  return `aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ${quota.quotaCode} --desired-value ${desired} --region ${region} (${quota.name})`;
+function quotaIncrease(
+  quota: { serviceCode: string; quotaCode: string; name: string },
+  region: string,
+  desired: number,
+): string {
+  return `aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ` +
+    `${quota.quotaCode} --desired-value ${desired} --region ${region} (${quota.name})`;
 }
 
 /**
@@ -459,56 +681,108 @@ export async function checkNetworkQuotas(ctx: CheckContext, target: PreflightTar
     }
     return !exists;
   };
-  const verdict = (quota: (typeof QUOTAS)[keyof typeof QUOTAS], limit: number | undefined, used: number, added: number, scope: string) => {
+  const verdict = (
+    quota: (typeof QUOTAS)[keyof typeof QUOTAS],
+    limit: number | undefined,
+    used: number,
+    added: number,
+    scope: string,
+  ) => {
     const need = used + added;
     const figures = `${used} in use + ${added} from ${target.stackName} = ${need}`;
-    if (limit === undefined) return warn(`${quota.name} (${quota.serviceCode}/${quota.quotaCode}) is unknown to Service Quotas here; ${figures}${scope}`, 'compare with the quota in the Service Quotas console');
-    if (need > limit) return fail(`${quota.name} ${limit}${scope}: ${figures}`, quotaIncrease(quota, target.region, need));
+    if (limit === undefined)
+      return warn(
+        `${quota.name} (${quota.serviceCode}/${quota.quotaCode}) is unknown to Service Quotas here; ${figures}${scope}`,
+        'compare with the quota in the Service Quotas console',
+      );
+    if (need > limit)
+      return fail(`${quota.name} ${limit}${scope}: ${figures}`, quotaIncrease(quota, target.region, need));
     return pass(`${quota.name} ${limit}${scope}: ${figures}`);
   };
 
-  const vpcs = guarded('quota-vpcs', name, ['servicequotas:GetServiceQuota', 'ec2:DescribeVpcs', 'cloudformation:DescribeStacks'], async () => {
-    const [limit, used, adding] = await Promise.all([
-      quotaValue(ctx, target.region, QUOTAS.vpcs),
-      pages((NextToken) => call(() => ec2().send(new DescribeVpcsCommand({ NextToken }))).then((r) => ({ items: r.Vpcs ?? [], next: r.NextToken }))),
-      adds(),
-    ]);
-    return verdict(QUOTAS.vpcs, limit, used.length, adding ? 1 : 0, ` in ${target.region}`);
-  });
+  const vpcs = guarded(
+    'quota-vpcs',
+    name,
+    ['servicequotas:GetServiceQuota', 'ec2:DescribeVpcs', 'cloudformation:DescribeStacks'],
+    async () => {
+      const [limit, used, adding] = await Promise.all([
+        quotaValue(ctx, target.region, QUOTAS.vpcs),
+        pages((NextToken) =>
+          call(() => ec2().send(new DescribeVpcsCommand({ NextToken }))).then((r) => ({
+            items: r.Vpcs ?? [],
+            next: r.NextToken,
+          })),
+        ),
+        adds(),
+      ]);
+      return verdict(QUOTAS.vpcs, limit, used.length, adding ? 1 : 0, ` in ${target.region}`);
+    },
+  );
 
-  const eips = guarded('quota-eips', name, ['servicequotas:GetServiceQuota', 'ec2:DescribeAddresses', 'cloudformation:DescribeStacks'], async () => {
-    const [limit, used, adding] = await Promise.all([
-      quotaValue(ctx, target.region, QUOTAS.elasticIps),
-      call(() => ec2().send(new DescribeAddressesCommand({}))).then((r) => r.Addresses ?? []),
-      adds(),
-    ]);
-    return verdict(QUOTAS.elasticIps, limit, used.length, adding ? target.natGateways : 0, ` in ${target.region}`);
-  });
+  const eips = guarded(
+    'quota-eips',
+    name,
+    ['servicequotas:GetServiceQuota', 'ec2:DescribeAddresses', 'cloudformation:DescribeStacks'],
+    async () => {
+      const [limit, used, adding] = await Promise.all([
+        quotaValue(ctx, target.region, QUOTAS.elasticIps),
+        call(() => ec2().send(new DescribeAddressesCommand({}))).then((r) => r.Addresses ?? []),
+        adds(),
+      ]);
+      return verdict(QUOTAS.elasticIps, limit, used.length, adding ? target.natGateways : 0, ` in ${target.region}`);
+    },
+  );
 
-  const nat = guarded('quota-nat-gateways', name, ['servicequotas:GetServiceQuota', 'ec2:DescribeNatGateways', 'ec2:DescribeSubnets', 'cloudformation:DescribeStacks'], async () => {
-    const [limit, gateways, adding] = await Promise.all([
-      quotaValue(ctx, target.region, QUOTAS.natGatewaysPerAz),
-      pages((NextToken) =>
-        call(() => ec2().send(new DescribeNatGatewaysCommand({ NextToken, Filter: [{ Name: 'state', Values: ['pending', 'available'] }] }))).then((r) => ({ items: r.NatGateways ?? [], next: r.NextToken })),
-      ),
-      adds(),
-    ]);
-    const subnetIds = [...new Set(gateways.map((g) => g.SubnetId).filter((s): s is string => !!s))];
-    const subnets = subnetIds.length === 0 ? [] : ((await call(() => ec2().send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })))).Subnets ?? []);
-    const zoneOf = new Map(subnets.map((s) => [s.SubnetId, s.AvailabilityZone]));
-    const perZone = new Map<string, number>();
-    for (const g of gateways) {
-      const zone = zoneOf.get(g.SubnetId) ?? 'unknown';
-      perZone.set(zone, (perZone.get(zone) ?? 0) + 1);
-    }
-    const newZones = adding ? target.availabilityZones.slice(0, target.natGateways) : [];
-    const results = newZones.map((zone) => ({ zone, ...verdict(QUOTAS.natGatewaysPerAz, limit, perZone.get(zone) ?? 0, 1, ` in ${zone}`) }));
-    const worst = results.find((r) => r.status === 'FAIL') ?? results.find((r) => r.status === 'WARN');
-    if (worst) return { status: worst.status, message: worst.message, fix: worst.fix };
-    if (results.length === 0) return pass(`${target.stackName} exists: it adds no NAT gateway (${gateways.length} in the region)`);
-    return pass(`${QUOTAS.natGatewaysPerAz.name} ${limit}: ${results.map((r) => `${r.zone} ${(perZone.get(r.zone) ?? 0) + 1}`).join(', ')} after the deploy`);
-  });
+  const nat = guarded(
+    'quota-nat-gateways',
+    name,
+    [
+      'servicequotas:GetServiceQuota',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeSubnets',
+      'cloudformation:DescribeStacks',
+    ],
+    async () => {
+      const [limit, gateways, adding] = await Promise.all([
+        quotaValue(ctx, target.region, QUOTAS.natGatewaysPerAz),
+        pages((NextToken) =>
+          call(() =>
+            ec2().send(
+              new DescribeNatGatewaysCommand({
+                NextToken,
+                Filter: [{ Name: 'state', Values: ['pending', 'available'] }],
+              }),
+            ),
+          ).then((r) => ({ items: r.NatGateways ?? [], next: r.NextToken })),
+        ),
+        adds(),
+      ]);
+      const subnetIds = [...new Set(gateways.map((g) => g.SubnetId).filter((s): s is string => !!s))];
+      const subnets =
+        subnetIds.length === 0
+          ? []
+          : ((await call(() => ec2().send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })))).Subnets ?? []);
+      const zoneOf = new Map(subnets.map((s) => [s.SubnetId, s.AvailabilityZone]));
+      const perZone = new Map<string, number>();
+      for (const g of gateways) {
+        const zone = zoneOf.get(g.SubnetId) ?? 'unknown';
+        perZone.set(zone, (perZone.get(zone) ?? 0) + 1);
+      }
+      const newZones = adding ? target.availabilityZones.slice(0, target.natGateways) : [];
+      const results = newZones.map((zone) => ({
+        zone,
+        ...verdict(QUOTAS.natGatewaysPerAz, limit, perZone.get(zone) ?? 0, 1, ` in ${zone}`),
+      }));
+      const worst = results.find((r) => r.status === 'FAIL') ?? results.find((r) => r.status === 'WARN');
+      if (worst) return { status: worst.status, message: worst.message, fix: worst.fix };
+      if (results.length === 0)
+        return pass(`${target.stackName} exists: it adds no NAT gateway (${gateways.length} in the region)`);
+      return pass(
+        `${QUOTAS.natGatewaysPerAz.name} ${limit}: ` +
+          `${results.map((r) => `${r.zone} ${(perZone.get(r.zone) ?? 0) + 1}`).join(', ')} after the deploy`,
+      );
+    },
+  );
 
   return Promise.all([vpcs, eips, nat]);
 }
-

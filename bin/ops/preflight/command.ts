@@ -75,9 +75,16 @@ export async function runPreflight(plan: PreflightPlan, ctx: CheckContext): Prom
 /** One line per check: `FAIL bootstrap [Prod 333333333333 us-east-1] <message>. Fix: <fix>`. */
 export function formatReport(report: PreflightReport): string[] {
   const width = Math.max(...report.checks.map((c) => c.check.length), 0);
-  const lines = report.checks.map((c) => `${c.status} ${c.check.padEnd(width)} [${c.target}] ${c.message}${c.fix && c.status !== 'PASS' ? `. Fix: ${c.fix}` : ''}`);
+  const lines = report.checks.map(
+    (c) =>
+      `${c.status} ${c.check.padEnd(width)} [${c.target}] ` +
+        `${c.message}${c.fix && c.status !== 'PASS' ? `. Fix: ${c.fix}` : ''}`,
+  );
   const { PASS, WARN, FAIL } = report.counts;
-  lines.push(`preflight ${report.environment}: ${PASS} PASS, ${WARN} WARN, ${FAIL} FAIL${FAIL > 0 ? ': fix the FAIL lines before cdk deploy' : ''}`);
+  lines.push(
+    `preflight ${report.environment}: ${PASS} PASS, ${WARN} WARN, ${FAIL} ` +
+      `FAIL${FAIL > 0 ? ': fix the FAIL lines before cdk deploy' : ''}`,
+  );
   return lines;
 }
 
@@ -123,20 +130,27 @@ export interface PreflightCommandDeps {
 export function registerPreflight(program: Command, deps: PreflightCommandDeps = {}): Command {
   program
     .command('preflight')
-    .description('check the target account before `cdk deploy <Env>`: bootstrap and trust, Lambda concurrency, AWS Backup opt-in, billing alerts, hosted zone, certificates, connection, image, VPC/EIP/NAT quotas')
+    .description(
+      'check the target account before `cdk deploy <Env>`: bootstrap and trust, Lambda concurrency, AWS Backup ' +
+        'opt-in, billing alerts, hosted zone, certificates, connection, image, VPC/EIP/NAT quotas',
+    )
     .argument('<env>', 'Dev, Staging, Prod, DrRegion or Pipeline (names from the config)')
     .option('--json', 'print the report as JSON')
     .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH)
-    .option('--cdk-out <dir>', 'synthesized cloud assembly to read the stacks\' requirements from', 'cdk.out')
+    .option('--cdk-out <dir>', "synthesized cloud assembly to read the stacks' requirements from", 'cdk.out')
     .option('--endpoint <url>', 'one endpoint for every AWS call (a local moto server); AWS_ENDPOINT_URL works too')
-    .action(async (environment: string, options: { json?: boolean; config: string; cdkOut: string; endpoint?: string }) => {
-      const plan = preflightPlanFor(loadConfig(options.config), environment, options.cdkOut);
-      const report = await runPreflight(plan, { clients: deps.clients ?? defaultClients(options.endpoint), retry: deps.retry });
-      const print = deps.print ?? ((line: string) => console.log(line));
-      if (options.json) print(JSON.stringify(report, null, 2));
-      else for (const line of formatReport(report)) print(line);
-      if (!report.ok) throw new PreflightFailed(`preflight ${environment}: ${report.counts.FAIL} check(s) FAIL`);
-    });
+    .action(
+      async (environment: string, options: { json?: boolean; config: string; cdkOut: string; endpoint?: string }) => {
+        const plan = preflightPlanFor(loadConfig(options.config), environment, options.cdkOut);
+        const report = await runPreflight(plan, {
+          clients: deps.clients ?? defaultClients(options.endpoint),
+          retry: deps.retry,
+        });
+        const print = deps.print ?? ((line: string) => console.log(line));
+        if (options.json) print(JSON.stringify(report, null, 2));
+        else for (const line of formatReport(report)) print(line);
+        if (!report.ok) throw new PreflightFailed(`preflight ${environment}: ${report.counts.FAIL} check(s) FAIL`);
+      },
+    );
   return program;
 }
-

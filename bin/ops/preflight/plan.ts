@@ -124,7 +124,9 @@ function drRegionTarget(primary: EnvironmentConfig, toolingAccount: string): Pre
 export function preflightPlanFor(config: ResolvedConfig, environmentName: string, cdkOut?: string): PreflightPlan {
   const names = preflightEnvironmentNames(config);
   if (!names.includes(environmentName)) {
-    throw new ConfigError('preflight', [`no environment "${environmentName}" in the config; choose one of ${names.join(', ')}`]);
+    throw new ConfigError('preflight', [
+      `no environment "${environmentName}" in the config; choose one of ${names.join(', ')}`,
+    ]);
   }
   const tooling = config.pipeline.account;
   const primary = config.environments.find((e) => e.dr);
@@ -182,26 +184,44 @@ interface ManifestArtifact {
 export function readRequirements(stackName: string, cdkOut?: string): StackRequirements {
   const manifestFile = cdkOut ? path.join(cdkOut, 'manifest.json') : undefined;
   if (!manifestFile || !fs.existsSync(manifestFile)) {
-    return { bootstrapVersion: DEFAULT_REQUIRED_BOOTSTRAP_VERSION, reservedConcurrency: 0, source: 'aws-cdk-lib 2.276 defaults (no cdk.out; run npx cdk synth for the exact figures)' };
+    return {
+      bootstrapVersion: DEFAULT_REQUIRED_BOOTSTRAP_VERSION,
+      reservedConcurrency: 0,
+      source: 'aws-cdk-lib 2.276 defaults (no cdk.out; run npx cdk synth for the exact figures)',
+    };
   }
-  const artifacts = (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> }).artifacts ?? {};
-  const entry = Object.entries(artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stackName);
+  const artifacts =
+    (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> }).artifacts ??
+    {};
+  const entry = Object.entries(artifacts).find(
+    ([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stackName,
+  );
   if (!entry) {
-    return { bootstrapVersion: DEFAULT_REQUIRED_BOOTSTRAP_VERSION, reservedConcurrency: 0, source: `aws-cdk-lib 2.276 defaults (${cdkOut} has no stack ${stackName})` };
+    return {
+      bootstrapVersion: DEFAULT_REQUIRED_BOOTSTRAP_VERSION,
+      reservedConcurrency: 0,
+      source: `aws-cdk-lib 2.276 defaults (${cdkOut} has no stack ${stackName})`,
+    };
   }
   const [, stack] = entry;
-  const versions = [stack.properties?.requiresBootstrapStackVersion, stack.properties?.lookupRole?.requiresBootstrapStackVersion];
+  const versions = [
+    stack.properties?.requiresBootstrapStackVersion,
+    stack.properties?.lookupRole?.requiresBootstrapStackVersion,
+  ];
   for (const dependency of stack.dependencies ?? []) {
     const asset = artifacts[dependency];
     if (asset?.type === 'cdk:asset-manifest') versions.push(asset.properties?.requiresBootstrapStackVersion);
   }
   const templateFile = path.join(cdkOut!, stack.properties?.templateFile ?? `${stackName}.template.json`);
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources?: Record<string, { Type?: string; Properties?: { ReservedConcurrentExecutions?: unknown } }> };
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as {
+    Resources?: Record<string, { Type?: string; Properties?: { ReservedConcurrentExecutions?: unknown } }>;
+  };
   const reservedConcurrency = Object.values(template.Resources ?? {})
     .filter((r) => r.Type === 'AWS::Lambda::Function' && typeof r.Properties?.ReservedConcurrentExecutions === 'number')
     .reduce((sum, r) => sum + (r.Properties!.ReservedConcurrentExecutions as number), 0);
   return {
-    bootstrapVersion: Math.max(...versions.filter((v): v is number => typeof v === 'number'), 0) || DEFAULT_REQUIRED_BOOTSTRAP_VERSION,
+    bootstrapVersion:
+      Math.max(...versions.filter((v): v is number => typeof v === 'number'), 0) || DEFAULT_REQUIRED_BOOTSTRAP_VERSION,
     reservedConcurrency,
     source: `${cdkOut}/manifest.json and ${path.basename(templateFile)}`,
   };
