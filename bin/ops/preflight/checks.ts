@@ -130,8 +130,10 @@ function errorName(error: unknown): string {
   return (error as AwsError)?.name ?? 'Error';
 }
 
+/** `Name: message` on one line (SDK deserialization errors span several), without a trailing period. */
 function errorText(error: unknown): string {
-  return `${errorName(error)}: ${(error as AwsError)?.message ?? String(error)}`;
+  const message = ((error as AwsError)?.message ?? String(error)).replace(/\s+/g, ' ').trim().replace(/\.+$/, '');
+  return `${errorName(error)}: ${message}`;
 }
 
 /**
