@@ -767,7 +767,8 @@ describe('faults', () => {
 
   test('an error of several lines (an SDK deserialization error) stays one line', async () => {
     devCredentials();
-    mocks.lambda.on(GetAccountSettingsCommand).rejects(awsError('SyntaxError', 'Unexpected token <\n  Deserialization error: see $response.'));
+    const twoLines = 'Unexpected token <\n  Deserialization error: see $response.';
+    mocks.lambda.on(GetAccountSettingsCommand).rejects(awsError('SyntaxError', twoLines));
     const report = await runPreflight(preflightPlanFor(config(), 'Dev'), ctx);
     expect(find(report.checks, 'lambda-concurrency', 'Dev 111111111111 us-east-1').message).toBe(
       'could not check: SyntaxError: Unexpected token < Deserialization error: see $response',
