@@ -733,6 +733,7 @@ describe('each check fails with the fix', () => {
       status: 'PASS',
       message: 'Prod exists: it adds no NAT gateway (0 in the region)',
     });
+    expect(mocks.cloudformation.commandCalls(DescribeStacksCommand, { StackName: 'Prod' })).toHaveLength(1);
     // DrRegion does not exist yet: its VPC counts.
     expect(find(report.checks, 'quota-vpcs', DR)).toMatchObject({
       status: 'FAIL',

@@ -675,14 +675,12 @@ export async function checkNetworkQuotas(ctx: CheckContext, target: PreflightTar
   const name = describeTarget(target);
   const ec2 = () => ctx.clients(target.region).ec2;
   const call = <T>(operation: () => Promise<T>) => withRetry(operation, ctx.retry);
-  let exists: boolean | undefined;
-  const adds = async (): Promise<boolean> => {
-    if (exists === undefined) {
-      const stack = await describeStack(ctx, target.region, target.stackName);
-      exists = stack !== undefined && !STACK_WITHOUT_RESOURCES.has(stack.StackStatus ?? '');
-    }
-    return !exists;
-  };
+  // One DescribeStacks for the three checks: whether the stack is new, so its VPC, EIPs and NAT gateways count.
+  let isNewStack: Promise<boolean> | undefined;
+  const adds = (): Promise<boolean> =>
+    (isNewStack ??= describeStack(ctx, target.region, target.stackName).then(
+      (stack) => stack === undefined || STACK_WITHOUT_RESOURCES.has(stack.StackStatus ?? ''),
+    ));
   const verdict = (
     quota: (typeof QUOTAS)[keyof typeof QUOTAS],
     limit: number | undefined,
