@@ -259,14 +259,22 @@ describe('preflight plan', () => {
       JSON.stringify({
         artifacts: {
           'Prod.assets': { type: 'cdk:asset-manifest', properties: { requiresBootstrapStackVersion: 6 } },
+          // As aws-cdk-lib writes it: no stackName when it equals the artifact id.
           Prod: {
             type: 'aws:cloudformation:stack',
             dependencies: ['Prod.assets'],
             properties: {
-              stackName: 'Prod',
               templateFile: 'Prod.template.json',
               requiresBootstrapStackVersion: 6,
               lookupRole: { requiresBootstrapStackVersion: 8 },
+            },
+          },
+          Renamed: {
+            type: 'aws:cloudformation:stack',
+            properties: {
+              stackName: 'orders-renamed',
+              templateFile: 'Prod.template.json',
+              requiresBootstrapStackVersion: 21,
             },
           },
         },
@@ -283,6 +291,7 @@ describe('preflight plan', () => {
       }),
     );
     expect(readRequirements('Prod', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 3 });
+    expect(readRequirements('orders-renamed', dir)).toMatchObject({ bootstrapVersion: 21, reservedConcurrency: 3 });
     expect(readRequirements('Dev', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 0 });
     expect(readRequirements('Prod', path.join(dir, 'missing'))).toMatchObject({
       bootstrapVersion: 8,

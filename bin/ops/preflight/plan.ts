@@ -193,8 +193,9 @@ export function readRequirements(stackName: string, cdkOut?: string): StackRequi
   const artifacts =
     (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> }).artifacts ??
     {};
+  // The manifest leaves out `stackName` when it equals the artifact id (as for every Bulwark stack).
   const entry = Object.entries(artifacts).find(
-    ([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stackName,
+    ([id, a]) => a.type === 'aws:cloudformation:stack' && (a.properties?.stackName ?? id) === stackName,
   );
   if (!entry) {
     return {
