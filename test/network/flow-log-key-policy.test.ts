@@ -29,9 +29,10 @@ function logsStatementOfFlowLogKey(account: string, region: string): KeyStatemen
   return forLogs[0];
 }
 
-// CloudWatch Logs asks KMS with encryption context aws:logs:arn = arn:<partition>:logs:<region>:<account>:log-group:<name>
-// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). A "log-group/*" pattern never
-// matches that, and KMS then denies CloudWatch Logs the key.
+// CloudWatch Logs asks KMS with encryption context aws:logs:arn =
+// arn:<partition>:logs:<region>:<account>:log-group:<name>
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). A "log-group/*" pattern
+// never matches that, and KMS then denies CloudWatch Logs the key.
 describe('flow-log key admits CloudWatch Logs for the log groups it really encrypts', () => {
   test.each([
     ['111111111111', 'us-east-1', 'arn:aws:logs:us-east-1:111111111111:log-group:*'],
