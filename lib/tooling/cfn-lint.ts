@@ -4,7 +4,10 @@ import * as path from 'path';
 
 export interface CfnLintFinding {
   readonly rule: string;
+  /** The level Bulwark judges by: cfn-lint's own, except that ARN_SHAPE_RULES count as errors. */
   readonly level: 'Error' | 'Warning' | 'Informational';
+  /** The level cfn-lint itself reported. */
+  readonly cfnLintLevel: 'Error' | 'Warning' | 'Informational';
   readonly message: string;
   readonly file: string;
   readonly resource?: string;
@@ -15,6 +18,22 @@ export interface CfnLintFinding {
  * Empty today: add an entry only with a comment showing why the rule is wrong for our template.
  */
 export const IGNORED_RULES: readonly string[] = [];
+
+/**
+ * cfn-lint hides informational rules unless asked (`--include-checks I`); Bulwark asks, prints them, and fails
+ * only on those below. The rest (I3011 retention policies, I1022 Sub vs Join, size limits...) stay visible.
+ */
+export const INCLUDED_CHECKS: readonly string[] = ['I'];
+
+/**
+ * Rules about the shape of an ARN or id that cfn-lint reports below Error, counted as errors here: a policy whose
+ * Resource matches no resource type of its action grants nothing, and the call fails at run time (AccessDenied).
+ * - I3510: a statement's Resource does not match the ARN formats of its actions (Service Authorization Reference).
+ * - I3042: an ARN with a pseudo parameter in the wrong place (e.g. the region where the account belongs).
+ * - W3664: a Lambda permission whose SourceArn is not an ARN of the principal's resource type.
+ * - W3702: an AWS-published Lambda layer ARN (awslayer) in a format that may not exist in the region.
+ */
+export const ARN_SHAPE_RULES: readonly string[] = ['I3510', 'I3042', 'W3664', 'W3702'];
 
 /** Every `*.template.json` in a cloud assembly, nested assemblies included. */
 export function templatesIn(assemblyDir: string): string[] {
@@ -30,7 +49,13 @@ export function templatesIn(assemblyDir: string): string[] {
 /** Run the machine's cfn-lint (Python) over the templates and return its findings. */
 export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
   if (templates.length === 0) throw new Error('cfn-lint: no templates to check; run `npx cdk synth` first');
-  const args = ['--format', 'json', ...(IGNORED_RULES.length ? ['--ignore-checks', ...IGNORED_RULES] : []), '--', ...templates];
+  // One cfn-lint process for all templates (it loads its schemas once, about 1.5 s); `--` ends the list options.
+  const args = [
+    '--format', 'json',
+    '--include-checks', ...INCLUDED_CHECKS,
+    ...(IGNORED_RULES.length ? ['--ignore-checks', ...IGNORED_RULES] : []),
+    '--', ...templates,
+  ];
   const result = spawnSync('cfn-lint', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
     throw new Error(`cfn-lint could not run (${result.error.message}); it comes with the machine's Python: see ../shared/TOOLCHAIN.md`);
@@ -42,7 +67,8 @@ export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
   const raw = JSON.parse(result.stdout || '[]') as Array<{ Rule: { Id: string }; Level: CfnLintFinding['level']; Message: string; Filename: string; Location?: { Path?: unknown[] } }>;
   return raw.map((f) => ({
     rule: f.Rule.Id,
-    level: f.Level,
+    level: ARN_SHAPE_RULES.includes(f.Rule.Id) ? 'Error' : f.Level,
+    cfnLintLevel: f.Level,
     message: f.Message,
     file: f.Filename,
     resource: Array.isArray(f.Location?.Path) && f.Location!.Path![0] === 'Resources' ? String(f.Location!.Path![1]) : undefined,
@@ -50,5 +76,6 @@ export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
 }
 
 export function formatFinding(f: CfnLintFinding): string {
-  return `${f.level} ${f.rule} ${path.basename(f.file)}${f.resource ? ` ${f.resource}` : ''}: ${f.message}`;
+  const promoted = f.level !== f.cfnLintLevel ? ` (cfn-lint: ${f.cfnLintLevel}; an ARN shape, counted as an error)` : '';
+  return `${f.level} ${f.rule} ${path.basename(f.file)}${f.resource ? ` ${f.resource}` : ''}: ${f.message}${promoted}`;
 }

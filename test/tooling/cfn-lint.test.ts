@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CfnLintFinding, formatFinding, runCfnLint } from '../../lib/tooling/cfn-lint';
+
+/**
+ * Planted templates, written by hand, linted by ONE cfn-lint run (as `npm run cfn-lint` lints all of cdk.out at
+ * once): an I3510 ARN-shape defect must count as an error, an ordinary informational finding must stay visible
+ * but not fail, and the same statement with the right ARN shape must pass.
+ */
+const role = (resource: unknown) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
+    Policies: [
+      {
+        PolicyName: 'StartDeployments',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'codedeploy:CreateDeployment', Resource: resource }],
+        },
+      },
+    ],
+  },
+});
+
+const planted: Record<string, object> = {
+  // CreateDeployment takes a deployment group; an application ARN (the defect class the review found) grants nothing.
+  // Literal ARNs, as CDK writes them for a stack with an explicit account and region (partition literals on).
+  // cfn-lint 1.51's I3510 checks literal strings only, not Fn::Sub or Fn::Join: the proofs' ARN-shape check
+  // (npm run proofs) covers those.
+  'ArnMismatch.template.json': {
+    Resources: { Starter: role('arn:aws:codedeploy:us-east-1:111111111111:application:orders') },
+  },
+  'ArnMatches.template.json': {
+    Resources: { Starter: role('arn:aws:codedeploy:us-east-1:111111111111:deploymentgroup:orders/blue-green') },
+  },
+  // A stateful resource without DeletionPolicy/UpdateReplacePolicy: I3011, informational, not an ARN shape.
+  'Informational.template.json': {
+    Resources: {
+      Table: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        },
+      },
+    },
+  },
+};
+
+let findings: CfnLintFinding[];
+const inFile = (name: string) => findings.filter((f) => path.basename(f.file) === name);
+
+beforeAll(() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-cfn-lint-'));
+  const files = Object.entries(planted).map(([name, template]) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify(template, undefined, 1));
+    return file;
+  });
+  findings = runCfnLint(files);
+});
+
+describe('cfn-lint with informational rules on', () => {
+  test('an action whose Resource matches none of its ARN formats (I3510) is an error', () => {
+    const mismatch = inFile('ArnMismatch.template.json');
+    expect(mismatch.map((f) => [f.rule, f.level, f.cfnLintLevel, f.resource])).toEqual([
+      ['I3510', 'Error', 'Informational', 'Starter'],
+    ]);
+    expect(formatFinding(mismatch[0])).toMatch(/deploymentgroup.*counted as an error/);
+  });
+
+  test('the same statement naming a deployment group passes', () => {
+    expect(inFile('ArnMatches.template.json').map(formatFinding)).toEqual([]);
+  });
+
+  test('other informational findings are reported but do not fail', () => {
+    const informational = inFile('Informational.template.json');
+    expect(informational.map((f) => f.rule)).toContain('I3011');
+    expect(informational.filter((f) => f.level === 'Error')).toEqual([]);
+  });
+});
