@@ -826,6 +826,9 @@ describe('faults', () => {
     expect(
       trustsAccount(doc({ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' } }), '444444444444'),
     ).toBe(false);
+    // Not URL-encoded, with a '%' that decodeURIComponent would refuse.
+    const raw = JSON.stringify({ Statement: { Effect: 'Allow', Principal: { AWS: '444444444444' }, Sid: '100%' } });
+    expect(trustsAccount(raw, '444444444444')).toBe(true);
   });
 });
 

@@ -246,7 +246,10 @@ export function checkBootstrap(
 
 /** Whether an IAM trust policy document (URL-encoded JSON, as GetRole returns it) lets `account` assume the role. */
 export function trustsAccount(document: string, account: string): boolean {
-  const policy = JSON.parse(decodeURIComponent(document)) as { Statement?: unknown };
+  // IAM returns the document URL-encoded (GetRole); a raw JSON document (as some emulators return it) starts with '{'.
+  const policy = JSON.parse(document.trimStart().startsWith('{') ? document : decodeURIComponent(document)) as {
+    Statement?: unknown;
+  };
   const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) as Array<{
     Effect?: string;
     Principal?: unknown;
