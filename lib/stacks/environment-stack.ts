@@ -12,6 +12,7 @@ import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database, DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
 import { DrDatabaseSite, GlobalDatabase } from '../data/global-database';
+import { IncidentRecord } from '../incidents/incident-record';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { PrimaryFailover } from '../dr/primary-failover';
@@ -55,6 +56,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly failover?: PrimaryFailover;
   readonly killSwitches: KillSwitches;
   readonly canary: Canary;
+  /** The incident record: table, recorder function, and the rules that feed it. */
+  readonly incidents: IncidentRecord;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -181,5 +184,12 @@ export class EnvironmentStack extends BulwarkStack {
     if (props.toolingAccount) new PipelineCanaryAccess(this, 'PipelineCanaryAccess', { naming: this.naming, toolingAccount: props.toolingAccount });
     // A failing journey is a P1 user-facing failure: the composite the pipeline's Prod gate watches includes it.
     this.alarmCatalog.addServiceHealthAlarm(this.canary.failureAlarm);
+    // Reads the P1/P2 alarms at synth, so alarms added after this line are recorded too.
+    this.incidents = new IncidentRecord(this, 'Incidents', {
+      naming: this.naming,
+      protection: this.protection,
+      alarms: this.monitoring.alarms,
+      backupTag: backupTag(this.naming),
+    });
   }
 }

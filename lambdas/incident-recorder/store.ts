@@ -1,0 +1,307 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isRetryableError, withRetry } from '../shared/retry';
+import { IncidentEvent, IncidentRecord, IncidentStatus, ManualEvent, buildIncidents, incidentDurations } from './record';
+import { IncidentSettings } from './settings';
+
+/**
+ * The incidents table (`<service>-<env>-incidents`), one item layout per purpose:
+ * - an event:  `pk = EVENT`, `sk = <time ISO>#<event id>`, `event` (the IncidentEvent), `expiresAt` (TTL, epoch s);
+ *   written once (`attribute_not_exists(pk)`), so a duplicate delivery is recognised and changes nothing;
+ * - a record:  `pk = INCIDENT#<id>`, `sk = RECORD`, the IncidentRecord's fields, `detectedKey = <detected>#<id>`,
+ *   and `metricsPublishedAt` once MTTD/MTTA/MTTR went out;
+ * - the GSI `byStatus` (`status`, `detectedKey`): open incidents, and resolved ones by detection time.
+ * Records are re-derived from events (record.ts) and written only when their `rank` grows, so concurrent and
+ * repeated derivations converge on the same item.
+ */
+import { INCIDENT_TABLE } from './table';
+
+export { INCIDENT_TABLE };
+
+const EVENT_PK = 'EVENT';
+const RECORD_SK = 'RECORD';
+export const METRIC_NAMES = { detect: 'IncidentMTTD', acknowledge: 'IncidentMTTA', resolve: 'IncidentMTTR' } as const;
+
+/** Powertools' Logger in the Lambda; a JSON-lines writer in the CLI. */
+export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface StoreDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly logger: StoreLogger;
+  /** Injected in tests to avoid real waiting between retries. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type StoredRecord = IncidentRecord & { readonly metricsPublishedAt?: string };
+
+/** Another writer changed a record between our read and our write: derive again from the events. */
+export class ConcurrentChange extends Error {}
+
+const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+function retry<T>(deps: StoreDeps, operation: () => Promise<T>, what: string): Promise<T> {
+  return withRetry(operation, {
+    sleep: deps.sleep,
+    onRetry: (error, attempt, delayMs) => deps.logger.warn('retrying after a throttle or transient fault', { what, attempt, delayMs, error: (error as Error).name }),
+  });
+}
+
+/** Store an event once. `duplicate` when an event with this id and time is stored already. */
+export async function storeEvent(deps: StoreDeps, settings: IncidentSettings, event: IncidentEvent): Promise<'stored' | 'duplicate'> {
+  const expiresAt = Math.floor(Date.parse(event.time) / 1000) + settings.eventRetentionDays * 86400;
+  try {
+    await retry(deps, () => deps.ddb.send(new PutCommand({
+      TableName: settings.tableName,
+      Item: { pk: EVENT_PK, sk: `${event.time}#${event.id}`, event, expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })), 'store event');
+    return 'stored';
+  } catch (error) {
+    if (isConditionFailure(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+export async function loadEvents(deps: StoreDeps, settings: IncidentSettings, fromMs: number): Promise<IncidentEvent[]> {
+  const events: IncidentEvent[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await retry(deps, () => deps.ddb.send(new QueryCommand({
+      TableName: settings.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': EVENT_PK, ':from': new Date(fromMs).toISOString() },
+      ExclusiveStartKey: start,
+    })), 'load events');
+    for (const item of page.Items ?? []) events.push(item.event as IncidentEvent);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return events;
+}
+
+/** Records of one status, newest detection first; `fromIso` limits to those detected at or after it. */
+export async function loadRecords(deps: StoreDeps, settings: IncidentSettings, status: IncidentStatus, options: { fromIso?: string; limit?: number } = {}): Promise<StoredRecord[]> {
+  const records: StoredRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await retry(deps, () => deps.ddb.send(new QueryCommand({
+      TableName: settings.tableName,
+      IndexName: INCIDENT_TABLE.statusIndex,
+      KeyConditionExpression: options.fromIso ? '#status = :status AND detectedKey >= :from' : '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ...(options.fromIso ? { ':from': options.fromIso } : {}) },
+      ScanIndexForward: false,
+      ExclusiveStartKey: start,
+    })), 'load records');
+    for (const item of page.Items ?? []) records.push(toRecord(item));
+    start = page.LastEvaluatedKey;
+  } while (start && (options.limit === undefined || records.length < options.limit));
+  return options.limit === undefined ? records : records.slice(0, options.limit);
+}
+
+export async function getRecord(deps: StoreDeps, settings: IncidentSettings, id: string): Promise<StoredRecord | undefined> {
+  const result = await retry(deps, () => deps.ddb.send(new GetCommand({
+    TableName: settings.tableName, Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK }, ConsistentRead: true,
+  })), 'get record');
+  return result.Item ? toRecord(result.Item) : undefined;
+}
+
+/** A record by id, following `supersededBy` to the incident it became. */
+export async function findRecord(deps: StoreDeps, settings: IncidentSettings, id: string): Promise<StoredRecord | undefined> {
+  let record = await getRecord(deps, settings, id);
+  for (let hops = 0; record?.status === 'superseded' && record.supersededBy && hops < 10; hops++) {
+    record = await getRecord(deps, settings, record.supersededBy);
+  }
+  return record;
+}
+
+function toRecord(item: Record<string, unknown>): StoredRecord {
+  const { pk: _pk, sk: _sk, detectedKey: _dk, ...rest } = item;
+  return rest as unknown as StoredRecord;
+}
+
+export interface ReconcileResult {
+  readonly written: string[];
+  readonly superseded: string[];
+  readonly published: string[];
+}
+
+/**
+ * Re-derive the records from the stored events and write those that changed. Reads events from the earliest
+ * of (now, the trigger's time, every open incident's first event) minus the lookback, so an open incident is
+ * always derived whole. A computed incident is written when it holds the trigger, continues an open record,
+ * or starts in the second half of the window (one starting earlier may be cut off by the window's start).
+ * Then MTTD / MTTA / MTTR go out once for every resolved record that has not published them yet.
+ */
+export async function reconcile(deps: StoreDeps, settings: IncidentSettings, now: number, trigger?: IncidentEvent): Promise<ReconcileResult> {
+  return withRetry(() => reconcileOnce(deps, settings, now, trigger), {
+    attempts: 6,
+    sleep: deps.sleep,
+    isRetryable: (error) => error instanceof ConcurrentChange || isRetryableError(error),
+    onRetry: (error, attempt) => deps.logger.warn('deriving the records again', { attempt, why: (error as Error).message }),
+  });
+}
+
+async function reconcileOnce(deps: StoreDeps, settings: IncidentSettings, now: number, trigger?: IncidentEvent): Promise<ReconcileResult> {
+  const lookbackMs = settings.lookbackSeconds * 1000;
+  const open = await loadRecords(deps, settings, 'open');
+  const anchors = [now, ...(trigger ? [Date.parse(trigger.time)] : []), ...open.map((r) => Date.parse(r.firstEventTime))];
+  const windowStart = Math.min(...anchors) - lookbackMs;
+  const [events, resolved] = await Promise.all([
+    loadEvents(deps, settings, windowStart),
+    loadRecords(deps, settings, 'resolved', { fromIso: new Date(windowStart).toISOString() }),
+  ]);
+  const existing = new Map<string, StoredRecord>([...resolved, ...open].map((r) => [r.id, r]));
+  const openIds = new Set(open.map((r) => r.id));
+  const computed = buildIncidents(events, {
+    environment: settings.environment,
+    quietPeriodMs: settings.quietPeriodSeconds * 1000,
+    contextLeadMs: settings.contextLeadSeconds * 1000,
+  }, now);
+
+  const result: ReconcileResult = { written: [], superseded: [], published: [] };
+  const toPublish = new Map<string, IncidentRecord>();
+  for (const record of computed) {
+    const holdsTrigger = trigger !== undefined && record.timeline.some((entry) => entry.eventId === trigger.id);
+    const continuesOpen = record.aliases.some((alias) => openIds.has(alias));
+    const wholeInWindow = Date.parse(record.firstEventTime) >= windowStart + lookbackMs / 2;
+    if (!holdsTrigger && !continuesOpen && !wholeInWindow) continue;
+    const stored = existing.get(record.id);
+    if (stored?.digest !== record.digest) {
+      if (await writeRecord(deps, settings, record)) result.written.push(record.id);
+    }
+    for (const alias of record.aliases) {
+      const old = existing.get(alias);
+      if (alias === record.id || !old || old.status === 'superseded') continue;
+      await supersede(deps, settings, alias, record.id);
+      result.superseded.push(alias);
+    }
+    if (record.status === 'resolved' && !stored?.metricsPublishedAt) toPublish.set(record.id, record);
+  }
+  for (const record of toPublish.values()) {
+    if (await publishOnce(deps, settings, record, now)) result.published.push(record.id);
+  }
+  return result;
+}
+
+/** Write a derived record if it is new or ranks above the stored one; false if an equal record is there. */
+async function writeRecord(deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord): Promise<boolean> {
+  const fields: Record<string, unknown> = { ...record, detectedKey: `${record.detected}#${record.id}` };
+  const optional = ['acknowledged', 'acknowledgedBy', 'resolved', 'resolvedBy', 'supersededBy'];
+  const set = Object.entries(fields).filter(([, value]) => value !== undefined);
+  const remove = optional.filter((name) => fields[name] === undefined);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':rank': record.rank };
+  const assignments = set.map(([name, value], i) => {
+    names[`#f${i}`] = name;
+    values[`:v${i}`] = value;
+    return `#f${i} = :v${i}`;
+  });
+  const removals = remove.map((name, i) => {
+    names[`#r${i}`] = name;
+    return `#r${i}`;
+  });
+  names['#rank'] = 'rank';
+  try {
+    await retry(deps, () => deps.ddb.send(new UpdateCommand({
+      TableName: settings.tableName,
+      Key: { pk: `INCIDENT#${record.id}`, sk: RECORD_SK },
+      UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_not_exists(pk) OR #rank < :rank',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })), 'write record');
+    deps.logger.info('incident record written', { id: record.id, status: record.status, severity: record.severity, rank: record.rank });
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = await getRecord(deps, settings, record.id);
+    if (current?.digest === record.digest) return false;
+    throw new ConcurrentChange(`record ${record.id} changed under us (stored rank ${current?.rank}, ours ${record.rank})`);
+  }
+}
+
+async function supersede(deps: StoreDeps, settings: IncidentSettings, id: string, by: string): Promise<void> {
+  await retry(deps, () => deps.ddb.send(new UpdateCommand({
+    TableName: settings.tableName,
+    Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK },
+    UpdateExpression: 'SET #status = :superseded, supersededBy = :by',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':superseded': 'superseded', ':by': by },
+  })), 'supersede record');
+  deps.logger.info('incident record superseded: a late, earlier event changed which event opened it', { id, supersededBy: by });
+}
+
+/**
+ * Publish MTTD / MTTA / MTTR of a resolved incident once: claim first (a conditional `metricsPublishedAt`), then
+ * publish; a failed publish releases the claim, so the next event or sweep tries again.
+ */
+async function publishOnce(deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, now: number): Promise<boolean> {
+  const key = { pk: `INCIDENT#${record.id}`, sk: RECORD_SK };
+  try {
+    await retry(deps, () => deps.ddb.send(new UpdateCommand({
+      TableName: settings.tableName,
+      Key: key,
+      UpdateExpression: 'SET metricsPublishedAt = :now',
+      ConditionExpression: 'attribute_not_exists(metricsPublishedAt) AND #status = :resolved AND digest = :digest',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':resolved': 'resolved', ':digest': record.digest },
+    })), 'claim metrics');
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+  try {
+    await retry(deps, () => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: settings.metricNamespace, MetricData: incidentMetrics(record, settings.environment, now) })), 'publish metrics');
+    deps.logger.info('incident metrics published', { id: record.id, severity: record.severity, ...incidentDurations(record) });
+    return true;
+  } catch (error) {
+    await deps.ddb.send(new UpdateCommand({ TableName: settings.tableName, Key: key, UpdateExpression: 'REMOVE metricsPublishedAt' })).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * MTTD, MTTA (when acknowledged) and MTTR in seconds, dimensioned by environment and severity, stamped at the
+ * resolution. PutMetricData takes timestamps up to two weeks old
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html); an older resolution
+ * (a replay) is stamped now.
+ */
+export function incidentMetrics(record: IncidentRecord, environment: string, now: number): MetricDatum[] {
+  const durations = incidentDurations(record);
+  const resolvedAt = Date.parse(record.resolved ?? new Date(now).toISOString());
+  const timestamp = new Date(now - resolvedAt < 13 * 86400_000 ? resolvedAt : now);
+  const dimensions = [{ Name: 'Environment', Value: environment }, { Name: 'Severity', Value: record.severity }];
+  const datum = (name: string, value: number): MetricDatum => ({ MetricName: name, Dimensions: dimensions, Value: value, Unit: StandardUnit.Seconds, Timestamp: timestamp });
+  return [
+    datum(METRIC_NAMES.detect, durations.detectSeconds),
+    ...(durations.acknowledgeSeconds !== undefined ? [datum(METRIC_NAMES.acknowledge, durations.acknowledgeSeconds)] : []),
+    ...(durations.resolveSeconds !== undefined ? [datum(METRIC_NAMES.resolve, durations.resolveSeconds)] : []),
+  ];
+}
+
+export interface ManualRequest {
+  readonly incidentId: string;
+  readonly action: ManualEvent['action'];
+  readonly by: string;
+  readonly text?: string;
+  /** Unique per request (a UUID): a repeated request with the same id changes nothing twice. */
+  readonly requestId: string;
+}
+
+/** A person's ack / resolve / note: stored as an event like any other, then the records are derived again. */
+export async function recordManualAction(deps: StoreDeps, settings: IncidentSettings, request: ManualRequest, now: number): Promise<StoredRecord> {
+  const record = await findRecord(deps, settings, request.incidentId);
+  if (!record) throw new Error(`no incident ${request.incidentId} in ${settings.tableName}; list them with: npm run ops -- incident list ${settings.environment}`);
+  if (request.action === 'resolve' && record.status === 'resolved') throw new Error(`incident ${record.id} is already resolved (${record.resolved}, by ${record.resolvedBy})`);
+  if (request.action === 'ack' && record.acknowledged) throw new Error(`incident ${record.id} was acknowledged already (${record.acknowledged}, by ${record.acknowledgedBy})`);
+  const event: ManualEvent = {
+    kind: 'manual', id: request.requestId, time: new Date(now).toISOString(), incidentId: record.id, action: request.action, by: request.by,
+    ...(request.text ? { text: request.text.slice(0, 1000) } : {}),
+  };
+  await storeEvent(deps, settings, event);
+  await reconcile(deps, settings, now, event);
+  return (await findRecord(deps, settings, record.id))!;
+}
