@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { registerDrRestore } from './ops/dr-restore';
+import { registerIncident } from './ops/incident';
 import { registerPreflight } from './ops/preflight/command';
 import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
@@ -17,6 +18,7 @@ export function buildOpsProgram(): Command {
   registerSwitch(program);
   registerDrRestore(program);
   registerPreflight(program);
+  registerIncident(program);
   return program;
 }
 

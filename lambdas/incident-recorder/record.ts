@@ -125,8 +125,6 @@ export interface IncidentRecord {
   /** Earliest attached event time: where a re-derivation must start reading events. */
   readonly firstEventTime: string;
   readonly eventCount: number;
-  /** Grows with every change a record can go through (more events; then resolved): the write condition. */
-  readonly rank: number;
   /** Hash of the attached event ids and the status: equal digests mean equal records. */
   readonly digest: string;
   readonly supersededBy?: string;
@@ -279,7 +277,6 @@ function finish(draft: Draft, settings: FoldSettings): IncidentRecord {
     aliases: [...new Set(draft.aliases)].sort(),
     firstEventTime: timeline[0]?.time ?? new Date(draft.detected).toISOString(),
     eventCount: eventIds.length,
-    rank: eventIds.length * 2 + (draft.resolved ? 1 : 0),
     digest,
   };
 }

@@ -26,6 +26,8 @@ export const incidentSettingsSchema = z.object({
   contextLeadSeconds: z.number().check(z.int(), z.nonnegative()),
   /** How far back a re-derivation reads events, at least (longer when an open incident started earlier). */
   lookbackSeconds: z.number().check(z.int(), z.positive()),
+  /** MTTD / MTTA / MTTR go out this long after the quiet period confirmed a resolution (late events still count). */
+  metricsSettleSeconds: z.number().check(z.int(), z.nonnegative()),
   /** Stored events expire this long after their time (DynamoDB TTL); records never expire. */
   eventRetentionDays: z.number().check(z.int(), z.positive()),
 });

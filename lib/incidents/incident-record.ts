@@ -31,6 +31,8 @@ export interface IncidentRecordTimings {
   readonly contextLead?: Duration;
   /** Events read back when deriving records, at least. @default 7 days */
   readonly lookback?: Duration;
+  /** Metrics wait this long after a resolution is confirmed, for late events. @default 1 hour */
+  readonly metricsSettle?: Duration;
   /** Stored events expire after this (records never do). @default 400 days */
   readonly eventRetentionDays?: number;
 }
@@ -39,6 +41,7 @@ export const DEFAULT_TIMINGS = {
   quietPeriod: Duration.minutes(15),
   contextLead: Duration.minutes(30),
   lookback: Duration.days(7),
+  metricsSettle: Duration.hours(1),
   eventRetentionDays: 400,
 } as const;
 
@@ -55,6 +58,7 @@ export function incidentSettings(naming: Naming, alarms: Record<string, Severity
     quietPeriodSeconds: (timings.quietPeriod ?? DEFAULT_TIMINGS.quietPeriod).toSeconds(),
     contextLeadSeconds: (timings.contextLead ?? DEFAULT_TIMINGS.contextLead).toSeconds(),
     lookbackSeconds: (timings.lookback ?? DEFAULT_TIMINGS.lookback).toSeconds(),
+    metricsSettleSeconds: (timings.metricsSettle ?? DEFAULT_TIMINGS.metricsSettle).toSeconds(),
     eventRetentionDays: timings.eventRetentionDays ?? DEFAULT_TIMINGS.eventRetentionDays,
   };
 }

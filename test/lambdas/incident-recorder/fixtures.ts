@@ -15,6 +15,7 @@ export const SETTINGS: IncidentSettings = {
   quietPeriodSeconds: 900,
   contextLeadSeconds: 1800,
   lookbackSeconds: 7 * 86400,
+  metricsSettleSeconds: 3600,
   eventRetentionDays: 400,
 };
 

@@ -108,12 +108,22 @@ describe('buildIncidents: order, duplicates and late events', () => {
     expect(late.aliases).toContain(early.id);
   });
 
-  test('rank grows with events and with resolution; the digest changes with the content', () => {
+  test('the digest changes with the events and the status', () => {
     const open = buildIncidents(toEvents(morning()).slice(0, 5), FOLD, NOON)[0];
     const [resolved] = buildIncidents(morningEvents(), FOLD, NOON);
-    expect(open).toMatchObject({ status: 'open', eventCount: 5, rank: 10 });
-    expect(resolved).toMatchObject({ status: 'resolved', eventCount: 10, rank: 21 });
+    expect(open).toMatchObject({ status: 'open', eventCount: 5 });
+    expect(resolved).toMatchObject({ status: 'resolved', eventCount: 10 });
     expect(resolved.digest).not.toBe(open.digest);
+  });
+
+  test('a late recovery can move a later ALARM out of an incident into its own (why records are not ranked by size)', () => {
+    const events = toEvents(morning());
+    const withoutRecovery = buildIncidents(events.filter((e) => e.id !== 'evt-b3'), FOLD, NOON);
+    // Latency never recovered: the incident stays open and its 11:00 ALARM joins it.
+    expect(withoutRecovery).toHaveLength(1);
+    expect(withoutRecovery[0].timeline.map((t) => t.eventId)).toContain('evt-b2');
+    const withRecovery = buildIncidents(events, FOLD, NOON);
+    expect(withRecovery.map((r) => r.timeline.length)).toEqual([9, 2]);
   });
 });
 
