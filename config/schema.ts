@@ -97,6 +97,22 @@ const serviceSchema = z
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{5,31}$/, { message: 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
     hostedZoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be the hosted zone apex such as "example.com"' }),
     image: z.string().min(1),
+    /**
+     * The user the container runs as (`uid[:gid]` or a name the image defines), never root: AWS Control Tower
+     * control CT.ECS.PR.3 fails synth on root. The image must run as it: files it reads are readable by that
+     * user, and a containerPort below 1024 needs the server binary to hold CAP_NET_BIND_SERVICE (or use 8080).
+     */
+    runAsUser: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, { message: 'must be "uid", "uid:gid" or a user name the image defines, such as "1000:1000"' })
+      .refine((user) => !/^(0|root)(:|$)/.test(user), { message: 'must not be root (uid 0): run the service as an unprivileged user the image defines' })
+      .default('1000:1000'),
+    /**
+     * The container's root filesystem is read-only (Control Tower CT.ECS.PR.6): the image must write nothing to
+     * it (logs to stdout, temporary files to a volume the image declares). Set false only for an image that cannot;
+     * synth then fails until the finding is acknowledged with a reason.
+     */
+    readonlyRootFilesystem: z.boolean().default(true),
     containerPort: z.number().int().min(1).max(65535),
     healthCheckPath: z.string().startsWith('/', { message: 'must start with "/"' }),
     runbookBaseUrl: z.url({ message: 'must be an absolute URL such as "https://github.com/acme/bulwark/blob/main/runbooks"' }),

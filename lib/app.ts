@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
+import { ControlTowerDesignDecisions, acknowledgeKeyGrantControl, controlTowerChecks } from './common/control-tower';
 import { WeakReferenceFingerprint } from './common/weak-reference-fingerprint';
 import { RunbookCheck } from './monitoring/runbook-check';
 import { DrRegionStack, DR_REGION_STACK_ID } from './stacks/dr-region-stack';
@@ -13,6 +14,8 @@ export interface BulwarkAppOptions {
   readonly drill?: boolean;
   /** Run cdk-nag's AwsSolutions pack on every stack; an unacknowledged finding fails synth. */
   readonly nag?: boolean;
+  /** Run the AWS Control Tower proactive controls (cfn-guard) on every stack; an unacknowledged finding fails synth. */
+  readonly controlTower?: boolean;
   /** Where runbooks live; every alarm must link one that exists here. @default the repository's runbooks/ */
   readonly runbooksDir?: string;
 }
@@ -59,5 +62,10 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
 
   Aspects.of(app).add(new RunbookCheck({ runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: config.service.runbookBaseUrl }));
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.controlTower ?? true) {
+    Validations.of(app).addPlugins(controlTowerChecks());
+    Aspects.of(app).add(new ControlTowerDesignDecisions());
+    acknowledgeKeyGrantControl(app);
+  }
   return { environments, drRegion, pipeline };
 }

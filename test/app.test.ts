@@ -88,6 +88,33 @@ describe('the Bulwark app', () => {
     const findings = runCfnLint(templatesIn(bulwark.assembly.directory));
     expect(findings.filter((f) => f.level === 'Error').map(formatFinding)).toEqual([]);
   });
+
+  test('passes the AWS Control Tower proactive controls: it ran, and every finding is acknowledged with a reason', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ pluginName: string; violations?: unknown[]; suppressedViolations?: Array<{ ruleName: string; reason?: string }> }>;
+    };
+    const guard = report.pluginReports.find((r) => r.pluginName === 'cdk-validator-cfnguard');
+    expect(guard?.violations ?? []).toEqual([]);
+    expect((guard?.suppressedViolations ?? []).length).toBeGreaterThan(0);
+    const withoutReason = (guard?.suppressedViolations ?? []).filter((v) => (v.reason ?? '').length < 40).map((v) => v.ruleName);
+    expect(withoutReason).toEqual([]);
+  });
+
+  test('the service container runs as a non-root user, on a read-only root filesystem, with a memory hard limit', () => {
+    bulwark.template('Prod').hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Memory: '2048',
+      ContainerDefinitions: [Match.objectLike({ User: '1000:1000', ReadonlyRootFilesystem: true, Memory: 2048 })],
+    });
+  });
+
+  test('Prod keeps every log group at least a year; Dev keeps its function logs as configured (30 days)', () => {
+    const short = Object.entries(bulwark.template('Prod').findResources('AWS::Logs::LogGroup'))
+      .filter(([, r]) => (r as { Properties?: { RetentionInDays?: number } }).Properties?.RetentionInDays !== undefined)
+      .filter(([, r]) => (r as { Properties: { RetentionInDays: number } }).Properties.RetentionInDays < 365)
+      .map(([id]) => id);
+    expect(short).toEqual([]);
+    bulwark.template('Dev').hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
 });
 
 describe('the checks can fail', () => {

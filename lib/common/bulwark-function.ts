@@ -7,7 +7,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { retentionDays } from '../network/network';
-import { DataProtection, statefulRemovalPolicy } from './protection';
+import { acknowledgeShortLogRetention } from './control-tower';
+import { DataProtection, logRetentionDays, statefulRemovalPolicy } from './protection';
 
 /** The runtime every Bulwark function runs on: current, and far from its deprecation date. */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -64,9 +65,10 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
       description: `Execution role of ${props.lambdaName}`,
     });
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: retentionDays(props.logRetentionDays ?? 30),
+      retention: retentionDays(logRetentionDays(props.protection, props.logRetentionDays ?? 30)),
       removalPolicy: statefulRemovalPolicy(props.protection),
     });
+    acknowledgeShortLogRetention(logGroup, props.protection);
     super(scope, id, {
       entry: path.join(LAMBDAS_DIR, props.lambdaName, 'index.ts'),
       handler: 'handler',

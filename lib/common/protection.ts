@@ -40,3 +40,15 @@ export function generatedNameRemovalPolicy(protection: DataProtection): RemovalP
 export function databaseRemovalPolicy(protection: DataProtection): RemovalPolicy {
   return protection.retain ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
 }
+
+/**
+ * Logs are kept at least this long where the environment retains its data: an incident found months later can
+ * still be traced (AWS Control Tower control CT.CLOUDWATCH.PR.2 asks for a year or more:
+ * https://docs.aws.amazon.com/controltower/latest/controlreference/cloudwatch-rules.html).
+ */
+export const RETAINED_LOG_MIN_DAYS = 365;
+
+/** Days to keep a log group: at least RETAINED_LOG_MIN_DAYS where the environment retains its data, else as asked. */
+export function logRetentionDays(protection: DataProtection, days: number): number {
+  return protection.retain ? Math.max(RETAINED_LOG_MIN_DAYS, days) : days;
+}

@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { ControlTowerRule, acknowledgeControlTower } from './control-tower';
 
 /**
  * The cdk-nag findings on aws-cdk-lib's Provider framework (its own functions, their roles and the
@@ -24,6 +25,10 @@ export function acknowledgeProviderFindings(provider: cr.Provider, handlers: lam
     Validations.of(waiter).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
+    });
+    acknowledgeControlTower(waiter, {
+      rule: ControlTowerRule.STATE_MACHINE_TRACING,
+      reason: 'CDK Provider framework waiter: it only loops isComplete, its execution history and logs trace each step, and its props offer no X-Ray option (as AwsSolutions-SF2).',
     });
   }
   Validations.of(provider).acknowledge(

@@ -7,7 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config';
 import { Naming } from '../common/naming';
-import { DataProtection, databaseRemovalPolicy, statefulRemovalPolicy } from '../common/protection';
+import { ControlTowerRule, acknowledgeControlTower, acknowledgeShortLogRetention } from '../common/control-tower';
+import { DataProtection, databaseRemovalPolicy, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 import { DatabaseSignals } from '../monitoring/service-signals';
 import { DeletionProtectionLatch } from './deletion-protection';
 import { retentionDays } from '../network/network';
@@ -144,9 +145,10 @@ export class Database extends Construct {
     // instead add a CDK log-retention Lambda with an AWS managed policy to every stack.
     const logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${databaseClusterIdentifier(naming)}/postgresql`,
-      retention: retentionDays(props.logRetentionDays ?? 30),
+      retention: retentionDays(logRetentionDays(protection, props.logRetentionDays ?? 30)),
       removalPolicy: statefulRemovalPolicy(protection),
     });
+    acknowledgeShortLogRetention(logGroup, protection);
     this.cluster.node.addDependency(logGroup);
 
     const secret = this.cluster.secret;
@@ -187,6 +189,19 @@ export class Database extends Construct {
         ? 'Deletion protection is switched on by Custom::DeletionProtection right after the cluster exists (so a failed first create can still roll back); the template leaves the property out so CloudFormation updates never switch it off.'
         : 'This environment does not retain data (retainStatefulResources false): its stack, database included, must be destroyable; every retaining environment turns deletion protection on.',
     });
+    acknowledgeControlTower(
+      this.cluster,
+      {
+        rule: ControlTowerRule.RDS_CLUSTER_DELETION_PROTECTION,
+        reason: protection.retain
+          ? 'Custom::DeletionProtection switches deletion protection on right after the cluster exists (a failed first create can still roll back); the template leaves the property out so updates never switch it off.'
+          : 'This environment does not retain data (retainStatefulResources false): its stack, database included, must be destroyable.',
+      },
+      {
+        rule: ControlTowerRule.RDS_ENHANCED_MONITORING,
+        reason: 'The alarms read the cluster\'s CloudWatch metrics (ACU, CPU, connections) and Performance Insights is on for query load; Enhanced Monitoring\'s OS metrics would add a role with an AWS managed policy and no alarm reads them.',
+      },
+    );
     if (!config.iamAuthentication) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS6',

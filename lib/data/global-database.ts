@@ -12,7 +12,8 @@ import { Construct } from 'constructs';
 import { AURORA_GLOBAL_LAG_MINUTES } from '../../config/recovery-model';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
-import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { acknowledgeShortLogRetention } from '../common/control-tower';
+import { DataProtection, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 import { acknowledgeProviderFindings } from '../common/provider-findings';
 import { AlarmFactory } from '../monitoring/alarm-factory';
 import { retentionDays } from '../network/network';
@@ -131,11 +132,12 @@ export class DrDatabaseSite extends Construct {
       // The database initiates nothing.
       allowAllOutbound: false,
     });
-    new logs.LogGroup(this, 'PostgresqlLogs', {
+    const postgresqlLogs = new logs.LogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${this.clusterIdentifier}/postgresql`,
-      retention: retentionDays(props.logRetentionDays ?? 30),
+      retention: retentionDays(logRetentionDays(protection, props.logRetentionDays ?? 30)),
       removalPolicy: statefulRemovalPolicy(protection),
     });
+    acknowledgeShortLogRetention(postgresqlLogs, protection);
     this.zone = new route53.PrivateHostedZone(this, 'Zone', {
       zoneName: drZoneName(naming),
       vpc: props.vpc,
@@ -266,6 +268,11 @@ export class GlobalDatabase extends Construct {
     });
     for (const fn of [create, wait]) fn.role?.attachInlinePolicy(policy);
 
+    const waiterLogs = new logs.LogGroup(this, 'WaiterLogs', {
+      retention: retentionDays(logRetentionDays(protection, 30)),
+      removalPolicy: statefulRemovalPolicy(protection),
+    });
+    acknowledgeShortLogRetention(waiterLogs, protection);
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: create,
       isCompleteHandler: wait,
@@ -275,7 +282,7 @@ export class GlobalDatabase extends Construct {
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: {
         level: sfn.LogLevel.ALL,
-        destination: new logs.LogGroup(this, 'WaiterLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: statefulRemovalPolicy(protection) }),
+        destination: waiterLogs,
       },
     });
     acknowledgeProviderFindings(provider, [create, wait]);

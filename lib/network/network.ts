@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { acknowledgeShortLogRetention } from '../common/control-tower';
+import { DataProtection, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 
 export type InterfaceEndpointName = 'ecr.api' | 'ecr.dkr' | 'logs' | 'secretsmanager' | 'ssm' | 'monitoring' | 'sts' | 'kms';
 
@@ -69,9 +70,10 @@ export class Network extends Construct {
     );
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       encryptionKey: flowLogKey,
-      retention: retentionDays(props.flowLogRetentionDays),
+      retention: retentionDays(logRetentionDays(props.protection, props.flowLogRetentionDays)),
       removalPolicy: statefulRemovalPolicy(props.protection),
     });
+    acknowledgeShortLogRetention(this.flowLogGroup, props.protection);
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr),

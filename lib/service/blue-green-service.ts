@@ -13,7 +13,8 @@ import { DEPLOYMENT_WAIT_LIMIT_MINUTES, EnvironmentConfig, ServiceConfig, Traffi
 import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from '../canary/probe-journeys';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
-import { DataProtection, generatedNameRemovalPolicy, statefulRemovalPolicy } from '../common/protection';
+import { ControlTowerRule, acknowledgeControlTower, acknowledgeShortLogRetention } from '../common/control-tower';
+import { DataProtection, generatedNameRemovalPolicy, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 import { ServiceSignals } from '../monitoring/service-signals';
 import { SUBNET_GROUPS, retentionDays } from '../network/network';
 import { DeploymentTrigger } from './deployment-trigger';
@@ -22,7 +23,7 @@ import { LiveTargetGroups } from './live-target-groups';
 /** The slice of the service config this construct reads. */
 export type BlueGreenServiceConfig = Pick<
   ServiceConfig,
-  'name' | 'domainName' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys'
+  'name' | 'domainName' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys' | 'runAsUser' | 'readonlyRootFilesystem'
 >;
 /** The slice of the environment config this construct reads. */
 export type BlueGreenEnvironmentConfig = Pick<EnvironmentConfig, 'name' | 'service' | 'deployment'>;
@@ -103,9 +104,10 @@ export class BlueGreenService extends Construct {
 
     this.containerLogGroup = new logs.LogGroup(this, 'ContainerLogs', {
       logGroupName: `/ecs/${baseName}`,
-      retention: retentionDays(size.logRetentionDays),
+      retention: retentionDays(logRetentionDays(protection, size.logRetentionDays)),
       removalPolicy: statefulRemovalPolicy(protection),
     });
+    acknowledgeShortLogRetention(this.containerLogGroup, protection);
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -127,6 +129,13 @@ export class BlueGreenService extends Construct {
       containerName: CONTAINER_NAME,
       image: ecs.ContainerImage.fromRegistry(service.image),
       portMappings: [{ containerPort: service.containerPort }],
+      // Not root, and no writes to the image's filesystem (Control Tower CT.ECS.PR.3 and CT.ECS.PR.6): a compromised
+      // process can neither change the image's binaries nor act as root in the task. The image must support both
+      // (see service.runAsUser in config/schema.ts).
+      user: service.runAsUser,
+      readonlyRootFilesystem: service.readonlyRootFilesystem,
+      // A container hard limit (CT.ECS.PR.7) equal to the task's memory: a runaway process is stopped by ECS alone.
+      memoryLimitMiB: size.memoryMiB,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.containerLogGroup, streamPrefix: 'app', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
       environment: props.environmentVariables,
       secrets: props.secrets,
@@ -167,6 +176,17 @@ export class BlueGreenService extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This bucket is itself the access-log destination of the load balancer; logging its own access would need yet another log bucket with the same finding.',
     });
+    acknowledgeControlTower(
+      this.accessLogBucket,
+      {
+        rule: ControlTowerRule.S3_SSE_KMS,
+        reason: 'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).',
+      },
+      { rule: ControlTowerRule.S3_ACCESS_LOGGING, reason: 'The bucket is the access-log destination; logging it would need another log bucket with the same finding.' },
+      { rule: ControlTowerRule.S3_VERSIONING, reason: 'Access logs are written once by the load balancer and expire by lifecycle; nothing overwrites them, so versions would only keep deleted logs.' },
+      { rule: ControlTowerRule.S3_OBJECT_LOCK, reason: 'Operational access logs, not records under retention rules; object lock would keep Dev from emptying the bucket on teardown.' },
+      { rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS, reason: 'Nothing consumes new access-log objects; they are read on demand (Athena, download) during an investigation.' },
+    );
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
       internetFacing: true,
@@ -175,6 +195,10 @@ export class BlueGreenService extends Construct {
       dropInvalidHeaderFields: true,
       // Stateless and recreatable: protection would only make a failed first create end in ROLLBACK_FAILED.
       deletionProtection: false,
+    });
+    acknowledgeControlTower(this.loadBalancer, {
+      rule: ControlTowerRule.ALB_DELETION_PROTECTION,
+      reason: 'The load balancer holds no data and its stack recreates it; deletion protection would turn a failed first create into ROLLBACK_FAILED. Prod and DrRegion stacks are termination-protected.',
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 
@@ -244,6 +268,12 @@ export class BlueGreenService extends Construct {
       open: false,
       defaultAction: live.forward(size.testListenerPort),
     });
+    if (!https) {
+      acknowledgeControlTower(this, {
+        rule: ControlTowerRule.ALB_HTTP_TO_HTTPS,
+        reason: `${environment.name} has no certificate (${environment.name}.service.certificateArn unset), so it serves plain HTTP with no HTTPS to redirect to; config validation requires a certificate for tier 1, and the probes never send a bearer token over HTTP.`,
+      });
+    }
     // The smoke check runs in the private subnets, but the load balancer's DNS name resolves to its public addresses,
     // so its requests leave through the NAT gateways and arrive from their Elastic IPs, never from the VPC CIDR
     // (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html). The load balancer's security group

@@ -9,7 +9,9 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { acknowledgeProviderFindings } from '../common/provider-findings';
-import { DataProtection, statefulRemovalPolicy } from '../common/protection';
+import { acknowledgeShortLogRetention } from '../common/control-tower';
+import { DataProtection, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
+import { retentionDays } from '../network/network';
 
 export interface DeploymentTriggerProps {
   readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
@@ -107,6 +109,11 @@ export class DeploymentTrigger extends Construct {
       );
     }
 
+    const waiterLogs = new logs.LogGroup(this, 'WaiterLogs', {
+      retention: retentionDays(logRetentionDays(props.protection, 30)),
+      removalPolicy: statefulRemovalPolicy(props.protection),
+    });
+    acknowledgeShortLogRetention(waiterLogs, props.protection);
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: start,
       isCompleteHandler: wait,
@@ -115,7 +122,7 @@ export class DeploymentTrigger extends Construct {
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: {
         level: sfn.LogLevel.ALL,
-        destination: new logs.LogGroup(this, 'WaiterLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: statefulRemovalPolicy(props.protection) }),
+        destination: waiterLogs,
       },
     });
     acknowledgeProviderFindings(provider, [start, wait]);

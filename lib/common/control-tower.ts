@@ -1,0 +1,164 @@
+import {
+  App, CfnResource, IAspect, IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1,
+  Validations,
+} from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { IConstruct } from 'constructs';
+import { DataProtection } from './protection';
+
+/**
+ * AWS Control Tower proactive controls (CloudFormation Guard rules shipped by @cdklabs/cdk-validator-cfnguard),
+ * run as a policy validation plugin beside cdk-nag: a finding fails synth unless acknowledged with a reason, and
+ * every finding (acknowledged ones with their reason) goes to cdk.out/validation-report.json.
+ * Rule documentation: https://docs.aws.amazon.com/controltower/latest/controlreference/proactive-controls.html
+ */
+export const CONTROL_TOWER_PLUGIN_NAME = 'cdk-validator-cfnguard';
+
+/** The Guard rule names Bulwark meets or acknowledges, with the Control Tower control id of each. */
+export const ControlTowerRule = {
+  /** CT.CLOUDWATCH.PR.2: log groups kept at least a year. */
+  LOG_GROUP_RETENTION: 'cloudwatch_log_group_retention_period_check',
+  /** CT.CLOUDWATCH.PR.3: log groups encrypted with a KMS key. */
+  LOG_GROUP_KMS: 'cloudwatch_log_group_encrypted_check',
+  /** CT.LAMBDA.PR.3: functions attached to a customer VPC. */
+  LAMBDA_IN_VPC: 'lambda_inside_vpc_check',
+  /** CT.KMS.PR.3: a key policy Deny on kms:CreateGrant unless the grant is for an AWS service. */
+  KMS_GRANTS_FOR_AWS_SERVICES_ONLY: 'kms_create_grant_aws_service_check',
+  /** CT.S3.PR.2: server access logging. */
+  S3_ACCESS_LOGGING: 's3_bucket_logging_enabled_check',
+  /** CT.S3.PR.4: event notifications. */
+  S3_EVENT_NOTIFICATIONS: 's3_event_notifications_enabled_check',
+  /** CT.S3.PR.9: object lock. */
+  S3_OBJECT_LOCK: 's3_bucket_object_lock_enabled_check',
+  /** CT.S3.PR.10: SSE-KMS default encryption. */
+  S3_SSE_KMS: 's3_bucket_default_encryption_kms_check',
+  /** CT.S3.PR.11: versioning. */
+  S3_VERSIONING: 's3_bucket_versioning_enabled_check',
+  /** CT.STEPFUNCTIONS.PR.2: X-Ray tracing. */
+  STATE_MACHINE_TRACING: 'step_functions_state_machine_tracing_enabled_check',
+  /** CT.ELASTICLOADBALANCING.PR.1: HTTP listeners redirect to HTTPS. */
+  ALB_HTTP_TO_HTTPS: 'alb_http_to_https_redirection_check',
+  /** CT.ELASTICLOADBALANCING.PR.5: load balancer deletion protection. */
+  ALB_DELETION_PROTECTION: 'elbv2_deletion_protection_enabled_check',
+  /** CT.RDS.PR.2: enhanced monitoring. */
+  RDS_ENHANCED_MONITORING: 'rds_instance_enhanced_monitoring_enabled_check',
+  /** CT.RDS.PR.3: cluster deletion protection in the template. */
+  RDS_CLUSTER_DELETION_PROTECTION: 'rds_cluster_deletion_protection_enabled_check',
+  /** CT.ECS.PR.3: containers run as a user that is not root. */
+  ECS_NON_ROOT_USER: 'ecs_task_definition_nonroot_user_check',
+  /** CT.ECS.PR.6: read-only root filesystem. */
+  ECS_READ_ONLY_ROOT: 'ecs_containers_readonly_access_check',
+  /** CT.ECS.PR.7: a container memory hard limit. */
+  ECS_MEMORY_HARD_LIMIT: 'ecs_task_definition_memory_hard_limit_check',
+} as const;
+export type ControlTowerRuleName = (typeof ControlTowerRule)[keyof typeof ControlTowerRule];
+
+export interface ControlTowerAcknowledgement {
+  readonly rule: ControlTowerRuleName;
+  /** Why the finding is acceptable here; a reviewer reads it in the validation report. */
+  readonly reason: string;
+}
+
+/**
+ * Acknowledge Control Tower findings on `scope` and everything under it. CDK matches an acknowledgement to a
+ * plugin's finding by `<plugin name>::<rule name>`; the bare rule name would be taken for an annotation id.
+ */
+export function acknowledgeControlTower(scope: IConstruct, ...acknowledgements: ControlTowerAcknowledgement[]): void {
+  Validations.of(scope).acknowledge(
+    ...acknowledgements.map(({ rule, reason }) => ({ id: `${CONTROL_TOWER_PLUGIN_NAME}::${rule}`, reason })),
+  );
+}
+
+/**
+ * The cfn-guard plugin with every bundled Control Tower rule on, and each finding marked an error.
+ * Why the marking: the plugin reports findings without a severity, and once any acknowledgement matches one of
+ * its findings, CDK recomputes the report's success as "no remaining finding has severity error or fatal"
+ * (aws-cdk-lib 2.276, core/lib/private/synthesis-validation.js, collectSuppressions): a single acknowledgement
+ * anywhere would let every other, unacknowledged finding pass synth.
+ */
+export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
+  readonly name = CONTROL_TOWER_PLUGIN_NAME;
+  readonly version?: string;
+  readonly ruleIds?: string[];
+  // cfn-guard's JSON for five templates of about 200 resources exceeds Node's default 1 MiB child-process buffer.
+  private readonly guard = new CfnGuardValidator({ maxBuffer: 256 * 1024 * 1024 });
+
+  constructor() {
+    this.version = this.guard.version;
+    this.ruleIds = this.guard.ruleIds;
+  }
+
+  validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
+    const report = this.guard.validate(context);
+    return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })) };
+  }
+}
+
+/** The plugin Bulwark adds beside cdk-nag. */
+export function controlTowerChecks(): ControlTowerChecks {
+  return new ControlTowerChecks();
+}
+
+/**
+ * Decisions that hold for every resource of a type, made once here rather than at each of the dozens of places
+ * CDK and Bulwark create one (CDK's own provider functions among them). A finding of any other rule, or of these
+ * rules on another type, still fails synth.
+ */
+export class ControlTowerDesignDecisions implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnResource)) return;
+    switch (node.cfnResourceType) {
+      case 'AWS::Logs::LogGroup':
+        acknowledgeControlTower(node, {
+          rule: ControlTowerRule.LOG_GROUP_KMS,
+          reason:
+            'CloudWatch Logs encrypts every log group at rest with a service key '
+            + '(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html); the logs hold no '
+            + 'customer data, and a key of our own would add a key policy per log group for no reader we exclude. '
+            + 'The VPC flow logs, which carry client addresses, use their own KMS key.',
+        });
+        return;
+      case 'AWS::Lambda::Function':
+        acknowledgeControlTower(node, {
+          rule: ControlTowerRule.LAMBDA_IN_VPC,
+          reason:
+            'Functions that must reach endpoints inside the VPC (the smoke check on the test listener) are attached '
+            + 'to it, as the network path proofs check. The others only call AWS APIs over TLS with their role, which Lambda\'s '
+            + 'own network serves (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); in the '
+            + 'VPC they would depend on NAT or an endpoint per service and gain no control.',
+        });
+        return;
+      default:
+    }
+  }
+}
+
+/**
+ * CT.KMS.PR.3 is acknowledged for the whole app: the plugin reports part of each key-policy finding without a
+ * resource (an empty construct path), which only an acknowledgement at the root can match.
+ */
+export function acknowledgeKeyGrantControl(app: App): void {
+  acknowledgeControlTower(app, {
+    rule: ControlTowerRule.KMS_GRANTS_FOR_AWS_SERVICES_ONLY,
+    reason:
+      'Each key policy allows kms:CreateGrant only to the account (delegating to IAM, the default key policy: '
+      + 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html) or to a service through '
+      + 'kms:ViaService; the roles granted kms:CreateGrant (AWS Backup, the Aurora secondary) use it through RDS and '
+      + 'AWS Backup, which create grants for AWS resources. Adding the Deny unless kms:GrantIsForAWSResource needs '
+      + 'the permission proofs to model that context key first (follow-up).',
+  });
+}
+
+/**
+ * Where the environment does not retain its data (Dev, Staging), its logs expire as configured, under a year.
+ * Call on each log group whose retention comes from `logRetentionDays`.
+ */
+export function acknowledgeShortLogRetention(logGroup: IConstruct, protection: DataProtection): void {
+  if (protection.retain) return;
+  acknowledgeControlTower(logGroup, {
+    rule: ControlTowerRule.LOG_GROUP_RETENTION,
+    reason:
+      'An environment that does not retain its data (torn down with its stack) keeps its logs for the configured '
+      + 'days to bound cost; every environment that retains its data keeps them at least a year (logRetentionDays).',
+  });
+}
