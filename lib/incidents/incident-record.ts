@@ -136,10 +136,14 @@ export class IncidentRecord extends Construct {
       environment: { INCIDENT_SETTINGS: settings },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).functionName = naming.resource('incident-recorder');
-    // Item-level actions the handler calls (store.ts), on the table and its status index only.
+    // Item-level actions the handler calls (store.ts), on the table and its status index only. The ARNs are
+    // written out (`table/<name>`, `table/<name>/index/<index>`: Service Authorization Reference for DynamoDB,
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html) so the
+    // permission-flow proofs can resolve them; the name is fixed, so they equal the table's own ARN.
+    const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
     this.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-      resources: [this.table.tableArn, `${this.table.tableArn}/index/${INCIDENT_TABLE.statusIndex}`],
+      resources: [tableArn, `${tableArn}/index/${INCIDENT_TABLE.statusIndex}`],
     }));
     // DynamoDB uses the table's KMS key on the caller's behalf, so the caller needs the key too
     // (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html); only through DynamoDB.
