@@ -131,6 +131,23 @@ export function lambdaSdkFlows(resolver: Resolver, index: PolicyIndex, stack: St
       }
       calls.push({ action: 'route53:TestDNSAnswer', resource: '*', why: 'drill.ts checks the answer' });
       metrics('drill.ts publishes the measurements');
+    } else if (env.INCIDENT_SETTINGS) {
+      handler = 'incident-recorder';
+      const s = JSON.parse(env.INCIDENT_SETTINGS) as { tableName: string; metricNamespace: string };
+      const table = arn('dynamodb', `table/${s.tableName}`);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']) {
+        calls.push({ action, resource: table, why: 'store.ts stores events, derives and writes records' });
+      }
+      calls.push({ action: 'dynamodb:Query', resource: `${table}/index/byStatus`, why: 'store.ts reads open and resolved records' });
+      // DynamoDB uses the table's key on the caller's behalf (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
+      for (const [, t] of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
+        if (resolver.str(stack, t.Properties?.TableName) !== s.tableName) continue;
+        const key = resolver.str(stack, (t.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined)?.KMSMasterKeyId);
+        for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) {
+          calls.push({ action, resource: key, context: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` }, why: 'the table key, through DynamoDB' });
+        }
+      }
+      calls.push({ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': s.metricNamespace }, why: 'store.ts publishes MTTD/MTTA/MTTR' });
     }
 
     if (!handler) continue;
