@@ -7,6 +7,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { config as userConfig } from '../../config/bulwark.config';
 import { BulwarkConfigInput, ResolvedConfig, validateConfig } from '../../config';
 import { BulwarkAppOptions, BulwarkStacks, buildBulwarkApp } from '../../lib/app';
+import { SharedVariant, sharedAssemblyDir } from './shared-assembly';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
 
@@ -40,17 +41,59 @@ export interface SynthesizedBulwark {
 /**
  * Build and synthesize the whole app once, with cdk-nag on: synth throws ValidationFailed (and the
  * test fails with the report) on any unacknowledged finding. Call it once per test file and share it.
+ * The default config (as `cdk synth` makes it, or with the drill) comes from the run's shared assembly
+ * (test/helpers/shared-assembly.ts), synthesized once for all files; the constructs behind `app`, `stacks`
+ * and `stack()` are then built only if a test asks for them.
  */
 export function synthBulwark(config: ResolvedConfig = defaultConfig(), options: BulwarkAppOptions = {}, context: Record<string, unknown> = {}): SynthesizedBulwark {
+  const shared = sharedVariantOf(config, options, context);
+  const sharedDir = shared && sharedAssemblyDir(shared);
+  if (sharedDir) return fromSharedAssembly(sharedDir, () => build(config, options, context));
+  const built = build(config, options, context);
+  return withTemplates(built.app, built.stacks, built.app.synth());
+}
+
+function build(config: ResolvedConfig, options: BulwarkAppOptions, context: Record<string, unknown>): { app: App; stacks: BulwarkStacks } {
   const app = testApp(context);
   const stacks = buildBulwarkApp(app, config, { nag: true, ...options });
-  const assembly = app.synth();
+  return { app, stacks };
+}
+
+/**
+ * The shared variant these arguments ask for, if any: the default config, no extra context, and no option beyond
+ * the drill and cdk-nag (cdk-nag only checks; its acknowledgements add nothing to the templates).
+ */
+function sharedVariantOf(config: ResolvedConfig, options: BulwarkAppOptions, context: Record<string, unknown>): SharedVariant | undefined {
+  if (Object.keys(context).length > 0) return undefined;
+  if (Object.keys(options).some((key) => key !== 'drill' && key !== 'nag')) return undefined;
+  if (JSON.stringify(config) !== JSON.stringify(defaultConfig())) return undefined;
+  return options.drill ? 'drill' : 'default';
+}
+
+function fromSharedAssembly(directory: string, buildApp: () => { app: App; stacks: BulwarkStacks }): SynthesizedBulwark {
+  let built: { app: App; stacks: BulwarkStacks } | undefined;
+  const constructs = () => (built ??= buildApp());
+  const assembly = new CloudAssembly(directory);
   const templates = new Map<string, Template>();
-  const stack = (stackId: string): Stack => {
-    const found = app.node.tryFindChild(stackId);
-    if (!(found instanceof Stack)) throw new Error(`no stack with id ${stackId}; have ${app.node.children.map((c) => c.node.id).join(', ')}`);
-    return found;
+  return {
+    get app() {
+      return constructs().app;
+    },
+    get stacks() {
+      return constructs().stacks;
+    },
+    assembly,
+    stack: (stackId: string) => findStack(constructs().app, stackId),
+    template(stackId: string): Template {
+      if (!templates.has(stackId)) templates.set(stackId, Template.fromJSON(assembly.getStackArtifact(stackId).template));
+      return templates.get(stackId)!;
+    },
   };
+}
+
+function withTemplates(app: App, stacks: BulwarkStacks, assembly: CloudAssembly): SynthesizedBulwark {
+  const templates = new Map<string, Template>();
+  const stack = (stackId: string): Stack => findStack(app, stackId);
   return {
     app,
     stacks,
@@ -61,4 +104,10 @@ export function synthBulwark(config: ResolvedConfig = defaultConfig(), options: 
       return templates.get(stackId)!;
     },
   };
+}
+
+function findStack(app: App, stackId: string): Stack {
+  const found = app.node.tryFindChild(stackId);
+  if (!(found instanceof Stack)) throw new Error(`no stack with id ${stackId}; have ${app.node.children.map((c) => c.node.id).join(', ')}`);
+  return found;
 }

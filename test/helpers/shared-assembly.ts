@@ -1,0 +1,96 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { config as userConfig } from '../../config/bulwark.config';
+import { validateConfig } from '../../config';
+import { buildBulwarkApp } from '../../lib/app';
+
+/**
+ * The default config's app, synthesized once per jest run (into the directory test/helpers/global-setup.ts makes) and read by
+ * every test file that asks for it, instead of once per file: a whole-app synth is about 15-25 s of CPU, and some
+ * twenty files want exactly the same templates. Two variants: as `cdk synth` makes it, and with `-c drill=true`.
+ * cdk-nag is on in both, so the shared synth itself fails the run on an unacknowledged finding.
+ */
+export const SHARED_VARIANTS = { default: { drill: false }, drill: { drill: true } } as const;
+export type SharedVariant = keyof typeof SHARED_VARIANTS;
+
+/** Set by globalSetup to the directory holding one cloud assembly per variant. */
+export const SHARED_ASSEMBLIES_ENV = 'BULWARK_SHARED_ASSEMBLIES';
+
+const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** Synthesize one variant into `outdir`, exactly as a test file's own synth would (cdk.json context, nag on). */
+export function synthSharedVariant(variant: SharedVariant, outdir: string): void {
+  const app = new App({ outdir, context: { ...cdkJson.context }, builtinCloudFormationValidation: false });
+  buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), { nag: true, ...SHARED_VARIANTS[variant] });
+  app.synth();
+}
+
+/** Written next to a variant's assembly when its synth ended: `DONE`, or `FAILED` holding the error. */
+export const DONE_MARKER = 'DONE';
+export const FAILED_MARKER = 'FAILED';
+const WAIT_LIMIT_MS = 15 * 60_000;
+
+/**
+ * The shared assembly directory of a variant, or undefined outside a jest run that set one up. The first file of
+ * the run that needs a variant synthesizes it (in a plain node process: faster than under jest's module loader);
+ * a file that needs it meanwhile, in the other worker, waits for its marker. A run of unit tests alone never pays.
+ */
+export function sharedAssemblyDir(variant: SharedVariant): string | undefined {
+  const root = process.env[SHARED_ASSEMBLIES_ENV];
+  if (!root) return undefined;
+  const dir = path.join(root, variant);
+  if (claim(root, variant)) {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', __filename, variant, dir], { encoding: 'utf8' });
+    if (!fs.existsSync(path.join(dir, DONE_MARKER)) && !fs.existsSync(path.join(dir, FAILED_MARKER))) {
+      fs.mkdirSync(dir, { recursive: true });
+      const why = result.error?.message ?? `exit ${result.status ?? result.signal}`;
+      fs.writeFileSync(path.join(dir, FAILED_MARKER), `${why}\n${result.stderr ?? ''}`);
+    }
+  }
+  const started = Date.now();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, DONE_MARKER))) return dir;
+    const failed = path.join(dir, FAILED_MARKER);
+    if (fs.existsSync(failed)) throw new Error(`the shared synth of the ${variant} app failed:\n${fs.readFileSync(failed, 'utf8')}`);
+    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`the shared synth of the ${variant} app did not end in ${WAIT_LIMIT_MS / 60_000} min`);
+    Atomics.wait(pause, 0, 0, 200);
+  }
+}
+
+/** True for exactly one caller per run and variant: mkdir is atomic, so two workers cannot both claim it. */
+function claim(root: string, variant: SharedVariant): boolean {
+  try {
+    fs.mkdirSync(path.join(root, `${variant}.claimed`));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Synthesize a variant and leave its marker, so waiting test files learn the outcome either way. */
+export function synthSharedVariantWithMarker(variant: SharedVariant, outdir: string): void {
+  try {
+    synthSharedVariant(variant, outdir);
+    fs.writeFileSync(path.join(outdir, DONE_MARKER), '');
+  } catch (error) {
+    fs.mkdirSync(outdir, { recursive: true });
+    fs.writeFileSync(path.join(outdir, FAILED_MARKER), error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  }
+}
+
+// `node --import tsx test/helpers/shared-assembly.ts <variant> <outdir>`: how sharedAssemblyDir synthesizes a variant.
+if (require.main === module) {
+  const [variant, outdir] = process.argv.slice(2);
+  if (!(variant in SHARED_VARIANTS) || !outdir) {
+    console.error(`usage: shared-assembly.ts <${Object.keys(SHARED_VARIANTS).join('|')}> <outdir>`);
+    process.exit(2);
+  }
+  synthSharedVariantWithMarker(variant as SharedVariant, outdir);
+}
