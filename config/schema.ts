@@ -282,6 +282,12 @@ const environmentSchema = z
         standbyMode: z.enum(['pilot-light', 'warm-standby'], { message: 'must be "pilot-light" or "warm-standby"' }),
         /** Tasks kept running in warm standby. */
         warmStandbyTasks: z.number().int().min(1).default(1),
+        /**
+         * Let the Region switch plan's trigger (a region-down P1) run the failover to this region with no
+         * one approving it. Unset: on for a tier 1 warm standby, off otherwise (a person approves the
+         * plan's first step). See lib/dr/region-switch-plan.ts and the README's trade-off.
+         */
+        automaticFailover: z.boolean().optional(),
         /** ACM certificate (DR region) for service.domainName, required: certificates are regional, Prod's cannot serve here. */
         certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
         healthCheck: z

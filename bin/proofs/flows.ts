@@ -56,6 +56,7 @@ export function deriveFlows(resolver: Resolver, index: PolicyIndex): Flow[] {
     backupFlows(ctx);
     replicationFlows(ctx);
     pipelineFlows(ctx);
+    regionSwitchFlows(ctx);
     flows.push(...lambdaSdkFlows(resolver, index, stack, (topicArn) => topics.get(topicArn)?.keyArn));
   }
   return flows;
@@ -297,6 +298,64 @@ function codeDeployFlows(ctx: DeriveContext): void {
     }
     for (const alarm of asArray((p.AlarmConfiguration as { Alarms?: { Name: unknown }[] })?.Alarms)) {
       roleFlow(ctx, role, 'cloudwatch:DescribeAlarms', `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${resolver.str(stack, alarm.Name)}`, `${source} rollback alarm`);
+    }
+  }
+}
+
+/**
+ * The execution role of each ARC Region switch plan: Region switch assumes it to evaluate the plan, read
+ * the trigger alarms and run each execution block (lib/dr/region-switch-plan.ts). One row per call each
+ * block makes, after AWS's sample policy for that block
+ * (https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_execution_blocks.html).
+ */
+function regionSwitchFlows(ctx: DeriveContext): void {
+  const { stack, resolver } = ctx;
+  type Step = { ExecutionBlockType?: string; ExecutionBlockConfiguration?: Record<string, Record<string, unknown>> };
+  for (const [id, plan] of resourcesOfType(stack, 'AWS::ARCRegionSwitch::Plan')) {
+    const p = (resolver.deep(stack, plan.Properties) ?? {}) as Record<string, unknown>;
+    const role = roleFromArnValue(ctx, (plan.Properties ?? {}).ExecutionRole);
+    if (!role) continue;
+    const source = `Region switch plan ${id}`;
+    const planArn = `arn:${stack.partition}:arc-region-switch::${stack.account}:plan/${String(p.Name)}:abc123`;
+    roleFlow(ctx, role, 'iam:SimulatePrincipalPolicy', resolver.str(stack, (plan.Properties ?? {}).ExecutionRole), `${source} evaluation checks its role`);
+    for (const action of ['arc-region-switch:GetPlan', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions']) roleFlow(ctx, role, action, planArn, `${source} reads its plan`);
+    for (const alarm of Object.values((p.AssociatedAlarms ?? {}) as Record<string, { ResourceIdentifier: string }>)) {
+      roleFlow(ctx, role, 'cloudwatch:DescribeAlarms', alarm.ResourceIdentifier, `${source} trigger alarm`);
+    }
+    const steps: Step[] = [];
+    const walk = (list: unknown): void => {
+      for (const step of asArray(list as Step[])) {
+        steps.push(step);
+        if (step.ExecutionBlockType === 'Parallel') walk(step.ExecutionBlockConfiguration?.ParallelConfig?.Steps);
+      }
+    };
+    for (const workflow of asArray(p.Workflows as { Steps?: unknown }[])) walk(workflow.Steps);
+    for (const step of steps) {
+      const config = step.ExecutionBlockConfiguration ?? {};
+      if (step.ExecutionBlockType === 'CustomActionLambda') {
+        for (const fn of asArray(config.CustomActionLambdaConfig?.Lambdas as { Arn: string }[])) {
+          for (const action of ['lambda:GetFunction', 'lambda:InvokeFunction']) roleFlow(ctx, role, action, fn.Arn, `${source} custom action`);
+        }
+      } else if (step.ExecutionBlockType === 'AuroraGlobalDatabase') {
+        const db = config.GlobalAuroraConfig as { GlobalClusterIdentifier: string; DatabaseClusterArns: string[] };
+        const globalArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${db.GlobalClusterIdentifier}`;
+        for (const resource of [globalArn, ...db.DatabaseClusterArns]) {
+          for (const action of ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster']) roleFlow(ctx, role, action, resource, `${source} Aurora global database`);
+        }
+        roleFlow(ctx, role, 'rds:DescribeGlobalClusters', globalArn, `${source} Aurora global database`);
+        for (const cluster of db.DatabaseClusterArns) roleFlow(ctx, role, 'rds:DescribeDBClusters', cluster, `${source} Aurora global database`);
+      } else if (step.ExecutionBlockType === 'ECSServiceScaling') {
+        for (const svc of asArray(config.EcsCapacityIncreaseConfig?.Services as { ClusterArn: string; ServiceArn: string }[])) {
+          for (const action of ['ecs:DescribeServices', 'ecs:UpdateService']) roleFlow(ctx, role, action, svc.ServiceArn, `${source} ECS capacity`);
+          roleFlow(ctx, role, 'ecs:DescribeClusters', svc.ClusterArn, `${source} ECS capacity`);
+        }
+        for (const action of ['ecs:ListServices', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget', 'cloudwatch:GetMetricStatistics']) {
+          roleFlow(ctx, role, action, '*', `${source} ECS capacity`);
+        }
+      } else if (step.ExecutionBlockType === 'Route53HealthCheck') {
+        const zone = String(config.Route53HealthCheckConfig?.HostedZoneId);
+        roleFlow(ctx, role, 'route53:ListResourceRecordSets', `arn:${stack.partition}:route53:::hostedzone/${zone}`, `${source} Route 53 failover records`);
+      }
     }
   }
 }

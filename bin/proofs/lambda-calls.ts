@@ -117,6 +117,12 @@ export function lambdaSdkFlows(resolver: Resolver, index: PolicyIndex, stack: St
           }
         }
       }
+    } else if (env.REGION_SWITCH_ACTION_SETTINGS) {
+      handler = 'region-switch-action';
+      const s = JSON.parse(env.REGION_SWITCH_ACTION_SETTINGS) as { freezeParameterName: string; freezeParameterRegion: string; noticeTopicArn: string };
+      const parameter = arn('ssm', `parameter/${s.freezeParameterName.replace(/^\//, '')}`, s.freezeParameterRegion);
+      for (const action of ['ssm:GetParameter', 'ssm:PutParameter']) calls.push({ action, resource: parameter, why: "action.ts turns Prod's deploy freeze on" });
+      publish(s.noticeTopicArn, 'action.ts P2 notice');
     } else if (env.DRILL_SETTINGS) {
       handler = 'dr-drill';
       const s = JSON.parse(env.DRILL_SETTINGS) as Record<string, string>;

@@ -110,7 +110,7 @@ export class AlarmFactory {
 }
 
 /** `orders-prod-<id>`, lowercase like every resource name; always starts with `alarmNamePrefix`. */
-function alarmName(naming: Naming, id: string): string {
+export function alarmName(naming: Naming, id: string): string {
   return `${alarmNamePrefix(naming)}${id.toLowerCase()}`;
 }
 

@@ -1,3 +1,4 @@
+import { ArnFormat } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -8,13 +9,16 @@ import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
-import { DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
-import { DrDatabaseSite, drRestoreTargetParameterName, DrRestoreTarget } from '../data/global-database';
+import { DATABASE_SECRET_NAME_VARIABLE, databaseClusterIdentifier, databaseSecretName } from '../data/database';
+import { DrDatabaseSite, drRestoreTargetParameterName, DrRestoreTarget, globalClusterIdentifier } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
 import { StandbyAlarms } from '../dr/standby-alarms';
+import { PRIMARY_UNHEALTHY_ALARM_ID, ROUTE53_METRICS_REGION } from '../dr/primary-failover';
+import { RegionSwitchPlan } from '../dr/region-switch-plan';
+import { alarmName } from '../monitoring/alarm-factory';
 import { standbyDesiredCount } from '../dr/standby-sizing';
 import { BlueGreenService } from '../service/blue-green-service';
 
@@ -45,6 +49,8 @@ export class DrRegionStack extends BulwarkStack {
   readonly failover: SecondaryFailover;
   readonly standbyAlarms: StandbyAlarms;
   readonly drill?: DrDrill;
+  /** The ARC Region switch plan that moves Prod here and back (lib/dr/region-switch-plan.ts says why it lives here). */
+  readonly regionSwitch: RegionSwitchPlan;
   /** Subnet group, security group, key and DNS name of the DR database: Prod's global secondary (warm standby) or the restored copy (pilot light). */
   readonly databaseSite: DrDatabaseSite;
   /** The role AWS Backup restores the DR copies with (`orders-dr-restore`). */
@@ -152,6 +158,32 @@ export class DrRegionStack extends BulwarkStack {
       dr,
       loadBalancer: this.standby.loadBalancer,
       https: primary.service.certificateArn !== undefined,
+    });
+
+    // The plan's trigger: a region-down P1. Today's is Prod's dr-primary-unhealthy, which exists only when Prod
+    // runs in us-east-1 (Route 53 metrics) and so is seen from inside the failing region; a probe alarmed from
+    // this region belongs here as soon as it exists.
+    const primaryNaming = new Naming(service.name, primary.name);
+    const triggerAlarmArns = primary.region === ROUTE53_METRICS_REGION
+      ? [this.formatArn({ service: 'cloudwatch', region: primary.region, resource: 'alarm', resourceName: alarmName(primaryNaming, PRIMARY_UNHEALTHY_ALARM_ID), arnFormat: ArnFormat.COLON_RESOURCE_NAME })]
+      : [];
+    this.regionSwitch = new RegionSwitchPlan(this, 'RegionSwitch', {
+      naming: this.naming,
+      primaryNaming,
+      protection: this.protection,
+      service,
+      primary,
+      standby: this.standby,
+      globalDatabase: dr.standbyMode === 'warm-standby'
+        ? {
+          globalClusterIdentifier: globalClusterIdentifier(service.name),
+          primaryClusterIdentifier: databaseClusterIdentifier(primaryNaming),
+          secondaryClusterIdentifier: this.databaseSite.clusterIdentifier,
+        }
+        : undefined,
+      triggerAlarmArns,
+      noticeTopic: this.monitoring.topics.topic('P2'),
+      noticeTopicKey: this.monitoring.topics.key,
     });
 
     if (props.drill) {

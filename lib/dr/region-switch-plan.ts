@@ -1,0 +1,473 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as arcregionswitch from 'aws-cdk-lib/aws-arcregionswitch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
+import { BulwarkFunction } from '../common/bulwark-function';
+import { Naming } from '../common/naming';
+import { DataProtection } from '../common/protection';
+import { switchParameterName } from '../killswitch/kill-switch-settings';
+import { BlueGreenService, serviceBaseName } from '../service/blue-green-service';
+import { failoverSetIdentifier } from './failover-record';
+
+/** The CloudFormation type, for tests and the resilience report. */
+export const REGION_SWITCH_PLAN_TYPE = 'AWS::ARCRegionSwitch::Plan';
+
+/**
+ * Step names: the report and the drill find steps by them, and an execution's events carry them.
+ * Region switch runs a workflow's steps in order; a Parallel step runs its children together.
+ */
+export const PLAN_STEPS = {
+  approval: 'approve-failover',
+  customAction: 'freeze-and-notify',
+  dataAndCompute: 'database-and-capacity',
+  database: 'aurora-global-database',
+  capacity: 'ecs-capacity',
+  dns: 'route53-failover-records',
+} as const;
+
+/**
+ * Step timeouts (minutes). Each block's `timeoutMinutes` defaults to 60 (AWS::ARCRegionSwitch::Plan, e.g.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+ * aws-properties-arcregionswitch-plan-globalauroraconfiguration.html);
+ * these are the bounds we accept before the execution pauses on a failed step. They are bounds, not
+ * expected durations: the report reads them from the template as the worst case where AWS documents none.
+ */
+export const PLAN_STEP_TIMEOUT_MINUTES = {
+  approval: 60,
+  customAction: 5,
+  database: 30,
+  capacity: 15,
+  dns: 5,
+} as const;
+
+const PLAN_ARN_PATTERN_REASON =
+  'The plan ARN ends in a suffix Region switch generates (plan/<name>:<6 characters>); ' +
+  'the pattern names this plan only.';
+
+interface EcsServiceRef {
+  readonly clusterArn: string;
+  readonly serviceArn: string;
+}
+
+/** Minutes between two automatic executions by the trigger: a flapping alarm cannot start a second switch. */
+export const TRIGGER_MIN_DELAY_MINUTES = 60;
+
+/**
+ * The plan's name (`orders-dr-switch`). Region switch names are 1-32 letters, digits and dashes
+ * (AWS::ARCRegionSwitch::Plan Name, the CloudFormation template reference above).
+ */
+export function regionSwitchPlanName(drNaming: Naming): string {
+  return drNaming.resource('switch');
+}
+
+/**
+ * Whether a region-down trigger may run the failover with no one approving it: the config's
+ * `dr.automaticFailover`, by default on for a tier 1 warm standby (the database is a live global secondary
+ * and tasks already run, so a switch is minutes) and off otherwise.
+ */
+export function automaticFailover(
+  primary: Pick<EnvironmentConfig, 'tier'> & { readonly dr: Pick<DrConfig, 'standbyMode' | 'automaticFailover'> },
+): boolean {
+  return primary.dr.automaticFailover ?? (primary.tier === 1 && primary.dr.standbyMode === 'warm-standby');
+}
+
+/**
+ * The Aurora global database the plan switches: the identifiers are deterministic, so DrRegion names them
+ * before Prod creates them.
+ */
+export interface PlanGlobalDatabase {
+  readonly globalClusterIdentifier: string;
+  readonly primaryClusterIdentifier: string;
+  readonly secondaryClusterIdentifier: string;
+}
+
+export interface RegionSwitchPlanProps {
+  /** DrRegion's naming (`orders-dr-...`). */
+  readonly naming: Naming;
+  /** The primary environment's naming (`orders-prod-...`): its service, cluster and freeze switch names. */
+  readonly primaryNaming: Naming;
+  readonly protection: DataProtection;
+  readonly service: Pick<ServiceConfig, 'name' | 'domainName' | 'hostedZoneId'>;
+  readonly primary: Pick<EnvironmentConfig, 'name' | 'region' | 'account' | 'tier' | 'targets'> & {
+    readonly dr: DrConfig;
+  };
+  /** The standby service in this stack (DrRegion). */
+  readonly standby: BlueGreenService;
+  /** Absent in a pilot light without a global secondary: the plan then has no database step. */
+  readonly globalDatabase?: PlanGlobalDatabase;
+  /**
+   * ARNs of the alarms whose ALARM state starts the failover to this region: region-down P1s, ideally
+   * seen from outside the failing region. Each becomes a trigger of its own (any one fires).
+   */
+  readonly triggerAlarmArns: readonly string[];
+  /** DrRegion's P2 topic: the custom action's notice goes out from the region that survives. */
+  readonly noticeTopic: sns.ITopic;
+  /** The key the notice topic is encrypted with. */
+  readonly noticeTopicKey: kms.IKey;
+}
+
+/**
+ * The ARC Region switch plan that moves Prod to DrRegion and back (active/passive), in DrRegion because
+ * the plan must stay manageable when Prod's region is down (CloudFormation there cannot update Prod's
+ * stack then), its trigger alarm belongs outside the failing region, and the drill here reads it. Prod's
+ * resources are named, not referenced (DrRegion deploys first): until Prod exists, plan evaluation warns.
+ *
+ * Activate DrRegion: [approval, unless automatic] -> freeze deploys and notify -> in parallel, the Aurora
+ * global database (switchover when graceful, failover when ungraceful) and the standby's ECS capacity to
+ * Prod's -> the Route 53 health checks the plan owns, which move the live failover records. The other
+ * workflow activates Prod again (failback), planned, without approval. Execution blocks:
+ * https://docs.aws.amazon.com/r53recovery/latest/dg/working-with-rs-execution-blocks.html
+ */
+export class RegionSwitchPlan extends Construct {
+  readonly plan: arcregionswitch.CfnPlan;
+  readonly executionRole: iam.Role;
+  /** The role whose principals approve the manual step (only when the failover is not automatic). */
+  readonly approvalRole?: iam.Role;
+  readonly customAction: BulwarkFunction;
+  readonly automatic: boolean;
+  readonly planName: string;
+
+  constructor(scope: Construct, id: string, props: RegionSwitchPlanProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { primary, naming, primaryNaming } = props;
+    const drRegion = primary.dr.region;
+    this.planName = regionSwitchPlanName(naming);
+    if (!/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(this.planName)) {
+      throw new Error(
+        `the Region switch plan name ${this.planName} (from service.name ${props.service.name}) is not 1-32 ` +
+          'letters, digits and dashes; shorten service.name',
+      );
+    }
+    this.automatic = automaticFailover(primary);
+
+    const inPrimary = (service: string, resource: string, resourceName: string) =>
+      stack.formatArn({
+        service,
+        region: primary.region,
+        account: primary.account,
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    const primaryBase = serviceBaseName(primaryNaming);
+    const primaryService = {
+      clusterArn: inPrimary('ecs', 'cluster', primaryBase),
+      serviceArn: inPrimary('ecs', 'service', `${primaryBase}/${primaryBase}`),
+    };
+    const standbyService = {
+      clusterArn: props.standby.cluster.clusterArn,
+      serviceArn: props.standby.service.serviceArn,
+    };
+
+    // ------------------------------------------------------------------ custom action (what no block does)
+    const freezeParameterName = switchParameterName(primaryNaming, 'deploy-freeze');
+    this.customAction = new BulwarkFunction(this, 'CustomAction', {
+      lambdaName: 'region-switch-action',
+      description:
+        `Region switch step ${PLAN_STEPS.customAction}: turns ${primary.name}'s deploy freeze on and sends a P2 notice`,
+      protection: props.protection,
+      timeout: Duration.minutes(1),
+      environment: {
+        REGION_SWITCH_ACTION_SETTINGS: stack.toJsonString({
+          environment: primary.name,
+          freezeParameterName,
+          freezeParameterRegion: primary.region,
+          noticeTopicArn: props.noticeTopic.topicArn,
+        }),
+      },
+    });
+    const freezeArn = inPrimary('ssm', 'parameter', freezeParameterName.replace(/^\//, ''));
+    const allow = (actions: string[], resources: string[]) =>
+      this.customAction.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    allow(['ssm:GetParameter', 'ssm:PutParameter'], [freezeArn]);
+    // Publishing to an SSE-KMS topic needs kms:GenerateDataKey and kms:Decrypt on its key
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse);
+    // named actions, no wildcard.
+    allow(['sns:Publish'], [props.noticeTopic.topicArn]);
+    allow(['kms:GenerateDataKey', 'kms:Decrypt'], [props.noticeTopicKey.keyArn]);
+
+    // --------------------------------------------------------------------------------------- execution role
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: naming.resource('switch-execution'),
+      description: `Assumed by ARC Region switch to run ${this.planName} (evaluation, triggers, execution blocks)`,
+      // The trust policy AWS documents for a plan's execution role:
+      // https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_trust_policy.html
+      assumedBy: new iam.ServicePrincipal('arc-region-switch.amazonaws.com'),
+    });
+    const planArnPattern = stack.formatArn({
+      service: 'arc-region-switch',
+      region: '',
+      resource: 'plan',
+      resourceName: `${this.planName}:*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.grantExecution(props, { primaryService, standbyService, planArnPattern });
+
+    // ---------------------------------------------------------------------------------------- approval
+    if (!this.automatic) {
+      // Whoever may assume this role approves (or declines) the failover step. Manual approval block:
+      // https://docs.aws.amazon.com/r53recovery/latest/dg/manual-approval-block.html; the action:
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonarcregionswitch.html
+      this.approvalRole = new iam.Role(this, 'ApprovalRole', {
+        roleName: naming.resource('switch-approver'),
+        description: `Approves the failover step of ${this.planName} (assume it from the console or CLI, then approve)`,
+        assumedBy: new iam.AccountRootPrincipal(),
+        maxSessionDuration: Duration.hours(1),
+      });
+      this.approvalRole.addToPolicy(new iam.PolicyStatement({
+        actions: [
+          'arc-region-switch:ApprovePlanExecutionStep',
+          'arc-region-switch:GetPlanExecution',
+          'arc-region-switch:ListPlanExecutionEvents',
+        ],
+        resources: [planArnPattern],
+      }));
+      Validations.of(this.approvalRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${planArnPattern}]`,
+        reason: PLAN_ARN_PATTERN_REASON,
+      });
+    }
+
+    // ------------------------------------------------------------------------------------------- steps
+    type Step = arcregionswitch.CfnPlan.StepProperty;
+    const lambdaStep = (regionToRun: 'activatingRegion' | 'deactivatingRegion', targetRegion: string): Step => ({
+      name: PLAN_STEPS.customAction,
+      description: `Deploy freeze on in ${primary.name}, P2 notice (lambdas/region-switch-action)`,
+      executionBlockType: 'CustomActionLambda',
+      executionBlockConfiguration: {
+        customActionLambdaConfig: {
+          lambdas: [
+            { arn: this.customAction.functionArn, payload: JSON.stringify({ action: 'activate', targetRegion }) },
+          ],
+          // The function lives in DrRegion: activating DrRegion runs it there, and so does failback
+          // (DrRegion is then the deactivating region).
+          regionToRun,
+          retryIntervalMinutes: 1,
+          timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.customAction,
+          // An outage: the bookkeeping never holds the recovery back (the handler does not throw on AWS faults either).
+          ungraceful: { behavior: 'skip' },
+        },
+      },
+    });
+    const rdsArn = rdsArnIn(stack, primary.account);
+    const databaseStep = (ungracefulFailover: boolean): arcregionswitch.CfnPlan.StepProperty[] => {
+      const db = props.globalDatabase;
+      if (!db) return [];
+      const clusterArn = (region: string, identifier: string) => rdsArn(region, 'cluster', identifier);
+      return [{
+        name: PLAN_STEPS.database,
+        description: ungracefulFailover
+          ? 'Aurora global database: switchover (no data loss) when graceful, failover when ungraceful (an outage)'
+          : 'Aurora global database: switchover back to the primary region (planned, no data loss)',
+        executionBlockType: 'AuroraGlobalDatabase',
+        executionBlockConfiguration: {
+          globalAuroraConfig: {
+            // switchoverOnly: SwitchoverGlobalCluster when graceful; ungraceful failover: FailoverGlobalCluster with
+            // AllowDataLoss
+            // (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html).
+            behavior: 'switchoverOnly',
+            globalClusterIdentifier: db.globalClusterIdentifier,
+            databaseClusterArns: [
+              clusterArn(primary.region, db.primaryClusterIdentifier),
+              clusterArn(drRegion, db.secondaryClusterIdentifier),
+            ],
+            timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.database,
+            ...(ungracefulFailover ? { ungraceful: { ungraceful: 'failover' } } : {}),
+          },
+        },
+      }];
+    };
+    const capacityStep: arcregionswitch.CfnPlan.StepProperty = {
+      name: PLAN_STEPS.capacity,
+      description: 'ECS tasks in the activated region to 100 % of what the other region ran (sampled max, last 24 h)',
+      executionBlockType: 'ECSServiceScaling',
+      executionBlockConfiguration: {
+        ecsCapacityIncreaseConfig: {
+          services: [primaryService, standbyService],
+          targetPercent: 100,
+          capacityMonitoringApproach: 'sampledMaxInLast24Hours',
+          timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.capacity,
+        },
+      },
+    };
+    const dataAndCompute = (ungracefulFailover: boolean): arcregionswitch.CfnPlan.StepProperty => {
+      const children = [...databaseStep(ungracefulFailover), capacityStep];
+      return {
+        name: PLAN_STEPS.dataAndCompute,
+        description: 'The database and the compute come up together; DNS waits for both',
+        executionBlockType: 'Parallel',
+        executionBlockConfiguration: { parallelConfig: { steps: children } },
+      };
+    };
+    const dnsStep: arcregionswitch.CfnPlan.StepProperty = {
+      name: PLAN_STEPS.dns,
+      description:
+        'Route 53 health checks owned by the plan: the live failover records move only here, ' +
+        'after the database takes writes',
+      executionBlockType: 'Route53HealthCheck',
+      executionBlockConfiguration: {
+        route53HealthCheckConfig: {
+          hostedZoneId: props.service.hostedZoneId,
+          recordName: props.service.domainName,
+          recordSets: [
+            { recordSetIdentifier: failoverSetIdentifier(props.service.name, 'PRIMARY'), region: primary.region },
+            { recordSetIdentifier: failoverSetIdentifier(props.service.name, 'SECONDARY'), region: drRegion },
+          ],
+          timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.dns,
+        },
+      },
+    };
+    const approvalStep: arcregionswitch.CfnPlan.StepProperty[] = this.approvalRole
+      ? [{
+        name: PLAN_STEPS.approval,
+        description:
+          'dr.automaticFailover is off: a person approves before anything moves ' +
+          `(role ${naming.resource('switch-approver')})`,
+        executionBlockType: 'ManualApproval',
+        executionBlockConfiguration: {
+          executionApprovalConfig: {
+            approvalRole: this.approvalRole.roleArn,
+            timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.approval,
+          },
+        },
+      }]
+      : [];
+
+    // --------------------------------------------------------------------------------------- triggers
+    const associatedAlarms: Record<string, arcregionswitch.CfnPlan.AssociatedAlarmProperty> = {};
+    const triggers: arcregionswitch.CfnPlan.TriggerProperty[] = [];
+    props.triggerAlarmArns.forEach((alarmArn, i) => {
+      const key = `region-down-${i + 1}`;
+      associatedAlarms[key] = { alarmType: 'trigger', resourceIdentifier: alarmArn };
+      triggers.push({
+        description:
+          `Fail over to ${drRegion} when ${key} is in ALARM` +
+          (this.automatic ? '' : ' (the first step waits for approval)'),
+        action: 'activate',
+        targetRegion: drRegion,
+        // "red" is ALARM (AlarmCondition red | green in the resource schema).
+        conditions: [{ associatedAlarmName: key, condition: 'red' }],
+        minDelayMinutesBetweenExecutions: TRIGGER_MIN_DELAY_MINUTES,
+      });
+    });
+
+    this.plan = new arcregionswitch.CfnPlan(this, 'Plan', {
+      name: this.planName,
+      description:
+        `${props.service.name}: fail ${primary.name} (${primary.region}) over to its standby in ${drRegion} and back`,
+      executionRole: this.executionRole.roleArn,
+      recoveryApproach: 'activePassive',
+      primaryRegion: primary.region,
+      regions: [primary.region, drRegion],
+      recoveryTimeObjectiveMinutes: primary.targets.rtoMinutes,
+      workflows: [
+        {
+          workflowTargetAction: 'activate',
+          workflowTargetRegion: drRegion,
+          workflowDescription: `Fail over to ${drRegion} (${primary.dr.standbyMode})`,
+          steps: [...approvalStep, lambdaStep('activatingRegion', drRegion), dataAndCompute(true), dnsStep],
+        },
+        {
+          workflowTargetAction: 'activate',
+          workflowTargetRegion: primary.region,
+          workflowDescription: `Fail back to ${primary.region} (planned)`,
+          steps: [lambdaStep('deactivatingRegion', primary.region), dataAndCompute(false), dnsStep],
+        },
+      ],
+      ...(triggers.length > 0 ? { associatedAlarms, triggers } : {}),
+    });
+    // The role's policy must exist before Region switch evaluates the plan with it.
+    this.plan.node.addDependency(this.executionRole);
+  }
+
+  private grantExecution(
+    props: RegionSwitchPlanProps,
+    refs: { primaryService: EcsServiceRef; standbyService: EcsServiceRef; planArnPattern: string },
+  ): void {
+    const stack = Stack.of(this);
+    const { primary } = props;
+    const role = this.executionRole;
+    const rdsArn = rdsArnIn(stack, primary.account);
+    const add = (sid: string, actions: string[], resources: string[]) =>
+      role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    // Every statement follows AWS's sample policy for the block or purpose named in its sid:
+    // https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_execution_blocks.html
+    // Base (security_iam_region_switch_complete_policy.html): the role checks itself, reads its plan.
+    add('SimulateItself', ['iam:SimulatePrincipalPolicy'], [role.roleArn]);
+    const planReads = [
+      'arc-region-switch:GetPlan',
+      'arc-region-switch:GetPlanExecution',
+      'arc-region-switch:ListPlanExecutions',
+    ];
+    add('ReadThePlan', planReads, [refs.planArnPattern]);
+    // ECS service scaling (security_iam_region_switch_ecs.html).
+    const services = [refs.primaryService.serviceArn, refs.standbyService.serviceArn];
+    add('ScaleTheServices', ['ecs:DescribeServices', 'ecs:UpdateService'], services);
+    add('ReadTheClusters', ['ecs:DescribeClusters'], [refs.primaryService.clusterArn, refs.standbyService.clusterArn]);
+    add('FindServicesAndScaling', [
+      'ecs:ListServices',
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:RegisterScalableTarget',
+      'cloudwatch:GetMetricStatistics',
+    ], ['*']);
+    // Route 53 health check block (security_iam_region_switch_route53.html).
+    const zoneArn = stack.formatArn({
+      service: 'route53',
+      region: '',
+      account: '',
+      resource: 'hostedzone',
+      resourceName: props.service.hostedZoneId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    add('ReadTheFailoverRecords', ['route53:ListResourceRecordSets'], [zoneArn]);
+    // Custom action Lambda block (security_iam_region_switch_lambda.html).
+    add('InvokeTheCustomAction', ['lambda:GetFunction', 'lambda:InvokeFunction'], [this.customAction.functionArn]);
+    if (props.globalDatabase) {
+      // Aurora Global Database block (security_iam_region_switch_aurora.html): Describe* on "*", the switch on
+      // the three ARNs.
+      const db = props.globalDatabase;
+      add('ReadTheGlobalDatabase', ['rds:DescribeGlobalClusters', 'rds:DescribeDBClusters'], ['*']);
+      add('SwitchTheGlobalDatabase', ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'], [
+        rdsArn('', 'global-cluster', db.globalClusterIdentifier),
+        rdsArn(primary.region, 'cluster', db.primaryClusterIdentifier),
+        rdsArn(primary.dr.region, 'cluster', db.secondaryClusterIdentifier),
+      ]);
+    }
+    // Triggers: Region switch reads the trigger alarms with this role (security_iam_region_switch_trust_policy.html);
+    // cloudwatch:DescribeAlarms on the alarms is what AWS's sample for alarm reads names
+    // (security_iam_region_switch_reports.html). Assumption to confirm on a real account: no other action is needed.
+    if (props.triggerAlarmArns.length > 0) {
+      add('ReadTheTriggerAlarms', ['cloudwatch:DescribeAlarms'], [...props.triggerAlarmArns]);
+    }
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'AWS\'s sample policies for the ECS scaling and Aurora blocks name "*" for ecs:ListServices, ' +
+        'application-autoscaling:DescribeScalableTargets/RegisterScalableTarget, cloudwatch:GetMetricStatistics and ' +
+        'rds:Describe*: these list or read (RegisterScalableTarget only on targets ECS scaling needs), and the ' +
+        'mutating calls (UpdateService, Switchover/FailoverGlobalCluster) are scoped to this service\'s ARNs.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${refs.planArnPattern}]`,
+      reason: PLAN_ARN_PATTERN_REASON,
+    });
+  }
+}
+
+/** `arn:<partition>:rds:<region>:<account>:<resource>:<name>` (RDS ARNs use ':' before the name). */
+function rdsArnIn(stack: Stack, account: string): (region: string, resource: string, name: string) => string {
+  return (region, resource, resourceName) =>
+    stack.formatArn({
+      service: 'rds',
+      region,
+      account,
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+}

@@ -1,0 +1,194 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { validateConfig } from '../../config';
+import { automaticFailover } from '../../lib/dr/region-switch-plan';
+import { synthBulwark } from '../helpers/app';
+import { withEnv } from '../helpers/config';
+
+/** Default config: Prod tier 1 in us-east-1, warm standby in us-west-2, automatic failover by default. */
+const bulwark = synthBulwark();
+const drRegion = bulwark.template('DrRegion');
+
+function planOf(template: Template): Record<string, unknown> {
+  const plans = Object.values(template.findResources('AWS::ARCRegionSwitch::Plan'));
+  expect(plans).toHaveLength(1);
+  return (plans[0] as { Properties: Record<string, unknown> }).Properties;
+}
+type Step = {
+  Name: string;
+  ExecutionBlockType: string;
+  ExecutionBlockConfiguration: Record<string, Record<string, unknown>>;
+};
+type Workflow = { WorkflowTargetRegion: string; WorkflowTargetAction: string; Steps: Step[] };
+
+describe('ARC Region switch plan (default config)', () => {
+  const plan = planOf(drRegion);
+  const workflows = plan.Workflows as Workflow[];
+  const failover = workflows.find((w) => w.WorkflowTargetRegion === 'us-west-2')!;
+  const failback = workflows.find((w) => w.WorkflowTargetRegion === 'us-east-1')!;
+
+  test('lives in DrRegion only, active/passive between Prod and its DR region, RTO from tier 1 (60 min)', () => {
+    expect(plan).toMatchObject({
+      Name: 'orders-dr-switch',
+      RecoveryApproach: 'activePassive',
+      PrimaryRegion: 'us-east-1',
+      Regions: ['us-east-1', 'us-west-2'],
+      RecoveryTimeObjectiveMinutes: 60,
+    });
+    for (const stack of ['Dev', 'Staging', 'Prod', 'Pipeline']) {
+      bulwark.template(stack).resourceCountIs('AWS::ARCRegionSwitch::Plan', 0);
+    }
+  });
+
+  test('failover: freeze and notify, then database and capacity together, then DNS; no approval', () => {
+    expect(failover.WorkflowTargetAction).toBe('activate');
+    expect(failover.Steps.map((s) => [s.Name, s.ExecutionBlockType])).toEqual([
+      ['freeze-and-notify', 'CustomActionLambda'],
+      ['database-and-capacity', 'Parallel'],
+      ['route53-failover-records', 'Route53HealthCheck'],
+    ]);
+    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+    expect(parallel.map((s) => s.ExecutionBlockType)).toEqual(['AuroraGlobalDatabase', 'ECSServiceScaling']);
+  });
+
+  test('the database step switches over when graceful and fails over only when ungraceful, on both clusters', () => {
+    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+    expect(parallel[0].ExecutionBlockConfiguration.GlobalAuroraConfig).toEqual({
+      Behavior: 'switchoverOnly',
+      Ungraceful: { Ungraceful: 'failover' },
+      GlobalClusterIdentifier: 'orders-global',
+      DatabaseClusterArns: [
+        'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
+        'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+      ],
+      TimeoutMinutes: 30,
+    });
+    // Failback is planned: switchover only, never a data-losing failover.
+    const back = failback.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+    expect(back[0].ExecutionBlockConfiguration.GlobalAuroraConfig).not.toHaveProperty('Ungraceful');
+  });
+
+  test("the capacity step scales the standby's ECS service to 100 % of Prod's (and back)", () => {
+    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+    expect(parallel[1].ExecutionBlockConfiguration.EcsCapacityIncreaseConfig).toMatchObject({
+      TargetPercent: 100,
+      Services: [
+        {
+          ClusterArn: 'arn:aws:ecs:us-east-1:333333333333:cluster/orders-prod',
+          ServiceArn: 'arn:aws:ecs:us-east-1:333333333333:service/orders-prod/orders-prod',
+        },
+        {
+          ClusterArn: { 'Fn::GetAtt': [expect.stringMatching(/^StandbyCluster/), 'Arn'] },
+          ServiceArn: { Ref: expect.stringMatching(/^StandbyService/) },
+        },
+      ],
+    });
+  });
+
+  test('the DNS step owns the live pair by its set identifiers, one per region', () => {
+    expect(failover.Steps[2].ExecutionBlockConfiguration.Route53HealthCheckConfig).toMatchObject({
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      RecordName: 'orders.example.com',
+      RecordSets: [
+        { RecordSetIdentifier: 'orders-primary', Region: 'us-east-1' },
+        { RecordSetIdentifier: 'orders-secondary', Region: 'us-west-2' },
+      ],
+    });
+  });
+
+  test('the custom action runs in DrRegion both ways, is skipped in an outage, and gets the target region', () => {
+    const lambda = (w: Workflow) =>
+      w.Steps[0].ExecutionBlockConfiguration.CustomActionLambdaConfig as Record<string, unknown>;
+    expect(lambda(failover)).toMatchObject({ RegionToRun: 'activatingRegion', Ungraceful: { Behavior: 'skip' } });
+    expect(lambda(failback)).toMatchObject({ RegionToRun: 'deactivatingRegion' });
+    const [invoked] = lambda(failover).Lambdas as { Payload: string }[];
+    expect(JSON.parse(invoked.Payload)).toEqual({ action: 'activate', targetRegion: 'us-west-2' });
+  });
+
+  test("the trigger is the region-down P1 (Prod's dr-primary-unhealthy), activating us-west-2 on ALARM", () => {
+    expect(plan.AssociatedAlarms).toEqual({
+      'region-down-1': {
+        AlarmType: 'trigger',
+        ResourceIdentifier: 'arn:aws:cloudwatch:us-east-1:333333333333:alarm:orders-prod-dr-primary-unhealthy',
+      },
+    });
+    expect(plan.Triggers).toEqual([
+      expect.objectContaining({
+        Action: 'activate',
+        TargetRegion: 'us-west-2',
+        Conditions: [{ AssociatedAlarmName: 'region-down-1', Condition: 'red' }],
+        MinDelayMinutesBetweenExecutions: 60,
+      }),
+    ]);
+  });
+
+  test('the execution role is assumed by Region switch only and may switch only this global database', () => {
+    drRegion.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'orders-dr-switch-execution',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({ Principal: { Service: 'arc-region-switch.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+        ],
+      },
+    });
+    type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+    type Policy = { Properties: { PolicyDocument: { Statement: Statement[] } } };
+    const ofRole = { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RegionSwitchExecutionRole') }] } };
+    const policies = Object.values(drRegion.findResources('AWS::IAM::Policy', ofRole)) as Policy[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const switchStatement = statements.find((s) => s.Sid === 'SwitchTheGlobalDatabase');
+    expect(switchStatement?.Resource).toEqual([
+      'arn:aws:rds::333333333333:global-cluster:orders-global',
+      'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
+      'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+    ]);
+    // Nothing mutating on "*".
+    const onStar = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+    expect(onStar.sort()).toEqual([
+      'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget',
+      'cloudwatch:GetMetricStatistics', 'ecs:ListServices', 'rds:DescribeDBClusters', 'rds:DescribeGlobalClusters',
+    ]);
+    expect(statements.find((s) => s.Sid === 'ReadTheTriggerAlarms')?.Resource)
+      .toBe('arn:aws:cloudwatch:us-east-1:333333333333:alarm:orders-prod-dr-primary-unhealthy');
+  });
+
+  test("the custom action may only read and write Prod's deploy-freeze switch and publish DrRegion's P2", () => {
+    const settings = { Environment: { Variables: { REGION_SWITCH_ACTION_SETTINGS: Match.anyValue() } } };
+    const fn = drRegion.findResources('AWS::Lambda::Function', { Properties: settings });
+    expect(Object.keys(fn)).toHaveLength(1);
+    drRegion.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+            Resource: 'arn:aws:ssm:us-east-1:333333333333:parameter/orders/prod/switches/deploy-freeze',
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('dr.automaticFailover', () => {
+  test('defaults: on for a tier 1 warm standby, off for a pilot light or a lower tier', () => {
+    expect(automaticFailover({ tier: 1, dr: { standbyMode: 'warm-standby' } })).toBe(true);
+    expect(automaticFailover({ tier: 1, dr: { standbyMode: 'pilot-light' } })).toBe(false);
+    expect(automaticFailover({ tier: 2, dr: { standbyMode: 'warm-standby' } })).toBe(false);
+    expect(automaticFailover({ tier: 1, dr: { standbyMode: 'warm-standby', automaticFailover: false } })).toBe(false);
+  });
+
+  test('off: the failover workflow starts with a manual approval by the approver role; failback has none', () => {
+    const manual = synthBulwark(validateConfig(withEnv('Prod', (env) => { env.dr!.automaticFailover = false; })));
+    const template = manual.template('DrRegion');
+    const workflows = planOf(template).Workflows as Workflow[];
+    const failover = workflows.find((w) => w.WorkflowTargetRegion === 'us-west-2')!;
+    expect(failover.Steps.map((s) => s.Name))
+      .toEqual(['approve-failover', 'freeze-and-notify', 'database-and-capacity', 'route53-failover-records']);
+    type Approval = { ApprovalRole: { 'Fn::GetAtt': string[] }; TimeoutMinutes: number };
+    const approval = failover.Steps[0].ExecutionBlockConfiguration.ExecutionApprovalConfig as Approval;
+    expect(approval.TimeoutMinutes).toBe(60);
+    expect(approval.ApprovalRole['Fn::GetAtt'][0]).toMatch(/^RegionSwitchApprovalRole/);
+    const failback = workflows.find((w) => w.WorkflowTargetRegion === 'us-east-1')!;
+    expect(failback.Steps.map((s) => s.Name)).not.toContain('approve-failover');
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'orders-dr-switch-approver' });
+  });
+});
