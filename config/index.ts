@@ -3,3 +3,4 @@ export * from './tiers';
 export * from './validate';
 export * from './recovery-model';
 export * from './load';
+export * from './operations';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operationsSchema } from './operations';
 import { TIERS } from './tiers';
 
 /**
@@ -327,6 +328,8 @@ export const bulwarkConfigSchema = z
     service: serviceSchema,
     environments: z.array(environmentSchema).min(1),
     pipeline: pipelineSchema,
+    /** On-call practice: the severity matrix (config/operations.ts), defaults from the seeds' practice. */
+    operations: operationsSchema.prefault({}),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { checkInputLimits } from './input-limits';
+import { checkSeverityMatrix } from './operations';
 import { inRegionRpoMinutes, regionalRpoMinutes } from './recovery-model';
 import { BulwarkConfig, bulwarkConfigSchema, EnvironmentConfigRaw } from './schema';
 import { ResilienceTargets, TIER_CEILINGS } from './tiers';
@@ -44,6 +45,7 @@ export function validateConfig(input: unknown, source = 'config/bulwark.config.t
     ...checkCidrOverlaps(config),
     ...checkPipeline(config),
     ...checkInputLimits(config),
+    ...checkSeverityMatrix(config.operations.severityMatrix),
   ];
   if (problems.length > 0) throw new ConfigError(source, problems);
   return {
