@@ -67,10 +67,25 @@ export const severityMatrixSchema = z
   )
   .strict();
 
+/**
+ * Default model of `npm run ops -- status --explain`: a small text model the Converse API supports
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html).
+ * Model access and on-demand availability vary by account and region (an assumption to check in yours): set an
+ * inference profile id (`us.amazon.nova-lite-v1:0`) or another model where the base id is not offered.
+ */
+export const DEFAULT_EXPLAIN_MODEL_ID = 'amazon.nova-lite-v1:0';
+
 export const operationsSchema = z
   .object({
     /** Respond and resolve times, update cadence and status-page use per severity. */
     severityMatrix: severityMatrixSchema.prefault({}),
+    /** Bedrock model (id, inference profile id or ARN) that writes `ops status --explain`'s narrative. */
+    explainModelId: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:bedrock:\S+|[a-z0-9-]+(\.[a-z0-9-]+)+(:[a-z0-9.-]+)*)$/, {
+        message: 'must be a Bedrock model id (amazon.nova-lite-v1:0), an inference profile id (us.amazon.nova-lite-v1:0) or an ARN',
+      })
+      .default(DEFAULT_EXPLAIN_MODEL_ID),
   })
   .strict();
 
