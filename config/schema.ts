@@ -41,6 +41,7 @@ const targetsSchema = z
     rpoMinutes: positiveMinutes,
     detectionSeconds: z.number().positive(),
     rollbackSeconds: z.number().positive(),
+    dnsFailoverSeconds: z.number().positive(),
   })
   .partial()
   .strict();
@@ -158,6 +159,11 @@ const environmentSchema = z
     tier,
     /** Tighter targets than the tier's ceilings; omitted fields take the ceiling. */
     targets: targetsSchema.default({}),
+    /**
+     * Figures with a target that the resilience report cannot assess fail it, unless acknowledged here:
+     * figure id (or its prefix up to a `/`, e.g. `rto/regional`, `rpo-regional`) -> why that is acceptable.
+     */
+    acknowledgeNotAssessed: z.record(z.string().min(1), z.string().min(20, { message: 'give a reason a reviewer would accept' })).default({}),
     /** Retain, deletion-protect and snapshot stateful resources. Required for tier 1. */
     retainStatefulResources: z.boolean(),
     vpc: z

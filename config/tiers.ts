@@ -13,6 +13,11 @@ export interface ResilienceTargets {
   readonly detectionSeconds: number;
   /** Worst-case time from a deployment alarm's breach to CodeDeploy starting the rollback. */
   readonly rollbackSeconds: number;
+  /**
+   * Worst-case DNS failover (health check on a blackholed endpoint + TTL). No tier sets one; an
+   * environment with a DR standby may. @default not judged (the figure is still shown)
+   */
+  readonly dnsFailoverSeconds?: number;
 }
 
 const MINUTES_PER_WEEK = 7 * 24 * 60;

@@ -125,7 +125,8 @@ function checkEnvironment(env: EnvironmentConfigRaw): string[] {
 
   for (const key of Object.keys(env.targets) as (keyof ResilienceTargets)[]) {
     const value = env.targets[key];
-    if (value !== undefined && value > ceiling[key]) {
+    const limit = ceiling[key];
+    if (value !== undefined && limit !== undefined && value > limit) {
       problems.push(`${env.name}.targets.${key} ${value} is looser than the tier-${env.tier} ceiling ${ceiling[key]}; set it to ${ceiling[key]} or less, or change ${env.name}.tier`);
     }
   }

@@ -28,12 +28,24 @@ export interface CanaryProps {
   readonly alarms: AlarmFactory;
   /** The bearer token secret. @default a new secret `<service>-<env>-canary-credentials` */
   readonly credentials?: secretsmanager.ISecret;
+  /**
+   * Name of this probe when a stack has more than one: the function is `<service>-<env>-<probeName>`, its
+   * alarms `<probeName>-journey-failed` / `<probeName>-latency`, its metrics' Environment `<env>-<probeName>`.
+   * @default 'canary' (the names above without a suffix on the Environment dimension)
+   */
+  readonly probeName?: string;
+  /** Runbook of the P1 failure alarm, in the symptom form the on-call reads. @default 'canary-journey-failed' */
+  readonly failureRunbook?: string;
+  /** What the P1 failure alarm says. @default 'A canary journey fails against the public endpoint ...' */
+  readonly failureSummary?: string;
 }
 
 /** Period of the P1 failure alarm: the shortest high-resolution alarm period but one. */
 export const FAILURE_ALARM_PERIOD_SECONDS = 10;
 /** The detection ceiling the failure alarm must meet (issue 7; P1 detection targets are minutes). */
 export const MAX_DETECTION_SECONDS = 60;
+/** Seconds a scheduled rule may run late within its minute (EventBridge: schedule precision is one minute). */
+export const SCHEDULE_PRECISION_SECONDS = 60;
 /** Margin for PutMetricData, CloudWatch's evaluation after the period closes, and SNS delivery. */
 export const DELIVERY_ALLOWANCE_SECONDS = 5;
 
@@ -82,7 +94,9 @@ export class Canary extends Construct {
   constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id);
     const { naming, canary } = props;
-    const environment = naming.environmentName;
+    const probeName = props.probeName ?? 'canary';
+    // The metrics' Environment dimension: a second probe in the same stack must not mix its datapoints in.
+    const environment = props.probeName ? `${naming.environmentName}-${props.probeName}` : naming.environmentName;
     const journeys = probeJourneys(this, {
       journeys: props.journeys,
       serviceHostname: props.serviceHostname,
@@ -92,22 +106,26 @@ export class Canary extends Construct {
     const namespace = naming.metricNamespace;
 
     this.requestTimeoutMs = Math.max(...journeys.map((j) => j.latencyBudgetMs));
-    const runSeconds = canary.everyMinutes * 60;
-    this.probesPerRun = Math.max(1, Math.floor(runSeconds / canary.probeEverySeconds));
-    const probeWorstSeconds = (2 * journeys.length * this.requestTimeoutMs) / 1000;
+    // A scheduled rule runs within the minute it is due ("the minimum precision for schedules is one minute":
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html), so two runs may
+    // start interval + 60 s apart: each run probes for that long, and runs overlap rather than leave a gap.
+    const runSeconds = canary.everyMinutes * 60 + SCHEDULE_PRECISION_SECONDS;
+    this.probesPerRun = Math.max(1, Math.ceil(runSeconds / canary.probeEverySeconds));
+    // Journeys run at once (lambdas/canary): a probe and its confirmation take at most two request timeouts.
+    const probeWorstSeconds = (2 * this.requestTimeoutMs) / 1000;
     this.worstCaseDetectionSeconds = Math.ceil(canary.probeEverySeconds + probeWorstSeconds + FAILURE_ALARM_PERIOD_SECONDS + DELIVERY_ALLOWANCE_SECONDS);
     this.node.addValidation({
       validate: () =>
         this.worstCaseDetectionSeconds <= MAX_DETECTION_SECONDS
           ? []
           : [
-              `${environment}.canary: worst-case detection is ${this.worstCaseDetectionSeconds} s (probe every ${canary.probeEverySeconds} s + 2 x ${journeys.length} journeys x ${this.requestTimeoutMs} ms timeout + ${FAILURE_ALARM_PERIOD_SECONDS} s period + ${DELIVERY_ALLOWANCE_SECONDS} s delivery), above ${MAX_DETECTION_SECONDS} s; lower canary.probeEverySeconds, the largest service.journeys latencyBudgetMs, or the number of journeys`,
+              `${environment}.canary: worst-case detection is ${this.worstCaseDetectionSeconds} s (probe every ${canary.probeEverySeconds} s + 2 x ${this.requestTimeoutMs} ms timeout + ${FAILURE_ALARM_PERIOD_SECONDS} s period + ${DELIVERY_ALLOWANCE_SECONDS} s delivery), above ${MAX_DETECTION_SECONDS} s; lower canary.probeEverySeconds, the largest service.journeys latencyBudgetMs, or the number of journeys`,
             ],
     });
 
     this.credentials = props.credentials ?? new CanaryCredentials(this, 'Credentials', { naming, protection: props.protection });
 
-    // The last probe starts (probesPerRun - 1) x probeEvery after the start and may take two timeouts per journey.
+    // The last probe starts (probesPerRun - 1) x probeEvery after the start and may take two request timeouts.
     const timeoutSeconds = Math.min(900, Math.ceil((this.probesPerRun - 1) * canary.probeEverySeconds + probeWorstSeconds + 10));
     this.function = new BulwarkFunction(this, 'Function', {
       lambdaName: 'canary',
@@ -125,17 +143,19 @@ export class Canary extends Construct {
         PROBES_PER_RUN: String(this.probesPerRun),
         PROBE_EVERY_SECONDS: String(canary.probeEverySeconds),
         REQUEST_TIMEOUT_MS: String(this.requestTimeoutMs),
+        // Read by the resilience report (lib/report/alarms.ts) to size a probe: it must say what the code does.
+        JOURNEYS_IN_PARALLEL: 'true',
       },
     });
     // The pipeline invokes the canary by this name after each deploy (BulwarkFunction has no name option).
-    (this.function.node.defaultChild as lambda.CfnFunction).functionName = naming.resource('canary');
+    (this.function.node.defaultChild as lambda.CfnFunction).functionName = naming.resource(probeName);
     // A late retry of a scheduled run measures nothing useful: the next run is a minute away.
     this.function.configureAsyncInvoke({ retryAttempts: 0 });
     this.credentials.grantRead(this.function);
     this.function.grantPutMetricData(namespace);
 
     this.schedule = new events.Rule(this, 'Schedule', {
-      description: `Runs ${naming.resource('canary')} every ${canary.everyMinutes} minute(s)`,
+      description: `Runs ${naming.resource(probeName)} every ${canary.everyMinutes} minute(s)`,
       schedule: events.Schedule.rate(Duration.minutes(canary.everyMinutes)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
     });
@@ -148,10 +168,11 @@ export class Canary extends Construct {
       period: Duration.seconds(FAILURE_ALARM_PERIOD_SECONDS),
     });
     this.failureAlarm = props.alarms.createAlarm(this, {
-      id: 'canary-journey-failed',
-      summary: `A canary journey fails against the public endpoint (or the canary stopped reporting); worst-case detection ${this.worstCaseDetectionSeconds} s`,
+      id: `${probeName}-journey-failed`,
+      // No figure here: the worst case is the resilience report's, read from this template (lib/report/alarms.ts).
+      summary: props.failureSummary ?? 'A canary journey fails against the public endpoint (or the canary stopped reporting)',
       severity: 'P1',
-      runbook: 'canary-journey-failed',
+      runbook: props.failureRunbook ?? 'canary-journey-failed',
       metric: overall,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -168,7 +189,7 @@ export class Canary extends Construct {
       ]),
     );
     this.latencyAlarm = props.alarms.createAlarm(this, {
-      id: 'canary-latency',
+      id: `${probeName}-latency`,
       summary: 'A canary journey uses more than 80 % of its latency budget',
       severity: 'P2',
       runbook: 'canary-latency',

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Severity } from '../../config';
 import { Naming } from '../common/naming';
 import { AlarmFactory } from '../monitoring/alarm-factory';
-import { AlarmThresholds, CatalogEntry, serviceAlarmCatalog } from '../monitoring/alarm-catalog';
+import { AlarmThresholds, CatalogEntry, errorLogMetricFilter, serviceAlarmCatalog } from '../monitoring/alarm-catalog';
 import { ServiceSignals } from '../monitoring/service-signals';
 
 /** Catalog entries the standby leaves out: "no healthy task" is the pilot light's normal state, and the warm standby's is watched by Prod's dr-standby-unhealthy alarm. */
@@ -29,6 +29,8 @@ export class StandbyAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: StandbyAlarmsProps) {
     super(scope, id);
+    // The standby's error-log-spike alarm watches its own metric: produce it here, as Prod's catalog does.
+    errorLogMetricFilter(this, props.signals, props.naming);
     for (const entry of standbyCatalog(serviceAlarmCatalog(props.signals, props.thresholds, props.naming))) {
       const alarm = props.factory.createAlarm(this, entry);
       if (entry.gatesDeployment) this.deploymentAlarms.push(alarm);

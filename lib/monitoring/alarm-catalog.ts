@@ -17,10 +17,11 @@ import { DatabaseSignals, ServiceSignals } from './service-signals';
  * M of N, missing-data treatment, severity and runbook. Constructs below and in
  * environment-alarms.ts only instantiate these entries through the AlarmFactory.
  *
- * Periods: every service alarm uses 60 s, the shortest period ALB and ECS metrics have. P1 alarms
- * fire on 1 of 1 datapoint, so a sustained P1 condition alarms after one period plus the metric's
- * publication delay (about a minute): well inside the tier-1 ceiling of 180 s. Lower severities take
- * M of N > 1 so one noisy minute does not page anybody.
+ * Periods: every service alarm uses 60 s, the shortest period ALB and ECS metrics have. Under the
+ * report's worst case (docs/recovery-model.md: partial period, M periods, publication delay, evaluation
+ * interval) a 60-s ALB alarm takes 180-300 s, so none gates deployments any more: the high-resolution
+ * canary alarm (10-s periods) does, and pages the user-facing P1 failure modes within 60 s. These stay as
+ * paging context. Lower severities take M of N > 1 so one noisy minute does not page anybody.
  */
 
 export type AlarmThresholds = EnvironmentConfig['alarms'];
@@ -55,6 +56,23 @@ export const ERROR_LOG_TERMS = ['ERROR', 'Error', 'FATAL', 'Exception'] as const
 /** The metric the error-log metric filter publishes; one per environment, so environments sharing an account stay apart. */
 export function errorLogMetric(naming: Naming, period: Duration = ONE_MINUTE): cloudwatch.Metric {
   return new cloudwatch.Metric({ namespace: naming.metricNamespace, metricName: naming.resource('error-log-lines'), statistic: 'Sum', period });
+}
+
+/**
+ * The metric filter that produces `errorLogMetric` from the service's container logs: every stack that
+ * alarms on error-log-spike needs it in the same account and region, or the alarm can never fire.
+ */
+export function errorLogMetricFilter(scope: Construct, signals: ServiceSignals, naming: Naming): logs.MetricFilter {
+  const errorLogs = errorLogMetric(naming);
+  return new logs.MetricFilter(scope, 'ErrorLogLines', {
+    logGroup: signals.containerLogGroup,
+    filterPattern: logs.FilterPattern.anyTerm(...ERROR_LOG_TERMS),
+    metricNamespace: errorLogs.namespace,
+    metricName: errorLogs.metricName,
+    metricValue: '1',
+    // Zero on every batch without errors, so the graph is continuous rather than gaps.
+    defaultValue: 0,
+  });
 }
 
 /**
@@ -113,7 +131,6 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       datapointsToAlarm: 1,
       // The load balancer reports healthy-host counts every minute, even at zero; no data means it is gone.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      gatesDeployment: true,
     },
     {
       id: 'http-5xx-critical',
@@ -126,7 +143,6 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: notBreaching,
-      gatesDeployment: true,
     },
     {
       id: 'http-5xx-elevated',
@@ -141,7 +157,6 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
       // A bad release on a 10 % canary slice shows as a small overall rate: this catches it.
-      gatesDeployment: true,
     },
     {
       id: 'latency-p95',
@@ -155,7 +170,6 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
-      gatesDeployment: true,
     },
     {
       id: 'latency-p50',
@@ -180,7 +194,6 @@ export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmTh
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
-      gatesDeployment: true,
     },
     {
       id: 'ecs-cpu-high',
@@ -381,16 +394,7 @@ export class AlarmCatalog extends Construct {
   ) {
     super(scope, id);
     const naming = props.factory.naming;
-    const errorLogs = errorLogMetric(naming);
-    new logs.MetricFilter(this, 'ErrorLogLines', {
-      logGroup: props.signals.containerLogGroup,
-      filterPattern: logs.FilterPattern.anyTerm(...ERROR_LOG_TERMS),
-      metricNamespace: errorLogs.namespace,
-      metricName: errorLogs.metricName,
-      metricValue: '1',
-      // Zero on every batch without errors, so the graph is continuous rather than gaps.
-      defaultValue: 0,
-    });
+    errorLogMetricFilter(this, props.signals, naming);
     this.addEntries(serviceAlarmCatalog(props.signals, props.thresholds, naming));
 
     this.healthMembers.push(this.alarms['http-5xx-critical'], this.alarms['service-down']);

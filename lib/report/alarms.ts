@@ -1,7 +1,11 @@
 import { ALARM_DESCRIPTION_PATTERN } from '../monitoring/alarm-spec';
-import { CUSTOM_METRIC_DELAY_SECONDS, VENDED_METRIC_DELAY_SECONDS } from './allowances';
+import {
+  CUSTOM_METRIC_DELAY_SECONDS, HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS, SCHEDULE_PRECISION_SECONDS, STANDARD_EVALUATION_INTERVAL_SECONDS,
+  VENDED_METRIC_DELAY_SECONDS,
+} from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
-import { isObject, numberValue, props, refTarget, source } from './templates';
+import { scheduleIntervalMinutes } from './schedule';
+import { isObject, numberValue, props, refTarget, resourcesOfType, source } from './templates';
 
 export type TreatMissingData = 'missing' | 'breaching' | 'notBreaching' | 'ignore';
 
@@ -13,15 +17,18 @@ export interface AlarmTiming {
   readonly alarmName: string;
   readonly severity?: string;
   readonly summary?: string;
+  /** The runbook id from the description (`.../<id>.md`): what the failure-mode table matches on. */
+  readonly runbook?: string;
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;
   readonly datapointsToAlarm: number;
-  /** Publication delay allowance added to the evaluation window. */
+  /** Publication delay allowance (an assumption, see allowances.ts). */
   readonly allowanceSeconds: number;
-  /** N periods + allowance: the M-th breaching datapoint may be the last of an N-period window. */
+  /**
+   * partial period (non-extreme statistics) + M periods + publisher lag + publication delay + evaluation
+   * interval: a sustained breach fires after M breaching datapoints (DatapointsToAlarm), not N.
+   */
   readonly worstCaseSeconds: number;
-  /** M periods + allowance: a breach that never lets up fires after M datapoints. */
-  readonly continuousSeconds: number;
   readonly treatMissingData: TreatMissingData;
   readonly signalLoss: SignalLoss;
   readonly formula: string;
@@ -44,8 +51,11 @@ export function parseAlarmDescription(description: unknown): { severity?: string
 }
 
 /**
- * Worst-case detection time of one AWS::CloudWatch::Alarm or AWS::CloudWatch::CompositeAlarm. See
- * docs/recovery-model.md for why N (not M) periods is the worst case and what the allowance covers.
+ * Worst-case detection time of one AWS::CloudWatch::Alarm or AWS::CloudWatch::CompositeAlarm, for a
+ * breach that starts at any instant and lasts (docs/recovery-model.md, "Detection"):
+ *
+ *   partial period (non-extreme statistics only) + M x period + publisher lag + publication delay
+ *   + evaluation interval (60 s; 10 s for 10/30-s periods)
  */
 export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<string> = new Set()): AlarmAssessment {
   const resource = stack.resources[logicalId];
@@ -68,20 +78,46 @@ export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<s
   if ('reason' in periodInfo) return fail(periodInfo.reason, 'give the alarm a literal Period (or MetricStat.Period for each metric of its math expression)', [...read, ...periodInfo.properties]);
   read.push(...periodInfo.properties);
 
-  const vended = periodInfo.namespaces.length === 0 || periodInfo.namespaces.some((ns) => ns.startsWith('AWS/'));
+  const vended = periodInfo.metrics.length === 0 || periodInfo.metrics.some((x) => x.namespace.startsWith('AWS/'));
   const allowance = vended ? VENDED_METRIC_DELAY_SECONDS : CUSTOM_METRIC_DELAY_SECONDS;
   const treat = (typeof p.TreatMissingData === 'string' ? p.TreatMissingData : 'missing') as TreatMissingData;
   if (p.TreatMissingData !== undefined) read.push('TreatMissingData');
   const period = periodInfo.periodSeconds;
 
-  const notes: string[] = [];
-  if (periodInfo.namespaces.length === 0) notes.push(`no metric namespace readable; the larger (AWS-vended) allowance of ${VENDED_METRIC_DELAY_SECONDS} s is used`);
-  if (!vended) notes.push(`custom metric: assumes its publisher puts a datapoint every ${period} s; a slower publisher adds its own interval (not in the template)`);
-  if (period < 60) notes.push(`high-resolution period (${period} s): CloudWatch evaluates it every ${Math.min(period, 10)} s`);
-  if (m < n) notes.push(`${m} of ${n}: a continuous breach fires after ${m} x ${period} s + ${allowance} s = ${m * period + allowance} s; an intermittent one may need all ${n} periods`);
-  notes.push(signalLossNote(treat, n, period));
+  // Custom metrics: who publishes them, and how far apart, is read from the same template.
+  const custom = periodInfo.metrics.filter((x) => !x.namespace.startsWith('AWS/'));
+  const publishers: Publisher[] = [];
+  for (const metric of custom) {
+    const found = metricPublisher(stack, metric.namespace, metric.name);
+    if (!found) {
+      return fail(`nothing in ${stack.file} publishes ${metric.namespace}/${metric.name} (no metric filter, no scheduled function with METRIC_NAMESPACE ${metric.namespace}): the alarm can never fire`,
+        `create the metric filter or publisher of ${metric.name} in this stack, or alarm on a metric it has`, read);
+    }
+    publishers.push(found);
+  }
+  const publisher = publishers.reduce<Publisher | undefined>((a, b) => (!a || b.lagSeconds > a.lagSeconds ? b : a), undefined);
 
-  const worst = n * period + allowance;
+  const extreme = isExtreme(periodInfo.statistics, p.ComparisonOperator);
+  if (periodInfo.statistics.length > 0) read.push(...(p.Metrics === undefined ? ['Statistic'] : []), 'ComparisonOperator');
+  const partial = extreme ? 0 : period;
+  const evaluation = period < 60 ? HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS : STANDARD_EVALUATION_INTERVAL_SECONDS;
+  const lag = publisher?.lagSeconds ?? 0;
+  const worst = partial + m * period + lag + allowance + evaluation;
+
+  const notes: string[] = [];
+  if (periodInfo.metrics.length === 0) notes.push(`no metric namespace readable; the larger (AWS-vended) allowance of ${VENDED_METRIC_DELAY_SECONDS} s is used`);
+  if (!extreme) notes.push(`${periodInfo.statistics.join('/') || 'the statistic'} is not an extreme (Minimum below / Maximum above): a breach starting mid-period may not breach that period, so one partial period is added`);
+  if (m < n) notes.push(`${m} of ${n}: a sustained breach fires after ${m} breaching datapoints; N only widens the window that counts them`);
+  if (publisher) notes.push(`published by ${publisher.formula}`);
+  notes.push(signalLossNote(treat, m, period));
+
+  const terms = [
+    ...(partial ? [`${partial} s partial period`] : []),
+    `${m} x ${period} s`,
+    ...(publisher ? [`${lag} s publisher lag`] : []),
+    `${allowance} s ${vended ? 'AWS-vended' : 'custom'} metric delay`,
+    `${evaluation} s evaluation interval`,
+  ];
   return {
     assessed: true,
     timing: {
@@ -89,25 +125,123 @@ export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<s
       alarmName,
       severity,
       summary,
+      runbook: runbookId(p.AlarmDescription),
       periodSeconds: period,
       evaluationPeriods: n,
       datapointsToAlarm: m,
       allowanceSeconds: allowance,
       worstCaseSeconds: worst,
-      continuousSeconds: m * period + allowance,
       treatMissingData: treat,
       signalLoss: treat === 'breaching' ? 'detected' : treat === 'notBreaching' ? 'not-detected' : 'state-held',
-      formula: `${n} x ${period} s + ${allowance} s ${vended ? 'AWS-vended' : 'custom'} metric delay = ${worst} s`,
-      sources: [source(stack, logicalId, read)],
+      formula: `${terms.join(' + ')} = ${worst} s`,
+      sources: [source(stack, logicalId, read), ...(publisher?.sources ?? [])],
       notes,
     },
   };
 }
 
-function signalLossNote(treat: TreatMissingData, n: number, period: number): string {
+/** The runbook id of a Bulwark alarm description (`... | Runbook: <url>/<id>.md`). */
+export function runbookId(description: unknown): string | undefined {
+  if (typeof description !== 'string') return undefined;
+  return /Runbook: \S*?([A-Za-z0-9-]+)\.md/.exec(description)?.[1];
+}
+
+/**
+ * Minimum compared below a threshold, or Maximum above one: the first datapoint inside a period already
+ * makes that period breach, so no partial period is lost. Any other statistic (Sum, Average, a
+ * percentile, a ratio of them) is over the whole period.
+ */
+function isExtreme(statistics: readonly string[], operator: unknown): boolean {
+  if (statistics.length === 0 || typeof operator !== 'string') return false;
+  if (statistics.every((s) => s === 'Minimum')) return operator.startsWith('LessThan');
+  if (statistics.every((s) => s === 'Maximum')) return operator.startsWith('GreaterThan');
+  return false;
+}
+
+/** Who puts a custom metric, and the longest it can go without a new datapoint. */
+export interface Publisher {
+  readonly lagSeconds: number;
+  readonly formula: string;
+  readonly sources: readonly SourceRef[];
+}
+
+/** Metric names the canary function publishes (lambdas/canary: metricData). */
+const CANARY_METRICS = ['Success', 'LatencyMs'];
+
+/**
+ * The publisher of a custom metric in the same stack: a log metric filter (publishes as lines arrive),
+ * the canary (a scheduled function probing PROBE_EVERY_SECONDS apart), or another scheduled function
+ * with METRIC_NAMESPACE (one datapoint per run).
+ */
+export function metricPublisher(stack: StackTemplate, namespace: string, name: string): Publisher | undefined {
+  for (const [id, filter] of resourcesOfType(stack, 'AWS::Logs::MetricFilter')) {
+    const transforms = props(filter).MetricTransformations;
+    if (Array.isArray(transforms) && transforms.some((t) => isObject(t) && t.MetricNamespace === namespace && t.MetricName === name)) {
+      return { lagSeconds: 0, formula: `log metric filter ${id} (as lines arrive)`, sources: [source(stack, id, ['MetricTransformations'])] };
+    }
+  }
+  for (const [fnId, fn] of resourcesOfType(stack, 'AWS::Lambda::Function')) {
+    const env = isObject(props(fn).Environment) && isObject((props(fn).Environment as Record<string, unknown>).Variables)
+      ? (props(fn).Environment as { Variables: Record<string, unknown> }).Variables : {};
+    if (env.METRIC_NAMESPACE !== namespace) continue;
+    const canary = env.PROBE_EVERY_SECONDS !== undefined;
+    if (canary !== CANARY_METRICS.includes(name)) continue;
+    const schedule = scheduleOf(stack, fnId);
+    if (!schedule) return undefined;
+    const fnSource = (properties: string[]) => source(stack, fnId, properties);
+    if (!canary) {
+      const timeout = numberValue(props(fn).Timeout) ?? 3;
+      const lag = schedule.seconds + SCHEDULE_PRECISION_SECONDS + timeout;
+      return {
+        lagSeconds: lag,
+        formula: `${fnId} on ${schedule.expression}: ${schedule.seconds} s + ${SCHEDULE_PRECISION_SECONDS} s schedule precision + ${timeout} s timeout = ${lag} s`,
+        sources: [fnSource(['Timeout', 'Environment.Variables.METRIC_NAMESPACE']), schedule.source],
+      };
+    }
+    const every = numberValue(env.PROBE_EVERY_SECONDS);
+    const probes = numberValue(env.PROBES_PER_RUN);
+    const timeoutMs = numberValue(env.REQUEST_TIMEOUT_MS);
+    let journeys: number | undefined;
+    try {
+      journeys = typeof env.JOURNEYS === 'string' ? (JSON.parse(env.JOURNEYS) as unknown[]).length : undefined;
+    } catch {
+      journeys = undefined;
+    }
+    if (every === undefined || probes === undefined || timeoutMs === undefined || journeys === undefined) return undefined;
+    const parallel = env.JOURNEYS_IN_PARALLEL === 'true';
+    // Runs may start up to interval + precision apart; a run probes (probes - 1) x every after its start.
+    const runGap = schedule.seconds + SCHEDULE_PRECISION_SECONDS - (probes - 1) * every;
+    const gap = Math.max(every, runGap);
+    // A probe walks the journeys (in turn, or all at once) and confirms a failure once: two timeouts each.
+    const probe = (2 * (parallel ? 1 : journeys) * timeoutMs) / 1000;
+    const lag = gap + probe;
+    return {
+      lagSeconds: lag,
+      formula: `canary ${fnId} on ${schedule.expression}, ${probes} probes ${every} s apart: longest gap max(${every}, ${schedule.seconds} + ${SCHEDULE_PRECISION_SECONDS} - ${probes - 1} x ${every}) = ${gap} s`
+        + ` + probe 2 x ${parallel ? `${journeys} journeys at once` : `${journeys} journeys in turn`} x ${timeoutMs} ms = ${lag} s`,
+      sources: [fnSource(['Environment.Variables.PROBE_EVERY_SECONDS', 'Environment.Variables.PROBES_PER_RUN', 'Environment.Variables.REQUEST_TIMEOUT_MS', 'Environment.Variables.JOURNEYS']), schedule.source],
+    };
+  }
+  return undefined;
+}
+
+/** The scheduled rule that invokes a function, with its longest gap between runs. */
+function scheduleOf(stack: StackTemplate, fnId: string): { seconds: number; expression: string; source: SourceRef } | undefined {
+  for (const [ruleId, rule] of resourcesOfType(stack, 'AWS::Events::Rule')) {
+    const r = props(rule);
+    if (typeof r.ScheduleExpression !== 'string' || r.State === 'DISABLED' || !Array.isArray(r.Targets)) continue;
+    if (!r.Targets.some((t) => isObject(t) && refTarget(t.Arn) === fnId)) continue;
+    const minutes = scheduleIntervalMinutes(r.ScheduleExpression);
+    if (minutes === undefined) continue;
+    return { seconds: minutes * 60, expression: r.ScheduleExpression, source: source(stack, ruleId, ['ScheduleExpression', 'Targets']) };
+  }
+  return undefined;
+}
+
+function signalLossNote(treat: TreatMissingData, m: number, period: number): string {
   switch (treat) {
     case 'breaching':
-      return `missing data counts as breaching: losing the signal itself fires within ${n} x ${period} s`;
+      return `missing data counts as breaching: losing the signal itself fires within ${m} x ${period} s`;
     case 'notBreaching':
       return 'missing data counts as OK: a failure that stops the metric being published (nothing serves, nothing reports) is not detected by this alarm';
     case 'ignore':
@@ -119,7 +253,10 @@ function signalLossNote(treat: TreatMissingData, n: number, period: number): str
 interface PeriodInfo {
   readonly periodSeconds: number;
   readonly properties: string[];
-  readonly namespaces: string[];
+  /** Metrics the alarm reads (name may be '' when the template does not say). */
+  readonly metrics: { readonly namespace: string; readonly name: string }[];
+  /** Statistic of each metric read (Statistic, or each MetricStat.Stat); extended statistics as written. */
+  readonly statistics: string[];
 }
 
 /**
@@ -131,7 +268,13 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
   if (p.Metrics === undefined) {
     const period = numberValue(p.Period);
     if (period === undefined) return { reason: 'Period is missing or not a literal number', properties: ['Period'] };
-    return { periodSeconds: period, properties: ['Period'], namespaces: typeof p.Namespace === 'string' ? [p.Namespace] : [] };
+    const statistic = typeof p.Statistic === 'string' ? p.Statistic : typeof p.ExtendedStatistic === 'string' ? p.ExtendedStatistic : undefined;
+    return {
+      periodSeconds: period,
+      properties: ['Period'],
+      metrics: typeof p.Namespace === 'string' ? [{ namespace: p.Namespace, name: typeof p.MetricName === 'string' ? p.MetricName : '' }] : [],
+      statistics: statistic ? [statistic] : [],
+    };
   }
   if (!Array.isArray(p.Metrics)) return { reason: 'Metrics is not a list', properties: ['Metrics'] };
   const entries = p.Metrics.filter(isObject);
@@ -139,7 +282,8 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
   if (returned.length !== 1) return { reason: `Metrics has ${returned.length} entries with ReturnData true; an alarm evaluates exactly one`, properties: ['Metrics[].ReturnData'] };
   const periods: number[] = [];
   const properties: string[] = [];
-  const namespaces: string[] = [];
+  const metrics: PeriodInfo['metrics'] = [];
+  const statistics: string[] = [];
   for (const [i, entry] of entries.entries()) {
     const stat = entry.MetricStat;
     if (isObject(stat)) {
@@ -148,7 +292,9 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
       periods.push(period);
       properties.push(`Metrics[${i}].MetricStat.Period`);
       const ns = isObject(stat.Metric) ? stat.Metric.Namespace : undefined;
-      if (typeof ns === 'string') namespaces.push(ns);
+      const name = isObject(stat.Metric) && typeof stat.Metric.MetricName === 'string' ? stat.Metric.MetricName : '';
+      if (typeof ns === 'string' && !metrics.some((x) => x.namespace === ns && x.name === name)) metrics.push({ namespace: ns, name });
+      statistics.push(typeof stat.Stat === 'string' ? stat.Stat : '');
     } else if (entry.Period !== undefined) {
       const period = numberValue(entry.Period);
       if (period === undefined) return { reason: `Metrics[${i}].Period is not a literal number`, properties: [`Metrics[${i}].Period`] };
@@ -157,7 +303,7 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
     }
   }
   if (periods.length === 0) return { reason: 'no period found in Metrics (an expression without MetricStat inputs or Period)', properties: ['Metrics'] };
-  return { periodSeconds: Math.max(...periods), properties, namespaces: [...new Set(namespaces)] };
+  return { periodSeconds: Math.max(...periods), properties, metrics, statistics };
 }
 
 /**
@@ -169,6 +315,7 @@ function assessComposite(stack: StackTemplate, logicalId: string, resource: CfnR
   const p = props(resource);
   const alarmName = typeof p.AlarmName === 'string' ? p.AlarmName : logicalId;
   const { severity, summary } = parseAlarmDescription(p.AlarmDescription);
+  const runbook = runbookId(p.AlarmDescription);
   const fail = (reason: string, fix: string): AlarmAssessment => ({
     assessed: false, logicalId, alarmName, severity, reason, fix, sources: [source(stack, logicalId, ['AlarmRule'])],
   });
@@ -197,8 +344,8 @@ function assessComposite(stack: StackTemplate, logicalId: string, resource: CfnR
       alarmName,
       severity,
       summary,
+      runbook,
       worstCaseSeconds: worst,
-      continuousSeconds: Math.max(...timings.map((t) => t.continuousSeconds)) + wait,
       formula: `slowest child ${slowest.logicalId} (${slowest.formula})${wait > 0 ? ` + ${wait} s actions suppressor wait` : ''} = ${worst} s`,
       sources: [source(stack, logicalId, read), ...timings.flatMap((t) => t.sources)],
       notes: [`composite of ${children.join(', ')}`, ...slowest.notes],

@@ -1,8 +1,9 @@
 import { ResolvedConfig } from '../../config/validate';
 import { ResilienceTargets, TIER_CEILINGS, Tier } from '../../config/tiers';
-import { assessAlarms } from './alarms';
+import { AlarmAssessment, assessAlarms } from './alarms';
 import { deploymentFigures } from './deployment';
 import { dnsFailovers } from './dns';
+import { failureModeFigures } from './failure-modes';
 import { EnvironmentReport, Figure, Headline, Miss, ResilienceReport, StackTemplate, TARGET_LABELS, TARGET_ORDER } from './model';
 import { DataStore, dataStores, rpoFigures, rtoFigure, standbyShape, unmodelledStoreFigures } from './recovery';
 
@@ -24,6 +25,7 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
   const stacks = inputs.stacks.filter(isEnvironment);
   for (const s of inputs.stacks.filter((x) => !isEnvironment(x))) warnings.push(`${s.stackId}: its environment tag "${s.environment}" is not an environment of ${inputs.configPath}; not assessed`);
   const dns = dnsFailovers(inputs.stacks);
+  const assessments = new Map<StackTemplate, AlarmAssessment[]>(inputs.stacks.map((s) => [s, assessAlarms(s)]));
   const storesByStack = new Map<StackTemplate, DataStore[]>();
   const excludedByStack = new Map<StackTemplate, { logicalId: string; reason: string }[]>();
   for (const stack of stacks) {
@@ -52,7 +54,8 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
     const primary = stack.standbyFor ? stacks.find((s) => s.environment === stack.standbyFor && !s.standbyFor) : stack;
     const standby = stack.standbyFor ? stack : stacks.find((s) => s.standbyFor === stack.environment);
     const figures: Figure[] = [
-      ...detectionFigures(stack),
+      ...failureModeFigures(stack, stacks, assessments),
+      ...detectionFigures(assessments.get(stack) ?? []),
       ...deploymentFigures(stack),
       ...dnsFigures(stack, dns),
       ...(stack.standbyFor
@@ -77,7 +80,8 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
       figures.push(mismatch.length ? { ...rto, notes: [...(rto.notes ?? []), ...mismatch] } : rto);
     }
 
-    const compared = figures.map((f) => compare(f, targets));
+    const acknowledged = envConfig?.acknowledgeNotAssessed ?? {};
+    const compared = figures.map((f) => compare(f, targets, acknowledged));
     return {
       name: stack.environment,
       stackId: stack.stackId,
@@ -85,7 +89,10 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
       tier: stack.tier,
       targetsFrom,
       targets,
-      headlines: TARGET_ORDER.map((key) => headline(key, targets[key], compared)),
+      headlines: TARGET_ORDER.flatMap((key) => {
+        const target = targets[key];
+        return target === undefined ? [] : [headline(key, target, compared)];
+      }),
       figures: compared,
       excluded: excludedByStack.get(stack) ?? [],
     };
@@ -102,36 +109,34 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
       .map((f) => ({
         environment: env.name,
         figure: f.name,
-        value: f.value!,
-        target: f.target!,
+        value: f.value,
+        target: f.target,
         unit: f.unit,
-        targetKey: f.targetKey!,
+        targetKey: f.targetKey,
         resources: [...new Set(f.sources.map((s) => `${s.template}#${s.logicalId}`))],
-        fix: f.fix ?? 'see the figure\'s sources',
+        fix: f.value === undefined ? `${f.reason ?? 'not assessed'}; ${f.fix ?? ''} (or acknowledge ${f.id} in ${env.name}.acknowledgeNotAssessed with a reason)` : f.fix ?? 'see the figure\'s sources',
       })),
   );
   return { cdkOut: inputs.cdkOut, config: inputs.configPath, environments, misses, warnings };
 }
 
-function detectionFigures(stack: StackTemplate): Figure[] {
-  const figures: Figure[] = assessAlarms(stack).map((a): Figure => {
+/**
+ * One info figure per alarm: its own worst case. The detection target is judged per failure mode (time to
+ * the first page of its severity, failure-modes.ts); a P1 alarm slower than that still shows here.
+ */
+function detectionFigures(assessments: readonly AlarmAssessment[]): Figure[] {
+  return assessments.map((a): Figure => {
     const severity = a.assessed ? a.timing.severity : a.severity;
-    const p1 = severity === 'P1';
     const name = `Detection: [${severity ?? 'no severity'}] ${a.assessed ? a.timing.alarmName : a.alarmName}`;
     const id = `detection/${a.assessed ? a.timing.logicalId : a.logicalId}`;
-    if (!a.assessed) return { id, category: 'detection', name, unit: 'seconds', ...(p1 ? { targetKey: 'detectionSeconds' as const } : {}), status: 'not-assessed', sources: a.sources, reason: a.reason, fix: a.fix };
+    if (!a.assessed) return { id, category: 'detection', name, unit: 'seconds', status: 'not-assessed', sources: a.sources, reason: a.reason, fix: a.fix };
     const t = a.timing;
     return {
-      id, category: 'detection', name, value: t.worstCaseSeconds, unit: 'seconds', formula: t.formula, ...(p1 ? { targetKey: 'detectionSeconds' as const } : {}),
+      id, category: 'detection', name, value: t.worstCaseSeconds, unit: 'seconds', formula: t.formula,
       status: 'info', sources: t.sources, notes: [...(t.summary ? [t.summary] : []), ...t.notes],
-      fix: `shorten Period (${t.periodSeconds} s) or EvaluationPeriods (${t.evaluationPeriods}) of ${t.logicalId}, or publish the metric at high resolution`,
+      fix: `shorten Period (${t.periodSeconds} s) or DatapointsToAlarm (${t.datapointsToAlarm}) of ${t.logicalId}, or alarm on a high-resolution signal`,
     };
   });
-  if (!figures.some((f) => f.targetKey === 'detectionSeconds')) {
-    figures.push({ id: 'detection', category: 'detection', name: 'Detection: slowest P1', unit: 'seconds', targetKey: 'detectionSeconds', status: 'not-assessed', sources: [],
-      reason: `no P1 alarm in ${stack.file}`, fix: 'add P1 alarms to the alarm catalog (description "[P1] ... | Runbook: ...")' });
-  }
-  return figures;
 }
 
 function dnsFigures(stack: StackTemplate, dns: ReturnType<typeof dnsFailovers>): Figure[] {
@@ -141,16 +146,32 @@ function dnsFigures(stack: StackTemplate, dns: ReturnType<typeof dnsFailovers>):
       reason: 'no failover record with a health check serves this environment', fix: 'only environments with a DR standby have failover records' }];
   }
   return mine.map((d) => ({
-    id: `dns/${d.recordName}`, category: 'dns', name: `DNS failover worst case (${d.recordName})`, unit: 'seconds', sources: d.sources,
-    ...(d.seconds === undefined ? { status: 'not-assessed' as const, reason: d.reason, fix: d.fix } : { status: 'info' as const, value: d.seconds, formula: d.formula }),
+    id: `dns/${d.recordName}`, category: 'dns', name: `DNS failover worst case (${d.recordName})`, unit: 'seconds', sources: d.sources, targetKey: 'dnsFailoverSeconds',
+    ...(d.seconds === undefined ? { status: 'not-assessed' as const, reason: d.reason, fix: d.fix } : { status: 'info' as const, value: d.seconds, formula: d.formula,
+      fix: 'shorten the primary health check (RequestInterval 10, lower FailureThreshold) or the record\'s TTL (a record whose TTL you set instead of an alias)' }),
   }));
 }
 
-/** A figure with a target and a value is met when it does not exceed the target. */
-function compare(figure: Figure, targets: ResilienceTargets): Figure {
+/**
+ * A figure with a target and a value is met when it does not exceed the target. One with a target and no
+ * value fails the report unless the environment acknowledges it (`acknowledgeNotAssessed`: its id, or the
+ * id's prefix before a `/`). A target the environment does not set (dnsFailoverSeconds) judges nothing.
+ */
+function compare(figure: Figure, targets: ResilienceTargets, acknowledged: Readonly<Record<string, string>>): Figure {
+  const ack = acknowledged[figure.id] ?? acknowledged[figure.id.split('/')[0]];
+  // A failure mode no alarm of its severity sees is a miss even without a time target (P2 and below).
+  if (!figure.targetKey && figure.category === 'failure-mode' && figure.value === undefined) {
+    return ack ? { ...figure, acknowledged: ack } : { ...figure, status: 'missed' };
+  }
   if (!figure.targetKey) return figure;
   const target = targets[figure.targetKey];
-  if (figure.value === undefined) return { ...figure, target };
+  if (target === undefined) {
+    const { targetKey: _unjudged, ...rest } = figure;
+    return rest;
+  }
+  if (figure.value === undefined) {
+    return ack ? { ...figure, target, status: 'not-assessed', acknowledged: ack } : { ...figure, target, status: 'missed' };
+  }
   return { ...figure, target, status: figure.value <= target ? 'met' : 'missed' };
 }
 

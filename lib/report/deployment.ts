@@ -1,5 +1,5 @@
 import { AlarmTiming, assessAlarm, findAlarm } from './alarms';
-import { CODEDEPLOY_ALARM_POLL_SECONDS } from './allowances';
+import { ALARM_EVENT_DELIVERY_SECONDS, CODEDEPLOY_ALARM_POLL_SECONDS } from './allowances';
 import { Figure, SourceRef, StackTemplate } from './model';
 import { isObject, numberValue, props, refTarget, resourcesOfType, source } from './templates';
 
@@ -145,8 +145,10 @@ function groups(stack: StackTemplate): number {
 }
 
 /**
- * Breach to rollback start = the slowest deployment alarm's worst-case detection + CodeDeploy's alarm
- * polling allowance. Only counted when a deployment in alarm really rolls back.
+ * Breach to rollback start = the slowest deployment alarm's worst-case detection + the path to the
+ * rollback: the alarm's state-change event and the function that stops the deployment when the template
+ * has one (eventRollback), else CodeDeploy's own alarm polling (undocumented: an assumption). Only
+ * counted when a deployment in alarm really rolls back.
  */
 function rollbackFigure(stack: StackTemplate, groupId: string, label: string): Figure {
   const group = props(stack.resources[groupId]);
@@ -172,15 +174,55 @@ function rollbackFigure(stack: StackTemplate, groupId: string, label: string): F
     timings.push(assessed.timing);
   }
   const slowest = timings.reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
-  const value = slowest.worstCaseSeconds + CODEDEPLOY_ALARM_POLL_SECONDS;
+  const onEvent = eventRollback(stack, groupId, timings.map((t) => t.logicalId));
+  const path = onEvent
+    ? { seconds: ALARM_EVENT_DELIVERY_SECONDS + onEvent.timeoutSeconds, text: `${ALARM_EVENT_DELIVERY_SECONDS} s alarm event delivery + ${onEvent.timeoutSeconds} s ${onEvent.functionId} timeout (StopDeployment with auto-rollback)` }
+    : { seconds: CODEDEPLOY_ALARM_POLL_SECONDS, text: `${CODEDEPLOY_ALARM_POLL_SECONDS} s CodeDeploy alarm polling (assumption)` };
+  const value = slowest.worstCaseSeconds + path.seconds;
   return {
     ...base,
     value,
     status: 'info',
-    formula: `slowest deployment alarm ${slowest.logicalId} (${slowest.formula}) + ${CODEDEPLOY_ALARM_POLL_SECONDS} s CodeDeploy alarm polling = ${value} s`,
+    formula: `slowest deployment alarm ${slowest.logicalId} (${slowest.formula}) + ${path.text} = ${value} s`,
     // The group and the slowest alarm are what to change; the other alarms are listed in the notes.
-    sources: [source(stack, groupId, ['AlarmConfiguration.Alarms', 'AutoRollbackConfiguration.Events']), ...slowest.sources],
+    sources: [source(stack, groupId, ['AlarmConfiguration.Alarms', 'AutoRollbackConfiguration.Events']), ...slowest.sources, ...(onEvent?.sources ?? [])],
     notes: [`${timings.length} deployment alarm(s): ${timings.map((t) => `${t.logicalId} ${t.worstCaseSeconds} s`).join(', ')}`],
-    fix: `shorten Period or EvaluationPeriods of ${slowest.logicalId} (${slowest.alarmName}), or stop gating deployments on it`,
+    fix: `gate deployments only on alarms that detect within the target (high-resolution signals), and roll back on the alarm's state-change event; slowest now: ${slowest.logicalId} (${slowest.alarmName})`,
   };
+}
+
+/**
+ * An EventBridge rule on "CloudWatch Alarm State Change" to ALARM of every given alarm, whose Lambda target
+ * stops this group's deployment with auto-rollback (its DEPLOYMENT_GROUP_NAME is a Ref to the group). The
+ * function's Timeout bounds one successful invocation.
+ */
+export function eventRollback(stack: StackTemplate, groupId: string, alarmIds: readonly string[]):
+  { functionId: string; timeoutSeconds: number; sources: SourceRef[] } | undefined {
+  for (const [ruleId, rule] of resourcesOfType(stack, 'AWS::Events::Rule')) {
+    const r = props(rule);
+    const pattern = isObject(r.EventPattern) ? r.EventPattern : undefined;
+    if (!pattern || r.State === 'DISABLED' || !Array.isArray(r.Targets)) continue;
+    const detailType = pattern['detail-type'];
+    if (!Array.isArray(pattern.source) || !pattern.source.includes('aws.cloudwatch')) continue;
+    if (!Array.isArray(detailType) || !detailType.includes('CloudWatch Alarm State Change')) continue;
+    const detail = isObject(pattern.detail) ? pattern.detail : {};
+    const state = isObject(detail.state) ? detail.state.value : undefined;
+    if (!Array.isArray(state) || !state.includes('ALARM')) continue;
+    const names = Array.isArray(detail.alarmName) ? detail.alarmName : [];
+    const covered = (alarmId: string) => names.some((n) => refTarget(n) === alarmId || (typeof n === 'string' && n === props(stack.resources[alarmId]).AlarmName));
+    if (!alarmIds.every(covered)) continue;
+    for (const target of r.Targets.filter(isObject)) {
+      const fnId = refTarget(target.Arn);
+      const fn = fnId ? stack.resources[fnId] : undefined;
+      if (!fnId || fn?.Type !== 'AWS::Lambda::Function') continue;
+      const env = isObject(props(fn).Environment) ? (props(fn).Environment as Record<string, unknown>).Variables : undefined;
+      if (!isObject(env) || refTarget(env.DEPLOYMENT_GROUP_NAME) !== groupId) continue;
+      return {
+        functionId: fnId,
+        timeoutSeconds: numberValue(props(fn).Timeout) ?? 3,
+        sources: [source(stack, ruleId, ['EventPattern', 'Targets']), source(stack, fnId, ['Timeout', 'Environment.Variables.DEPLOYMENT_GROUP_NAME'])],
+      };
+    }
+  }
+  return undefined;
 }

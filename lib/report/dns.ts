@@ -1,5 +1,8 @@
 import { DRILL_HEALTH_CHECK_TAG } from '../dr/failover-record';
-import { ALB_ALIAS_TTL_SECONDS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS } from './allowances';
+import {
+  ALB_ALIAS_TTL_SECONDS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS, ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS,
+  ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS, ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS,
+} from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
 import { isObject, numberValue, props, refTarget, referencedIds, resolveCrossStack, source } from './templates';
 
@@ -50,7 +53,8 @@ function recordName(name: unknown): string {
 
 /**
  * Worst case from the primary failing to resolvers getting the secondary: the primary's health check
- * needs FailureThreshold consecutive failed checks RequestInterval apart, then resolvers may serve
+ * needs FailureThreshold consecutive failed checks, each ending at its timeout and RequestInterval apart
+ * from the next, then resolvers may serve
  * the cached primary answer for the record's TTL (an alias to an ALB answers with 60 s). Only pairs
  * users resolve: a pair whose primary health check carries the drill tag exists for the DR drill
  * alone (drill.<domain>) and is left out, so the figure is always the live record's.
@@ -72,12 +76,14 @@ export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
       const ttl = effectiveTtl(primary, stacks);
       if ('reason' in ttl) return { ...base, sources: [recordSource(['TTL', 'AliasTarget'])], reason: ttl.reason, fix: ttl.fix };
 
-      const detect = healthCheck.interval * healthCheck.threshold;
-      const seconds = detect + ttl.seconds;
+      // A blackholed endpoint (what a regional outage looks like) fails each check only at the timeout,
+      // and the next request waits RequestInterval after that (allowances.ts, Route 53 sources).
+      const perCheck = healthCheck.interval + healthCheck.timeout;
+      const seconds = healthCheck.threshold * perCheck + ttl.seconds;
       return {
         ...base,
         seconds,
-        formula: `${healthCheck.interval} s interval x ${healthCheck.threshold} failures + ${ttl.seconds} s TTL (${ttl.why}) = ${seconds} s`,
+        formula: `${healthCheck.threshold} failures x (${healthCheck.interval} s interval + ${healthCheck.timeout} s ${healthCheck.timeoutWhy}) + ${ttl.seconds} s TTL (${ttl.why}) = ${seconds} s`,
         sources: [recordSource([ttl.property, 'HealthCheckId']), healthCheck.source, source(secondary.stack, secondary.logicalId, [`${secondary.path}Failover`])],
       };
     });
@@ -108,7 +114,7 @@ function isDrillPair(primary: FailoverRecord, stacks: readonly StackTemplate[]):
 }
 
 function resolveHealthCheck(primary: FailoverRecord, stacks: readonly StackTemplate[]):
-  { interval: number; threshold: number; source: SourceRef } | { reason: string; fix: string } {
+  { interval: number; threshold: number; timeout: number; timeoutWhy: string; source: SourceRef } | { reason: string; fix: string } {
   const ref = primary.record.HealthCheckId;
   if (ref === undefined) {
     return { reason: `the PRIMARY record ${primary.name} has no health check (alias target health alone is not modelled)`, fix: `give ${primary.logicalId} a HealthCheckId (an AWS::Route53::HealthCheck)` };
@@ -125,7 +131,10 @@ function resolveHealthCheck(primary: FailoverRecord, stacks: readonly StackTempl
   const interval = c.RequestInterval === undefined ? ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS : numberValue(c.RequestInterval);
   const threshold = c.FailureThreshold === undefined ? ROUTE53_DEFAULT_FAILURE_THRESHOLD : numberValue(c.FailureThreshold);
   if (interval === undefined || threshold === undefined) return { reason: `health check ${id} has no literal RequestInterval/FailureThreshold`, fix: 'write them as numbers' };
-  return { interval, threshold, source: source(stack, id, ['HealthCheckConfig.RequestInterval', 'HealthCheckConfig.FailureThreshold']) };
+  const tcp = c.Type === 'TCP';
+  const timeout = tcp ? ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS : ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS + ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS;
+  const timeoutWhy = tcp ? 'TCP connect timeout' : `${ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS} s connect + ${ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS} s first-byte timeouts`;
+  return { interval, threshold, timeout, timeoutWhy, source: source(stack, id, ['HealthCheckConfig.Type', 'HealthCheckConfig.RequestInterval', 'HealthCheckConfig.FailureThreshold']) };
 }
 
 function effectiveTtl(record: FailoverRecord, stacks: readonly StackTemplate[]): { seconds: number; why: string; property: string } | { reason: string; fix: string } {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatMargin, formatValue } from './markdown';
+import { formatMargin, formatValue, missLine } from './markdown';
 import { EnvironmentReport, Figure, ResilienceReport } from './model';
 
 /** Chart.js's UMD build, read from the installed package so the page needs no network at view time. */
@@ -72,7 +72,7 @@ export function renderHtml(report: ResilienceReport, chartJs: string = chartJsSo
     .join('\n');
   const misses = report.misses.length === 0
     ? '<p class="verdict met">Every assessed figure meets its target.</p>'
-    : `<p class="verdict missed">${report.misses.length} target(s) missed.</p><ul>${report.misses.map((m) => `<li>${escapeHtml(`${m.environment}: ${m.figure} is ${formatValue(m.value, m.unit)}, target ${formatValue(m.target, m.unit)}; change ${m.resources.join(', ')}: ${m.fix}`)}</li>`).join('')}</ul>`;
+    : `<p class="verdict missed">${report.misses.length} target(s) missed.</p><ul>${report.misses.map((m) => `<li>${escapeHtml(missLine(m))}</li>`).join('')}</ul>`;
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Resilience report</title>

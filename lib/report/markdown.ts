@@ -1,3 +1,4 @@
+import { MODEL_TERMS } from './allowances';
 import { EnvironmentReport, Figure, FigureUnit, Headline, ResilienceReport } from './model';
 
 const UNIT_SUFFIX: Record<FigureUnit, string> = { seconds: 's', minutes: 'min', percent: '%' };
@@ -41,7 +42,9 @@ function sourcesText(f: Figure): string {
 /** Every figure of one environment with how it was computed and where it came from. */
 export function figureTable(env: EnvironmentReport): string {
   const rows = env.figures.map((f) => {
-    const how = f.status === 'not-assessed' ? `not assessed: ${f.reason ?? ''}` : [f.formula ?? '', ...(f.notes ?? [])].filter(Boolean).join('; ');
+    const how = f.value === undefined
+      ? `not assessed: ${f.reason ?? ''}${f.acknowledged ? ` (acknowledged: ${f.acknowledged})` : ''}`
+      : [f.formula ?? '', ...(f.notes ?? [])].filter(Boolean).join('; ');
     return `| ${cell(f.name)} | ${formatValue(f.value, f.unit)} | ${f.target === undefined ? '' : formatValue(f.target, f.unit)} | ${STATUS_TEXT[f.status]} | ${cell(how)} | ${cell(sourcesText(f))} |`;
   });
   return ['| Figure | Value | Target | Status | How | Source |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
@@ -69,14 +72,20 @@ export function renderMarkdown(report: ResilienceReport): string {
     out.push(`### ${env.name}`, '', figureTable(env), '');
     if (env.excluded.length > 0) out.push(`Not data stores: ${env.excluded.map((e) => `${e.logicalId} (${e.reason})`).join('; ')}.`, '');
   }
-  const notAssessed = report.environments.flatMap((env) => env.figures.filter((f) => f.status === 'not-assessed').map((f) => `- ${env.name}: ${f.name}: ${f.reason ?? ''}`));
+  const notAssessed = report.environments.flatMap((env) => env.figures.filter((f) => f.status === 'not-assessed')
+    .map((f) => `- ${env.name}: ${f.name}: ${f.reason ?? ''}${f.acknowledged ? ` (acknowledged: ${f.acknowledged})` : ''}`));
   if (notAssessed.length > 0) out.push('## Not assessed', '', 'The report could not derive these from the templates and does not guess them.', '', ...notAssessed, '');
+  out.push('## Model terms', '', 'Terms added to what the templates say. Documented ones cite the AWS page; the others are assumptions.', '',
+    '| Term | Value | Kind | Source |', '| --- | --- | --- | --- |',
+    ...MODEL_TERMS.map((t) => `| ${cell(t.name)} | ${t.value} ${UNIT_SUFFIX[t.unit]} | ${t.documented ? 'documented' : 'assumption'} | ${cell(t.source)} |`), '');
   if (report.warnings.length > 0) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
   return out.join('\n');
 }
 
 export function missLine(m: ResilienceReport['misses'][number]): string {
-  return `${m.environment}: ${m.figure} is ${formatValue(m.value, m.unit)}, target ${m.targetKey} ${formatValue(m.target, m.unit)}; change ${m.resources.join(', ')}: ${m.fix}`;
+  const target = m.target === undefined ? 'an alarm of its severity' : `target ${m.targetKey} ${formatValue(m.target, m.unit)}`;
+  const where = m.resources.length ? `change ${m.resources.join(', ')}: ` : '';
+  return `${m.environment}: ${m.figure} is ${formatValue(m.value, m.unit)}, ${target}; ${where}${m.fix}`;
 }
 
 /** What the CLI prints: the summary table of each environment, then its figures in short. */

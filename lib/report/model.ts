@@ -33,7 +33,7 @@ export interface SourceRef {
 }
 
 export type TargetKey = keyof ResilienceTargets;
-export type FigureCategory = 'detection' | 'deployment' | 'dns' | 'rpo' | 'rto';
+export type FigureCategory = 'detection' | 'failure-mode' | 'deployment' | 'dns' | 'rpo' | 'rto';
 export type FigureUnit = 'seconds' | 'minutes' | 'percent';
 
 /**
@@ -61,6 +61,8 @@ export interface Figure {
   readonly notes?: readonly string[];
   /** Why it is not assessed. */
   readonly reason?: string;
+  /** Not assessed, and the config acknowledges it (`acknowledgeNotAssessed`) with this reason: not a miss. */
+  readonly acknowledged?: string;
   /** What to change when it misses (or to make it assessable). */
   readonly fix?: string;
 }
@@ -96,10 +98,12 @@ export interface EnvironmentReport {
 export interface Miss {
   readonly environment: string;
   readonly figure: string;
-  readonly value: number;
-  readonly target: number;
+  /** Absent when the figure has a target but could not be assessed (and the config does not acknowledge it). */
+  readonly value?: number;
+  /** Absent for a failure mode of P2 or lower that no alarm covers (it has no time target, only coverage). */
+  readonly target?: number;
   readonly unit: FigureUnit;
-  readonly targetKey: TargetKey;
+  readonly targetKey?: TargetKey;
   readonly resources: readonly string[];
   readonly fix: string;
 }
@@ -118,6 +122,8 @@ export const TARGET_LABELS: Readonly<Record<TargetKey, { readonly label: string;
   rollbackSeconds: { label: 'Alarm breach to rollback start', unit: 'seconds' },
   rpoMinutes: { label: 'RPO, worst data store', unit: 'minutes' },
   rtoMinutes: { label: 'RTO, regional failover', unit: 'minutes' },
+  dnsFailoverSeconds: { label: 'DNS failover, blackholed primary', unit: 'seconds' },
 };
 
-export const TARGET_ORDER: readonly TargetKey[] = ['detectionSeconds', 'rollbackSeconds', 'rpoMinutes', 'rtoMinutes'];
+/** Headline order; a target the environment does not set (dnsFailoverSeconds) has no headline. */
+export const TARGET_ORDER: readonly TargetKey[] = ['detectionSeconds', 'rollbackSeconds', 'rpoMinutes', 'rtoMinutes', 'dnsFailoverSeconds'];

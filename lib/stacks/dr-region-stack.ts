@@ -16,6 +16,7 @@ import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
 import { StandbyAlarms } from '../dr/standby-alarms';
+import { StandbyProbes } from '../dr/standby-probes';
 import { PRIMARY_UNHEALTHY_ALARM_ID, ROUTE53_METRICS_REGION } from '../dr/primary-failover';
 import { RegionSwitchPlan } from '../dr/region-switch-plan';
 import { alarmName } from '../monitoring/alarm-factory';
@@ -48,6 +49,8 @@ export class DrRegionStack extends BulwarkStack {
   /** The SECONDARY failover record and the standby's health check (Prod alarms on it). */
   readonly failover: SecondaryFailover;
   readonly standbyAlarms: StandbyAlarms;
+  /** P1 probes: the standby's journeys, and the service's domain seen from this region (region down). */
+  readonly probes: StandbyProbes;
   readonly drill?: DrDrill;
   /** The ARC Region switch plan that moves Prod here and back (lib/dr/region-switch-plan.ts says why it lives here). */
   readonly regionSwitch: RegionSwitchPlan;
@@ -152,6 +155,7 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
     });
     for (const alarm of this.standbyAlarms.deploymentAlarms) this.standby.addDeploymentAlarm(alarm);
+    this.probes = new StandbyProbes(this, 'Probes', { naming: this.naming, protection: this.protection, service, primary, standby: this.standby, alarms: this.monitoring.alarms });
 
     this.failover = new SecondaryFailover(this, 'Failover', {
       service,

@@ -14,9 +14,11 @@ describe('Canary in every environment', () => {
           ENDPOINT_URL: Match.anyValue(),
           ENVIRONMENT: 'Prod',
           METRIC_NAMESPACE: 'Bulwark/orders',
-          PROBES_PER_RUN: '3',
-          PROBE_EVERY_SECONDS: '20',
+          // Prod probes every 10 s; a run covers its minute plus the schedule's 60-s precision: 120 / 10.
+          PROBES_PER_RUN: '12',
+          PROBE_EVERY_SECONDS: '10',
           REQUEST_TIMEOUT_MS: '2000',
+          JOURNEYS_IN_PARALLEL: 'true',
           CREDENTIALS_SECRET_ARN: { Ref: Match.stringLikeRegexp('CanaryCredentials') },
         }),
       },
@@ -51,10 +53,11 @@ describe('Canary in every environment', () => {
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
-      AlarmDescription: Match.stringLikeRegexp('^\\[P1\\] .*worst-case detection 51 s .*canary-journey-failed\\.md$'),
+      AlarmDescription: Match.stringLikeRegexp('^\\[P1\\] A canary journey fails .*canary-journey-failed\\.md$'),
     });
     const stack = bulwark.stacks.environments.find((s) => s.node.id === 'Prod')!;
-    expect(stack.canary.worstCaseDetectionSeconds).toBe(51);
+    // 10 s probe cadence + 2 x 2000 ms (journeys at once, one confirmation) + 10 s period + 5 s delivery.
+    expect(stack.canary.worstCaseDetectionSeconds).toBe(29);
     expect(stack.canary.worstCaseDetectionSeconds).toBeLessThanOrEqual(60);
   });
 

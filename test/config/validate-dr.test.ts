@@ -14,9 +14,9 @@ function withDr(change: (dr: Mutable<DrInput>, input: BulwarkConfigInput) => voi
 }
 
 describe('DR configuration', () => {
-  test('the default DR block is valid: warm standby in us-west-2, checks every 10 s, 3 failures, 3 checker regions', () => {
+  test('the default DR block is valid: warm standby in us-west-2, checks every 10 s, 2 failures, 3 checker regions', () => {
     const prod = validateConfig(defaultConfigInput()).environments.find((e) => e.name === 'Prod')!;
-    expect(prod.dr).toMatchObject({ region: 'us-west-2', standbyMode: 'warm-standby', healthCheck: { intervalSeconds: 10, failureThreshold: 3, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] } });
+    expect(prod.dr).toMatchObject({ region: 'us-west-2', standbyMode: 'warm-standby', healthCheck: { intervalSeconds: 10, failureThreshold: 2, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] } });
   });
 
   test("a DR region equal to Prod's is refused: the standby would not survive the regional outage", () => {

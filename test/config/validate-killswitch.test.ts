@@ -31,7 +31,8 @@ describe('killSwitch config', () => {
       budgetForecastPercent: 80,
       budgetActualPercent: 100,
     });
-    expect(prod.canary).toEqual({ everyMinutes: 1, probeEverySeconds: 20 });
+    // Prod probes every 10 s (the default is 20): its P1 failure modes page within 60 s (docs/recovery-model.md).
+    expect(prod.canary).toEqual({ everyMinutes: 1, probeEverySeconds: 10 });
   });
 
   test('a trigger naming a switch that is not in the config fails with a named error', () => {

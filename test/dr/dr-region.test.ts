@@ -27,7 +27,7 @@ describe('DrRegion and Prod failover (default config: warm standby)', () => {
     for (const stack of ['Dev', 'Staging']) bulwark.template(stack).resourceCountIs('AWS::Route53::RecordSet', 0);
   });
 
-  test("each side's health check probes its own load balancer over HTTPS on /health every 10 s, 3 failures", () => {
+  test("each side's health check probes its own load balancer over HTTPS on /health every 10 s, 2 failures", () => {
     // Tier 1 and its standby listen on HTTPS only (port 80 redirects), so the checks probe 443.
     for (const template of [prod, drRegion]) {
       template.hasResourceProperties('AWS::Route53::HealthCheck', {
@@ -36,7 +36,7 @@ describe('DrRegion and Prod failover (default config: warm standby)', () => {
           Port: 443,
           ResourcePath: '/health',
           RequestInterval: 10,
-          FailureThreshold: 3,
+          FailureThreshold: 2,
           FullyQualifiedDomainName: { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancer'), 'DNSName'] },
         }),
       });

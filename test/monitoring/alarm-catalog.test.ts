@@ -159,9 +159,8 @@ describe('alarm catalog', () => {
     expect(JSON.stringify(composite.AlarmRule)).toMatch(/CanaryFailing/);
   });
 
-  test('deployment-gating alarms: both 5xx, p95 latency, unhealthy targets, service down', () => {
-    const gating = lateCatalog.deploymentAlarms.map((a) => a.node.id).sort();
-    expect(gating).toEqual(['Http5xxCriticalAlarm', 'Http5xxElevatedAlarm', 'LatencyP95Alarm', 'ServiceDownAlarm', 'UnhealthyTargetsAlarm']);
+  test('no catalog alarm gates deployments: a 60-s ALB alarm takes 180-300 s under the report\'s worst case', () => {
+    expect(lateCatalog.deploymentAlarms).toEqual([]);
   });
 
   test('an error-log metric filter on the container log group feeds the error-log-spike alarm', () => {

@@ -1,5 +1,4 @@
 import { assessAlarm, assessAlarms } from '../../lib/report/alarms';
-import { CUSTOM_METRIC_DELAY_SECONDS, VENDED_METRIC_DELAY_SECONDS } from '../../lib/report/allowances';
 import { alarm, RUNBOOK, stackOf } from './helpers';
 
 function timing(resource: ReturnType<typeof alarm>) {
@@ -8,35 +7,48 @@ function timing(resource: ReturnType<typeof alarm>) {
   return result.timing;
 }
 
+// Expected values are worked out by hand from the model in docs/recovery-model.md:
+//   partial period (non-extreme statistics) + M x period + publisher lag + publication delay (AWS/... 60 s,
+//   custom 20 s) + evaluation interval (60 s; 10 s for 10/30-s periods).
 describe('alarm detection', () => {
-  test('period x evaluation periods + the vended-metric allowance', () => {
+  test('a Sum alarm: partial period + M periods + vended delay + evaluation interval', () => {
     const t = timing(alarm({ Period: 60, EvaluationPeriods: 3 }));
-    expect(t.worstCaseSeconds).toBe(3 * 60 + VENDED_METRIC_DELAY_SECONDS);
-    expect(t.sources[0]).toEqual({ template: 'Prod.template.json', logicalId: 'A', type: 'AWS::CloudWatch::Alarm', properties: ['EvaluationPeriods', 'Period'] });
+    expect(t.worstCaseSeconds).toBe(60 + 3 * 60 + 60 + 60);
+    expect(t.sources[0]).toEqual({ template: 'Prod.template.json', logicalId: 'A', type: 'AWS::CloudWatch::Alarm', properties: ['EvaluationPeriods', 'Period', 'Statistic', 'ComparisonOperator'] });
   });
 
-  test('M of N: worst case counts N periods, a continuous breach M', () => {
-    const t = timing(alarm({ Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 2 }));
-    expect(t.worstCaseSeconds).toBe(5 * 60 + VENDED_METRIC_DELAY_SECONDS);
-    expect(t.continuousSeconds).toBe(2 * 60 + VENDED_METRIC_DELAY_SECONDS);
-    expect(t.notes.join(' ')).toMatch(/2 of 5: a continuous breach fires after 2 x 60 s/);
-    expect(t.sources[0].properties).toContain('DatapointsToAlarm');
+  test('M of N: a sustained breach fires after M datapoints, so 1 of 5 is no slower than 1 of 1', () => {
+    const oneOfFive = timing(alarm({ Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 1 }));
+    const oneOfOne = timing(alarm({ Period: 60, EvaluationPeriods: 1 }));
+    expect(oneOfFive.worstCaseSeconds).toBe(60 + 1 * 60 + 60 + 60);
+    expect(oneOfFive.worstCaseSeconds).toBe(oneOfOne.worstCaseSeconds);
+    expect(timing(alarm({ Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 5 })).worstCaseSeconds).toBe(60 + 5 * 60 + 60 + 60);
+    expect(oneOfFive.sources[0].properties).toContain('DatapointsToAlarm');
   });
 
-  test('DatapointsToAlarm absent means M = N', () => {
-    const t = timing(alarm({ Period: 300, EvaluationPeriods: 2 }));
-    expect(t.datapointsToAlarm).toBe(2);
-    expect(t.continuousSeconds).toBe(t.worstCaseSeconds);
+  test('Minimum below / Maximum above a threshold lose no partial period', () => {
+    expect(timing(alarm({ Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60);
+    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60);
+    // Maximum compared *below* a line is not extreme: the whole period must stay low.
+    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60 + 60);
+    expect(timing(alarm({ Statistic: undefined, ExtendedStatistic: 'p95' })).worstCaseSeconds).toBe(60 + 60 + 60 + 60);
   });
 
-  test('10-second high-resolution periods on a custom metric take the smaller allowance', () => {
-    const t = timing(alarm({ Namespace: 'Bulwark/Canary', MetricName: 'JourneyFailed', Period: 10, EvaluationPeriods: 3, DatapointsToAlarm: 3 }));
-    expect(t.worstCaseSeconds).toBe(3 * 10 + CUSTOM_METRIC_DELAY_SECONDS);
-    expect(t.notes.join(' ')).toMatch(/high-resolution period \(10 s\)/);
+  test('a 10-second custom metric fed by a log metric filter: 10-s evaluation and the custom delay', () => {
+    const stack = stackOf({
+      A: alarm({ Namespace: 'Bulwark/orders', MetricName: 'errors', Period: 10, EvaluationPeriods: 3, DatapointsToAlarm: 3 }),
+      Filter: { Type: 'AWS::Logs::MetricFilter', Properties: { MetricTransformations: [{ MetricNamespace: 'Bulwark/orders', MetricName: 'errors', MetricValue: '1' }] } },
+    });
+    const result = assessAlarm(stack, 'A');
+    if (!result.assessed) throw new Error(result.reason);
+    expect(result.timing.worstCaseSeconds).toBe(10 + 3 * 10 + 20 + 10);
+    expect(result.timing.sources.map((x) => x.logicalId)).toEqual(['A', 'Filter']);
   });
 
-  test('30-second periods', () => {
-    expect(timing(alarm({ Namespace: 'Custom', Period: 30, EvaluationPeriods: 2 })).worstCaseSeconds).toBe(60 + CUSTOM_METRIC_DELAY_SECONDS);
+  test('a custom metric nothing in the stack publishes can never fire: not assessed, naming it', () => {
+    const result = assessAlarm(stackOf({ A: alarm({ Namespace: 'Bulwark/orders', MetricName: 'orders-dr-error-log-lines' }) }), 'A');
+    expect(result.assessed).toBe(false);
+    if (!result.assessed) expect(result.reason).toMatch(/nothing in Prod.template.json publishes Bulwark\/orders\/orders-dr-error-log-lines/);
   });
 
   test('metric math: the slowest MetricStat period paces the expression', () => {
@@ -49,20 +61,8 @@ describe('alarm detection', () => {
       ],
     }));
     expect(t.periodSeconds).toBe(300);
-    expect(t.worstCaseSeconds).toBe(2 * 300 + VENDED_METRIC_DELAY_SECONDS);
-    expect(t.sources[0].properties).toEqual(['EvaluationPeriods', 'Metrics[1].MetricStat.Period', 'Metrics[2].MetricStat.Period']);
-  });
-
-  test('metric math with the expression Period set and custom inputs', () => {
-    const t = timing(alarm({
-      Namespace: undefined, MetricName: undefined, Period: undefined, EvaluationPeriods: 1,
-      Metrics: [
-        { Id: 'e', Expression: 'FILL(m, 0)', Period: 30 },
-        { Id: 'm', ReturnData: false, MetricStat: { Metric: { Namespace: 'Bulwark/Canary', MetricName: 'Failed' }, Period: 10, Stat: 'Sum' } },
-      ],
-    }));
-    expect(t.periodSeconds).toBe(30);
-    expect(t.allowanceSeconds).toBe(CUSTOM_METRIC_DELAY_SECONDS);
+    expect(t.worstCaseSeconds).toBe(300 + 2 * 300 + 60 + 60);
+    expect(t.sources[0].properties).toEqual(['EvaluationPeriods', 'Metrics[1].MetricStat.Period', 'Metrics[2].MetricStat.Period', 'ComparisonOperator']);
   });
 
   test('missing-data treatment decides whether losing the signal is detected', () => {
@@ -103,7 +103,8 @@ describe('alarm detection', () => {
     });
     const result = assessAlarm(stack, 'Composite');
     if (!result.assessed) throw new Error(result.reason);
-    expect(result.timing.worstCaseSeconds).toBe(4 * 60 + VENDED_METRIC_DELAY_SECONDS + 120);
+    // Slow: Sum, 4 of 4 = 60 + 4 x 60 + 60 + 60 = 420 s; + 120 s suppressor wait.
+    expect(result.timing.worstCaseSeconds).toBe(60 + 4 * 60 + 60 + 60 + 120);
     expect(result.timing.sources.map((s) => s.logicalId)).toEqual(['Composite', 'Fast', 'Slow']);
   });
 

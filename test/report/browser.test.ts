@@ -11,7 +11,7 @@ import { findChromium } from '../helpers/browser';
 const SCREENSHOT = path.join(__dirname, '..', '..', '.test-out', 'report', 'resilience-report.png');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'assembly');
-const CONFIG = path.join(__dirname, '..', '..', 'config', 'bulwark.config.ts');
+const CONFIG = path.join(__dirname, 'fixtures', 'fixture.config.ts');
 
 jest.setTimeout(90_000);
 
@@ -62,13 +62,14 @@ describe('the HTML report in headless Chromium', () => {
     ]);
     const prod = charts[2]!;
     expect(prod.labels).toEqual([
-      ['Detection, slowest P1', '180 s (3 min) of 180 s (3 min)'],
-      ['Alarm breach to rollback start', '300 s (5 min) of 300 s (5 min)'],
+      // The fixture's canary alarm (3 x 10 s + 28 s lag + 20 s + 10 s) and it + 60 s CodeDeploy polling (cli.test.ts).
+      ['Detection, slowest P1', '88 s of 180 s (3 min)'],
+      ['Alarm breach to rollback start', '148 s (2.5 min) of 300 s (5 min)'],
       ['RPO, worst data store', '15 min of 15 min'],
-      ['RTO, regional failover', '36.5 min of 60 min'],
+      ['RTO, regional failover', '36.8 min of 60 min'],
     ]);
     expect(prod.datasets).toEqual([
-      { label: 'Worst case (% of target)', data: [100, 100, 100, 60.8] },
+      { label: 'Worst case (% of target)', data: [48.9, 49.3, 100, 61.3] },
       { label: 'Target (100 %)', data: [100, 100, 100, 100] },
     ]);
     expect(charts[0]!.labels[3]).toEqual(['RTO, regional failover', 'not assessed']);

@@ -1,4 +1,3 @@
-import { CODEDEPLOY_ALARM_POLL_SECONDS, VENDED_METRIC_DELAY_SECONDS } from '../../lib/report/allowances';
 import { deploymentFigures, shiftTiming } from '../../lib/report/deployment';
 import { CfnResource, Figure } from '../../lib/report/model';
 import { alarm, stackOf } from './helpers';
@@ -65,10 +64,12 @@ describe('deployment safety', () => {
 
   test('rollback: slowest deployment alarm (found by Ref and by name) + CodeDeploy polling', () => {
     const f = figures({ Group: group({ DeploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce' }) });
-    expect(f.rollback.value).toBe(3 * 60 + VENDED_METRIC_DELAY_SECONDS + CODEDEPLOY_ALARM_POLL_SECONDS);
+    // Both Sum alarms fire after 2 breaching minutes: 60 partial + 2 x 60 + 60 vended delay + 60 evaluation = 300 s
+    // (the 3-period window of Latency does not slow it), + 60 s CodeDeploy polling; the first of the tie is named.
+    expect(f.rollback.value).toBe(60 + 2 * 60 + 60 + 60 + 60);
     expect(f.rollback.targetKey).toBe('rollbackSeconds');
-    expect(f.rollback.sources.map((s) => s.logicalId)).toEqual(['Group', 'Latency']);
-    expect(f.rollback.notes).toEqual(['2 deployment alarm(s): FiveXx 180 s, Latency 240 s']);
+    expect(f.rollback.sources.map((s) => s.logicalId)).toEqual(['Group', 'FiveXx']);
+    expect(f.rollback.notes).toEqual(['2 deployment alarm(s): FiveXx 300 s, Latency 300 s']);
   });
 
   test('no alarm-triggered rollback: not assessed', () => {
@@ -88,5 +89,43 @@ describe('deployment safety', () => {
     const f = deploymentFigures(stackOf({}));
     expect(f).toHaveLength(1);
     expect(f[0]).toMatchObject({ status: 'not-assessed', targetKey: 'rollbackSeconds' });
+  });
+});
+
+describe('rollback on the alarm state-change event', () => {
+  const canaryAlarm = alarm({
+    AlarmName: 'orders-prod-canary-journey-failed', Namespace: 'AWS/Synthetic', MetricName: 'Success', Statistic: 'Minimum', Period: 10,
+    ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 1,
+  });
+  const rule = (alarmNames: unknown[]): CfnResource => ({
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: alarmNames, state: { value: ['ALARM'] } } },
+      Targets: [{ Arn: { 'Fn::GetAtt': ['Stopper', 'Arn'] }, Id: 'stop' }],
+    },
+  });
+  const stopper: CfnResource = { Type: 'AWS::Lambda::Function', Properties: { Timeout: 15, Environment: { Variables: { DEPLOYMENT_GROUP_NAME: { Ref: 'Group' } } } } };
+  const groupWith = (alarmName: string): CfnResource => ({
+    Type: 'AWS::CodeDeploy::DeploymentGroup',
+    Properties: {
+      DeploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce',
+      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: alarmName } }] },
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+      BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 } },
+    },
+  });
+  const rollbackOf = (resources: Record<string, CfnResource>) => deploymentFigures(stackOf(resources)).find((f) => f.id.startsWith('rollback/'))!;
+
+  test('a rule on every deployment alarm, whose function stops this group: event delivery + the function timeout', () => {
+    const f = rollbackOf({ Canary: canaryAlarm, Group: groupWith('Canary'), Rule: rule([{ Ref: 'Canary' }]), Stopper: stopper });
+    // 10-s Minimum alarm on a vended-namespace metric: 0 partial + 1 x 10 + 60 delay + 10 evaluation = 80 s;
+    // then 10 s event delivery (assumption) + 15 s function timeout.
+    expect(f.value).toBe(10 + 60 + 10 + 10 + 15);
+    expect(f.sources.map((s) => s.logicalId)).toEqual(['Group', 'Canary', 'Rule', 'Stopper']);
+  });
+
+  test('a rule that misses a deployment alarm leaves CodeDeploy polling in the figure', () => {
+    const f = rollbackOf({ Canary: canaryAlarm, Group: groupWith('Canary'), Rule: rule(['some-other-alarm']), Stopper: stopper });
+    expect(f.value).toBe(10 + 60 + 10 + 60);
   });
 });

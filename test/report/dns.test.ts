@@ -1,4 +1,3 @@
-import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/allowances';
 import { dnsFailovers } from '../../lib/report/dns';
 import { CfnResource } from '../../lib/report/model';
 import { stackOf } from './helpers';
@@ -13,10 +12,11 @@ const aliasTo = (id: string) => ({ AliasTarget: { DNSName: { 'Fn::GetAtt': [id, 
 const secondary = stackOf({ Alb: alb, Secondary: record('SECONDARY', aliasTo('Alb')) }, { environment: 'DrRegion', region: 'us-west-2', standbyFor: 'Prod' });
 
 describe('DNS failover', () => {
-  test('alias to an ALB: interval x threshold + 60 s', () => {
+  test('alias to an ALB: threshold x (interval + timeouts) + 60 s', () => {
     const primary = stackOf({ Alb: alb, Check: healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
     const [d] = dnsFailovers([primary, secondary]);
-    expect(d.seconds).toBe(10 * 3 + ALB_ALIAS_TTL_SECONDS);
+    // Each blackholed check ends at the 4 s connect + 2 s first-byte timeouts, then waits the interval.
+    expect(d.seconds).toBe(3 * (10 + 4 + 2) + 60);
     expect(d.primaryEnvironment).toBe('Prod');
     expect(d.secondaryEnvironment).toBe('DrRegion');
     expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Check', 'Secondary']);
@@ -25,23 +25,23 @@ describe('DNS failover', () => {
   test('CDK\'s dualstack alias (Fn::Join around the ALB DNS name) counts as an ALB alias', () => {
     const dualstack = { AliasTarget: { DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': ['Alb', 'DNSName'] }]] }, EvaluateTargetHealth: true } };
     const primary = stackOf({ Alb: alb, Check: healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), Primary: record('PRIMARY', { ...dualstack, HealthCheckId: { Ref: 'Check' } }) });
-    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 + ALB_ALIAS_TTL_SECONDS);
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(3 * (10 + 4 + 2) + 60);
   });
 
   test('a record with a TTL counts its TTL', () => {
     const primary = stackOf({ Check: healthCheck({ RequestInterval: 30, FailureThreshold: 2 }), Primary: record('PRIMARY', { TTL: '300', ResourceRecords: ['192.0.2.1'], HealthCheckId: { Ref: 'Check' } }) });
-    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 * 2 + 300);
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(2 * (30 + 4 + 2) + 300);
   });
 
   test('Route 53 defaults (30 s, 3 failures) when the check leaves them out', () => {
     const primary = stackOf({ Alb: alb, Check: healthCheck({}), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
-    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(30 * 3 + 60);
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(3 * (30 + 4 + 2) + 60);
   });
 
   test('a health check in another stack, through Fn::GetStackOutput', () => {
     const other = stackOf({ Check: healthCheck({ RequestInterval: 10, FailureThreshold: 5 }) }, { environment: 'Dns', stackId: 'Dns', outputs: { CheckId: { Value: { Ref: 'Check' } } } });
     const primary = stackOf({ Alb: alb, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { 'Fn::GetStackOutput': { StackName: 'Dns', OutputName: 'CheckId' } } }) });
-    expect(dnsFailovers([primary, secondary, other])[0].seconds).toBe(50 + 60);
+    expect(dnsFailovers([primary, secondary, other])[0].seconds).toBe(5 * (10 + 4 + 2) + 60);
   });
 
   test('no health check: not assessed', () => {
@@ -104,12 +104,20 @@ describe('DNS failover: the DR drill pair', () => {
     );
     const found = dnsFailovers([primary, standby]);
     expect(found.map((d) => d.recordName)).toEqual(['orders.example.com']);
-    expect(found[0].seconds).toBe(30 * 3 + 60);
+    expect(found[0].seconds).toBe(3 * (30 + 4 + 2) + 60);
   });
 
   test('a health check with another purpose tag still counts (only the drill tag marks a drill pair)', () => {
     const tagged = withTags(healthCheck({ RequestInterval: 10, FailureThreshold: 3 }), [{ Key: 'bulwark:purpose', Value: 'live' }]);
     const primary = stackOf({ Alb: alb, Check: tagged, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
-    expect(dnsFailovers([primary, secondary]).map((d) => d.seconds)).toEqual([10 * 3 + 60]);
+    expect(dnsFailovers([primary, secondary]).map((d) => d.seconds)).toEqual([3 * (10 + 4 + 2) + 60]);
+  });
+});
+
+describe('DNS failover: a TCP check', () => {
+  test('fails at the 10 s TCP connect timeout', () => {
+    const check: CfnResource = { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'TCP', Port: 443, RequestInterval: 10, FailureThreshold: 2 } } };
+    const primary = stackOf({ Alb: alb, Check: check, Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
+    expect(dnsFailovers([primary, secondary])[0].seconds).toBe(2 * (10 + 10) + 60);
   });
 });

@@ -191,7 +191,7 @@ describe('RTO per DR mode', () => {
       { Replica: cluster({ MasterUsername: undefined, GlobalClusterIdentifier: 'g' }), Service: service(2) },
     );
     expect(figure.name).toMatch(/warm standby/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + 90 / 60);
+    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60);
   });
 
   test('warm standby with the secondary created from the primary\'s stack (Custom::AuroraGlobalSecondary in the DR region)', () => {
@@ -204,7 +204,7 @@ describe('RTO per DR mode', () => {
       { Service: service(1) },
     );
     expect(figure.name).toMatch(/\(warm standby\)$/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + 1.5);
+    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60);
     expect(figure.sources.some((s) => s.logicalId === 'Secondary')).toBe(true);
   });
 
@@ -227,7 +227,7 @@ describe('RTO per DR mode', () => {
       { Service: service(0) },
     );
     expect(figure.name).toMatch(/pilot light/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['pilot-light'] + 1.5);
+    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['pilot-light'] + (3 * (10 + 4 + 2) + 60) / 60);
   });
 
   test('no service in the standby: not assessed', () => {
