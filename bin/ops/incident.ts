@@ -13,7 +13,9 @@ import { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config';
 import { IncidentRecord, incidentDurations } from '../../lambdas/incident-recorder/record';
 import { IncidentSettings } from '../../lambdas/incident-recorder/settings';
-import { ManualRequest, StoreDeps, StoredRecord, findRecord, loadRecords, recordManualAction } from '../../lambdas/incident-recorder/store';
+import {
+  ManualRequest, StoreDeps, StoredRecord, findRecord, loadRecords, recordManualAction,
+} from '../../lambdas/incident-recorder/store';
 import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { Naming } from '../../lib/common/naming';
 import { incidentSettings } from '../../lib/incidents/incident-record';
@@ -26,13 +28,17 @@ export interface IncidentCommandDeps {
 }
 
 /** The settings the deployed function has (the alarm map aside, which only the function's event filter uses). */
-export function incidentSettingsFor(configPath: string, environmentName: string): { settings: IncidentSettings; region: string } {
+export function incidentSettingsFor(
+  configPath: string, environmentName: string,
+): { settings: IncidentSettings; region: string } {
   const config = loadConfig(configPath);
   const environment = config.environments.find((e) => e.name === environmentName);
   if (!environment) {
-    throw new Error(`no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`);
+    const names = config.environments.map((e) => e.name).join(', ');
+    throw new Error(`no environment "${environmentName}" in ${configPath}; have ${names}`);
   }
-  return { settings: incidentSettings(new Naming(config.service.name, environment.name), {}), region: environment.region };
+  const naming = new Naming(config.service.name, environment.name);
+  return { settings: incidentSettings(naming, {}), region: environment.region };
 }
 
 /** Structured lines on stderr, so stdout stays the answer (text or --json). */
@@ -58,7 +64,9 @@ async function defaultWhoAmI(region: string): Promise<string> {
 
 export type ListStatus = 'open' | 'resolved' | 'all';
 
-export async function listIncidents(store: StoreDeps, settings: IncidentSettings, status: ListStatus, limit: number): Promise<StoredRecord[]> {
+export async function listIncidents(
+  store: StoreDeps, settings: IncidentSettings, status: ListStatus, limit: number,
+): Promise<StoredRecord[]> {
   const statuses = status === 'all' ? (['open', 'resolved'] as const) : [status];
   const records = (await Promise.all(statuses.map((s) => loadRecords(store, settings, s, { limit })))).flat();
   return records.sort((a, b) => (a.detected < b.detected ? 1 : a.detected > b.detected ? -1 : 0)).slice(0, limit);
@@ -72,11 +80,14 @@ export function formatList(records: readonly IncidentRecord[]): string {
   const rows = records.map((r) => {
     const d = incidentDurations(r);
     const state = r.status === 'open' ? (r.acknowledged ? 'open (acked)' : 'open') : 'resolved';
-    return [r.id, state, r.severity, r.detected.slice(0, 16).replace('T', ' '), minutes(d.detectSeconds), minutes(d.resolveSeconds), r.title];
+    const detected = r.detected.slice(0, 16).replace('T', ' ');
+    return [r.id, state, r.severity, detected, minutes(d.detectSeconds), minutes(d.resolveSeconds), r.title];
   });
   const header = ['id', 'status', 'sev', 'detected (UTC)', 'MTTD', 'MTTR', 'title'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  const pad = (cell: string, i: number, row: string[]) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]));
+  const line = (row: string[]) => row.map((cell, i) => pad(cell, i, row)).join('  ');
+  return [header, ...rows].map(line).join('\n');
 }
 
 /** The record as a person reads it, and as a post-mortem's summary and timeline table begin. */
@@ -87,10 +98,12 @@ export function formatRecord(record: IncidentRecord): string {
     `status:       ${record.status}${record.resolvedBy ? ` (${record.resolvedBy})` : ''}`,
     `onset:        ${record.onset}`,
     `detected:     ${record.detected}   MTTD ${minutes(d.detectSeconds)}`,
-    `acknowledged: ${record.acknowledged ?? '-'}${record.acknowledgedBy ? ` by ${record.acknowledgedBy}` : ''}   MTTA ${minutes(d.acknowledgeSeconds)}`,
+    `acknowledged: ${record.acknowledged ?? '-'}${record.acknowledgedBy ? ` by ${record.acknowledgedBy}` : ''}`
+      + `   MTTA ${minutes(d.acknowledgeSeconds)}`,
     `resolved:     ${record.resolved ?? '-'}   MTTR ${minutes(d.resolveSeconds)}`,
     'members:',
-    ...Object.entries(record.members).map(([name, m]) => `  [${m.severity}] ${name}${m.composite ? ' (composite)' : ''}: ${m.state} since ${m.since}`),
+    ...Object.entries(record.members)
+      .map(([name, m]) => `  [${m.severity}] ${name}${m.composite ? ' (composite)' : ''}: ${m.state} since ${m.since}`),
     '',
     '| Time (UTC) | Event |',
     '|------------|-------|',
@@ -111,14 +124,20 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
     const { settings, region } = incidentSettingsFor(options.config, environment);
     return { settings, region, store: (deps.store ?? defaultStore)(region) };
   };
-  const show = (record: StoredRecord, options: CommonOptions) => print(options.json ? JSON.stringify(record, null, 2) : formatRecord(record));
-  const manual = async (environment: string, id: string, action: ManualRequest['action'], text: string | undefined, options: CommonOptions) => {
+  const show = (record: StoredRecord, options: CommonOptions) => {
+    print(options.json ? JSON.stringify(record, null, 2) : formatRecord(record));
+  };
+  const manual = async (
+    environment: string, id: string, action: ManualRequest['action'], text: string | undefined, options: CommonOptions,
+  ) => {
     const { settings, region, store } = context(environment, options);
     const by = await (deps.whoAmI ?? defaultWhoAmI)(region);
-    show(await recordManualAction(store, settings, { incidentId: id, action, by, text, requestId: randomUUID() }, now()), options);
+    const request = { incidentId: id, action, by, text, requestId: randomUUID() };
+    show(await recordManualAction(store, settings, request, now()), options);
   };
 
-  const incident = program.command('incident').description("the environment's incident record: list, show, ack, resolve, note");
+  const incident = program.command('incident')
+    .description("the environment's incident record: list, show, ack, resolve, note");
   const withCommon = (command: Command) => command
     .option('--json', 'print JSON instead of text')
     .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH);
@@ -128,30 +147,44 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
     .option('--status <status>', 'open, resolved or all', 'all')
     .option('--limit <n>', 'at most this many', '20')
     .action(async (environment: string, options: CommonOptions & { status: string; limit: string }) => {
-      if (!['open', 'resolved', 'all'].includes(options.status)) throw new Error(`--status must be open, resolved or all, not "${options.status}"`);
+      if (!['open', 'resolved', 'all'].includes(options.status)) {
+        throw new Error(`--status must be open, resolved or all, not "${options.status}"`);
+      }
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number above 0, not "${options.limit}"`);
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw new Error(`--limit must be a whole number above 0, not "${options.limit}"`);
+      }
       const { settings, store } = context(environment, options);
       const records = await listIncidents(store, settings, options.status as ListStatus, limit);
       print(options.json ? JSON.stringify(records, null, 2) : formatList(records));
     });
-  withCommon(incident.command('show').argument('<environment>').argument('<id>', 'incident id, e.g. inc-20261129T100230Z-a40b70'))
+  const idArgument = ['<id>', 'incident id, e.g. inc-20261129T100230Z-a40b70'] as const;
+  withCommon(incident.command('show').argument('<environment>').argument(...idArgument))
     .description('one incident: times, members and the timeline')
     .action(async (environment: string, id: string, options: CommonOptions) => {
       const { settings, store } = context(environment, options);
       const record = await findRecord(store, settings, id);
-      if (!record) throw new Error(`no incident ${id} in ${settings.tableName}; list them with: npm run ops -- incident list ${environment}`);
+      if (!record) {
+        const list = `npm run ops -- incident list ${environment}`;
+        throw new Error(`no incident ${id} in ${settings.tableName}; list them with: ${list}`);
+      }
       show(record, options);
     });
-  withCommon(incident.command('ack').argument('<environment>').argument('<id>'))
+  withCommon(incident.command('ack').argument('<environment>').argument(...idArgument))
     .description('acknowledge: you are on it (sets the MTTA clock)')
-    .action((environment: string, id: string, options: CommonOptions) => manual(environment, id, 'ack', undefined, options));
-  withCommon(incident.command('resolve').argument('<environment>').argument('<id>'))
+    .action((environment: string, id: string, options: CommonOptions) => {
+      return manual(environment, id, 'ack', undefined, options);
+    });
+  withCommon(incident.command('resolve').argument('<environment>').argument(...idArgument))
     .description('resolve by hand (otherwise it resolves itself once every member is OK for the quiet period)')
     .option('-r, --reason <text>', 'why, kept in the timeline')
-    .action((environment: string, id: string, options: CommonOptions & { reason?: string }) => manual(environment, id, 'resolve', options.reason, options));
-  withCommon(incident.command('note').argument('<environment>').argument('<id>').argument('<text...>', 'the note'))
+    .action((environment: string, id: string, options: CommonOptions & { reason?: string }) => {
+      return manual(environment, id, 'resolve', options.reason, options);
+    });
+  withCommon(incident.command('note').argument('<environment>').argument(...idArgument).argument('<text...>', 'note'))
     .description('add a note to the timeline')
-    .action((environment: string, id: string, text: string[], options: CommonOptions) => manual(environment, id, 'note', text.join(' '), options));
+    .action((environment: string, id: string, text: string[], options: CommonOptions) => {
+      return manual(environment, id, 'note', text.join(' '), options);
+    });
   return program;
 }

@@ -47,7 +47,9 @@ const alarmDetail = z.looseObject({
     z.looseObject({
       description: z.optional(z.string()),
       alarmRule: z.optional(z.string()),
-      metrics: z.optional(z.array(z.looseObject({ metricStat: z.optional(z.looseObject({ period: z.optional(z.number()) })) }))),
+      metrics: z.optional(z.array(z.looseObject({
+        metricStat: z.optional(z.looseObject({ period: z.optional(z.number()) })),
+      }))),
     }),
     {},
   ),
@@ -69,15 +71,20 @@ export function interpretEvent(raw: unknown, settings: IncidentSettings): Interp
   if (!parsed.success) return { kind: 'reject', why: `not an EventBridge event (keys: ${describeKeys(raw)})` };
   const event = parsed.data;
   if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'sweep' };
-  if (Number.isNaN(Date.parse(event.time))) return { kind: 'reject', why: `event ${event.id} has no valid time (${event.time})` };
+  if (Number.isNaN(Date.parse(event.time))) {
+    return { kind: 'reject', why: `event ${event.id} has no valid time (${event.time})` };
+  }
   if (event.source === 'aws.cloudwatch' && event['detail-type'] === 'CloudWatch Alarm State Change') {
     return interpretAlarm(event.id, event.time, event.detail, settings);
   }
   if (event.source === 'aws.codedeploy' && event['detail-type'] === 'CodeDeploy Deployment State-change Notification') {
     const detail = deploymentDetail.safeParse(event.detail);
-    if (!detail.success) return { kind: 'reject', why: `CodeDeploy event ${event.id} has no deploymentId/deploymentGroup/state` };
+    if (!detail.success) {
+      return { kind: 'reject', why: `CodeDeploy event ${event.id} has no deploymentId/deploymentGroup/state` };
+    }
     if (detail.data.deploymentGroup !== settings.deploymentGroup) {
-      return { kind: 'ignore', why: `deployment group ${detail.data.deploymentGroup} is not ${settings.deploymentGroup}` };
+      const why = `deployment group ${detail.data.deploymentGroup} is not ${settings.deploymentGroup}`;
+      return { kind: 'ignore', why };
     }
     const recorded: DeploymentEvent = {
       kind: 'deployment', id: event.id, time: iso(event.time), deploymentId: detail.data.deploymentId,
@@ -97,19 +104,26 @@ export function interpretEvent(raw: unknown, settings: IncidentSettings): Interp
     };
     return { kind: 'record', event: recorded };
   }
-  return { kind: 'reject', why: `unexpected event ${event.source} / ${event['detail-type']}; the rules send only alarm, deployment, kill-switch and schedule events` };
+  const expected = 'the rules send only alarm, deployment, kill-switch and schedule events';
+  return { kind: 'reject', why: `unexpected event ${event.source} / ${event['detail-type']}; ${expected}` };
 }
 
 function interpretAlarm(id: string, envelopeTime: string, raw: unknown, settings: IncidentSettings): Interpretation {
   const detail = alarmDetail.safeParse(raw);
-  if (!detail.success) return { kind: 'reject', why: `alarm event ${id} has no alarmName/state: ${detail.error.issues[0]?.message ?? ''}` };
+  if (!detail.success) {
+    const issue = detail.error.issues[0]?.message ?? '';
+    return { kind: 'reject', why: `alarm event ${id} has no alarmName/state: ${issue}` };
+  }
   const { alarmName, state, previousState, configuration } = detail.data;
   const severity = settings.alarms[alarmName] ?? severityFromDescription(configuration.description);
   if (!severity || (severity !== 'P1' && severity !== 'P2')) {
     return { kind: 'ignore', why: `${alarmName} is not a P1/P2 alarm of ${settings.environment}` };
   }
-  if (isTestFire(state.reason)) return { kind: 'ignore', why: `${alarmName}: test fire by ops test-alarms, not an incident` };
-  const time = Number.isNaN(Date.parse(normalizeTime(state.timestamp))) ? iso(envelopeTime) : iso(normalizeTime(state.timestamp));
+  if (isTestFire(state.reason)) {
+    return { kind: 'ignore', why: `${alarmName}: test fire by ops test-alarms, not an incident` };
+  }
+  const stateTime = normalizeTime(state.timestamp);
+  const time = Number.isNaN(Date.parse(stateTime)) ? iso(envelopeTime) : iso(stateTime);
   const period = configuration.metrics?.map((m) => m.metricStat?.period).find((p) => p !== undefined);
   const recorded: AlarmEvent = {
     kind: 'alarm', id, time, alarmName, severity: severity as Severity, state: state.value as AlarmState,
@@ -144,7 +158,9 @@ interface ReasonData {
  * 3. a composite's `triggeringAlarms`: the earliest member's ALARM time;
  * 4. the alarm's period before its state timestamp; 5. the state timestamp itself.
  */
-export function onsetOf(stateTime: string, reason: string, reasonData: string | undefined, configPeriod?: number): string {
+export function onsetOf(
+  stateTime: string, reason: string, reasonData: string | undefined, configPeriod?: number,
+): string {
   let data: ReasonData = {};
   try {
     const parsed: unknown = reasonData ? JSON.parse(reasonData) : {};
@@ -152,7 +168,10 @@ export function onsetOf(stateTime: string, reason: string, reasonData: string | 
   } catch {
     // Unparseable reason data: fall through to the period or the state time.
   }
-  const at = (value: string | undefined) => (value && !Number.isNaN(Date.parse(normalizeTime(value))) ? Date.parse(normalizeTime(value)) : undefined);
+  const at = (value: string | undefined): number | undefined => {
+    const parsed = value ? Date.parse(normalizeTime(value)) : NaN;
+    return Number.isNaN(parsed) ? undefined : parsed;
+  };
   const breaches = comparison(reason);
   if (breaches && typeof data.threshold === 'number' && Array.isArray(data.evaluatedDatapoints)) {
     const times = data.evaluatedDatapoints
@@ -191,5 +210,6 @@ function iso(value: string): string {
 }
 
 function describeKeys(value: unknown): string {
-  return typeof value === 'object' && value !== null ? Object.keys(value).slice(0, 8).join(', ') || 'none' : typeof value;
+  if (typeof value !== 'object' || value === null) return typeof value;
+  return Object.keys(value).slice(0, 8).join(', ') || 'none';
 }

@@ -12,7 +12,9 @@ export type HandleResult =
  * the delivery that stored it may have failed before writing the records, and deriving twice changes nothing.
  * A rejected event is logged at error level and not retried (a retry cannot make it valid).
  */
-export async function handleIncidentEvent(event: unknown, settings: IncidentSettings, deps: StoreDeps, now: number = Date.now()): Promise<HandleResult> {
+export async function handleIncidentEvent(
+  event: unknown, settings: IncidentSettings, deps: StoreDeps, now: number = Date.now(),
+): Promise<HandleResult> {
   const interpretation = interpretEvent(event, settings);
   switch (interpretation.kind) {
     case 'reject':
@@ -25,7 +27,8 @@ export async function handleIncidentEvent(event: unknown, settings: IncidentSett
       return { outcome: 'swept', result: await reconcile(deps, settings, now) };
     case 'record': {
       const stored = await storeEvent(deps, settings, interpretation.event);
-      deps.logger.info('incident event stored', { eventId: interpretation.event.id, kind: interpretation.event.kind, time: interpretation.event.time, stored });
+      const { id: eventId, kind, time } = interpretation.event;
+      deps.logger.info('incident event stored', { eventId, kind, time, stored });
       const result = await reconcile(deps, settings, now, interpretation.event);
       return { outcome: stored === 'stored' ? 'recorded' : 'duplicate', eventId: interpretation.event.id, result };
     }

@@ -8,7 +8,9 @@ import { parseIncidentSettings } from './settings';
 const logger = createLogger('incident-recorder');
 const settings = parseIncidentSettings(process.env.INCIDENT_SETTINGS);
 const deps = {
-  ddb: DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } }),
+  ddb: DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
   cloudwatch: new CloudWatchClient(CLIENT_CONFIG),
   logger,
 };

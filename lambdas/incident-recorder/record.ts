@@ -145,7 +145,9 @@ export interface IncidentDurations {
   readonly resolveSeconds?: number;
 }
 
-export function incidentDurations(record: Pick<IncidentRecord, 'onset' | 'detected' | 'acknowledged' | 'resolved'>): IncidentDurations {
+export function incidentDurations(
+  record: Pick<IncidentRecord, 'onset' | 'detected' | 'acknowledged' | 'resolved'>,
+): IncidentDurations {
   const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
   return {
     detectSeconds: seconds(record.onset, record.detected),
@@ -164,7 +166,8 @@ const KIND_ORDER: Record<IncidentEvent['kind'], number> = { alarm: 0, deployment
 
 /** Time order; ties broken by kind, then id, so the order is total and the same for any arrival order. */
 export function compareEvents(a: IncidentEvent, b: IncidentEvent): number {
-  return Date.parse(a.time) - Date.parse(b.time) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const byId = a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return Date.parse(a.time) - Date.parse(b.time) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || byId;
 }
 
 interface Draft {
@@ -219,7 +222,9 @@ export function buildIncidents(input: readonly IncidentEvent[], settings: FoldSe
         }
         current.aliases.push(incidentIdFor(event));
         current.onset = Math.min(current.onset, Date.parse(event.onset ?? event.time));
-        current.members.set(event.alarmName, { severity: event.severity, state: 'ALARM', since: event.time, composite: event.composite });
+        const { severity, time: since, composite } = event;
+        const member: Member = { severity, state: 'ALARM', since, composite };
+        current.members.set(event.alarmName, member);
         current.entries.push(entry);
         continue;
       }
@@ -255,12 +260,15 @@ export function buildIncidents(input: readonly IncidentEvent[], settings: FoldSe
 }
 
 function finish(draft: Draft, settings: FoldSettings): IncidentRecord {
-  const timeline = draft.entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1));
+  const timeline = draft.entries
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1));
   const members = Object.fromEntries([...draft.members.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   const severity = SEVERITIES.find((s) => Object.values(members).some((m) => m.severity === s)) ?? 'P4';
   const status: IncidentStatus = draft.resolved ? 'resolved' : 'open';
   const eventIds = timeline.map((t) => t.eventId);
-  const digest = createHash('sha256').update(JSON.stringify([status, draft.resolved?.time ?? '', ...eventIds])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([status, draft.resolved?.time ?? '', ...eventIds]))
+    .digest('hex');
   return {
     schemaVersion: 1,
     id: draft.id,
@@ -284,7 +292,8 @@ function finish(draft: Draft, settings: FoldSettings): IncidentRecord {
 function alarmEntry(event: AlarmEvent): TimelineEntry {
   const from = event.previousState ? `${event.previousState} -> ` : '';
   return {
-    time: event.time, eventId: event.id, kind: 'alarm', alarmName: event.alarmName, state: event.state, reason: event.reason,
+    time: event.time, eventId: event.id, kind: 'alarm', alarmName: event.alarmName, state: event.state,
+    reason: event.reason,
     text: `[${event.severity}] ${event.alarmName} ${from}${event.state}`,
   };
 }
@@ -299,7 +308,9 @@ function manualEntry(event: ManualEvent): TimelineEntry {
 
 function contextEntry(event: DeploymentEvent | SwitchEvent): TimelineEntry {
   if (event.kind === 'deployment') {
-    return { time: event.time, eventId: event.id, kind: 'deployment', state: event.state, text: `deployment ${event.deploymentId} of ${event.deploymentGroup}: ${event.state}` };
+    const text = `deployment ${event.deploymentId} of ${event.deploymentGroup}: ${event.state}`;
+    return { time: event.time, eventId: event.id, kind: 'deployment', state: event.state, text };
   }
-  return { time: event.time, eventId: event.id, kind: 'switch', state: event.operation, text: `kill switch ${event.switchName} (${event.parameter}): ${event.operation}` };
+  const text = `kill switch ${event.switchName} (${event.parameter}): ${event.operation}`;
+  return { time: event.time, eventId: event.id, kind: 'switch', state: event.operation, text };
 }

@@ -2,7 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { withRetry } from '../shared/retry';
-import { IncidentEvent, IncidentRecord, IncidentStatus, ManualEvent, buildIncidents, incidentDurations } from './record';
+import {
+  IncidentEvent, IncidentRecord, IncidentStatus, ManualEvent, buildIncidents, incidentDurations,
+} from './record';
 import { IncidentSettings } from './settings';
 import { INCIDENT_TABLE } from './table';
 
@@ -47,7 +49,8 @@ function retry<T>(deps: StoreDeps, operation: () => Promise<T>, what: string): P
   return withRetry(operation, {
     sleep: deps.sleep,
     onRetry: (error, attempt, delayMs) => {
-      deps.logger.warn('retrying after a throttle or transient fault', { what, attempt, delayMs, error: (error as Error).name });
+      const name = (error as Error).name;
+      deps.logger.warn('retrying after a throttle or transient fault', { what, attempt, delayMs, error: name });
     },
   });
 }
@@ -56,7 +59,9 @@ function retry<T>(deps: StoreDeps, operation: () => Promise<T>, what: string): P
  * Store an event once, then count the delivery in the log version. `duplicate` when an event with this id and
  * time is stored already (the delivery is still counted: a counter that grows too often orders nothing wrongly).
  */
-export async function storeEvent(deps: StoreDeps, settings: IncidentSettings, event: IncidentEvent): Promise<'stored' | 'duplicate'> {
+export async function storeEvent(
+  deps: StoreDeps, settings: IncidentSettings, event: IncidentEvent,
+): Promise<'stored' | 'duplicate'> {
   const expiresAt = Math.floor(Date.parse(event.time) / 1000) + settings.eventRetentionDays * 86400;
   let outcome: 'stored' | 'duplicate' = 'stored';
   try {
@@ -70,7 +75,8 @@ export async function storeEvent(deps: StoreDeps, settings: IncidentSettings, ev
     outcome = 'duplicate';
   }
   await retry(deps, () => deps.ddb.send(new UpdateCommand({
-    TableName: settings.tableName, Key: LOG_KEY, UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 },
+    TableName: settings.tableName, Key: LOG_KEY,
+    UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 },
   })), 'count event');
   return outcome;
 }
@@ -82,7 +88,9 @@ async function logVersion(deps: StoreDeps, settings: IncidentSettings): Promise<
   return Number(result.Item?.version ?? 0);
 }
 
-export async function loadEvents(deps: StoreDeps, settings: IncidentSettings, fromMs: number): Promise<IncidentEvent[]> {
+export async function loadEvents(
+  deps: StoreDeps, settings: IncidentSettings, fromMs: number,
+): Promise<IncidentEvent[]> {
   const events: IncidentEvent[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -101,7 +109,10 @@ export async function loadEvents(deps: StoreDeps, settings: IncidentSettings, fr
 
 /** Records of one status, newest detection first; `fromIso` limits to those detected at or after it. */
 export async function loadRecords(
-  deps: StoreDeps, settings: IncidentSettings, status: IncidentStatus, options: { fromIso?: string; limit?: number } = {},
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  status: IncidentStatus,
+  options: { fromIso?: string; limit?: number } = {},
 ): Promise<StoredRecord[]> {
   const records: StoredRecord[] = [];
   let start: Record<string, unknown> | undefined;
@@ -121,7 +132,9 @@ export async function loadRecords(
   return options.limit === undefined ? records : records.slice(0, options.limit);
 }
 
-export async function getRecord(deps: StoreDeps, settings: IncidentSettings, id: string): Promise<StoredRecord | undefined> {
+export async function getRecord(
+  deps: StoreDeps, settings: IncidentSettings, id: string,
+): Promise<StoredRecord | undefined> {
   const result = await retry(deps, () => deps.ddb.send(new GetCommand({
     TableName: settings.tableName, Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK }, ConsistentRead: true,
   })), 'get record');
@@ -129,7 +142,9 @@ export async function getRecord(deps: StoreDeps, settings: IncidentSettings, id:
 }
 
 /** A record by id, following `supersededBy` to the incident it became. */
-export async function findRecord(deps: StoreDeps, settings: IncidentSettings, id: string): Promise<StoredRecord | undefined> {
+export async function findRecord(
+  deps: StoreDeps, settings: IncidentSettings, id: string,
+): Promise<StoredRecord | undefined> {
   let record = await getRecord(deps, settings, id);
   for (let hops = 0; record?.status === 'superseded' && record.supersededBy && hops < 10; hops++) {
     record = await getRecord(deps, settings, record.supersededBy);
@@ -155,11 +170,15 @@ export interface ReconcileResult {
  * starts in the second half of the window (one starting earlier may be cut off by the window's start). Then
  * MTTD / MTTA / MTTR go out once for each resolved record whose resolution has settled (see `metricsDue`).
  */
-export async function reconcile(deps: StoreDeps, settings: IncidentSettings, now: number, trigger?: IncidentEvent): Promise<ReconcileResult> {
+export async function reconcile(
+  deps: StoreDeps, settings: IncidentSettings, now: number, trigger?: IncidentEvent,
+): Promise<ReconcileResult> {
   const version = await logVersion(deps, settings);
   const lookbackMs = settings.lookbackSeconds * 1000;
   const open = await loadRecords(deps, settings, 'open');
-  const anchors = [now, ...(trigger ? [Date.parse(trigger.time)] : []), ...open.map((r) => Date.parse(r.firstEventTime))];
+  const anchors = [
+    now, ...(trigger ? [Date.parse(trigger.time)] : []), ...open.map((r) => Date.parse(r.firstEventTime)),
+  ];
   const windowStart = Math.min(...anchors) - lookbackMs;
   const [events, resolved] = await Promise.all([
     loadEvents(deps, settings, windowStart),
@@ -190,14 +209,20 @@ export async function reconcile(deps: StoreDeps, settings: IncidentSettings, now
         if (await supersede(deps, settings, alias, record.id, version)) result.superseded.push(alias);
       }
     }
-    if (metricsDue(record, stored, settings, now) && await publishOnce(deps, settings, record, now)) result.published.push(record.id);
+    if (metricsDue(record, stored, settings, now) && await publishOnce(deps, settings, record, now)) {
+      result.published.push(record.id);
+    }
   }
   return result;
 }
 
 /** Write a derived record unless the stored one was derived at a newer log version; true if it is now stored. */
-async function writeRecord(deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, version: number): Promise<boolean> {
-  const fields: Record<string, unknown> = { ...record, detectedKey: `${record.detected}#${record.id}`, logVersion: version };
+async function writeRecord(
+  deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, version: number,
+): Promise<boolean> {
+  const fields: Record<string, unknown> = {
+    ...record, detectedKey: `${record.detected}#${record.id}`, logVersion: version,
+  };
   const optional = ['acknowledged', 'acknowledgedBy', 'resolved', 'resolvedBy', 'supersededBy'];
   const names: Record<string, string> = { '#logVersion': 'logVersion' };
   const values: Record<string, unknown> = { ':version': version };
@@ -221,14 +246,18 @@ async function writeRecord(deps: StoreDeps, settings: IncidentSettings, record: 
     })), 'write record');
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    deps.logger.info('incident record not written: a derivation that knew more events wrote it', { id: record.id, version });
+    const why = 'incident record not written: a derivation that knew more events wrote it';
+    deps.logger.info(why, { id: record.id, version });
     return false;
   }
-  deps.logger.info('incident record written', { id: record.id, status: record.status, severity: record.severity, version });
+  const { id, status, severity } = record;
+  deps.logger.info('incident record written', { id, status, severity, version });
   return true;
 }
 
-async function supersede(deps: StoreDeps, settings: IncidentSettings, id: string, by: string, version: number): Promise<boolean> {
+async function supersede(
+  deps: StoreDeps, settings: IncidentSettings, id: string, by: string, version: number,
+): Promise<boolean> {
   try {
     await retry(deps, () => deps.ddb.send(new UpdateCommand({
       TableName: settings.tableName,
@@ -242,7 +271,8 @@ async function supersede(deps: StoreDeps, settings: IncidentSettings, id: string
     if (isConditionFailure(error)) return false;
     throw error;
   }
-  deps.logger.info('incident record superseded: a late, earlier event changed which event opened it', { id, supersededBy: by });
+  const why = 'incident record superseded: a late, earlier event changed which event opened it';
+  deps.logger.info(why, { id, supersededBy: by });
   return true;
 }
 
@@ -251,7 +281,9 @@ async function supersede(deps: StoreDeps, settings: IncidentSettings, id: string
  * event delivered late (EventBridge retries for hours) still counts. Later events change the record, not the
  * published figures.
  */
-export function metricsDue(record: IncidentRecord, stored: StoredRecord | undefined, settings: IncidentSettings, now: number): boolean {
+export function metricsDue(
+  record: IncidentRecord, stored: StoredRecord | undefined, settings: IncidentSettings, now: number,
+): boolean {
   if (record.status !== 'resolved' || !record.resolved || stored?.metricsPublishedAt) return false;
   return now >= Date.parse(record.resolved) + (settings.quietPeriodSeconds + settings.metricsSettleSeconds) * 1000;
 }
@@ -260,7 +292,9 @@ export function metricsDue(record: IncidentRecord, stored: StoredRecord | undefi
  * Publish MTTD / MTTA / MTTR of a resolved incident once: claim first (a conditional `metricsPublishedAt` on the
  * record as derived), then publish; a failed publish releases the claim, so the next event or sweep tries again.
  */
-async function publishOnce(deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, now: number): Promise<boolean> {
+async function publishOnce(
+  deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, now: number,
+): Promise<boolean> {
   const key = { pk: `INCIDENT#${record.id}`, sk: RECORD_SK };
   try {
     await retry(deps, () => deps.ddb.send(new UpdateCommand({
@@ -269,7 +303,9 @@ async function publishOnce(deps: StoreDeps, settings: IncidentSettings, record: 
       UpdateExpression: 'SET metricsPublishedAt = :now',
       ConditionExpression: 'attribute_not_exists(metricsPublishedAt) AND #status = :resolved AND digest = :digest',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':resolved': 'resolved', ':digest': record.digest },
+      ExpressionAttributeValues: {
+        ':now': new Date(now).toISOString(), ':resolved': 'resolved', ':digest': record.digest,
+      },
     })), 'claim metrics');
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -277,11 +313,15 @@ async function publishOnce(deps: StoreDeps, settings: IncidentSettings, record: 
   }
   try {
     const data = incidentMetrics(record, settings.environment, now);
-    await retry(deps, () => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: settings.metricNamespace, MetricData: data })), 'publish metrics');
-    deps.logger.info('incident metrics published', { id: record.id, severity: record.severity, ...incidentDurations(record) });
+    const command = new PutMetricDataCommand({ Namespace: settings.metricNamespace, MetricData: data });
+    await retry(deps, () => deps.cloudwatch.send(command), 'publish metrics');
+    const { id, severity } = record;
+    deps.logger.info('incident metrics published', { id, severity, ...incidentDurations(record) });
     return true;
   } catch (error) {
-    const release = new UpdateCommand({ TableName: settings.tableName, Key: key, UpdateExpression: 'REMOVE metricsPublishedAt' });
+    const release = new UpdateCommand({
+      TableName: settings.tableName, Key: key, UpdateExpression: 'REMOVE metricsPublishedAt',
+    });
     await deps.ddb.send(release).catch(() => undefined);
     throw error;
   }
@@ -303,7 +343,9 @@ export function incidentMetrics(record: IncidentRecord, environment: string, now
   });
   return [
     datum(METRIC_NAMES.detect, durations.detectSeconds),
-    ...(durations.acknowledgeSeconds !== undefined ? [datum(METRIC_NAMES.acknowledge, durations.acknowledgeSeconds)] : []),
+    ...(durations.acknowledgeSeconds !== undefined
+      ? [datum(METRIC_NAMES.acknowledge, durations.acknowledgeSeconds)]
+      : []),
     ...(durations.resolveSeconds !== undefined ? [datum(METRIC_NAMES.resolve, durations.resolveSeconds)] : []),
   ];
 }
@@ -318,7 +360,9 @@ export interface ManualRequest {
 }
 
 /** A person's ack / resolve / note: stored as an event like any other, then the records are derived again. */
-export async function recordManualAction(deps: StoreDeps, settings: IncidentSettings, request: ManualRequest, now: number): Promise<StoredRecord> {
+export async function recordManualAction(
+  deps: StoreDeps, settings: IncidentSettings, request: ManualRequest, now: number,
+): Promise<StoredRecord> {
   const record = await findRecord(deps, settings, request.incidentId);
   const list = `npm run ops -- incident list ${settings.environment}`;
   if (!record) throw new Error(`no incident ${request.incidentId} in ${settings.tableName}; list them with: ${list}`);
@@ -326,11 +370,12 @@ export async function recordManualAction(deps: StoreDeps, settings: IncidentSett
     throw new Error(`incident ${record.id} is already resolved (${record.resolved}, by ${record.resolvedBy})`);
   }
   if (request.action === 'ack' && record.acknowledged) {
-    throw new Error(`incident ${record.id} was acknowledged already (${record.acknowledged}, by ${record.acknowledgedBy})`);
+    const when = `${record.acknowledged}, by ${record.acknowledgedBy}`;
+    throw new Error(`incident ${record.id} was acknowledged already (${when})`);
   }
   const event: ManualEvent = {
-    kind: 'manual', id: request.requestId, time: new Date(now).toISOString(), incidentId: record.id, action: request.action,
-    by: request.by, ...(request.text ? { text: request.text.slice(0, 1000) } : {}),
+    kind: 'manual', id: request.requestId, time: new Date(now).toISOString(), incidentId: record.id,
+    action: request.action, by: request.by, ...(request.text ? { text: request.text.slice(0, 1000) } : {}),
   };
   await storeEvent(deps, settings, event);
   await reconcile(deps, settings, now, event);

@@ -46,7 +46,9 @@ export const DEFAULT_TIMINGS = {
 } as const;
 
 /** Settings the function and `npm run ops -- incident` share, from the same inputs. */
-export function incidentSettings(naming: Naming, alarms: Record<string, Severity>, timings: IncidentRecordTimings = {}): IncidentSettings {
+export function incidentSettings(
+  naming: Naming, alarms: Record<string, Severity>, timings: IncidentRecordTimings = {},
+): IncidentSettings {
   return {
     environment: naming.environmentName,
     tableName: incidentTableName(naming),
@@ -96,8 +98,8 @@ export class IncidentRecord extends Construct {
       enableKeyRotation: true,
       removalPolicy: statefulRemovalPolicy(protection),
     });
-    // No DeletionProtectionEnabled: "you can't delete a table that has deletion protection enabled"
-    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection),
+    // No DeletionProtectionEnabled: a table with deletion protection on cannot be deleted until it is turned off
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html),
     // so a protected table would make the rollback of a failed first create end in DELETE_FAILED and its fixed
     // name would block the retry (the rule test/common/first-deploy.test.ts keeps for every resource). Prod keeps
     // the table through RetainExceptOnCreate (stack delete, replacement) and its stack's termination protection;
@@ -119,10 +121,13 @@ export class IncidentRecord extends Construct {
       sortKey: { name: INCIDENT_TABLE.statusIndexSortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
-    Tags.of(this.table).add(props.backupTag.key, props.backupTag.value, { includeResourceTypes: ['AWS::DynamoDB::Table'] });
+    Tags.of(this.table).add(props.backupTag.key, props.backupTag.value, {
+      includeResourceTypes: ['AWS::DynamoDB::Table'],
+    });
 
     const severities = (): Record<string, Severity> => Object.fromEntries(
-      INCIDENT_SEVERITIES.flatMap((severity) => props.alarms.alarmsOf(severity).map((alarm) => [physicalAlarmName(alarm), severity])),
+      INCIDENT_SEVERITIES.flatMap((severity) => props.alarms.alarmsOf(severity)
+        .map((alarm) => [physicalAlarmName(alarm), severity])),
     );
     const settings = Lazy.string({
       produce: () => stack.toJsonString(incidentSettings(naming, severities(), props)),
@@ -130,7 +135,8 @@ export class IncidentRecord extends Construct {
 
     this.function = new BulwarkFunction(this, 'Function', {
       lambdaName: 'incident-recorder',
-      description: `Records ${naming.serviceName} ${naming.environmentName} incidents from P1/P2 alarms, deployments and kill switches`,
+      description: `Records ${naming.serviceName} ${naming.environmentName} incidents `
+        + 'from P1/P2 alarms, deployments and kill switches',
       protection,
       timeout: Duration.seconds(60),
       environment: { INCIDENT_SETTINGS: settings },
@@ -185,7 +191,7 @@ export class IncidentRecord extends Construct {
       targets: [target],
     });
     new events.Rule(this, 'SweepRule', {
-      description: `Resolves quiet ${naming.serviceName} ${naming.environmentName} incidents and retries unpublished metrics`,
+      description: `Resolves quiet ${naming.serviceName} ${naming.environmentName} incidents, publishes metrics`,
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [target],
     });
@@ -208,6 +214,9 @@ export class IncidentRecord extends Construct {
 function physicalAlarmName(alarm: cloudwatch.AlarmBase): string {
   const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
   const name = cfn instanceof cloudwatch.CfnCompositeAlarm ? cfn.alarmName : (cfn as cloudwatch.CfnAlarm).alarmName;
-  if (typeof name !== 'string') throw new Error(`alarm ${alarm.node.path} has no name the incident rule can match; the AlarmFactory names every alarm`);
+  if (typeof name !== 'string') {
+    const fix = 'create it with the AlarmFactory, which names every alarm';
+    throw new Error(`alarm ${alarm.node.path} has no name the incident rule can match; ${fix}`);
+  }
   return name;
 }
