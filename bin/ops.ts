@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { registerDrRestore } from './ops/dr-restore';
 import { registerIncident } from './ops/incident';
 import { registerPreflight } from './ops/preflight/command';
+import { registerStatus } from './ops/status';
 import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
 
@@ -19,6 +20,7 @@ export function buildOpsProgram(): Command {
   registerDrRestore(program);
   registerPreflight(program);
   registerIncident(program);
+  registerStatus(program);
   return program;
 }
 
