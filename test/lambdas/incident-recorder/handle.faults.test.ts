@@ -27,10 +27,21 @@ const deps: StoreDeps = {
   sleep: async () => undefined,
 };
 
-const throttle = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
-const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } });
-const denied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+const fault = (name: string, message: string) => {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+};
+const throttle = () => fault('ThrottlingException', 'Rate exceeded');
+const conditionFailed = () => fault('ConditionalCheckFailedException', 'The conditional request failed');
+const denied = () => fault('AccessDeniedException', 'not authorized');
+const EVENTS_QUERY = { KeyConditionExpression: 'pk = :pk AND sk >= :from' };
+/** A stored event as the table returns it. */
+const stored = (id: string, time: string, alarmName: string, severity: string, state: string) => ({
+  event: { kind: 'alarm', id, time, alarmName, severity, state, reason: 'x', composite: false },
+});
 const P1_ALARM = morning()[2];
+const envelope = (detailType: string, source: string, detail: object) => ({
+  id: 'x', 'detail-type': detailType, source, time: '2026-11-29T10:00:00Z', detail,
+});
 const AT = Date.parse('2026-11-29T10:03:00Z');
 
 beforeEach(() => {
@@ -62,31 +73,34 @@ describe('incident recorder faults', () => {
 
   test('a record write that loses to a newer derivation is skipped, not retried and not an error', async () => {
     // The stored event comes back from the query; the record write's condition fails (someone derived later).
-    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND sk >= :from' }).resolves({
-      Items: [{ event: { kind: 'alarm', id: 'evt-a1', time: '2026-11-29T10:02:30.000Z', alarmName: 'orders-prod-http-5xx-critical', severity: 'P1', state: 'ALARM', reason: 'x', composite: false } }],
+    ddb.on(QueryCommand, EVENTS_QUERY).resolves({
+      Items: [stored('evt-a1', '2026-11-29T10:02:30.000Z', 'orders-prod-http-5xx-critical', 'P1', 'ALARM')],
     });
-    ddb.on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(pk) OR #logVersion <= :version' }).rejects(conditionFailed());
+    const recordWrite = { ConditionExpression: 'attribute_not_exists(pk) OR #logVersion <= :version' };
+    ddb.on(UpdateCommand, recordWrite).rejects(conditionFailed());
     const result = await handleIncidentEvent(P1_ALARM, SETTINGS, deps, AT);
     expect(result).toMatchObject({ outcome: 'recorded', result: { written: [], superseded: [], published: [] } });
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { ExpressionAttributeValues: expect.objectContaining({ ':version': 3 }) });
-    expect(lines.some((l) => l.message === 'incident record not written: a derivation that knew more events wrote it')).toBe(true);
+    const atVersion3 = { ExpressionAttributeValues: expect.objectContaining({ ':version': 3 }) };
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, atVersion3);
+    const skipped = 'incident record not written: a derivation that knew more events wrote it';
+    expect(lines.some((l) => l.message === skipped)).toBe(true);
   });
 
-  test('access denied is not retried: the handler fails, so EventBridge retries the delivery and the alarm counts it', async () => {
+  test('access denied is not retried: the handler fails, so EventBridge retries and the alarm counts it', async () => {
     ddb.on(PutCommand).rejects(denied());
     await expect(handleIncidentEvent(P1_ALARM, SETTINGS, deps, AT)).rejects.toThrow('not authorized');
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 
-  test('CloudWatch failing after the metrics claim releases the claim and fails, so the next sweep publishes', async () => {
-    const resolved = [
-      { kind: 'alarm', id: 'a1', time: '2026-11-29T10:00:00.000Z', alarmName: 'orders-prod-latency-p95', severity: 'P2', state: 'ALARM', reason: 'x', composite: false },
-      { kind: 'alarm', id: 'a2', time: '2026-11-29T10:05:00.000Z', alarmName: 'orders-prod-latency-p95', severity: 'P2', state: 'OK', reason: 'y', composite: false },
-    ];
-    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND sk >= :from' }).resolves({ Items: resolved.map((event) => ({ event })) });
+  test('CloudWatch failing after the metrics claim releases the claim and fails (next sweep publishes)', async () => {
+    ddb.on(QueryCommand, EVENTS_QUERY).resolves({ Items: [
+      stored('a1', '2026-11-29T10:00:00.000Z', 'orders-prod-latency-p95', 'P2', 'ALARM'),
+      stored('a2', '2026-11-29T10:05:00.000Z', 'orders-prod-latency-p95', 'P2', 'OK'),
+    ] });
     cloudwatch.on(PutMetricDataCommand).rejects(denied());
-    const sweep = { id: 's', 'detail-type': 'Scheduled Event', source: 'aws.events', time: '2026-11-29T12:00:00Z', detail: {} };
-    await expect(handleIncidentEvent(sweep, SETTINGS, deps, Date.parse('2026-11-29T12:00:00Z'))).rejects.toThrow('not authorized');
+    const noon = '2026-11-29T12:00:00Z';
+    const sweep = { id: 's', 'detail-type': 'Scheduled Event', source: 'aws.events', time: noon, detail: {} };
+    await expect(handleIncidentEvent(sweep, SETTINGS, deps, Date.parse(noon))).rejects.toThrow('not authorized');
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'SET metricsPublishedAt = :now' });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE metricsPublishedAt' });
   });
@@ -94,28 +108,51 @@ describe('incident recorder faults', () => {
   test.each([
     ['a string', 'not an EventBridge event'],
     [{ Records: [] }, 'not an EventBridge event (keys: Records)'],
-    [{ id: 'x', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', time: '2026-11-29T10:00:00Z', detail: { alarmName: 'a' } }, 'alarm event x has no alarmName/state'],
-    [{ id: 'x', 'detail-type': 'Object Created', source: 'aws.s3', time: '2026-11-29T10:00:00Z', detail: {} }, 'unexpected event aws.s3 / Object Created'],
-    [{ id: 'x', 'detail-type': 'Parameter Store Change', source: 'aws.ssm', time: 'yesterday', detail: {} }, 'event x has no valid time (yesterday)'],
+    [
+      envelope('CloudWatch Alarm State Change', 'aws.cloudwatch', { alarmName: 'a' }),
+      'alarm event x has no alarmName/state',
+    ],
+    [envelope('Object Created', 'aws.s3', {}), 'unexpected event aws.s3 / Object Created'],
+    [
+      { ...envelope('Parameter Store Change', 'aws.ssm', {}), time: 'yesterday' },
+      'event x has no valid time (yesterday)',
+    ],
   ])('a bad event (%j) is rejected with why, and touches nothing', async (event, why) => {
     const result = await handleIncidentEvent(event, SETTINGS, deps, AT);
     expect(result).toMatchObject({ outcome: 'rejected', why: expect.stringContaining(why) });
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
-    expect(lines.some((l) => l.level === 'ERROR' && l.message === 'incident event rejected; nothing recorded')).toBe(true);
+    const rejected = 'incident event rejected; nothing recorded';
+    expect(lines.some((l) => l.level === 'ERROR' && l.message === rejected)).toBe(true);
   });
 
   test.each([
-    [alarmEvent({ id: 'p3', name: 'orders-prod-error-log-spike', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z', description: '[P3] x | Runbook: y' }), 'is not a P1/P2 alarm of Prod'],
-    [deploymentEvent('d', '2026-11-29T10:00:00Z', 'START', 'orders-staging'), 'deployment group orders-staging is not orders-prod'],
-    [switchEvent('s', '2026-11-29T10:00:00Z', '/orders/staging/switches/cost'), 'parameter /orders/staging/switches/cost is not a kill switch of Prod'],
+    [
+      alarmEvent({
+        id: 'p3', name: 'orders-prod-error-log-spike', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z',
+        description: '[P3] x | Runbook: y',
+      }),
+      'is not a P1/P2 alarm of Prod',
+    ],
+    [
+      deploymentEvent('d', '2026-11-29T10:00:00Z', 'START', 'orders-staging'),
+      'deployment group orders-staging is not orders-prod',
+    ],
+    [
+      switchEvent('s', '2026-11-29T10:00:00Z', '/orders/staging/switches/cost'),
+      'parameter /orders/staging/switches/cost is not a kill switch of Prod',
+    ],
   ])('an event of another environment or severity is ignored without touching the table', async (event, why) => {
-    expect(await handleIncidentEvent(event, SETTINGS, deps, AT)).toEqual({ outcome: 'ignored', why: expect.stringContaining(why) });
+    const result = await handleIncidentEvent(event, SETTINGS, deps, AT);
+    expect(result).toEqual({ outcome: 'ignored', why: expect.stringContaining(why) });
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
   test('an alarm missing from the settings is judged by its description\'s severity', async () => {
-    const event = alarmEvent({ id: 'n', name: 'orders-prod-new-alarm', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z', description: '[P1] new | Runbook: u' });
+    const event = alarmEvent({
+      id: 'n', name: 'orders-prod-new-alarm', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z',
+      description: '[P1] new | Runbook: u',
+    });
     expect(await handleIncidentEvent(event, SETTINGS, deps, AT)).toMatchObject({ outcome: 'recorded', eventId: 'n' });
   });
 });

@@ -22,11 +22,14 @@ export async function createIncidentTable(moto: MotoServer, tableName: string): 
   }));
 }
 
-export const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as StoreDeps['logger'];
+const nothing = () => undefined;
+export const quietLogger = { info: nothing, warn: nothing, error: nothing } as unknown as StoreDeps['logger'];
 
 export function motoStore(moto: MotoServer): StoreDeps {
   return {
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(moto.clientConfig()), { marshallOptions: { removeUndefinedValues: true } }),
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(moto.clientConfig()), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
     cloudwatch: new CloudWatchClient(moto.clientConfig()),
     logger: quietLogger,
     sleep: async () => undefined,

@@ -1,5 +1,7 @@
 import { interpretEvent, onsetOf } from '../../../lambdas/incident-recorder/events';
-import { IncidentEvent, ManualEvent, buildIncidents, incidentDurations } from '../../../lambdas/incident-recorder/record';
+import {
+  IncidentEvent, ManualEvent, buildIncidents, incidentDurations,
+} from '../../../lambdas/incident-recorder/record';
 import { SETTINGS, alarmEvent, morning, shuffled } from './fixtures';
 
 const FOLD = { environment: 'Prod', quietPeriodMs: 15 * 60_000, contextLeadMs: 30 * 60_000 };
@@ -12,7 +14,10 @@ function toEvents(raw: Record<string, unknown>[]): IncidentEvent[] {
     return i.kind === 'record' ? [i.event] : [];
   });
 }
-const ack: ManualEvent = { kind: 'manual', id: 'ack-1', time: '2026-11-29T10:06:00.000Z', incidentId: 'inc-20261129T100230Z-a40b70', action: 'ack', by: ALICE };
+const ack: ManualEvent = {
+  kind: 'manual', id: 'ack-1', time: '2026-11-29T10:06:00.000Z', incidentId: 'inc-20261129T100230Z-a40b70',
+  action: 'ack', by: ALICE,
+};
 const morningEvents = () => [...toEvents(morning()), ack];
 
 describe('buildIncidents: the morning', () => {
@@ -23,13 +28,17 @@ describe('buildIncidents: the morning', () => {
     expect(first.id).toBe('inc-20261129T100230Z-a40b70');
     expect(first.severity).toBe('P1');
     expect(first.title).toBe('orders-prod-http-5xx-critical');
-    expect(Object.keys(first.members)).toEqual(['orders-prod-http-5xx-critical', 'orders-prod-latency-p95', 'orders-prod-service-unhealthy']);
-    expect(first.members['orders-prod-service-unhealthy']).toEqual({ severity: 'P1', state: 'OK', since: '2026-11-29T10:10:20.000Z', composite: true });
+    expect(Object.keys(first.members)).toEqual([
+      'orders-prod-http-5xx-critical', 'orders-prod-latency-p95', 'orders-prod-service-unhealthy',
+    ]);
+    expect(first.members['orders-prod-service-unhealthy']).toEqual({
+      severity: 'P1', state: 'OK', since: '2026-11-29T10:10:20.000Z', composite: true,
+    });
     expect(second.id).toBe('inc-20261129T110000Z-6ab589');
     expect(second.severity).toBe('P2');
   });
 
-  test('times: onset from the breaching datapoints, detected at the first ALARM, ack, resolved when the last member recovered', () => {
+  test('times: onset from the breaching datapoints, detected at the first ALARM, resolved at the last OK', () => {
     // Latency's 3 of 5 breach from 10:00 (its evaluated datapoints), earlier than 5xx's 10:01 datapoint.
     expect(first).toMatchObject({
       onset: '2026-11-29T10:00:00.000Z', detected: '2026-11-29T10:02:30.000Z',
@@ -37,11 +46,15 @@ describe('buildIncidents: the morning', () => {
       resolved: '2026-11-29T10:12:00.000Z', resolvedBy: 'quiet-period', status: 'resolved',
     });
     expect(incidentDurations(first)).toEqual({ detectSeconds: 150, acknowledgeSeconds: 210, resolveSeconds: 720 });
-    expect(second).toMatchObject({ onset: '2026-11-29T10:58:00.000Z', detected: '2026-11-29T11:00:00.000Z', resolved: '2026-11-29T11:04:00.000Z' });
-    expect(incidentDurations(second)).toEqual({ detectSeconds: 120, acknowledgeSeconds: undefined, resolveSeconds: 360 });
+    expect(second).toMatchObject({
+      onset: '2026-11-29T10:58:00.000Z', detected: '2026-11-29T11:00:00.000Z', resolved: '2026-11-29T11:04:00.000Z',
+    });
+    expect(incidentDurations(second)).toEqual({
+      detectSeconds: 120, acknowledgeSeconds: undefined, resolveSeconds: 360,
+    });
   });
 
-  test('the timeline keeps every member change with its reason, the deployment before it, the switch and the ack', () => {
+  test('the timeline keeps every member change with its reason, the deployment before it, switch and ack', () => {
     expect(first.timeline.map((t) => `${t.time.slice(11, 19)} ${t.text}`)).toEqual([
       '09:50:00 deployment d-ABC123 of orders-prod: START',
       '09:58:00 deployment d-ABC123 of orders-prod: SUCCESS',
@@ -68,12 +81,13 @@ describe('buildIncidents: the morning', () => {
 describe('buildIncidents: order, duplicates and late events', () => {
   const ordered = buildIncidents(morningEvents(), FOLD, NOON);
 
-  test.each([1, 2, 3, 5, 8, 13, 21, 34, 55, 89])('a shuffled stream with every event delivered twice gives the same records (seed %i)', (seed) => {
+  const seeds = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89];
+  test.each(seeds)('a shuffled stream with every event delivered twice gives the same records (seed %i)', (seed) => {
     const events = morningEvents();
     expect(buildIncidents(shuffled([...events, ...events], seed), FOLD, NOON)).toEqual(ordered);
   });
 
-  test('before the quiet period has passed the incident is still open; it resolves at the last recovery once it has', () => {
+  test('before the quiet period has passed the incident is open; after it, resolved at the last recovery', () => {
     const events = toEvents(morning()).filter((e) => Date.parse(e.time) < Date.parse('2026-11-29T10:30:00Z'));
     expect(buildIncidents(events, FOLD, Date.parse('2026-11-29T10:26:59Z'))[0].status).toBe('open');
     const later = buildIncidents(events, FOLD, Date.parse('2026-11-29T10:27:00Z'))[0];
@@ -81,8 +95,9 @@ describe('buildIncidents: order, duplicates and late events', () => {
   });
 
   test('an alarm firing again within the quiet period stays in the same incident', () => {
-    const again = alarmEvent({ id: 'evt-a3', name: 'orders-prod-http-5xx-critical', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:20:00.000Z' });
-    const okAgain = alarmEvent({ id: 'evt-a4', name: 'orders-prod-http-5xx-critical', state: 'OK', previous: 'ALARM', at: '2026-11-29T10:25:00.000Z' });
+    const name = 'orders-prod-http-5xx-critical';
+    const again = alarmEvent({ id: 'evt-a3', name, state: 'ALARM', previous: 'OK', at: '2026-11-29T10:20:00.000Z' });
+    const okAgain = alarmEvent({ id: 'evt-a4', name, state: 'OK', previous: 'ALARM', at: '2026-11-29T10:25:00.000Z' });
     const [first] = buildIncidents([...morningEvents(), ...toEvents([again, okAgain])], FOLD, NOON);
     expect(first.aliases).toContain('inc-20261129T102000Z-12984b');
     expect(first.resolved).toBe('2026-11-29T10:25:00.000Z');
@@ -91,7 +106,10 @@ describe('buildIncidents: order, duplicates and late events', () => {
 
   test('resolved by hand: the next ALARM opens a new incident; later recoveries of its members still join it', () => {
     const resolve: ManualEvent = { ...ack, id: 'res-1', time: '2026-11-29T10:07:00.000Z', action: 'resolve' };
-    const reopen = alarmEvent({ id: 'evt-x', name: 'orders-prod-service-unhealthy', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:11:00.000Z', composite: true });
+    const reopen = alarmEvent({
+      id: 'evt-x', name: 'orders-prod-service-unhealthy', state: 'ALARM', previous: 'OK',
+      at: '2026-11-29T10:11:00.000Z', composite: true,
+    });
     const incidents = buildIncidents([...morningEvents(), resolve, ...toEvents([reopen])], FOLD, NOON);
     expect(incidents[0]).toMatchObject({ status: 'resolved', resolved: '2026-11-29T10:07:00.000Z', resolvedBy: ALICE });
     expect(incidents[0].timeline.map((t) => t.eventId)).toContain('evt-a2');
@@ -116,7 +134,7 @@ describe('buildIncidents: order, duplicates and late events', () => {
     expect(resolved.digest).not.toBe(open.digest);
   });
 
-  test('a late recovery can move a later ALARM out of an incident into its own (why records are not ranked by size)', () => {
+  test('a late recovery can move a later ALARM out of an incident into its own (records do not only grow)', () => {
     const events = toEvents(morning());
     const withoutRecovery = buildIncidents(events.filter((e) => e.id !== 'evt-b3'), FOLD, NOON);
     // Latency never recovered: the incident stays open and its 11:00 ALARM joins it.
@@ -134,11 +152,16 @@ describe('onsetOf (the start of the breaching datapoints)', () => {
       { timestamp: '2026-11-29T10:03:00.000+0000', value: 3 }, { timestamp: '2026-11-29T10:02:00.000+0000', value: 4 },
       { timestamp: '2026-11-29T10:01:00.000+0000', value: 12 },
     ] });
-    expect(onsetOf(at, '2 out of the last 3 datapoints were less than or equal to the threshold (10.0)', data)).toBe('2026-11-29T10:02:00.000Z');
+    const reason = '2 out of the last 3 datapoints were less than or equal to the threshold (10.0)';
+    expect(onsetOf(at, reason, data)).toBe('2026-11-29T10:02:00.000Z');
   });
-  test('without evaluated datapoints: startDate; a composite: its earliest triggering alarm; else the period; else the time', () => {
-    expect(onsetOf(at, 'x', JSON.stringify({ startDate: '2026-11-29T10:04:00.000+0000' }))).toBe('2026-11-29T10:04:00.000Z');
-    const composite = JSON.stringify({ triggeringAlarms: [{ state: { timestamp: '2026-11-29T10:03:30.000+0000' } }, { state: { timestamp: '2026-11-29T10:03:10.000+0000' } }] });
+  test('else startDate; a composite: its earliest triggering alarm; else the period; else the time', () => {
+    const startDate = JSON.stringify({ startDate: '2026-11-29T10:04:00.000+0000' });
+    expect(onsetOf(at, 'x', startDate)).toBe('2026-11-29T10:04:00.000Z');
+    const composite = JSON.stringify({ triggeringAlarms: [
+      { state: { timestamp: '2026-11-29T10:03:30.000+0000' } },
+      { state: { timestamp: '2026-11-29T10:03:10.000+0000' } },
+    ] });
     expect(onsetOf(at, 'x', composite)).toBe('2026-11-29T10:03:10.000Z');
     expect(onsetOf(at, 'x', '{not json', 300)).toBe('2026-11-29T10:00:00.000Z');
     expect(onsetOf(at, 'x', undefined)).toBe(at);
