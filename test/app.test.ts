@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { formatFinding, runCfnLint, templatesIn } from '../lib/tooling/cfn-lint';
 import { synthBulwark, testApp } from './helpers/app';
 
+// The shared default synth (test/helpers/shared-assembly.ts), with cdk-nag and Control Tower's controls on.
 const bulwark = synthBulwark();
 
 describe('the Bulwark app', () => {

@@ -10,7 +10,8 @@ import { buildBulwarkApp } from '../../lib/app';
  * The default config's app, synthesized once per jest run (into the directory test/helpers/global-setup.ts makes) and read by
  * every test file that asks for it, instead of once per file: a whole-app synth is about 15-25 s of CPU, and some
  * twenty files want exactly the same templates. Two variants: as `cdk synth` makes it, and with `-c drill=true`.
- * cdk-nag is on in both, so the shared synth itself fails the run on an unacknowledged finding.
+ * cdk-nag and AWS Control Tower's proactive controls are on in both, so the shared synth itself fails the run on an
+ * unacknowledged finding (the controls' cfn-guard costs about 40 s of CPU, paid here once per variant).
  */
 export const SHARED_VARIANTS = { default: { drill: false }, drill: { drill: true } } as const;
 export type SharedVariant = keyof typeof SHARED_VARIANTS;
@@ -25,7 +26,7 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
 /** Synthesize one variant into `outdir`, exactly as a test file's own synth would (cdk.json context, nag on). */
 export function synthSharedVariant(variant: SharedVariant, outdir: string): void {
   const app = new App({ outdir, context: { ...cdkJson.context }, builtinCloudFormationValidation: false });
-  buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), { nag: true, ...SHARED_VARIANTS[variant] });
+  buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), { nag: true, controlTower: true, ...SHARED_VARIANTS[variant] });
   app.synth();
 }
 
