@@ -43,11 +43,16 @@ export interface StatusCommandDeps {
 }
 
 /** What to read for one environment, from the config the stacks were built from. */
-export function statusTargetFor(configPath: string, environmentName: string): { target: StatusTarget; explainModelId: string } {
+export function statusTargetFor(
+  configPath: string,
+  environmentName: string,
+): { target: StatusTarget; explainModelId: string } {
   const config = loadConfig(configPath);
   const environment = config.environments.find((e) => e.name === environmentName);
   if (!environment) {
-    throw new Error(`no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`);
+    throw new Error(
+      `no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`,
+    );
   }
   const naming = new Naming(config.service.name, environment.name);
   const incidents = incidentSettings(naming, {});
@@ -86,7 +91,9 @@ function defaultClients(region: string): StatusClients {
     codedeploy: new CodeDeployClient(config),
     budgets: new BudgetsClient({ ...config, region: BUDGETS_REGION }),
     incidentStore: {
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
       cloudwatch,
       logger: stderrLogger,
     },
@@ -104,7 +111,9 @@ export function registerStatus(program: Command, deps: StatusCommandDeps = {}): 
   const print = deps.print ?? ((text: string) => console.log(text));
   program
     .command('status')
-    .description('the environment at a glance (the /prodstatus): verdict, signals, alarms, incidents, deployments, cost')
+    .description(
+      'the environment at a glance (the /prodstatus): verdict, signals, alarms, incidents, deployments, cost',
+    )
     .argument('<environment>', 'environment name, e.g. Prod')
     .option('--json', 'print the status as JSON')
     .option('--markdown', 'print Markdown (for a ticket or a chat)')
@@ -117,18 +126,30 @@ export function registerStatus(program: Command, deps: StatusCommandDeps = {}): 
       const report = await gatherStatus(target, (deps.clients ?? defaultClients)(target.region), now);
       let explanation: { text: string } | { error: string } | undefined;
       if (options.explain) {
-        const bedrock = (deps.bedrock ?? ((region) => new BedrockRuntimeClient({ ...CLIENT_CONFIG, maxAttempts: 3, region })))(target.region);
+        const bedrock = (
+          deps.bedrock ?? ((region) => new BedrockRuntimeClient({ ...CLIENT_CONFIG, maxAttempts: 3, region }))
+        )(target.region);
         explanation = await explainStatus(report, bedrock, explainModelId).then(
           (text) => ({ text }),
           (error: Error) => ({ error: `${error.name}: ${error.message}` }),
         );
       }
       if (options.json) {
-        print(JSON.stringify(explanation ? { ...report, explanation: { generated: true, modelId: explainModelId, ...explanation } } : report, null, 2));
+        print(
+          JSON.stringify(
+            explanation
+              ? { ...report, explanation: { generated: true, modelId: explainModelId, ...explanation } }
+              : report,
+            null,
+            2,
+          ),
+        );
         return;
       }
       const markdown = Boolean(options.markdown);
-      print(renderStatus(report, { markdown }) + (explanation ? `\n\n${renderExplanation(explanation, { markdown })}` : ''));
+      print(
+        renderStatus(report, { markdown }) + (explanation ? `\n\n${renderExplanation(explanation, { markdown })}` : ''),
+      );
     });
   return program;
 }

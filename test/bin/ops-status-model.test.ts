@@ -1,8 +1,17 @@
-import { IncidentSummary, SwitchState, VerdictInput, correlateDeployments, decideVerdict } from '../../bin/ops/status/model';
+import {
+  IncidentSummary,
+  SwitchState,
+  VerdictInput,
+  correlateDeployments,
+  decideVerdict,
+} from '../../bin/ops/status/model';
 
-const incident = (id: string, severity: IncidentSummary['severity'], onset: string, status: 'open' | 'resolved' = 'open'): IncidentSummary => (
-  { id, status, severity, title: `orders-prod-${id}`, onset, detected: onset }
-);
+const incident = (
+  id: string,
+  severity: IncidentSummary['severity'],
+  onset: string,
+  status: 'open' | 'resolved' = 'open',
+): IncidentSummary => ({ id, status, severity, title: `orders-prod-${id}`, onset, detected: onset });
 const off = (name: string): SwitchState => ({ name, state: 'off' });
 const calm: VerdictInput = {
   alarms: [],
@@ -14,7 +23,10 @@ const calm: VerdictInput = {
 describe('ops status verdict', () => {
   test('nothing fired: HEALTHY, with the rule spelled out', () => {
     expect(decideVerdict(calm)).toEqual({
-      status: 'HEALTHY', rule: 'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on', reasons: [], notChecked: [],
+      status: 'HEALTHY',
+      rule: 'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on',
+      reasons: [],
+      notChecked: [],
     });
   });
 
@@ -30,20 +42,41 @@ describe('ops status verdict', () => {
     expect(verdict.status).toBe('UNHEALTHY');
     expect(verdict.rule).toBe('P1 alarm in ALARM: orders-prod-service-down');
     expect(verdict.reasons).toEqual([
-      'P1 alarm in ALARM: orders-prod-service-down', 'P2 alarm in ALARM: orders-prod-latency-p95', 'kill switch on: features',
+      'P1 alarm in ALARM: orders-prod-service-down',
+      'P2 alarm in ALARM: orders-prod-latency-p95',
+      'kill switch on: features',
     ]);
   });
 
   test('an open P1 incident is UNHEALTHY after its alarms recovered', () => {
-    const verdict = decideVerdict({ ...calm, incidents: { open: [incident('inc-1', 'P1', '2026-11-29T10:00:00Z')], recent: [] } });
+    const verdict = decideVerdict({
+      ...calm,
+      incidents: { open: [incident('inc-1', 'P1', '2026-11-29T10:00:00Z')], recent: [] },
+    });
     expect(verdict).toMatchObject({ status: 'UNHEALTHY', rule: 'open P1 incident: inc-1' });
   });
 
   test.each([
-    ['a P2 alarm', { alarms: [{ name: 'orders-prod-db-cpu-high', severity: 'P2' as const, summary: 'cpu' }] }, 'P2 alarm in ALARM: orders-prod-db-cpu-high'],
-    ['an open P2 incident', { incidents: { open: [incident('inc-2', 'P2', '2026-11-29T11:00:00Z')], recent: [] } }, 'open incident: inc-2 (P2)'],
-    ['a stale backup', { backups: [{ store: 'archive', ageSeconds: 90000, rpoSeconds: 86400, stale: true }] }, 'stale backup: archive'],
-    ['a switch on', { switches: [off('features'), { name: 'deploy-freeze', state: 'on' as const }] }, 'kill switch on: deploy-freeze'],
+    [
+      'a P2 alarm',
+      { alarms: [{ name: 'orders-prod-db-cpu-high', severity: 'P2' as const, summary: 'cpu' }] },
+      'P2 alarm in ALARM: orders-prod-db-cpu-high',
+    ],
+    [
+      'an open P2 incident',
+      { incidents: { open: [incident('inc-2', 'P2', '2026-11-29T11:00:00Z')], recent: [] } },
+      'open incident: inc-2 (P2)',
+    ],
+    [
+      'a stale backup',
+      { backups: [{ store: 'archive', ageSeconds: 90000, rpoSeconds: 86400, stale: true }] },
+      'stale backup: archive',
+    ],
+    [
+      'a switch on',
+      { switches: [off('features'), { name: 'deploy-freeze', state: 'on' as const }] },
+      'kill switch on: deploy-freeze',
+    ],
   ])('%s alone is DEGRADED', (_, change, rule) => {
     expect(decideVerdict({ ...calm, ...change })).toMatchObject({ status: 'DEGRADED', rule, reasons: [rule] });
   });
@@ -61,13 +94,19 @@ describe('ops status verdict', () => {
     const verdict = decideVerdict({
       ...calm,
       alarms: { unknown: 'AccessDeniedException: not authorized to perform cloudwatch:DescribeAlarms' },
-      switches: [{ name: 'cost', state: 'on' }, { name: 'features', state: 'unknown', unknown: 'ThrottlingException: Rate exceeded' }],
+      switches: [
+        { name: 'cost', state: 'on' },
+        { name: 'features', state: 'unknown', unknown: 'ThrottlingException: Rate exceeded' },
+      ],
     });
     expect(verdict).toEqual({
       status: 'DEGRADED',
       rule: 'kill switch on: cost',
       reasons: ['kill switch on: cost'],
-      notChecked: ['alarms (AccessDeniedException: not authorized to perform cloudwatch:DescribeAlarms)', 'switch features (ThrottlingException: Rate exceeded)'],
+      notChecked: [
+        'alarms (AccessDeniedException: not authorized to perform cloudwatch:DescribeAlarms)',
+        'switch features (ThrottlingException: Rate exceeded)',
+      ],
     });
   });
 });
@@ -77,14 +116,21 @@ describe('ops status deployment correlation', () => {
   const deployment = (id: string, created: string) => ({ id, status: 'Succeeded', created });
 
   test('a deployment started 0 to 30 minutes before an onset is flagged; earlier, or after the onset, is not', () => {
-    const incidents = [incident('inc-a', 'P1', '2026-11-29T10:00:00.000Z'), incident('inc-b', 'P2', '2026-11-30T08:00:00.000Z', 'resolved')];
-    const result = correlateDeployments([
-      deployment('d-AT-ONSET', '2026-11-29T10:00:00.000Z'),
-      deployment('d-30-MIN-BEFORE', '2026-11-29T09:30:00.000Z'),
-      deployment('d-31-MIN-BEFORE', '2026-11-29T09:29:00.000Z'),
-      deployment('d-AFTER', '2026-11-29T10:01:00.000Z'),
-      deployment('d-BEFORE-B', '2026-11-30T07:45:00.000Z'),
-    ], incidents, WINDOW_MS);
+    const incidents = [
+      incident('inc-a', 'P1', '2026-11-29T10:00:00.000Z'),
+      incident('inc-b', 'P2', '2026-11-30T08:00:00.000Z', 'resolved'),
+    ];
+    const result = correlateDeployments(
+      [
+        deployment('d-AT-ONSET', '2026-11-29T10:00:00.000Z'),
+        deployment('d-30-MIN-BEFORE', '2026-11-29T09:30:00.000Z'),
+        deployment('d-31-MIN-BEFORE', '2026-11-29T09:29:00.000Z'),
+        deployment('d-AFTER', '2026-11-29T10:01:00.000Z'),
+        deployment('d-BEFORE-B', '2026-11-30T07:45:00.000Z'),
+      ],
+      incidents,
+      WINDOW_MS,
+    );
     expect(result.map((d) => [d.id, d.correlatedIncidents])).toEqual([
       ['d-AT-ONSET', ['inc-a']],
       ['d-30-MIN-BEFORE', ['inc-a']],

@@ -1,6 +1,12 @@
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { BudgetsClient, DescribeBudgetCommand } from '@aws-sdk/client-budgets';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricDataInput, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  GetMetricDataInput,
+  MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 import { BatchGetDeploymentsCommand, CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -29,22 +35,66 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const bedrock = mockClient(BedrockRuntimeClient);
 
 const alarm = (name: string, severity: string, state: string, extra: Partial<MetricAlarm>): MetricAlarm => ({
-  AlarmName: `orders-prod-${name}`, AlarmDescription: `[${severity}] ${name} summary | Runbook: https://example.com/runbooks/${name}.md`,
-  StateValue: state as MetricAlarm['StateValue'], StateUpdatedTimestamp: new Date('2026-11-29T11:50:00Z'), ...extra,
+  AlarmName: `orders-prod-${name}`,
+  AlarmDescription: `[${severity}] ${name} summary | Runbook: https://example.com/runbooks/${name}.md`,
+  StateValue: state as MetricAlarm['StateValue'],
+  StateUpdatedTimestamp: new Date('2026-11-29T11:50:00Z'),
+  ...extra,
 });
 const ALARMS: MetricAlarm[] = [
   alarm('service-down', 'P1', 'OK', {
     Metrics: [
-      { Id: 'healthy0', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HealthyHostCount', Dimensions: [{ Name: 'TargetGroup', Value: BLUE }, { Name: 'LoadBalancer', Value: LB }] }, Period: 60, Stat: 'Minimum' } },
-      { Id: 'healthy1', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HealthyHostCount', Dimensions: [{ Name: 'TargetGroup', Value: GREEN }, { Name: 'LoadBalancer', Value: LB }] }, Period: 60, Stat: 'Minimum' } },
+      {
+        Id: 'healthy0',
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ApplicationELB',
+            MetricName: 'HealthyHostCount',
+            Dimensions: [
+              { Name: 'TargetGroup', Value: BLUE },
+              { Name: 'LoadBalancer', Value: LB },
+            ],
+          },
+          Period: 60,
+          Stat: 'Minimum',
+        },
+      },
+      {
+        Id: 'healthy1',
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ApplicationELB',
+            MetricName: 'HealthyHostCount',
+            Dimensions: [
+              { Name: 'TargetGroup', Value: GREEN },
+              { Name: 'LoadBalancer', Value: LB },
+            ],
+          },
+          Period: 60,
+          Stat: 'Minimum',
+        },
+      },
       { Id: 'e1', Expression: 'FILL(healthy0, 0) + FILL(healthy1, 0)' },
     ],
   }),
-  alarm('latency-p95', 'P2', 'ALARM', { Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Dimensions: [{ Name: 'LoadBalancer', Value: LB }] }),
-  alarm('db-cpu-high', 'P2', 'OK', { Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-prod-db' }] }),
+  alarm('latency-p95', 'P2', 'ALARM', {
+    Namespace: 'AWS/ApplicationELB',
+    MetricName: 'TargetResponseTime',
+    Dimensions: [{ Name: 'LoadBalancer', Value: LB }],
+  }),
+  alarm('db-cpu-high', 'P2', 'OK', {
+    Namespace: 'AWS/RDS',
+    MetricName: 'CPUUtilization',
+    Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-prod-db' }],
+  }),
   alarm('backup-stale-database', 'P2', 'OK', {
-    Namespace: 'Bulwark/orders', MetricName: 'BackupAgeSeconds', Threshold: 86400,
-    Dimensions: [{ Name: 'environment', Value: 'Prod' }, { Name: 'store', Value: 'database' }],
+    Namespace: 'Bulwark/orders',
+    MetricName: 'BackupAgeSeconds',
+    Threshold: 86400,
+    Dimensions: [
+      { Name: 'environment', Value: 'Prod' },
+      { Name: 'store', Value: 'database' },
+    ],
   }),
 ];
 
@@ -74,7 +124,8 @@ function metricData(input: GetMetricDataInput) {
       const hourly = m.Period === 3600;
       const value = DATA[key]?.[hourly ? 0 : 1];
       return {
-        Id: q.Id, StatusCode: 'Complete' as const,
+        Id: q.Id,
+        StatusCode: 'Complete' as const,
         Timestamps: value === undefined ? [] : [new Date(end - (hourly ? 3_600_000 : 86_400_000))],
         Values: value === undefined ? [] : [value],
       };
@@ -83,33 +134,84 @@ function metricData(input: GetMetricDataInput) {
 }
 
 const incidentItem = (id: string, status: string, severity: string, onset: string, resolved?: string) => ({
-  pk: `INCIDENT#${id}`, sk: 'RECORD', detectedKey: `${onset}#${id}`, schemaVersion: 1, id, environment: 'Prod', status, severity,
-  title: `orders-prod-${severity === 'P1' ? 'http-5xx-critical' : 'latency-p95'}`, onset, detected: onset,
-  ...(resolved ? { resolved, resolvedBy: 'quiet-period' } : {}), members: {}, timeline: [], aliases: [id], firstEventTime: onset, eventCount: 1, digest: 'x',
+  pk: `INCIDENT#${id}`,
+  sk: 'RECORD',
+  detectedKey: `${onset}#${id}`,
+  schemaVersion: 1,
+  id,
+  environment: 'Prod',
+  status,
+  severity,
+  title: `orders-prod-${severity === 'P1' ? 'http-5xx-critical' : 'latency-p95'}`,
+  onset,
+  detected: onset,
+  ...(resolved ? { resolved, resolvedBy: 'quiet-period' } : {}),
+  members: {},
+  timeline: [],
+  aliases: [id],
+  firstEventTime: onset,
+  eventCount: 1,
+  digest: 'x',
 });
 
 function happyPath(): void {
   cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: ALARMS, CompositeAlarms: [] });
   cw.on(GetMetricDataCommand).callsFake(metricData);
   ssm.on(GetParameterCommand).rejects(err('ParameterNotFound', 'not found'));
-  ssm.on(GetParameterCommand, { Name: '/orders/prod/switches/deploy-freeze' }).resolves({ Parameter: {
-    Value: JSON.stringify({ state: 'on', reason: 'INC-42: hold releases', changedAt: '2026-11-29T11:55:00.000Z', changedBy: 'user:alice' }), Version: 3,
-  } });
+  ssm.on(GetParameterCommand, { Name: '/orders/prod/switches/deploy-freeze' }).resolves({
+    Parameter: {
+      Value: JSON.stringify({
+        state: 'on',
+        reason: 'INC-42: hold releases',
+        changedAt: '2026-11-29T11:55:00.000Z',
+        changedBy: 'user:alice',
+      }),
+      Version: 3,
+    },
+  });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':status': 'open' } }).resolves({
     Items: [incidentItem('inc-20261129T114800Z-aaaaaa', 'open', 'P2', '2026-11-29T11:48:00.000Z')],
   });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':status': 'resolved' } }).resolves({
-    Items: [incidentItem('inc-20261128T090000Z-bbbbbb', 'resolved', 'P1', '2026-11-28T09:00:00.000Z', '2026-11-28T09:20:00.000Z')],
+    Items: [
+      incidentItem(
+        'inc-20261128T090000Z-bbbbbb',
+        'resolved',
+        'P1',
+        '2026-11-28T09:00:00.000Z',
+        '2026-11-28T09:20:00.000Z',
+      ),
+    ],
   });
   codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-NEW', 'd-OLD'] });
-  codedeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [
-    { deploymentId: 'd-OLD', status: 'Succeeded', createTime: new Date('2026-11-27T09:00:00Z'), completeTime: new Date('2026-11-27T09:20:00Z') },
-    { deploymentId: 'd-NEW', status: 'Succeeded', createTime: new Date('2026-11-29T11:30:00Z'), completeTime: new Date('2026-11-29T11:45:00Z') },
-  ] });
-  budgets.on(DescribeBudgetCommand).resolves({ Budget: {
-    BudgetName: 'orders-prod-monthly-cost', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: '1800.0', Unit: 'USD' },
-    CalculatedSpend: { ActualSpend: { Amount: '1247.0', Unit: 'USD' }, ForecastedSpend: { Amount: '1750.0', Unit: 'USD' } },
-  } });
+  codedeploy.on(BatchGetDeploymentsCommand).resolves({
+    deploymentsInfo: [
+      {
+        deploymentId: 'd-OLD',
+        status: 'Succeeded',
+        createTime: new Date('2026-11-27T09:00:00Z'),
+        completeTime: new Date('2026-11-27T09:20:00Z'),
+      },
+      {
+        deploymentId: 'd-NEW',
+        status: 'Succeeded',
+        createTime: new Date('2026-11-29T11:30:00Z'),
+        completeTime: new Date('2026-11-29T11:45:00Z'),
+      },
+    ],
+  });
+  budgets.on(DescribeBudgetCommand).resolves({
+    Budget: {
+      BudgetName: 'orders-prod-monthly-cost',
+      BudgetType: 'COST',
+      TimeUnit: 'MONTHLY',
+      BudgetLimit: { Amount: '1800.0', Unit: 'USD' },
+      CalculatedSpend: {
+        ActualSpend: { Amount: '1247.0', Unit: 'USD' },
+        ForecastedSpend: { Amount: '1750.0', Unit: 'USD' },
+      },
+    },
+  });
 }
 
 const clients = (): StatusClients => ({
@@ -117,14 +219,23 @@ const clients = (): StatusClients => ({
   ssm: new SSMClient({ region: 'us-east-1' }),
   codedeploy: new CodeDeployClient({ region: 'us-east-1' }),
   budgets: new BudgetsClient({ region: 'us-east-1' }),
-  incidentStore: { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }), logger: quietLogger },
+  incidentStore: {
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    logger: quietLogger,
+  },
   sleep: async () => undefined,
 });
 
 async function ops(...args: string[]): Promise<string> {
   const out: string[] = [];
   const program = new Command('ops').exitOverride();
-  registerStatus(program, { clients, bedrock: () => new BedrockRuntimeClient({ region: 'us-east-1' }), print: (t) => out.push(t), now: () => Date.parse(NOW) });
+  registerStatus(program, {
+    clients,
+    bedrock: () => new BedrockRuntimeClient({ region: 'us-east-1' }),
+    print: (t) => out.push(t),
+    now: () => Date.parse(NOW),
+  });
   await program.parseAsync(['node', 'ops', 'status', ...args]);
   return out.join('\n');
 }
@@ -135,16 +246,28 @@ beforeEach(() => {
 });
 
 describe('npm run ops -- status (mocked AWS)', () => {
-  test('--json: verdict and rule, every signal for 1 h and 24 h, backups, switches, alarms, incidents, correlated deployments, cost', async () => {
+  test('--json: verdict, signals (1 h, 24 h), backups, switches, alarms, incidents, deployments, cost', async () => {
     const status = JSON.parse(await ops('Prod', '--json'));
     expect(status.verdict).toEqual({
       status: 'DEGRADED',
       rule: 'P2 alarm in ALARM: orders-prod-latency-p95',
-      reasons: ['P2 alarm in ALARM: orders-prod-latency-p95', 'open incident: inc-20261129T114800Z-aaaaaa (P2)', 'kill switch on: deploy-freeze'],
+      reasons: [
+        'P2 alarm in ALARM: orders-prod-latency-p95',
+        'open incident: inc-20261129T114800Z-aaaaaa (P2)',
+        'kill switch on: deploy-freeze',
+      ],
       notChecked: [],
     });
-    expect(status).toMatchObject({ schemaVersion: 1, service: 'orders', environment: 'Prod', region: 'us-east-1', generatedAt: '2026-11-29T12:00:30.000Z' });
-    const signals = Object.fromEntries(status.signals.map((s: { id: string; lastHour: number; last24h: number }) => [s.id, [s.lastHour, s.last24h]]));
+    expect(status).toMatchObject({
+      schemaVersion: 1,
+      service: 'orders',
+      environment: 'Prod',
+      region: 'us-east-1',
+      generatedAt: '2026-11-29T12:00:30.000Z',
+    });
+    const signals = Object.fromEntries(
+      status.signals.map((s: { id: string; lastHour: number; last24h: number }) => [s.id, [s.lastHour, s.last24h]]),
+    );
     expect(signals['availability'][0]).toBeCloseTo(99.5, 6);
     expect(signals['availability'][1]).toBeCloseTo(99.9, 6);
     expect(signals['latency-p50']).toEqual([120, 100]);
@@ -158,22 +281,43 @@ describe('npm run ops -- status (mocked AWS)', () => {
     expect(signals['db-connections']).toEqual([35, 60]);
     expect(status.backups).toEqual([{ store: 'database', ageSeconds: 7200, rpoSeconds: 86400, stale: false }]);
     expect(status.switches).toEqual([
-      { name: 'features', state: 'off' }, { name: 'cost', state: 'off' },
-      { name: 'deploy-freeze', state: 'on', reason: 'INC-42: hold releases', changedAt: '2026-11-29T11:55:00.000Z', changedBy: 'user:alice' },
+      { name: 'features', state: 'off' },
+      { name: 'cost', state: 'off' },
+      {
+        name: 'deploy-freeze',
+        state: 'on',
+        reason: 'INC-42: hold releases',
+        changedAt: '2026-11-29T11:55:00.000Z',
+        changedBy: 'user:alice',
+      },
     ]);
-    expect(status.alarms).toEqual([{
-      name: 'orders-prod-latency-p95', severity: 'P2', summary: 'latency-p95 summary', since: '2026-11-29T11:50:00.000Z',
-    }]);
+    expect(status.alarms).toEqual([
+      {
+        name: 'orders-prod-latency-p95',
+        severity: 'P2',
+        summary: 'latency-p95 summary',
+        since: '2026-11-29T11:50:00.000Z',
+      },
+    ]);
     expect(status.incidents.open.map((i: { id: string }) => i.id)).toEqual(['inc-20261129T114800Z-aaaaaa']);
     expect(status.incidents.recent.map((i: { id: string }) => i.id)).toEqual(['inc-20261128T090000Z-bbbbbb']);
     // d-NEW started 11:30, 18 minutes before the open incident's 11:48 onset (window 30 min); d-OLD precedes nothing.
-    expect(status.deployments.map((d: { id: string; correlatedIncidents: string[] }) => [d.id, d.correlatedIncidents])).toEqual([
-      ['d-NEW', ['inc-20261129T114800Z-aaaaaa']], ['d-OLD', []],
+    expect(
+      status.deployments.map((d: { id: string; correlatedIncidents: string[] }) => [d.id, d.correlatedIncidents]),
+    ).toEqual([
+      ['d-NEW', ['inc-20261129T114800Z-aaaaaa']],
+      ['d-OLD', []],
     ]);
-    expect(status.cost).toEqual({ currency: 'USD', monthToDate: 1247, budget: 1800, forecast: 1750, percentOfBudget: (100 * 1247) / 1800 });
+    expect(status.cost).toEqual({
+      currency: 'USD',
+      monthToDate: 1247,
+      budget: 1800,
+      forecast: 1750,
+      percentOfBudget: (100 * 1247) / 1800,
+    });
   });
 
-  test('all metrics in ONE GetMetricData call (1 h and 24 h periods over the last 24 h); the alarms are read with the prefix', async () => {
+  test('all metrics in ONE GetMetricData call (1 h and 24 h periods over 24 h); alarms read by prefix', async () => {
     await ops('Prod', '--json');
     expect(cw.commandCalls(GetMetricDataCommand)).toHaveLength(1);
     const input = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
@@ -182,11 +326,19 @@ describe('npm run ops -- status (mocked AWS)', () => {
     expect(input.StartTime).toEqual(new Date('2026-11-28T12:00:00Z'));
     expect(input.EndTime).toEqual(new Date('2026-11-29T12:00:00Z'));
     const canary = input.MetricDataQueries!.find((q) => q.MetricStat?.Metric?.MetricName === 'Success');
-    expect(canary?.MetricStat?.Metric).toEqual({ Namespace: 'Bulwark/orders', MetricName: 'Success', Dimensions: [{ Name: 'Environment', Value: 'Prod' }] });
+    expect(canary?.MetricStat?.Metric).toEqual({
+      Namespace: 'Bulwark/orders',
+      MetricName: 'Success',
+      Dimensions: [{ Name: 'Environment', Value: 'Prod' }],
+    });
     expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({ AlarmNamePrefix: 'orders-prod-' });
-    expect(budgets.commandCalls(DescribeBudgetCommand)[0].args[0].input).toEqual({ AccountId: '333333333333', BudgetName: 'orders-prod-monthly-cost' });
+    expect(budgets.commandCalls(DescribeBudgetCommand)[0].args[0].input).toEqual({
+      AccountId: '333333333333',
+      BudgetName: 'orders-prod-monthly-cost',
+    });
     expect(codedeploy.commandCalls(ListDeploymentsCommand)[0].args[0].input).toMatchObject({
-      applicationName: 'orders-prod', deploymentGroupName: 'orders-prod',
+      applicationName: 'orders-prod',
+      deploymentGroupName: 'orders-prod',
       createTimeRange: { start: new Date('2026-11-22T12:00:30Z'), end: new Date('2026-11-29T12:00:30Z') },
     });
   });
@@ -199,24 +351,38 @@ describe('npm run ops -- status (mocked AWS)', () => {
     expect(markdown).toContain('| Latency p95 | 850 ms | 700 ms |');
     expect(markdown).toContain('| database | 2.0 h | 1.0 d | ok |');
     expect(markdown).toContain('- deploy-freeze: on since 2026-11-29 11:55 UTC by user:alice: INC-42: hold releases');
-    expect(markdown).toContain('| d-NEW | 2026-11-29 11:30 UTC | Succeeded | STARTED BEFORE inc-20261129T114800Z-aaaaaa |');
+    expect(markdown).toContain(
+      '| d-NEW | 2026-11-29 11:30 UTC | Succeeded | STARTED BEFORE inc-20261129T114800Z-aaaaaa |',
+    );
     expect(markdown).toContain('$1247.00 of $1800.00 budget (69 %), forecast $1750.00');
     const text = await ops('Prod');
     expect(text).toContain('Overall: DEGRADED: P2 alarm in ALARM: orders-prod-latency-p95');
     expect(text).toMatch(/Latency p99\s+1500 ms\s+1200 ms/);
   });
 
-  test('access denied on the budget and on the alarms: those parts read "unknown", the rest still reports', async () => {
-    budgets.on(DescribeBudgetCommand).rejects(err('AccessDeniedException', 'User is not authorized to perform: budgets:ViewBudget'));
-    cw.on(DescribeAlarmsCommand).rejects(err('AccessDenied', 'User is not authorized to perform: cloudwatch:DescribeAlarms'));
+  test('access denied on the budget and the alarms: those parts read "unknown", the rest reports', async () => {
+    budgets
+      .on(DescribeBudgetCommand)
+      .rejects(err('AccessDeniedException', 'User is not authorized to perform: budgets:ViewBudget'));
+    cw.on(DescribeAlarmsCommand).rejects(
+      err('AccessDenied', 'User is not authorized to perform: cloudwatch:DescribeAlarms'),
+    );
     const status = JSON.parse(await ops('Prod', '--json'));
-    expect(status.cost).toEqual({ unknown: 'AccessDeniedException: User is not authorized to perform: budgets:ViewBudget' });
-    expect(status.alarms).toEqual({ unknown: 'AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms' });
+    expect(status.cost).toEqual({
+      unknown: 'AccessDeniedException: User is not authorized to perform: budgets:ViewBudget',
+    });
+    expect(status.alarms).toEqual({
+      unknown: 'AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms',
+    });
     expect(status.verdict.status).toBe('DEGRADED');
-    expect(status.verdict.notChecked).toEqual(['alarms (AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms)',
-      'backups (alarms unreadable: AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms)']);
+    expect(status.verdict.notChecked).toEqual([
+      'alarms (AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms)',
+      'backups (alarms unreadable: AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms)',
+    ]);
     const latency = status.signals.find((s: { id: string }) => s.id === 'latency-p95');
-    expect(latency.unknown).toBe('alarms unreadable: AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms');
+    expect(latency.unknown).toBe(
+      'alarms unreadable: AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms',
+    );
     // The canary's metric comes from the config, not the alarms: still read.
     expect(status.signals.find((s: { id: string }) => s.id === 'availability').lastHour).toBeCloseTo(99.5, 6);
     const text = await ops('Prod');
@@ -234,12 +400,14 @@ describe('npm run ops -- status (mocked AWS)', () => {
 
     cw.on(GetMetricDataCommand).rejects(err('ThrottlingException', 'Rate exceeded'));
     const throttled = JSON.parse(await ops('Prod', '--json'));
-    expect(throttled.signals.map((s: { unknown?: string }) => s.unknown)).toEqual(Array(8).fill('ThrottlingException: Rate exceeded'));
+    expect(throttled.signals.map((s: { unknown?: string }) => s.unknown)).toEqual(
+      Array(8).fill('ThrottlingException: Rate exceeded'),
+    );
     expect(throttled.backups).toEqual({ unknown: 'ThrottlingException: Rate exceeded' });
     expect(throttled.verdict.status).toBe('DEGRADED');
   });
 
-  test('a stale backup (age above its alarm threshold) degrades; no measurement in the last hour counts as stale', async () => {
+  test('a backup older than its alarm threshold is stale and degrades', async () => {
     DATA['BackupAgeSeconds/Maximum'] = [90000, 90000];
     try {
       const status = JSON.parse(await ops('Prod', '--json'));
@@ -250,8 +418,11 @@ describe('npm run ops -- status (mocked AWS)', () => {
     }
   });
 
-  test('--explain sends the status JSON and nothing else to Bedrock Converse, and prints the narrative marked as generated', async () => {
-    bedrock.on(ConverseCommand).resolves({ output: { message: { role: 'assistant', content: [{ text: 'Latency p95 is in ALARM since 11:50.' }] } }, stopReason: 'end_turn' });
+  test('--explain sends only the status JSON to Bedrock Converse; the narrative is marked as generated', async () => {
+    bedrock.on(ConverseCommand).resolves({
+      output: { message: { role: 'assistant', content: [{ text: 'Latency p95 is in ALARM since 11:50.' }] } },
+      stopReason: 'end_turn',
+    });
     const text = await ops('Prod', '--explain');
     expect(text).toContain('Narrative (generated)');
     expect(text).toContain('[Generated by Amazon Bedrock from the facts above; check them before acting.]');
@@ -265,12 +436,15 @@ describe('npm run ops -- status (mocked AWS)', () => {
   });
 
   test('--explain failing (no model access) prints why under the facts; the verdict is the same', async () => {
-    bedrock.on(ConverseCommand).rejects(err('AccessDeniedException', 'You don\'t have access to the model with the specified model ID.'));
+    bedrock
+      .on(ConverseCommand)
+      .rejects(err('AccessDeniedException', "You don't have access to the model with the specified model ID."));
     const json = JSON.parse(await ops('Prod', '--json', '--explain'));
     expect(json.verdict.status).toBe('DEGRADED');
     expect(json.explanation).toEqual({
-      generated: true, modelId: 'amazon.nova-lite-v1:0',
-      error: 'AccessDeniedException: You don\'t have access to the model with the specified model ID.',
+      generated: true,
+      modelId: 'amazon.nova-lite-v1:0',
+      error: "AccessDeniedException: You don't have access to the model with the specified model ID.",
     });
     const markdown = await ops('Prod', '--markdown', '--explain');
     expect(markdown).toContain('### Narrative (generated)\n\nnot available: AccessDeniedException');

@@ -27,8 +27,10 @@ describe('operations.explainModelId (ops status --explain)', () => {
   });
 
   test.each(['Nova Lite', 'gpt4', ''])('rejects "%s", naming the field and the accepted forms', (id) => {
-    expect(problemsWith(id)).toContainEqual(expect.stringMatching(
-      /operations\.explainModelId.*must be a Bedrock model id \(amazon\.nova-lite-v1:0\), an inference profile id/,
-    ));
+    expect(problemsWith(id)).toContainEqual(
+      expect.stringMatching(
+        /operations\.explainModelId.*must be a Bedrock model id \(amazon\.nova-lite-v1:0\), an inference profile id/,
+      ),
+    );
   });
 });

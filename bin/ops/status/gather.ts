@@ -1,8 +1,19 @@
 import { BudgetsClient, DescribeBudgetCommand } from '@aws-sdk/client-budgets';
 import {
-  CloudWatchClient, CompositeAlarm, DescribeAlarmsCommand, GetMetricDataCommand, MetricAlarm, MetricDataQuery, MetricDataResult,
+  CloudWatchClient,
+  CompositeAlarm,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  MetricAlarm,
+  MetricDataQuery,
+  MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import { BatchGetDeploymentsCommand, CodeDeployClient, DeploymentInfo, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import {
+  BatchGetDeploymentsCommand,
+  CodeDeployClient,
+  DeploymentInfo,
+  ListDeploymentsCommand,
+} from '@aws-sdk/client-codedeploy';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { IncidentRecord, Severity } from '../../../lambdas/incident-recorder/record';
 import type { IncidentSettings } from '../../../lambdas/incident-recorder/settings';
@@ -12,8 +23,19 @@ import { readSwitch } from '../../../lambdas/kill-switch/switches';
 import { withRetry } from '../../../lambdas/shared/retry';
 import { ALARM_DESCRIPTION_PATTERN } from '../../../lib/monitoring/alarm-spec';
 import {
-  AlarmInAlarm, BackupAge, Cost, Deployment, IncidentSummary, Known, Signal, StatusReport, SwitchState, Unknown,
-  correlateDeployments, decideVerdict, isUnknown,
+  AlarmInAlarm,
+  BackupAge,
+  Cost,
+  Deployment,
+  IncidentSummary,
+  Known,
+  Signal,
+  StatusReport,
+  SwitchState,
+  Unknown,
+  correlateDeployments,
+  decideVerdict,
+  isUnknown,
 } from './model';
 
 /** Where to look: everything comes from the config through each name's owner (bin/ops/status.ts builds it). */
@@ -29,7 +51,11 @@ export interface StatusTarget {
   readonly deploymentGroup: { readonly application: string; readonly group: string };
   readonly budget: { readonly accountId: string; readonly name: string };
   /** The canary's overall success metric (lib/canary/canary-metrics.ts). */
-  readonly canary: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>> };
+  readonly canary: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+  };
   /** The backup verifier's metric name (lib/backup/backup-verifier.ts `BACKUP_AGE_METRIC`) in this namespace. */
   readonly backupMetric: { readonly namespace: string; readonly metricName: string };
   /** A deployment this long before an incident's onset is flagged (the recorder's context lead). */
@@ -56,7 +82,7 @@ export const MAX_METRIC_QUERIES = 500;
  * (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_BatchGetDeployments.html). */
 const DEPLOYMENTS_PER_BATCH = 25;
 
-/** One line for a failed call: the error's name and message, e.g. `AccessDeniedException: User ... is not authorized`. */
+/** One line for a failed call: the error's name and message (`AccessDeniedException: User ... is not authorized`). */
 function describeError(error: unknown): string {
   const e = error as { name?: string; message?: string };
   const message = (e.message ?? String(error)).split('\n')[0].slice(0, 200);
@@ -82,9 +108,13 @@ async function describeAlarms(clients: StatusClients, target: StatusTarget): Pro
   const compositeAlarms: CompositeAlarm[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.cloudwatch.send(new DescribeAlarmsCommand({
-      AlarmNamePrefix: target.alarmNamePrefix, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: token,
-    }));
+    const page = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: target.alarmNamePrefix,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken: token,
+      }),
+    );
     metricAlarms.push(...(page.MetricAlarms ?? []));
     compositeAlarms.push(...(page.CompositeAlarms ?? []));
     token = page.NextToken;
@@ -120,7 +150,9 @@ interface WatchedMetric {
 /** Every metric an alarm watches, directly or inside its metric math. */
 function watchedMetrics(alarms: readonly MetricAlarm[]): WatchedMetric[] {
   return alarms.flatMap((alarm) => {
-    const direct = alarm.MetricName ? [{ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions }] : [];
+    const direct = alarm.MetricName
+      ? [{ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions }]
+      : [];
     const inMath = (alarm.Metrics ?? []).flatMap((q) => (q.MetricStat?.Metric ? [q.MetricStat.Metric] : []));
     return [...direct, ...inMath].map((m) => ({
       namespace: m.Namespace ?? '',
@@ -142,22 +174,31 @@ export interface WatchedResources {
   readonly loadBalancer?: string;
   readonly targetGroups: readonly { readonly TargetGroup: string; readonly LoadBalancer: string }[];
   readonly dbCluster?: string;
-  readonly backupStores: readonly { readonly dimensions: Record<string, string>; readonly store: string; readonly rpoSeconds: number }[];
+  readonly backupStores: readonly {
+    readonly dimensions: Record<string, string>;
+    readonly store: string;
+    readonly rpoSeconds: number;
+  }[];
 }
 
 export function watchedResources(alarms: readonly MetricAlarm[], target: StatusTarget): WatchedResources {
   const metrics = watchedMetrics(alarms);
   const alb = metrics.filter((m) => m.namespace === 'AWS/ApplicationELB');
-  const loadBalancer = alb.find((m) => m.dimensions.LoadBalancer && !m.dimensions.TargetGroup)?.dimensions.LoadBalancer
-    ?? alb.find((m) => m.dimensions.LoadBalancer)?.dimensions.LoadBalancer;
+  const loadBalancer =
+    alb.find((m) => m.dimensions.LoadBalancer && !m.dimensions.TargetGroup)?.dimensions.LoadBalancer ??
+    alb.find((m) => m.dimensions.LoadBalancer)?.dimensions.LoadBalancer;
   const targetGroups = new Map<string, { TargetGroup: string; LoadBalancer: string }>();
   for (const m of alb) {
     if (m.dimensions.TargetGroup && m.dimensions.LoadBalancer) {
-      targetGroups.set(m.dimensions.TargetGroup, { TargetGroup: m.dimensions.TargetGroup, LoadBalancer: m.dimensions.LoadBalancer });
+      targetGroups.set(m.dimensions.TargetGroup, {
+        TargetGroup: m.dimensions.TargetGroup,
+        LoadBalancer: m.dimensions.LoadBalancer,
+      });
     }
   }
-  const dbCluster = metrics.find((m) => m.namespace === 'AWS/RDS' && m.metricName === 'CPUUtilization' && m.dimensions.DBClusterIdentifier)
-    ?.dimensions.DBClusterIdentifier;
+  const dbCluster = metrics.find(
+    (m) => m.namespace === 'AWS/RDS' && m.metricName === 'CPUUtilization' && m.dimensions.DBClusterIdentifier,
+  )?.dimensions.DBClusterIdentifier;
   const backupStores = new Map<string, WatchedResources['backupStores'][number]>();
   for (const m of metrics) {
     if (m.namespace !== target.backupMetric.namespace || m.metricName !== target.backupMetric.metricName) continue;
@@ -183,33 +224,72 @@ interface PlannedQuery {
 
 export function planQueries(target: StatusTarget, resources: WatchedResources): PlannedQuery[] {
   const queries: PlannedQuery[] = [
-    { key: 'canary', namespace: target.canary.namespace, metricName: target.canary.metricName, dimensions: { ...target.canary.dimensions }, stat: 'Average' },
+    {
+      key: 'canary',
+      namespace: target.canary.namespace,
+      metricName: target.canary.metricName,
+      dimensions: { ...target.canary.dimensions },
+      stat: 'Average',
+    },
   ];
   if (resources.loadBalancer) {
     const lb = { LoadBalancer: resources.loadBalancer };
     for (const p of ['p50', 'p95', 'p99']) {
-      queries.push({ key: `latency_${p}`, namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: lb, stat: p });
+      queries.push({
+        key: `latency_${p}`,
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'TargetResponseTime',
+        dimensions: lb,
+        stat: p,
+      });
     }
     queries.push(
-      { key: 'target5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensions: lb, stat: 'Sum' },
-      { key: 'elb5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_ELB_5XX_Count', dimensions: lb, stat: 'Sum' },
+      {
+        key: 'target5xx',
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HTTPCode_Target_5XX_Count',
+        dimensions: lb,
+        stat: 'Sum',
+      },
+      {
+        key: 'elb5xx',
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HTTPCode_ELB_5XX_Count',
+        dimensions: lb,
+        stat: 'Sum',
+      },
       { key: 'requests', namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: lb, stat: 'Sum' },
     );
   }
   resources.targetGroups.forEach((tg, i) => {
-    queries.push({ key: `healthy_${i}`, namespace: 'AWS/ApplicationELB', metricName: 'HealthyHostCount', dimensions: { ...tg }, stat: 'Minimum' });
+    queries.push({
+      key: `healthy_${i}`,
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HealthyHostCount',
+      dimensions: { ...tg },
+      stat: 'Minimum',
+    });
   });
   if (resources.dbCluster) {
     const db = { DBClusterIdentifier: resources.dbCluster };
     queries.push(
       { key: 'db_cpu', namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: db, stat: 'Maximum' },
-      { key: 'db_connections', namespace: 'AWS/RDS', metricName: 'DatabaseConnections', dimensions: db, stat: 'Maximum' },
+      {
+        key: 'db_connections',
+        namespace: 'AWS/RDS',
+        metricName: 'DatabaseConnections',
+        dimensions: db,
+        stat: 'Maximum',
+      },
     );
   }
   resources.backupStores.forEach((store, i) => {
     queries.push({
-      key: `backup_${i}`, namespace: target.backupMetric.namespace, metricName: target.backupMetric.metricName,
-      dimensions: store.dimensions, stat: 'Maximum',
+      key: `backup_${i}`,
+      namespace: target.backupMetric.namespace,
+      metricName: target.backupMetric.metricName,
+      dimensions: store.dimensions,
+      stat: 'Maximum',
     });
   });
   return queries;
@@ -223,22 +303,40 @@ type Windowed = Map<string, { lastHour: number | null; last24h: number | null }>
  * same request are followed; at 2 x 24 + 2 x 1 datapoints a query they do not occur below the 500-query cap.
  */
 async function getMetricData(clients: StatusClients, queries: readonly PlannedQuery[], end: number): Promise<Windowed> {
-  if (queries.length * 2 > MAX_METRIC_QUERIES) throw new Error(`${queries.length * 2} metric queries exceed GetMetricData's ${MAX_METRIC_QUERIES}`);
-  const request: MetricDataQuery[] = queries.flatMap((q, i) => ([['h', HOUR_MS], ['d', DAY_MS]] as const).map(([suffix, period]) => ({
-    Id: `q${i}${suffix}`,
-    MetricStat: {
-      Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
-      Period: period / 1000,
-      Stat: q.stat,
-    },
-    ReturnData: true,
-  })));
+  if (queries.length * 2 > MAX_METRIC_QUERIES)
+    throw new Error(`${queries.length * 2} metric queries exceed GetMetricData's ${MAX_METRIC_QUERIES}`);
+  const request: MetricDataQuery[] = queries.flatMap((q, i) =>
+    (
+      [
+        ['h', HOUR_MS],
+        ['d', DAY_MS],
+      ] as const
+    ).map(([suffix, period]) => ({
+      Id: `q${i}${suffix}`,
+      MetricStat: {
+        Metric: {
+          Namespace: q.namespace,
+          MetricName: q.metricName,
+          Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        },
+        Period: period / 1000,
+        Stat: q.stat,
+      },
+      ReturnData: true,
+    })),
+  );
   const results: MetricDataResult[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.cloudwatch.send(new GetMetricDataCommand({
-      MetricDataQueries: request, StartTime: new Date(end - DAY_MS), EndTime: new Date(end), ScanBy: 'TimestampDescending', NextToken: token,
-    }));
+    const page = await clients.cloudwatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: request,
+        StartTime: new Date(end - DAY_MS),
+        EndTime: new Date(end),
+        ScanBy: 'TimestampDescending',
+        NextToken: token,
+      }),
+    );
     results.push(...(page.MetricDataResults ?? []));
     token = page.NextToken;
   } while (token);
@@ -261,7 +359,12 @@ async function getMetricData(clients: StatusClients, queries: readonly PlannedQu
     });
     return best?.v ?? null;
   };
-  return new Map(queries.map((q, i) => [q.key, { lastHour: latestSince(`q${i}h`, end - HOUR_MS), last24h: latestSince(`q${i}d`, end - DAY_MS) }]));
+  return new Map(
+    queries.map((q, i) => [
+      q.key,
+      { lastHour: latestSince(`q${i}h`, end - HOUR_MS), last24h: latestSince(`q${i}d`, end - DAY_MS) },
+    ]),
+  );
 }
 
 const scale = (value: number | null, factor: number) => (value === null ? null : value * factor);
@@ -272,16 +375,39 @@ function signalsFrom(values: Known<Windowed>, resources: Known<WatchedResources>
   const alarmsFailed = isUnknown(resources) ? `alarms unreadable: ${resources.unknown}` : undefined;
   const get = (key: string) => (isUnknown(values) ? undefined : values.get(key));
   type Values = { lastHour: number | null; last24h: number | null } | undefined;
-  const signal = (id: string, label: string, unit: Signal['unit'], v: Values, missing: string, fromAlarms = true): Signal => {
+  const signal = (
+    id: string,
+    label: string,
+    unit: Signal['unit'],
+    v: Values,
+    missing: string,
+    fromAlarms = true,
+  ): Signal => {
     const fail = metricsFailed ?? (fromAlarms ? alarmsFailed : undefined);
-    return fail ? { id, label, unit, unknown: fail } : v ? { id, label, unit, ...v } : { id, label, unit, unknown: missing };
+    return fail
+      ? { id, label, unit, unknown: fail }
+      : v
+        ? { id, label, unit, ...v }
+        : { id, label, unit, unknown: missing };
   };
   const known = isUnknown(resources) ? undefined : resources;
-  const noAlb = 'no load balancer among the environment\'s alarm metrics';
-  const windowed = (fn: (w: 'lastHour' | 'last24h') => number | null) => ({ lastHour: fn('lastHour'), last24h: fn('last24h') });
+  const noAlb = "no load balancer among the environment's alarm metrics";
+  const windowed = (fn: (w: 'lastHour' | 'last24h') => number | null) => ({
+    lastHour: fn('lastHour'),
+    last24h: fn('last24h'),
+  });
 
   const canary = get('canary');
-  const signals: Signal[] = [signal('availability', 'Canary availability', '%', canary && windowed((w) => scale(canary[w], 100)), 'no canary data', false)];
+  const signals: Signal[] = [
+    signal(
+      'availability',
+      'Canary availability',
+      '%',
+      canary && windowed((w) => scale(canary[w], 100)),
+      'no canary data',
+      false,
+    ),
+  ];
   for (const p of ['p50', 'p95', 'p99']) {
     const v = get(`latency_${p}`);
     signals.push(signal(`latency-${p}`, `Latency ${p}`, 'ms', v && windowed((w) => scale(v[w], 1000)), noAlb));
@@ -301,11 +427,33 @@ function signalsFrom(values: Known<Windowed>, resources: Known<WatchedResources>
     const present = healthy.map((h) => h?.[w]).filter((v): v is number => v !== null && v !== undefined);
     return present.length ? present.reduce((a, b) => a + b, 0) : null;
   };
-  signals.push(signal('healthy-targets', 'Healthy targets (lowest, blue + green)', 'count', healthy.length ? windowed(healthySum) : undefined,
-    'no target group among the environment\'s alarm metrics'));
-  signals.push(signal('db-cpu', 'Database CPU (peak)', '%', get('db_cpu'), 'no database cluster among the environment\'s alarm metrics'));
-  signals.push(signal('db-connections', 'Database connections (peak)', 'count', get('db_connections'),
-    'no database cluster among the environment\'s alarm metrics'));
+  signals.push(
+    signal(
+      'healthy-targets',
+      'Healthy targets (lowest, blue + green)',
+      'count',
+      healthy.length ? windowed(healthySum) : undefined,
+      "no target group among the environment's alarm metrics",
+    ),
+  );
+  signals.push(
+    signal(
+      'db-cpu',
+      'Database CPU (peak)',
+      '%',
+      get('db_cpu'),
+      "no database cluster among the environment's alarm metrics",
+    ),
+  );
+  signals.push(
+    signal(
+      'db-connections',
+      'Database connections (peak)',
+      'count',
+      get('db_connections'),
+      "no database cluster among the environment's alarm metrics",
+    ),
+  );
   return signals;
 }
 
@@ -315,57 +463,88 @@ function backupsFrom(values: Known<Windowed>, resources: Known<WatchedResources>
   return resources.backupStores.map((store, i) => {
     const age = values.get(`backup_${i}`)?.lastHour ?? null;
     // No measurement in the last hour is stale too: the verifier's alarm treats missing data as breaching.
-    return { store: store.store, ageSeconds: age, rpoSeconds: store.rpoSeconds, stale: age === null || age > store.rpoSeconds };
+    return {
+      store: store.store,
+      ageSeconds: age,
+      rpoSeconds: store.rpoSeconds,
+      stale: age === null || age > store.rpoSeconds,
+    };
   });
 }
 
 const summarize = (r: IncidentRecord): IncidentSummary => ({
-  id: r.id, status: r.status === 'open' ? 'open' : 'resolved', severity: r.severity, title: r.title, onset: r.onset, detected: r.detected,
-  ...(r.acknowledged ? { acknowledged: r.acknowledged } : {}), ...(r.resolved ? { resolved: r.resolved } : {}),
+  id: r.id,
+  status: r.status === 'open' ? 'open' : 'resolved',
+  severity: r.severity,
+  title: r.title,
+  onset: r.onset,
+  detected: r.detected,
+  ...(r.acknowledged ? { acknowledged: r.acknowledged } : {}),
+  ...(r.resolved ? { resolved: r.resolved } : {}),
 });
 
 async function readIncidents(clients: StatusClients, target: StatusTarget, now: number) {
   const [open, resolved] = await Promise.all([
     loadRecords(clients.incidentStore, target.incidents, 'open'),
-    loadRecords(clients.incidentStore, target.incidents, 'resolved', { fromIso: new Date(now - WEEK_MS).toISOString() }),
+    loadRecords(clients.incidentStore, target.incidents, 'resolved', {
+      fromIso: new Date(now - WEEK_MS).toISOString(),
+    }),
   ]);
   return { open: open.map(summarize), recent: resolved.map(summarize) };
 }
 
-async function readDeployments(clients: StatusClients, target: StatusTarget, now: number): Promise<Omit<Deployment, 'correlatedIncidents'>[]> {
+async function readDeployments(
+  clients: StatusClients,
+  target: StatusTarget,
+  now: number,
+): Promise<Omit<Deployment, 'correlatedIncidents'>[]> {
   const ids: string[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.codedeploy.send(new ListDeploymentsCommand({
-      applicationName: target.deploymentGroup.application, deploymentGroupName: target.deploymentGroup.group,
-      createTimeRange: { start: new Date(now - WEEK_MS), end: new Date(now) }, nextToken: token,
-    }));
+    const page = await clients.codedeploy.send(
+      new ListDeploymentsCommand({
+        applicationName: target.deploymentGroup.application,
+        deploymentGroupName: target.deploymentGroup.group,
+        createTimeRange: { start: new Date(now - WEEK_MS), end: new Date(now) },
+        nextToken: token,
+      }),
+    );
     ids.push(...(page.deployments ?? []));
     token = page.nextToken;
   } while (token);
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += DEPLOYMENTS_PER_BATCH) batches.push(ids.slice(i, i + DEPLOYMENTS_PER_BATCH));
-  const infos = (await Promise.all(batches.map((deploymentIds) => clients.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds })))))
-    .flatMap((out) => out.deploymentsInfo ?? []);
-  return infos.map((d: DeploymentInfo) => ({
-    id: d.deploymentId ?? '?',
-    status: d.status ?? 'unknown',
-    created: (d.createTime ?? new Date(0)).toISOString(),
-    ...(d.completeTime ? { completed: d.completeTime.toISOString() } : {}),
-    ...(d.creator ? { creator: d.creator } : {}),
-    ...(d.errorInformation?.message ? { error: d.errorInformation.message } : {}),
-    ...(d.rollbackInfo?.rollbackDeploymentId || d.rollbackInfo?.rollbackTriggeringDeploymentId ? { rolledBack: true } : {}),
-  })).sort((a, b) => (a.created < b.created ? 1 : -1));
+  const infos = (
+    await Promise.all(
+      batches.map((deploymentIds) => clients.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds }))),
+    )
+  ).flatMap((out) => out.deploymentsInfo ?? []);
+  return infos
+    .map((d: DeploymentInfo) => ({
+      id: d.deploymentId ?? '?',
+      status: d.status ?? 'unknown',
+      created: (d.createTime ?? new Date(0)).toISOString(),
+      ...(d.completeTime ? { completed: d.completeTime.toISOString() } : {}),
+      ...(d.creator ? { creator: d.creator } : {}),
+      ...(d.errorInformation?.message ? { error: d.errorInformation.message } : {}),
+      ...(d.rollbackInfo?.rollbackDeploymentId || d.rollbackInfo?.rollbackTriggeringDeploymentId
+        ? { rolledBack: true }
+        : {}),
+    }))
+    .sort((a, b) => (a.created < b.created ? 1 : -1));
 }
 
 /** The budget's spend as AWS Budgets calculates it (CalculatedSpend: ActualSpend, ForecastedSpend;
  * https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeBudget.html). */
 async function readCost(clients: StatusClients, target: StatusTarget): Promise<Cost> {
-  const out = await clients.budgets.send(new DescribeBudgetCommand({ AccountId: target.budget.accountId, BudgetName: target.budget.name }));
+  const out = await clients.budgets.send(
+    new DescribeBudgetCommand({ AccountId: target.budget.accountId, BudgetName: target.budget.name }),
+  );
   const budget = Number(out.Budget?.BudgetLimit?.Amount);
   const actual = Number(out.Budget?.CalculatedSpend?.ActualSpend?.Amount);
   const forecastAmount = out.Budget?.CalculatedSpend?.ForecastedSpend?.Amount;
-  if (!Number.isFinite(budget) || !Number.isFinite(actual)) throw new Error(`budget ${target.budget.name} has no limit or actual spend yet`);
+  if (!Number.isFinite(budget) || !Number.isFinite(actual))
+    throw new Error(`budget ${target.budget.name} has no limit or actual spend yet`);
   return {
     currency: out.Budget?.BudgetLimit?.Unit ?? 'USD',
     monthToDate: actual,
@@ -376,12 +555,20 @@ async function readCost(clients: StatusClients, target: StatusTarget): Promise<C
 }
 
 async function readSwitches(clients: StatusClients, target: StatusTarget): Promise<SwitchState[]> {
-  return Promise.all(target.switches.switches.map(async (name): Promise<SwitchState> => {
-    const read = await attempt(clients, () => readSwitch({ ssm: clients.ssm }, target.switches, name, { sleep: clients.sleep, attempts: 1 }));
-    if (isUnknown(read)) return { name, state: 'unknown', unknown: read.unknown };
-    const v = read.value;
-    return { name, state: v.state, ...(v.state === 'on' ? { reason: v.reason, changedAt: v.changedAt, changedBy: v.changedBy } : {}) };
-  }));
+  return Promise.all(
+    target.switches.switches.map(async (name): Promise<SwitchState> => {
+      const read = await attempt(clients, () =>
+        readSwitch({ ssm: clients.ssm }, target.switches, name, { sleep: clients.sleep, attempts: 1 }),
+      );
+      if (isUnknown(read)) return { name, state: 'unknown', unknown: read.unknown };
+      const v = read.value;
+      return {
+        name,
+        state: v.state,
+        ...(v.state === 'on' ? { reason: v.reason, changedAt: v.changedAt, changedBy: v.changedBy } : {}),
+      };
+    }),
+  );
 }
 
 /**
@@ -392,9 +579,16 @@ export async function gatherStatus(target: StatusTarget, clients: StatusClients,
   const end = Math.floor(now / 60_000) * 60_000;
   const inventoryP = attempt(clients, () => describeAlarms(clients, target));
   const metricsP = inventoryP.then(async (inventory) => {
-    const resources: Known<WatchedResources> = isUnknown(inventory) ? inventory : watchedResources(inventory.metricAlarms, target);
-    const values: Known<Windowed> = await attempt(clients, () => getMetricData(clients, planQueries(target, isUnknown(resources)
-      ? { targetGroups: [], backupStores: [] } : resources), end));
+    const resources: Known<WatchedResources> = isUnknown(inventory)
+      ? inventory
+      : watchedResources(inventory.metricAlarms, target);
+    const values: Known<Windowed> = await attempt(clients, () =>
+      getMetricData(
+        clients,
+        planQueries(target, isUnknown(resources) ? { targetGroups: [], backupStores: [] } : resources),
+        end,
+      ),
+    );
     return { resources, values };
   });
   const [inventory, metrics, switches, incidents, deployments, cost] = await Promise.all([
@@ -410,7 +604,11 @@ export async function gatherStatus(target: StatusTarget, clients: StatusClients,
   const backups = backupsFrom(metrics.values, metrics.resources);
   const correlated: Known<Deployment[]> = isUnknown(deployments)
     ? deployments
-    : correlateDeployments(deployments, isUnknown(incidents) ? [] : [...incidents.open, ...incidents.recent], target.correlationWindowMs);
+    : correlateDeployments(
+        deployments,
+        isUnknown(incidents) ? [] : [...incidents.open, ...incidents.recent],
+        target.correlationWindowMs,
+      );
   return {
     schemaVersion: 1,
     service: target.service,

@@ -13,7 +13,8 @@ export interface Unknown {
   readonly unknown: string;
 }
 export type Known<T> = T | Unknown;
-export const isUnknown = (value: unknown): value is Unknown => typeof value === 'object' && value !== null && 'unknown' in value;
+export const isUnknown = (value: unknown): value is Unknown =>
+  typeof value === 'object' && value !== null && 'unknown' in value;
 
 export interface SignalValue {
   /** The last hour (the hour ending at `generatedAt`, rounded down to the minute). */
@@ -96,7 +97,12 @@ export interface StatusReport {
   readonly environment: string;
   readonly region: string;
   readonly generatedAt: string;
-  readonly verdict: { readonly status: Verdict; readonly rule: string; readonly reasons: readonly string[]; readonly notChecked: readonly string[] };
+  readonly verdict: {
+    readonly status: Verdict;
+    readonly rule: string;
+    readonly reasons: readonly string[];
+    readonly notChecked: readonly string[];
+  };
   readonly signals: readonly Signal[];
   readonly backups: Known<readonly BackupAge[]>;
   readonly switches: readonly SwitchState[];
@@ -146,11 +152,18 @@ export function decideVerdict(input: VerdictInput): StatusReport['verdict'] {
   }
   const on = input.switches.filter((s) => s.state === 'on');
   if (on.length) degraded.push(`kill switch on: ${names(on)}`);
-  for (const s of input.switches.filter((x) => x.state === 'unknown')) notChecked.push(`switch ${s.name} (${s.unknown})`);
+  for (const s of input.switches.filter((x) => x.state === 'unknown'))
+    notChecked.push(`switch ${s.name} (${s.unknown})`);
 
-  if (unhealthy.length) return { status: 'UNHEALTHY', rule: unhealthy[0], reasons: [...unhealthy, ...degraded], notChecked };
+  if (unhealthy.length)
+    return { status: 'UNHEALTHY', rule: unhealthy[0], reasons: [...unhealthy, ...degraded], notChecked };
   if (degraded.length) return { status: 'DEGRADED', rule: degraded[0], reasons: degraded, notChecked };
-  return { status: 'HEALTHY', rule: 'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on', reasons: [], notChecked };
+  return {
+    status: 'HEALTHY',
+    rule: 'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on',
+    reasons: [],
+    notChecked,
+  };
 }
 
 /**

@@ -28,10 +28,18 @@ const money = (amount: number, currency: string) => `${currency === 'USD' ? '$' 
 function table(markdown: boolean, header: string[], rows: string[][]): string[] {
   if (markdown) {
     const escape = (cell: string) => cell.replace(/\|/g, '\\|');
-    return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)];
+    return [
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
+    ];
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -41,7 +49,8 @@ function section<T>(value: Known<T>, body: (v: T) => string[]): string[] {
 
 export function renderStatus(report: StatusReport, options: { markdown: boolean }): string {
   const md = options.markdown;
-  const heading = (text: string, level = 3) => (md ? `${'#'.repeat(level)} ${text}` : `${text}\n${'-'.repeat(text.length)}`);
+  const heading = (text: string, level = 3) =>
+    md ? `${'#'.repeat(level)} ${text}` : `${text}\n${'-'.repeat(text.length)}`;
   const bullet = (text: string) => `- ${text}`;
   const { verdict } = report;
   const out: string[] = [];
@@ -53,52 +62,101 @@ export function renderStatus(report: StatusReport, options: { markdown: boolean 
   out.push('');
 
   out.push(heading('Signals'), '');
-  out.push(...table(md, ['Signal', 'Last hour', 'Last 24 h'], report.signals.map((s) => (s.unknown
-    ? [s.label, `unknown: ${s.unknown}`, '']
-    : [s.label, number(s.lastHour, s.unit), number(s.last24h, s.unit)]))));
+  out.push(
+    ...table(
+      md,
+      ['Signal', 'Last hour', 'Last 24 h'],
+      report.signals.map((s) =>
+        s.unknown
+          ? [s.label, `unknown: ${s.unknown}`, '']
+          : [s.label, number(s.lastHour, s.unit), number(s.last24h, s.unit)],
+      ),
+    ),
+  );
   out.push('');
 
   out.push(heading('Backups (age of the newest restorable point)'), '');
-  out.push(...section(report.backups, (backups) => (backups.length === 0
-    ? ['no backup-stale alarm found for this environment']
-    : table(md, ['Store', 'Age', 'RPO (alarm)', 'State'], backups.map((b) => [
-      b.store, b.ageSeconds === null ? 'no data' : duration(b.ageSeconds), duration(b.rpoSeconds), b.stale ? 'STALE' : 'ok',
-    ])))));
+  out.push(
+    ...section(report.backups, (backups) =>
+      backups.length === 0
+        ? ['no backup-stale alarm found for this environment']
+        : table(
+            md,
+            ['Store', 'Age', 'RPO (alarm)', 'State'],
+            backups.map((b) => [
+              b.store,
+              b.ageSeconds === null ? 'no data' : duration(b.ageSeconds),
+              duration(b.rpoSeconds),
+              b.stale ? 'STALE' : 'ok',
+            ]),
+          ),
+    ),
+  );
   out.push('');
 
   out.push(heading('Kill switches'), '');
-  out.push(...report.switches.map((s) => bullet(s.state === 'unknown'
-    ? `${s.name}: unknown (${s.unknown})`
-    : `${s.name}: ${s.state}${s.state === 'on' ? ` since ${time(s.changedAt)} by ${s.changedBy}: ${s.reason}` : ''}`)));
+  const switchLine = (s: StatusReport['switches'][number]): string => {
+    if (s.state === 'unknown') return `${s.name}: unknown (${s.unknown})`;
+    if (s.state === 'off') return `${s.name}: off`;
+    return `${s.name}: on since ${time(s.changedAt)} by ${s.changedBy}: ${s.reason}`;
+  };
+  out.push(...report.switches.map((s) => bullet(switchLine(s))));
   out.push('');
 
   out.push(heading('Alarms in ALARM'), '');
-  out.push(...section(report.alarms, (alarms) => (alarms.length === 0
-    ? ['none']
-    : alarms.map((a) => bullet(`[${a.severity}] ${a.name} since ${time(a.since)}: ${a.summary}`)))));
+  out.push(
+    ...section(report.alarms, (alarms) =>
+      alarms.length === 0
+        ? ['none']
+        : alarms.map((a) => bullet(`[${a.severity}] ${a.name} since ${time(a.since)}: ${a.summary}`)),
+    ),
+  );
   out.push('');
 
   out.push(heading('Incidents'), '');
-  out.push(...section(report.incidents, ({ open, recent }) => [
-    ...(open.length === 0 ? ['no open incident'] : open.map((i) => bullet(
-      `OPEN [${i.severity}] ${i.id} ${i.title}: onset ${time(i.onset)}${i.acknowledged ? `, acknowledged ${time(i.acknowledged)}` : ', not acknowledged'}`))),
-    ...recent.map((i) => bullet(`resolved [${i.severity}] ${i.id} ${i.title}: onset ${time(i.onset)}, resolved ${time(i.resolved)}`)),
-  ]));
+  out.push(
+    ...section(report.incidents, ({ open, recent }) => [
+      ...(open.length === 0
+        ? ['no open incident']
+        : open.map((i) =>
+            bullet(
+              `OPEN [${i.severity}] ${i.id} ${i.title}: onset ${time(i.onset)}` +
+                (i.acknowledged ? `, acknowledged ${time(i.acknowledged)}` : ', not acknowledged'),
+            ),
+          )),
+      ...recent.map((i) =>
+        bullet(`resolved [${i.severity}] ${i.id} ${i.title}: onset ${time(i.onset)}, resolved ${time(i.resolved)}`),
+      ),
+    ]),
+  );
   out.push('');
 
   out.push(heading('Deployments, last 7 days'), '');
-  out.push(...section(report.deployments, (deployments) => (deployments.length === 0
-    ? ['none']
-    : table(md, ['Deployment', 'Started', 'Status', 'Correlation'], deployments.map((d) => [
-      d.id, time(d.created), `${d.status}${d.rolledBack ? ' (rolled back)' : ''}`,
-      d.correlatedIncidents.length ? `STARTED BEFORE ${d.correlatedIncidents.join(', ')}` : '-',
-    ])))));
+  out.push(
+    ...section(report.deployments, (deployments) =>
+      deployments.length === 0
+        ? ['none']
+        : table(
+            md,
+            ['Deployment', 'Started', 'Status', 'Correlation'],
+            deployments.map((d) => [
+              d.id,
+              time(d.created),
+              `${d.status}${d.rolledBack ? ' (rolled back)' : ''}`,
+              d.correlatedIncidents.length ? `STARTED BEFORE ${d.correlatedIncidents.join(', ')}` : '-',
+            ]),
+          ),
+    ),
+  );
   out.push('');
 
   out.push(heading('Cost, month to date'), '');
-  out.push(...section(report.cost, (c) => [
-    `${money(c.monthToDate, c.currency)} of ${money(c.budget, c.currency)} budget (${c.percentOfBudget.toFixed(0)} %)`
-      + `, forecast ${c.forecast === null ? 'not available' : money(c.forecast, c.currency)}`,
-  ]));
+  out.push(
+    ...section(report.cost, (c) => [
+      `${money(c.monthToDate, c.currency)} of ${money(c.budget, c.currency)} budget` +
+        ` (${c.percentOfBudget.toFixed(0)} %)` +
+        `, forecast ${c.forecast === null ? 'not available' : money(c.forecast, c.currency)}`,
+    ]),
+  );
   return out.join('\n').trimEnd();
 }
