@@ -44,6 +44,8 @@ export const ControlTowerRule = {
   RDS_ENHANCED_MONITORING: 'rds_instance_enhanced_monitoring_enabled_check',
   /** CT.RDS.PR.3: cluster deletion protection in the template. */
   RDS_CLUSTER_DELETION_PROTECTION: 'rds_cluster_deletion_protection_enabled_check',
+  /** CT.RDS.PR.27: a DB cluster parameter group that requires TLS (rds.force_ssl for PostgreSQL). */
+  RDS_CLUSTER_PARAMETER_GROUP_TLS: 'rds_db_cluster_parameter_group_tls_check',
   /** CT.ECS.PR.3: containers run as a user that is not root. */
   ECS_NON_ROOT_USER: 'ecs_task_definition_nonroot_user_check',
   /** CT.ECS.PR.6: read-only root filesystem. */

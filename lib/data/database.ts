@@ -63,6 +63,12 @@ export interface DatabaseProps {
    * included), so a standby there reads the same password a global database secondary accepts. @default none
    */
   readonly secretReplicaRegions?: readonly string[];
+  /**
+   * `rds.global_db_rpo` in seconds, set through the cluster parameter group: the primary of an Aurora
+   * PostgreSQL global database then blocks commits while no secondary is within this lag (see
+   * GLOBAL_DB_RPO_FLOOR_SECONDS). @default not set (the lag, and so the regional RPO, is unbounded)
+   */
+  readonly globalDbRpoSeconds?: number;
 }
 
 /**
@@ -126,6 +132,10 @@ export class Database extends Construct {
       deletionProtection: protection.retain ? undefined : false,
       removalPolicy: databaseRemovalPolicy(protection),
       copyTagsToSnapshot: true,
+      // A cluster parameter group of our own only when a parameter is set; otherwise the engine's default.
+      ...(props.globalDbRpoSeconds !== undefined
+        ? { parameters: { 'rds.global_db_rpo': String(props.globalDbRpoSeconds) } }
+        : {}),
     });
     // The backup tag goes on the cluster only. AWS Backup protects Aurora per cluster (and only with the
     // region's Aurora opt-in on, even for an explicit assignment: "To backup Aurora databases, you must enable
@@ -151,6 +161,17 @@ export class Database extends Construct {
     acknowledgeShortLogRetention(logGroup, protection);
     this.cluster.node.addDependency(logGroup);
 
+    const clusterParameters = this.cluster.node.tryFindChild('ParameterGroup');
+    if (clusterParameters) {
+      acknowledgeControlTower(clusterParameters, {
+        rule: ControlTowerRule.RDS_CLUSTER_PARAMETER_GROUP_TLS,
+        reason:
+          'This group exists only to carry rds.global_db_rpo; TLS is as in every other environment\'s default ' +
+          'group (rds.force_ssl 0 by default for Aurora PostgreSQL, ' +
+          'https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates). ' +
+          'Forcing it is a separate change that needs the service\'s driver configured for TLS first.',
+      });
+    }
     const secret = this.cluster.secret;
     if (!secret) throw new Error('the cluster was created without a generated secret');
     this.secret = secret;

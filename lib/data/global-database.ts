@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { DrConfig, EnvironmentConfig } from '../../config';
 import { AURORA_GLOBAL_LAG_MINUTES } from '../../config/recovery-model';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
@@ -77,9 +78,37 @@ export interface DrDatabaseSiteProps {
    * @default true
    */
   readonly replicationLagAlarm?: boolean;
+  /**
+   * The primary's `rds.global_db_rpo` (seconds): alarm when the secondary's RPO lag reaches half of it, before
+   * the primary starts blocking commits at the bound. @default no RPO-lag alarm
+   */
+  readonly rpoBoundSeconds?: number;
 }
 
 export const REPLICATION_LAG_ALARM_ID = 'db-replication-lag';
+export const RPO_LAG_ALARM_ID = 'db-rpo-lag';
+
+/**
+ * The smallest `rds.global_db_rpo` Aurora PostgreSQL accepts: "Valid values are from 20 seconds up to the
+ * maximum integer value of 2,147,483,647 (68 years)" (Managing RPOs for Aurora PostgreSQL-based global databases,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+ */
+export const GLOBAL_DB_RPO_FLOOR_SECONDS = 20;
+
+/**
+ * The regional RPO bound a primary enforces through `rds.global_db_rpo`: the documented floor for a tier 1
+ * warm standby (the only one with a global secondary to hold it to), none otherwise. The trade-off (README,
+ * "Bounded RPO"): while no secondary is within the bound, "Aurora PostgreSQL blocks transaction commits" on
+ * the primary (same page), so a lagging secondary turns into failing writes rather than silent data at risk.
+ * Only the primary's cluster parameter group carries it: after a failover the promoted cluster, with no
+ * secondary yet, keeps its default group and accepts writes.
+ */
+export function globalDbRpoSeconds(
+  environment: Pick<EnvironmentConfig, 'tier'> & { readonly dr?: Pick<DrConfig, 'standbyMode'> },
+): number | undefined {
+  const tier1WarmStandby = environment.tier === 1 && environment.dr?.standbyMode === 'warm-standby';
+  return tier1WarmStandby ? GLOBAL_DB_RPO_FLOOR_SECONDS : undefined;
+}
 
 /**
  * Where the DR database lives. Warm standby: what the DR region must hold before Prod can add a global
@@ -103,6 +132,8 @@ export class DrDatabaseSite extends Construct {
   readonly port = PORT;
   /** Warm standby only. */
   readonly replicationLagAlarm?: cloudwatch.Alarm;
+  /** Tier 1 warm standby only: the RPO lag against the primary's rds.global_db_rpo. */
+  readonly rpoLagAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DrDatabaseSiteProps) {
     super(scope, id);
@@ -147,6 +178,32 @@ export class DrDatabaseSite extends Construct {
     // The warm standby's regional RPO is the global database's replication lag (recovery model: 1 min).
     // A lag above it, or no lag reported at all (no secondary), means that RPO no longer holds.
     if (props.replicationLagAlarm === false) return;
+    if (props.rpoBoundSeconds !== undefined) {
+      // AuroraGlobalDBRPOLag (ms), reported for the secondary cluster (Amazon Aurora cluster-level metrics,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html).
+      const warnAtMs = (props.rpoBoundSeconds * 1000) / 2;
+      this.rpoLagAlarm = props.alarms.createAlarm(this, {
+        id: RPO_LAG_ALARM_ID,
+        summary:
+          `Aurora global database RPO lag to ${this.clusterIdentifier} is over half of rds.global_db_rpo ` +
+          `(${props.rpoBoundSeconds} s): at the bound the primary blocks commits`,
+        severity: 'P2',
+        runbook: 'dr-replication-lag',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/RDS',
+          metricName: 'AuroraGlobalDBRPOLag',
+          dimensionsMap: { DBClusterIdentifier: this.clusterIdentifier },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: warnAtMs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        // No data: the lag-alarm next to it already pages for a missing secondary.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     const lagBudgetMs = AURORA_GLOBAL_LAG_MINUTES * 60_000;
     this.replicationLagAlarm = props.alarms.createAlarm(this, {
       id: REPLICATION_LAG_ALARM_ID,

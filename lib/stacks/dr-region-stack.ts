@@ -10,7 +10,13 @@ import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
 import { DATABASE_SECRET_NAME_VARIABLE, databaseClusterIdentifier, databaseSecretName } from '../data/database';
-import { DrDatabaseSite, drRestoreTargetParameterName, DrRestoreTarget, globalClusterIdentifier } from '../data/global-database';
+import {
+  DrDatabaseSite,
+  drRestoreTargetParameterName,
+  DrRestoreTarget,
+  globalClusterIdentifier,
+  globalDbRpoSeconds,
+} from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets } from '../dr/drill-targets';
@@ -108,6 +114,7 @@ export class DrRegionStack extends BulwarkStack {
       alarms: this.monitoring.alarms,
       // No global secondary in a pilot light: the lag metric never exists.
       replicationLagAlarm: dr.standbyMode === 'warm-standby',
+      rpoBoundSeconds: globalDbRpoSeconds(primary),
     });
     // What `npm run ops -- dr-restore` restores with and into (the names it derives from lib/ itself).
     this.restoreRole = new RestoreRole(this, 'RestoreRole', { naming: this.naming, keys: [this.dataSinks.vault.key, this.databaseSite.key] });

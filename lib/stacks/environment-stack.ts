@@ -11,7 +11,7 @@ import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database, DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
-import { DrDatabaseSite, GlobalDatabase } from '../data/global-database';
+import { DrDatabaseSite, GlobalDatabase, globalDbRpoSeconds } from '../data/global-database';
 import { IncidentRecord } from '../incidents/incident-record';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
@@ -97,6 +97,8 @@ export class EnvironmentStack extends BulwarkStack {
       rotationSubnetGroupName: SUBNET_GROUPS.private,
       backupTag: backupTag(this.naming),
       secretReplicaRegions: environment.dr && props.drDatabaseSite ? [environment.dr.region] : undefined,
+      // Tier 1 warm standby: the regional RPO is bounded by rds.global_db_rpo (lib/data/global-database.ts).
+      globalDbRpoSeconds: props.drDatabaseSite ? globalDbRpoSeconds(environment) : undefined,
     });
     // A global database only for a warm standby; a pilot light restores copied recovery points into the site.
     if (environment.dr?.standbyMode === 'warm-standby' && props.drDatabaseSite) {
