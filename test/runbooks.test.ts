@@ -61,6 +61,16 @@ describe('runbooks', () => {
     }
   });
 
+  test.each(runbooks)('%s links the on-call guide and the post-mortem step, which exist', (file) => {
+    const markdown = fs.readFileSync(path.join(RUNBOOKS_DIR, file), 'utf8');
+    const after = markdown.split(/^## /m).find((s) => s.startsWith('After the incident'))!;
+    expect(after).toContain('](../docs/on-call.md)');
+    expect(after).toContain('](../docs/on-call.md#after-the-incident-the-post-mortem)');
+    // GitHub's anchor for the heading "## After the incident: the post-mortem".
+    const onCall = fs.readFileSync(path.join(RUNBOOKS_DIR, '..', 'docs', 'on-call.md'), 'utf8');
+    expect(onCall).toMatch(/^## After the incident: the post-mortem$/m);
+  });
+
   test('RUNBOOK_FIELDS and RUNBOOK_SECTIONS are what TEMPLATE.md shows', () => {
     const template = fs.readFileSync(path.join(RUNBOOKS_DIR, 'TEMPLATE.md'), 'utf8');
     for (const f of RUNBOOK_FIELDS) expect(template).toContain(`- **${f}:**`);

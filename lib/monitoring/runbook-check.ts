@@ -8,7 +8,23 @@ import { ALARM_DESCRIPTION_PATTERN } from './alarm-spec';
 /** Header fields every runbook states, as `- **Field:** value` lines. */
 export const RUNBOOK_FIELDS = ['Severity', 'Last updated', 'Owner', 'Alarm'] as const;
 /** Sections every runbook has, as `## Section` headings with content, in symptom form. */
-export const RUNBOOK_SECTIONS = ['Symptom', 'Impact', 'Diagnosis', 'Resolution', 'Rollback', 'Prevention'] as const;
+export const RUNBOOK_SECTIONS = [
+  'Symptom',
+  'Impact',
+  'Diagnosis',
+  'Resolution',
+  'Rollback',
+  'Prevention',
+  'After the incident',
+] as const;
+/**
+ * Links the last section holds, relative to runbooks/: the on-call guide (escalation, hand-over) and its post-mortem
+ * step, so whoever finishes a runbook knows who to tell and what comes next (docs/on-call.md).
+ */
+export const RUNBOOK_LINKS = {
+  'the on-call guide': '../docs/on-call.md',
+  'the post-mortem step': '../docs/on-call.md#after-the-incident-the-post-mortem',
+} as const;
 
 export interface RunbookCheckProps {
   readonly runbooksDir: string;
@@ -27,6 +43,12 @@ export function runbookProblems(markdown: string): string[] {
     const body = sections.find((s) => s.split('\n')[0].trim() === section);
     if (body === undefined) problems.push(`section "## ${section}"`);
     else if (body.split('\n').slice(1).join('\n').trim().length < 20) problems.push(`content under "## ${section}"`);
+  }
+  const after = sections.find((s) => s.split('\n')[0].trim() === 'After the incident');
+  for (const [what, target] of Object.entries(RUNBOOK_LINKS)) {
+    if (after !== undefined && !after.includes(`](${target})`)) {
+      problems.push(`a link to ${what} (${target}) under "## After the incident"`);
+    }
   }
   return problems;
 }

@@ -83,4 +83,19 @@ describe('runbookProblems', () => {
     const broken = complete.replace(/^- \*\*Owner:\*\*.*$/m, '').replace(/## Impact\n[\s\S]*?(?=## Diagnosis)/, '## Impact\n\n');
     expect(runbookProblems(broken)).toEqual(['field "- **Owner:** ..."', 'content under "## Impact"']);
   });
+
+  test('the last section links the on-call guide and the post-mortem step', () => {
+    const withoutLinks = complete.replace(
+      /## After the incident\n[\s\S]*$/,
+      '## After the incident\nTell the team in the channel and write down what happened.\n',
+    );
+    expect(runbookProblems(withoutLinks)).toEqual([
+      'a link to the on-call guide (../docs/on-call.md) under "## After the incident"',
+      'a link to the post-mortem step (../docs/on-call.md#after-the-incident-the-post-mortem) under ' +
+        '"## After the incident"',
+    ]);
+    expect(runbookProblems(complete.replace(/## After the incident\n[\s\S]*$/, ''))).toEqual([
+      'section "## After the incident"',
+    ]);
+  });
 });
