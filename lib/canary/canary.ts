@@ -11,6 +11,7 @@ import { Naming } from '../common/naming';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 import { AlarmFactory } from '../monitoring/alarm-factory';
 import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from './probe-journeys';
+import { CANARY_METRICS, canaryEnvironmentDimension } from './canary-metrics';
 
 export interface CanaryProps {
   readonly naming: Naming;
@@ -96,7 +97,7 @@ export class Canary extends Construct {
     const { naming, canary } = props;
     const probeName = props.probeName ?? 'canary';
     // The metrics' Environment dimension: a second probe in the same stack must not mix its datapoints in.
-    const environment = props.probeName ? `${naming.environmentName}-${props.probeName}` : naming.environmentName;
+    const environment = canaryEnvironmentDimension(naming, props.probeName);
     const journeys = probeJourneys(this, {
       journeys: props.journeys,
       serviceHostname: props.serviceHostname,
@@ -162,7 +163,7 @@ export class Canary extends Construct {
 
     const overall = new cloudwatch.Metric({
       namespace,
-      metricName: 'Success',
+      metricName: CANARY_METRICS.success,
       dimensionsMap: { Environment: environment },
       statistic: 'Minimum',
       period: Duration.seconds(FAILURE_ALARM_PERIOD_SECONDS),
@@ -185,7 +186,7 @@ export class Canary extends Construct {
     const usingMetrics = Object.fromEntries(
       journeys.map((j, i) => [
         `l${i}`,
-        new cloudwatch.Metric({ namespace, metricName: 'LatencyMs', dimensionsMap: { Environment: environment, Journey: j.name }, statistic: 'Average', period: Duration.minutes(1) }),
+        new cloudwatch.Metric({ namespace, metricName: CANARY_METRICS.latency, dimensionsMap: { Environment: environment, Journey: j.name }, statistic: 'Average', period: Duration.minutes(1) }),
       ]),
     );
     this.latencyAlarm = props.alarms.createAlarm(this, {
