@@ -5,7 +5,9 @@ const bulwark = synthBulwark();
 const prod = bulwark.template('Prod');
 const dev = bulwark.template('Dev');
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = {
+  Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string;
+};
 const resourcesOf = (type: string, template = prod): [string, Resource][] =>
   Object.entries(template.findResources(type) as Record<string, Resource>);
 const only = (type: string, template = prod): Resource => {
@@ -15,7 +17,7 @@ const only = (type: string, template = prod): Resource => {
 };
 
 describe('IncidentRecord: the table', () => {
-  test('orders-prod-incidents: on demand, PITR, the customer-managed key, TTL on events, the byStatus index, backup tag', () => {
+  test('orders-prod-incidents: on demand, PITR, its own KMS key, TTL on events, the byStatus index, backup tag', () => {
     const table = only('AWS::DynamoDB::Table');
     const keyId = resourcesOf('AWS::KMS::Key').find(([id]) => id.startsWith('IncidentsTableKey'))![0];
     expect(table.Properties).toMatchObject({
@@ -32,11 +34,14 @@ describe('IncidentRecord: the table', () => {
       }],
     });
     expect(table.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'backup', Value: 'orders-prod' }]));
-    prod.hasResourceProperties('AWS::KMS::Key', { Description: 'Encrypts the orders-prod-incidents table', EnableKeyRotation: true });
+    prod.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'Encrypts the orders-prod-incidents table', EnableKeyRotation: true,
+    });
   });
 
   test('Prod keeps the table and its key (RetainExceptOnCreate); Dev can be torn down', () => {
-    expect(only('AWS::DynamoDB::Table')).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    const table = only('AWS::DynamoDB::Table');
+    expect(table).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     const prodKey = resourcesOf('AWS::KMS::Key').find(([id]) => id.startsWith('IncidentsTableKey'))![1];
     expect(prodKey.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(only('AWS::DynamoDB::Table', dev)).toMatchObject({ DeletionPolicy: 'Delete' });
@@ -50,12 +55,14 @@ describe('IncidentRecord: the table', () => {
 describe('IncidentRecord: the rules', () => {
   test('alarm state changes of exactly the P1/P2 alarms and composites of the environment', () => {
     const rule = resourcesOf('AWS::Events::Rule').find(([id]) => id.startsWith('IncidentsAlarmRule'))![1];
-    const pattern = rule.Properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { alarmName: string[] } };
+    type Pattern = { source: string[]; 'detail-type': string[]; detail: { alarmName: string[] } };
+    const pattern = rule.Properties.EventPattern as Pattern;
     expect(pattern.source).toEqual(['aws.cloudwatch']);
     expect(pattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
     const names = pattern.detail.alarmName;
     expect(names).toEqual(expect.arrayContaining([
-      'orders-prod-service-unhealthy', 'orders-prod-http-5xx-critical', 'orders-prod-canary-journey-failed', 'orders-prod-latency-p95',
+      'orders-prod-service-unhealthy', 'orders-prod-http-5xx-critical', 'orders-prod-canary-journey-failed',
+      'orders-prod-latency-p95',
     ]));
     expect(names.every((n) => n.startsWith('orders-prod-'))).toBe(true);
     // P3 and P4 alarms are tickets, not incidents: the recorder's own alarm among them.
@@ -75,25 +82,34 @@ describe('IncidentRecord: the rules', () => {
       },
     });
     prod.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: [{ prefix: '/orders/prod/switches/' }] } },
+      EventPattern: {
+        source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'],
+        detail: { name: [{ prefix: '/orders/prod/switches/' }] },
+      },
     });
-    prod.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 } })] });
+    prod.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 } })],
+    });
   });
 });
 
 describe('IncidentRecord: the function and its grants', () => {
   test('orders-prod-incident-recorder on a live runtime, with the settings it needs', () => {
-    const fn = resourcesOf('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === 'orders-prod-incident-recorder')![1];
+    const fn = resourcesOf('AWS::Lambda::Function')
+      .find(([, r]) => r.Properties.FunctionName === 'orders-prod-incident-recorder')![1];
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
-    const settings = JSON.parse((fn.Properties.Environment as { Variables: Record<string, string> }).Variables.INCIDENT_SETTINGS);
+    const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const settings = JSON.parse(variables.INCIDENT_SETTINGS);
     expect(settings).toMatchObject({
-      environment: 'Prod', tableName: 'orders-prod-incidents', metricNamespace: 'Bulwark/orders', deploymentGroup: 'orders-prod',
+      environment: 'Prod', tableName: 'orders-prod-incidents', metricNamespace: 'Bulwark/orders',
+      deploymentGroup: 'orders-prod',
       switchParameterPrefix: '/orders/prod/switches/', quietPeriodSeconds: 900, metricsSettleSeconds: 3600,
     });
     expect(settings.alarms).toMatchObject({ 'orders-prod-service-unhealthy': 'P1', 'orders-prod-latency-p95': 'P2' });
   });
 
-  test('IAM: item actions on the table and its index only, the key only through DynamoDB, metrics in one namespace', () => {
+  test('IAM: item actions on the table and its index, the key only through DynamoDB, metrics in one namespace', () => {
     const policy = resourcesOf('AWS::IAM::Policy').find(([id]) => id.startsWith('IncidentsFunctionRole'))![1];
     const statements = (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
     const table = 'arn:aws:dynamodb:us-east-1:333333333333:table/orders-prod-incidents';
@@ -108,7 +124,9 @@ describe('IncidentRecord: the function and its grants', () => {
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^IncidentsTableKey/), 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
     });
-    expect(statements[3]).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } } });
+    expect(statements[3]).toMatchObject({
+      Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } },
+    });
   });
 
   test('its own failures are a P3 alarm with a runbook', () => {
