@@ -3,11 +3,11 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { retentionDays } from '../network/network';
 import { acknowledgeShortLogRetention } from './control-tower';
+import { lambdaBundleDir } from './lambda-bundles';
 import { DataProtection, logRetentionDays, statefulRemovalPolicy } from './protection';
 
 /** The runtime every Bulwark function runs on: current, and far from its deprecation date. */
@@ -52,11 +52,12 @@ export interface BulwarkFunctionProps {
 }
 
 /**
- * A TypeScript Lambda from lambdas/<name>/, bundled locally by esbuild (no Docker), on a live
- * runtime, with its own log group (retention, JSON logs) and a role that holds only what callers grant
- * it plus writing its own logs: no AWS managed policies.
+ * A TypeScript Lambda from lambdas/<name>/, bundled locally by esbuild (no Docker; all functions in one build,
+ * reused while its inputs are unchanged: lib/common/lambda-bundles.ts), on a live runtime, with its own log group
+ * (retention, JSON logs) and a role that holds only what callers grant it plus writing its own logs: no AWS
+ * managed policies.
  */
-export class BulwarkFunction extends nodejs.NodejsFunction {
+export class BulwarkFunction extends lambda.Function {
   private readonly executionRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: BulwarkFunctionProps) {
@@ -70,8 +71,8 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
     });
     acknowledgeShortLogRetention(logGroup, props.protection);
     super(scope, id, {
-      entry: path.join(LAMBDAS_DIR, props.lambdaName, 'index.ts'),
-      handler: 'handler',
+      code: lambda.Code.fromAsset(lambdaBundleDir(props.lambdaName)),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
@@ -84,15 +85,6 @@ export class BulwarkFunction extends nodejs.NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        // Bundle sizes are reported by `npm run bench`; esbuild's per-asset banner only buries test output.
-        logLevel: nodejs.LogLevel.WARNING,
-      },
     });
     logGroup.grantWrite(role);
     this.executionRole = role;
