@@ -9,6 +9,13 @@ import { inventory, TemplateResource } from './inventory';
 interface ManifestArtifact {
   readonly type: string;
   readonly properties?: { readonly templateFile?: string };
+  readonly metadata?: Record<string, readonly MetadataEntry[]>;
+  readonly additionalMetadataFile?: string;
+}
+
+interface MetadataEntry {
+  readonly type: string;
+  readonly data?: unknown;
 }
 
 /** The Resources of each environment stack's template in a cloud assembly (cdk.out), by stack id. */
@@ -32,9 +39,46 @@ export function readEnvironmentTemplates(
     const template = JSON.parse(fs.readFileSync(path.join(cdkOutDir, file), 'utf8')) as {
       Resources?: Record<string, TemplateResource>;
     };
-    templates[env] = template.Resources ?? {};
+    templates[env] = withConstructPaths(template.Resources ?? {}, logicalIdPaths(cdkOutDir, manifest.artifacts![env]));
   }
   return templates;
+}
+
+/**
+ * Construct path by logical id, from the assembly's stack metadata (`aws:cdk:logicalId` entries, keyed by path).
+ * The CLI also writes each path into the template (`aws:cdk:path`, its `pathMetadata` default); an app synthesized
+ * without that (a test's `new App()`) still has the stack metadata.
+ */
+function logicalIdPaths(cdkOutDir: string, artifact: ManifestArtifact): Map<string, string> {
+  const metadata: Record<string, readonly MetadataEntry[]> = { ...(artifact.metadata ?? {}) };
+  if (artifact.additionalMetadataFile) {
+    const file = path.join(cdkOutDir, artifact.additionalMetadataFile);
+    if (fs.existsSync(file)) Object.assign(metadata, JSON.parse(fs.readFileSync(file, 'utf8')));
+  }
+  const paths = new Map<string, string>();
+  for (const [constructPath, entries] of Object.entries(metadata)) {
+    for (const entry of entries) {
+      if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') {
+        paths.set(entry.data, constructPath.replace(/^\//, ''));
+      }
+    }
+  }
+  return paths;
+}
+
+/** Resources with `aws:cdk:path` set from the stack metadata where the template has none. */
+function withConstructPaths(
+  resources: Record<string, TemplateResource>,
+  paths: Map<string, string>,
+): Record<string, TemplateResource> {
+  return Object.fromEntries(
+    Object.entries(resources).map(([logicalId, resource]) => {
+      const known = resource.Metadata?.['aws:cdk:path'];
+      const fromMetadata = paths.get(logicalId);
+      if (typeof known === 'string' || fromMetadata === undefined) return [logicalId, resource];
+      return [logicalId, { ...resource, Metadata: { ...resource.Metadata, 'aws:cdk:path': fromMetadata } }];
+    }),
+  );
 }
 
 /** Parity of the config's environments, from their templates (as `cdk synth` wrote them), never the constructs. */
