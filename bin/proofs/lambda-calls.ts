@@ -144,16 +144,22 @@ export function lambdaSdkFlows(resolver: Resolver, index: PolicyIndex, stack: St
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']) {
         calls.push({ action, resource: table, why: 'store.ts stores events, derives and writes records' });
       }
-      calls.push({ action: 'dynamodb:Query', resource: `${table}/index/byStatus`, why: 'store.ts reads open and resolved records' });
-      // DynamoDB uses the table's key on the caller's behalf (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
+      const index = `${table}/index/byStatus`;
+      calls.push({ action: 'dynamodb:Query', resource: index, why: 'store.ts reads open and resolved records' });
+      // DynamoDB uses the table's key on the caller's behalf
+      // (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
       for (const [, t] of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
         if (resolver.str(stack, t.Properties?.TableName) !== s.tableName) continue;
-        const key = resolver.str(stack, (t.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined)?.KMSMasterKeyId);
+        const sse = t.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined;
+        const key = resolver.str(stack, sse?.KMSMasterKeyId);
+        const viaDynamoDb = { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` };
         for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) {
-          calls.push({ action, resource: key, context: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` }, why: 'the table key, through DynamoDB' });
+          calls.push({ action, resource: key, context: viaDynamoDb, why: 'the table key, through DynamoDB' });
         }
       }
-      calls.push({ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': s.metricNamespace }, why: 'store.ts publishes MTTD/MTTA/MTTR' });
+      const namespace = { 'cloudwatch:namespace': s.metricNamespace };
+      const why = 'store.ts publishes MTTD/MTTA/MTTR';
+      calls.push({ action: 'cloudwatch:PutMetricData', resource: '*', context: namespace, why });
     }
 
     if (!handler) continue;
