@@ -1,4 +1,3 @@
-import { ArnFormat } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -23,9 +22,7 @@ import { drillTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
 import { StandbyAlarms } from '../dr/standby-alarms';
 import { StandbyProbes } from '../dr/standby-probes';
-import { PRIMARY_UNHEALTHY_ALARM_ID, ROUTE53_METRICS_REGION } from '../dr/primary-failover';
 import { RegionSwitchPlan } from '../dr/region-switch-plan';
-import { alarmName } from '../monitoring/alarm-factory';
 import { standbyDesiredCount } from '../dr/standby-sizing';
 import { BlueGreenService } from '../service/blue-green-service';
 
@@ -171,13 +168,10 @@ export class DrRegionStack extends BulwarkStack {
       https: primary.service.certificateArn !== undefined,
     });
 
-    // The plan's trigger: a region-down P1. Today's is Prod's dr-primary-unhealthy, which exists only when Prod
-    // runs in us-east-1 (Route 53 metrics) and so is seen from inside the failing region; a probe alarmed from
-    // this region belongs here as soon as it exists.
+    // The plan's trigger: the region-down P1 seen from outside the failing region, this region's probe of the
+    // service's domain. Prod's dr-primary-unhealthy is not one: it lives in Prod's region and goes silent with it.
     const primaryNaming = new Naming(service.name, primary.name);
-    const triggerAlarmArns = primary.region === ROUTE53_METRICS_REGION
-      ? [this.formatArn({ service: 'cloudwatch', region: primary.region, resource: 'alarm', resourceName: alarmName(primaryNaming, PRIMARY_UNHEALTHY_ALARM_ID), arnFormat: ArnFormat.COLON_RESOURCE_NAME })]
-      : [];
+    const triggerAlarmArns = [this.probes.primaryProbe.failureAlarm.alarmArn];
     this.regionSwitch = new RegionSwitchPlan(this, 'RegionSwitch', {
       naming: this.naming,
       primaryNaming,

@@ -104,13 +104,19 @@ describe('ARC Region switch plan (default config)', () => {
     expect(JSON.parse(invoked.Payload)).toEqual({ action: 'activate', targetRegion: 'us-west-2' });
   });
 
-  test("the trigger is the region-down P1 (Prod's dr-primary-unhealthy), activating us-west-2 on ALARM", () => {
-    expect(plan.AssociatedAlarms).toEqual({
-      'region-down-1': {
-        AlarmType: 'trigger',
-        ResourceIdentifier: 'arn:aws:cloudwatch:us-east-1:333333333333:alarm:orders-prod-dr-primary-unhealthy',
-      },
-    });
+  test("the trigger is DrRegion's probe of the service's domain (region down, seen from us-west-2)", () => {
+    type Associated = { AlarmType: string; ResourceIdentifier: { 'Fn::GetAtt': string[] } };
+    const alarms = plan.AssociatedAlarms as Record<string, Associated>;
+    expect(Object.keys(alarms)).toEqual(['region-down-1']);
+    expect(alarms['region-down-1'].AlarmType).toBe('trigger');
+    const [alarmId, attribute] = alarms['region-down-1'].ResourceIdentifier['Fn::GetAtt'];
+    expect(attribute).toBe('Arn');
+    // A DrRegion resource (so in us-west-2): the primary probe's alarm, runbook dr-primary-unhealthy.
+    type Alarm = { Type: string; Properties: { AlarmName: string; AlarmDescription: string } };
+    const alarm = drRegion.toJSON().Resources[alarmId] as Alarm;
+    expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
+    expect(alarm.Properties.AlarmName).toMatch(/^orders-dr-primary-probe/);
+    expect(alarm.Properties.AlarmDescription).toMatch(/dr-primary-unhealthy/);
     expect(plan.Triggers).toEqual([
       expect.objectContaining({
         Action: 'activate',
@@ -148,7 +154,7 @@ describe('ARC Region switch plan (default config)', () => {
       'cloudwatch:GetMetricStatistics', 'ecs:ListServices', 'rds:DescribeDBClusters', 'rds:DescribeGlobalClusters',
     ]);
     expect(statements.find((s) => s.Sid === 'ReadTheTriggerAlarms')?.Resource)
-      .toBe('arn:aws:cloudwatch:us-east-1:333333333333:alarm:orders-prod-dr-primary-unhealthy');
+      .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ProbesPrimaryProbe/), 'Arn'] });
   });
 
   test("the custom action may only read and write Prod's deploy-freeze switch and publish DrRegion's P2", () => {
