@@ -4,6 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { IConstruct } from 'constructs';
+import { guardRuleFiles, rulesForTypes, templateResourceTypes } from './guard-rule-selection';
 import { DataProtection } from './protection';
 
 /**
@@ -78,12 +79,14 @@ export function acknowledgeControlTower(scope: IConstruct, ...acknowledgements: 
  * (aws-cdk-lib 2.276, core/lib/private/synthesis-validation.js, collectSuppressions): a single acknowledgement
  * anywhere would let every other, unacknowledged finding pass synth.
  */
+const GUARD_MAX_BUFFER = 256 * 1024 * 1024;
+
 export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   readonly name = CONTROL_TOWER_PLUGIN_NAME;
   readonly version?: string;
   readonly ruleIds?: string[];
   // cfn-guard's JSON for five templates of about 200 resources exceeds Node's default 1 MiB child-process buffer.
-  private readonly guard = new CfnGuardValidator({ maxBuffer: 256 * 1024 * 1024 });
+  private readonly guard = new CfnGuardValidator({ maxBuffer: GUARD_MAX_BUFFER });
 
   constructor() {
     this.version = this.guard.version;
@@ -91,7 +94,11 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   }
 
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
-    const report = this.guard.validate(context);
+    // Only the rules that can match a resource of these templates: the same findings in about half the time
+    // (lib/common/guard-rule-selection.ts). `ruleIds` above still lists every rule, as the report shows.
+    const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes(context.templatePaths));
+    const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: GUARD_MAX_BUFFER });
+    const report = guard.validate(context);
     return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })) };
   }
 }
