@@ -7,9 +7,24 @@ import { DrConfig, ServiceConfig } from '../../config';
 
 /**
  * Route 53 gives alias records the TTL of their target: 60 seconds for an Elastic Load Balancing
- * alias. Resolvers may keep serving the old answer that long after the failover.
+ * alias (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html).
+ * Resolvers may keep serving the old answer that long after the failover. The drill pair keeps its aliases.
  */
 export const ALIAS_TTL_SECONDS = 60;
+
+/**
+ * TTL of the live pair's records. They are non-alias CNAME records to the load balancers' DNS names so
+ * that the TTL is ours to set: Route 53 recommends 60 s or less for records with health checks, "so
+ * clients respond quickly to changes in health status"
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover.html).
+ * 15 s keeps the worst-case failover (two 10-s checks ending at Route 53's 4 s + 2 s timeouts, 32 s, plus
+ * this TTL: 47 s) within the 60-s tier 1 target with room to spare. A CNAME is allowed because the service
+ * domain is a subdomain, not the zone apex, the one name a CNAME cannot have
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html).
+ * Resolvers cache the load balancer's own name separately; after failover they look up the other region's
+ * name, which they have not cached, so that cache adds nothing to the switch.
+ */
+export const LIVE_RECORD_TTL_SECONDS = 15;
 
 export type FailoverRole = 'PRIMARY' | 'SECONDARY';
 
@@ -44,12 +59,13 @@ export function drillRecordName(domainName: string): string {
 export const DRILL_HEALTH_CHECK_TAG = { key: 'bulwark:purpose', value: 'dr-drill' } as const;
 
 /**
- * Worst-case seconds from the endpoint failing to clients resolving the other side: the checkers
- * need `failureThreshold` failed checks `intervalSeconds` apart, then resolvers may hold the alias
- * answer for its TTL.
+ * Worst-case seconds from the endpoint failing to clients resolving the other side (live pair, endpoint
+ * refusing connections): the checkers need `failureThreshold` failed checks `intervalSeconds` apart, then
+ * resolvers may hold the record's answer for its TTL. The report (lib/report/dns.ts) adds Route 53's
+ * timeouts for a blackholed endpoint.
  */
 export function worstCaseDnsFailoverSeconds(healthCheck: DrConfig['healthCheck']): number {
-  return healthCheck.intervalSeconds * healthCheck.failureThreshold + ALIAS_TTL_SECONDS;
+  return healthCheck.intervalSeconds * healthCheck.failureThreshold + LIVE_RECORD_TTL_SECONDS;
 }
 
 export interface FailoverRecordProps {
@@ -66,13 +82,16 @@ export interface FailoverRecordProps {
 
 /**
  * One side of the failover pair: a Route 53 health check probing the load balancer's health path
- * from the configured checker regions, and an A alias record for the service's domain with the
- * failover role, answering only while both the health check and the load balancer's own targets
- * (evaluateTargetHealth) are healthy.
+ * from the configured checker regions, and a record with the failover role answering while the health
+ * check is healthy. The live pair's record is a CNAME to the load balancer with LIVE_RECORD_TTL_SECONDS
+ * (active-passive failover with non-alias records answers with the primary while its health check is healthy:
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html); the
+ * health check reaches the targets through the health path, so it also covers what evaluateTargetHealth
+ * did. The drill pair stays an A alias (evaluateTargetHealth), which the drill function looks up by type.
  */
 export class FailoverRecord extends Construct {
   readonly healthCheck: route53.HealthCheck;
-  readonly record: route53.ARecord;
+  readonly record: route53.RecordSet;
   readonly setIdentifier: string;
 
   constructor(scope: Construct, id: string, props: FailoverRecordProps) {
@@ -107,14 +126,23 @@ export class FailoverRecord extends Construct {
     const primaryId = failoverSetIdentifier(service.name, 'PRIMARY', pair);
     const secondaryId = failoverSetIdentifier(service.name, 'SECONDARY', pair);
     const description = `${service.name} ${pair === 'drill' ? 'DR drill ' : ''}${props.role.toLowerCase()}`;
-    this.record = new route53.ARecord(this, 'Record', {
+    const common = {
       zone,
       recordName: `${pair === 'live' ? service.domainName : drillRecordName(service.domainName)}.`,
-      target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
       failover: props.role === 'PRIMARY' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
       setIdentifier: this.setIdentifier,
       healthCheck: this.healthCheck,
       comment: `${description} (failover pair: ${primaryId} / ${secondaryId})`,
-    });
+    };
+    this.record = pair === 'live'
+      ? new route53.CnameRecord(this, 'Record', {
+        ...common,
+        domainName: props.loadBalancer.loadBalancerDnsName,
+        ttl: Duration.seconds(LIVE_RECORD_TTL_SECONDS),
+      })
+      : new route53.ARecord(this, 'Record', {
+        ...common,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
+      });
   }
 }

@@ -89,22 +89,24 @@ describe('Route 53 failover pair', () => {
   const primary = Template.fromStack(built.primary);
   const standby = Template.fromStack(built.standby);
 
-  test('PRIMARY A alias in Prod and SECONDARY in DrRegion, same name, hosted zone from config, evaluating target health', () => {
-    for (const [template, role, zone] of [
-      [primary, 'PRIMARY', 'Z35SXDOTRQ7X7K'],
-      [standby, 'SECONDARY', 'Z1H1FL5HABSF5'],
+  test('PRIMARY CNAME in Prod and SECONDARY in DrRegion, same name, zone from config, to the ALB, TTL 15 s', () => {
+    for (const [template, role, host] of [
+      [primary, 'PRIMARY', 'primary-123.us-east-1.elb.amazonaws.com'],
+      [standby, 'SECONDARY', 'standby-123.us-west-2.elb.amazonaws.com'],
     ] as const) {
       // Two records per side: the live pair and the drill pair.
       template.resourceCountIs('AWS::Route53::RecordSet', 2);
       template.resourcePropertiesCountIs('AWS::Route53::RecordSet', { Name: 'orders.example.com.' }, 1);
       template.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: 'orders.example.com.',
-        Type: 'A',
+        Type: 'CNAME',
+        TTL: '15',
+        ResourceRecords: [host],
         HostedZoneId: 'Z0123456789ABCDEFGHIJ',
         Failover: role,
         SetIdentifier: failoverSetIdentifier('orders', role),
         HealthCheckId: Match.anyValue(),
-        AliasTarget: Match.objectLike({ HostedZoneId: zone, EvaluateTargetHealth: true }),
+        AliasTarget: Match.absent(),
       });
     }
   });
@@ -222,10 +224,10 @@ describe('Route 53 failover pair', () => {
     Annotations.fromStack(elsewhere).hasWarning('/Primary/PrimaryFailover', Match.stringLikeRegexp('Route 53 health check metrics exist only in us-east-1'));
   });
 
-  test('worst-case DNS failover is interval x threshold + alias TTL: 10 x 3 + 60 = 90 s', () => {
+  test('worst-case DNS failover (refused connections) is interval x threshold + live TTL: 10 x 2 + 15 = 35 s', () => {
     expect(ALIAS_TTL_SECONDS).toBe(60);
-    expect(worstCaseDnsFailoverSeconds(dr.healthCheck)).toBe(90);
-    expect(worstCaseDnsFailoverSeconds({ ...dr.healthCheck, intervalSeconds: 30 })).toBe(150);
+    expect(worstCaseDnsFailoverSeconds({ ...dr.healthCheck, intervalSeconds: 10, failureThreshold: 2 })).toBe(35);
+    expect(worstCaseDnsFailoverSeconds({ ...dr.healthCheck, intervalSeconds: 30, failureThreshold: 2 })).toBe(75);
   });
 });
 

@@ -59,6 +59,12 @@ describe('network paths of the default config', () => {
   test('DrRegion: the standby reaches the global database secondary Prod creates in its data subnets', () => {
     expect(rowsOf('DrRegion')).toEqual([
       'smoke check -> test listener: StandbySmokeCheck42B24C01 -> StandbyLoadBalancerTestListenerDDBDE700:8080',
+      // The DR canary probes the standby; the primary probe probes the service domain, whose record in this
+      // stack (the SECONDARY CNAME) names the standby load balancer: the path it takes after failover.
+      'canary -> production listener: ProbesCanaryFunction370F9463 (orders-dr-canary) -> ' +
+        'StandbyLoadBalancerHttpsListener6CF0926D:443',
+      'canary -> production listener: ProbesPrimaryProbeFunction70731DD5 (orders-dr-primary-probe) -> ' +
+        'StandbyLoadBalancerHttpsListener6CF0926D:443',
       'load balancer -> service tasks: StandbyLoadBalancer66209FBD -> StandbyService23712348:80',
       'standby tasks -> DR database: StandbyService23712348 tasks -> Prod/GlobalDatabaseSecondary6F44BE97:5432',
       'VPC Lambda -> AWS API: StandbySmokeCheck42B24C01 -> codedeploy API',

@@ -33,6 +33,14 @@ describe('DNS failover', () => {
     expect(dnsFailovers([primary, secondary])[0].seconds).toBe(2 * (30 + 4 + 2) + 300);
   });
 
+  test('a CNAME to the ALB\'s DNS name (the live pair) counts the TTL the template sets, not the alias 60 s', () => {
+    const cname = { Type: 'CNAME', TTL: '15', ResourceRecords: [{ 'Fn::GetAtt': ['Alb', 'DNSName'] }] };
+    const primary = stackOf({ Alb: alb, Check: healthCheck({ RequestInterval: 10, FailureThreshold: 2 }), Primary: record('PRIMARY', { ...cname, HealthCheckId: { Ref: 'Check' } }) });
+    const [d] = dnsFailovers([primary, secondary]);
+    expect(d.seconds).toBe(2 * (10 + 4 + 2) + 15);
+    expect(d.sources[0].properties).toEqual(['TTL', 'HealthCheckId']);
+  });
+
   test('Route 53 defaults (30 s, 3 failures) when the check leaves them out', () => {
     const primary = stackOf({ Alb: alb, Check: healthCheck({}), Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }) });
     expect(dnsFailovers([primary, secondary])[0].seconds).toBe(3 * (30 + 4 + 2) + 60);

@@ -10,7 +10,7 @@ import { defaultConfig, synthBulwark } from '../helpers/app';
  *   canary lag = max(probe every, schedule + 60 s precision - (probes - 1) x probe every) + 2 x request timeout
  *   DNS = FailureThreshold x (RequestInterval + 4 s connect + 2 s first byte) + TTL
  * Default Prod: canary every rate(1 minute), 12 probes 10 s apart, 2000 ms timeout, journeys at once;
- * its P1 alarm Success Minimum < 1 over 10 s, 1 of 1; health check 10 s x 2; rollback target 120 s.
+ * its P1 alarm Success Minimum < 1 over 10 s, 1 of 1; health check 10 s x 2, live record TTL 15 s.
  */
 describe('the honest model goes red, and only when it should', () => {
   const { stacks } = readCloudAssembly(synthBulwark().assembly.directory);
@@ -43,7 +43,8 @@ describe('the honest model goes red, and only when it should', () => {
     expect(prod.figures.find((f) => f.id === 'failure-mode/broken-journey')!.value).toBe(10 + (10 + 4) + 20 + 10);
     // Seen from DrRegion: its primary-probe has the same cadence.
     expect(prod.figures.find((f) => f.id === 'failure-mode/region-down')!.value).toBe(10 + (10 + 4) + 20 + 10);
-    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(2 * (10 + 4 + 2) + 60);
+    // Live failover record: a CNAME with TTL 15 s.
+    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(2 * (10 + 4 + 2) + 15);
   });
 
   test('the canary schedule at 5 minutes (probes unchanged) turns Prod red, naming the schedule', () => {
@@ -72,7 +73,7 @@ describe('the honest model goes red, and only when it should', () => {
       (res[checkId].Properties!.HealthCheckConfig as Record<string, unknown>).RequestInterval = 30;
     }));
     const miss = prodMisses(r).find((m) => m.targetKey === 'dnsFailoverSeconds')!;
-    expect(miss.value).toBe(2 * (30 + 4 + 2) + 60);
+    expect(miss.value).toBe(2 * (30 + 4 + 2) + 15);
     expect(miss.resources).toContain(`Prod.template.json#${checkId}`);
   });
 

@@ -207,13 +207,18 @@ function isLoadBalancerDnsName(context: FlowContext, value: unknown): boolean {
   return !!target && context.topology.loadBalancers.has(target) && JSON.stringify(value).includes('DNSName');
 }
 
-/** The load balancer of this stack that a Route 53 alias record named `host` points at. */
+/**
+ * The load balancer of this stack that a Route 53 record named `host` points at: an alias to it, or a
+ * CNAME whose one value is its DNS name (the live failover pair, whose TTL the app sets).
+ */
 function aliasTarget(context: FlowContext, host: string): LoadBalancer | undefined {
   const wanted = host.endsWith('.') ? host : `${host}.`;
   for (const [, record] of resourcesOfType(context.stack, 'AWS::Route53::RecordSet')) {
     const p = props(record);
-    if (p.Name !== wanted || !isObject(p.AliasTarget)) continue;
-    const dnsName = p.AliasTarget.DNSName;
+    if (p.Name !== wanted) continue;
+    const cname = p.Type === 'CNAME' && Array.isArray(p.ResourceRecords) && p.ResourceRecords.length === 1;
+    if (!isObject(p.AliasTarget) && !cname) continue;
+    const dnsName = isObject(p.AliasTarget) ? p.AliasTarget.DNSName : (p.ResourceRecords as unknown[])[0];
     const parts = joinParts(dnsName) ?? [dnsName];
     const lb = parts.map((part) => refTarget(part)).find((id) => id && context.topology.loadBalancers.has(id));
     if (lb) return context.topology.loadBalancers.get(lb);
