@@ -72,7 +72,11 @@ describe('Database', () => {
   });
 
   test('the PostgreSQL log group exists before the cluster, with a retention (no log-retention Lambda)', () => {
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { LogGroupName: '/aws/rds/cluster/orders-prod-db/postgresql', RetentionInDays: 30 }, DeletionPolicy: 'RetainExceptOnCreate' });
+    // Data is retained here, so the 30-day default is raised to the 365-day floor for retained logs (b8c662d).
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: '/aws/rds/cluster/orders-prod-db/postgresql', RetentionInDays: 365 },
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
     template.hasResource('AWS::RDS::DBCluster', { DependsOn: Match.arrayWith([Match.stringLikeRegexp('DatabasePostgresqlLogs')]) });
     // CDK's log-retention function is a singleton whose logical id starts with LogRetention.
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => /^LogRetention/.test(id))).toEqual([]);

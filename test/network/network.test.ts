@@ -57,7 +57,8 @@ describe('Network', () => {
   test('sends all flow logs to a KMS-encrypted log group with retention, retained in production', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', MaxAggregationInterval: 60 });
     template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 90, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('FlowLogKey'), 'Arn'] } },
+      // Data is retained here, so the configured 90 days are raised to the 365-day floor for retained logs (b8c662d).
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('FlowLogKey'), 'Arn'] } },
       // Retained on update and stack delete; a rolled-back first create deletes it so the retry can recreate it.
       DeletionPolicy: 'RetainExceptOnCreate',
     });
@@ -68,7 +69,11 @@ describe('Network', () => {
   });
 
   test('destroys the flow log group with the stack when data is not retained', () => {
-    networkTemplate({ protection: { retain: false } }).hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    // Without retained data the configured retention is used as given.
+    networkTemplate({ protection: { retain: false } }).hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 90 },
+      DeletionPolicy: 'Delete',
+    });
   });
 
   test('has the S3 gateway endpoint and the configured interface endpoints in the private subnets', () => {
