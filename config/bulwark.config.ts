@@ -77,7 +77,7 @@ export const config: BulwarkConfigInput = {
       availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
       tier: 1,
       // Tighter than tier 1 (180 / 300 s): measured by the resilience report's worst case (docs/recovery-model.md).
-      targets: { detectionSeconds: 60, rollbackSeconds: 120, dnsFailoverSeconds: 60 },
+      targets: { detectionSeconds: 60, rollbackSeconds: 90, dnsFailoverSeconds: 60 },
       retainStatefulResources: true,
       vpc: { cidr: '10.30.0.0/16', natGateways: 3 },
       service: {

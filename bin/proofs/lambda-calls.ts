@@ -117,6 +117,13 @@ export function lambdaSdkFlows(resolver: Resolver, index: PolicyIndex, stack: St
           }
         }
       }
+    } else if (env.APPLICATION_NAME && env.DEPLOYMENT_GROUP_NAME) {
+      handler = 'deployment-stopper';
+      // ListDeployments on the deployment group; StopDeployment has no resource type, so "*"
+      // (lib/service/deployment-stopper.ts cites the Service Authorization Reference).
+      const groupArn = arn('codedeploy', `deploymentgroup:${env.APPLICATION_NAME}/${env.DEPLOYMENT_GROUP_NAME}`);
+      calls.push({ action: 'codedeploy:ListDeployments', resource: groupArn, why: "stopper.ts lists the group's deployments" });
+      calls.push({ action: 'codedeploy:StopDeployment', resource: '*', why: 'stopper.ts stops the deployment with auto-rollback' });
     } else if (env.REGION_SWITCH_ACTION_SETTINGS) {
       handler = 'region-switch-action';
       const s = JSON.parse(env.REGION_SWITCH_ACTION_SETTINGS) as { freezeParameterName: string; freezeParameterRegion: string; noticeTopicArn: string };

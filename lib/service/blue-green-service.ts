@@ -14,6 +14,7 @@ import { probeJourneys, SERVICE_HOSTNAME_VARIABLE } from '../canary/probe-journe
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { ControlTowerRule, acknowledgeControlTower, acknowledgeShortLogRetention } from '../common/control-tower';
+import { DeploymentStopper } from './deployment-stopper';
 import { DataProtection, generatedNameRemovalPolicy, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 import { ServiceSignals } from '../monitoring/service-signals';
 import { SUBNET_GROUPS, retentionDays } from '../network/network';
@@ -89,10 +90,14 @@ export class BlueGreenService extends Construct {
    */
   readonly serviceHostname?: string;
   private deploymentAlarmCount = 0;
+  /** Rolls back on a deployment alarm's state-change event; created with the first deployment alarm. */
+  private deploymentStopper?: DeploymentStopper;
+  private readonly protection: DataProtection;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
     const { service, environment, naming, protection, vpc } = props;
+    this.protection = protection;
     const size = environment.service;
     const baseName = serviceBaseName(naming);
 
@@ -426,6 +431,8 @@ export class BlueGreenService extends Construct {
   addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
     this.deploymentGroup.addAlarm(alarm);
     this.deploymentAlarmCount++;
+    this.deploymentStopper ??= new DeploymentStopper(this, 'DeploymentStopper', { deploymentGroup: this.deploymentGroup, protection: this.protection });
+    this.deploymentStopper.watch(alarm);
   }
 }
 
