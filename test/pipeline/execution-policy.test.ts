@@ -17,6 +17,8 @@ const allows = (action: string) =>
 /** The IAM service prefix of a CloudFormation namespace, where the two differ or need saying (written by hand). */
 const SERVICE_OF: Record<string, string> = {
   ApplicationAutoScaling: 'application-autoscaling',
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-region-switch.html
+  ARCRegionSwitch: 'arc-region-switch',
   Backup: 'backup',
   Budgets: 'budgets',
   CloudWatch: 'cloudwatch',
@@ -24,6 +26,7 @@ const SERVICE_OF: Record<string, string> = {
   CodeDeploy: 'codedeploy',
   CodePipeline: 'codepipeline',
   CodeStarNotifications: 'codestar-notifications',
+  DynamoDB: 'dynamodb',
   EC2: 'ec2',
   ECS: 'ecs',
   ElasticLoadBalancingV2: 'elasticloadbalancing',
