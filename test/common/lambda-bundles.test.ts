@@ -93,8 +93,8 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bundles-real-'));
     const { dir } = bundleLambdas({ ...DEFAULT_BUNDLE_SOURCE, cacheDir });
     const expected = [
-      'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-trigger',
-      'dr-drill', 'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
+      'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-stopper',
+      'deployment-trigger', 'dr-drill', 'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
     ];
     const built = fs.readdirSync(dir).filter((name) => fs.statSync(path.join(dir, name)).isDirectory()).sort();
     expect(built).toEqual(expected);
@@ -109,8 +109,8 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
 describe('the synthesized app: every Bulwark function ships its current bundle', () => {
   interface LambdaResource { Type: string; Properties: { Handler?: string; Code?: { S3Key?: unknown } } }
   const everyFunction = [
-    'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-trigger',
-    'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
+    'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-stopper',
+    'deployment-trigger', 'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
   ];
 
   test.each([
