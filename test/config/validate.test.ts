@@ -9,7 +9,7 @@ describe('config validation', () => {
     const prod = config.environments.find((e) => e.name === 'Prod')!;
     expect(prod.tier).toBe(1);
     // Tighter than the ceilings where the default design meets them under the report's worst case.
-    expect(prod.targets).toEqual({ ...TIER_CEILINGS[1], detectionSeconds: 60, rollbackSeconds: 120, dnsFailoverSeconds: 120 });
+    expect(prod.targets).toEqual({ ...TIER_CEILINGS[1], detectionSeconds: 60, rollbackSeconds: 90, dnsFailoverSeconds: 60 });
     expect(TIER_CEILINGS[1]).toEqual({ rtoMinutes: 60, rpoMinutes: 15, detectionSeconds: 180, rollbackSeconds: 300 });
   });
 
