@@ -18,7 +18,9 @@ import { bundleLambdas, DEFAULT_BUNDLE_SOURCE, lambdaEntryPoints } from '../lib/
 function timed(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...env },
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) {
@@ -56,7 +58,12 @@ const outdir = path.join(work, 'cdk.out');
 type Counters = Record<string, number>;
 const synthSeconds: number[] = [];
 const counters: Counters[] = [];
-console.log(`load before: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (1, 5, 15 min) on ${os.cpus().length} cores`);
+console.log(
+  `load before: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (1, 5, 15 min) on ${os.cpus().length} cores`,
+);
 for (let run = 0; run < runs; run++) {
   if (coldBundles) fs.rmSync(DEFAULT_BUNDLE_SOURCE.cacheDir, { recursive: true, force: true });
   fs.rmSync(work, { recursive: true, force: true });
@@ -64,15 +71,36 @@ for (let run = 0; run < runs; run++) {
   const wrapped = `sh -c '${app} && cp "$CDK_PERF_COUNTERS_FILE" ${countersFile}'`;
   // aws-cdk-lib writes its counters only for a synth slower than this per stack (default 10 s): always, here.
   const always = ['-c', '@aws-cdk/core.slowSynthThreshold=0'];
-  synthSeconds.push(timed('cdk synth', 'npx', ['cdk', 'synth', '--quiet', '--no-notices', ...always, '--output', outdir, '--app', wrapped]));
+  synthSeconds.push(
+    timed('cdk synth', 'npx', [
+      'cdk',
+      'synth',
+      '--quiet',
+      '--no-notices',
+      ...always,
+      '--output',
+      outdir,
+      '--app',
+      wrapped,
+    ]),
+  );
   counters.push((JSON.parse(fs.readFileSync(countersFile, 'utf8')) as { counters: Counters }).counters);
   console.log(`synth ${run + 1}/${runs}: ${synthSeconds[run].toFixed(1)} s`);
 }
-console.log(`load after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string } }> };
+console.log(
+  `load after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+  artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+};
 
-console.log(`\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on${coldBundles ? ', empty Lambda bundle cache' : ''}): `
-  + `median ${median(synthSeconds).toFixed(1)} s of ${runs} (${synthSeconds.map((t) => t.toFixed(1)).join(', ')})`);
+console.log(
+  `\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on${coldBundles ? ', empty Lambda bundle cache' : ''}): ` +
+    `median ${median(synthSeconds).toFixed(1)} s of ${runs} (${synthSeconds.map((t) => t.toFixed(1)).join(', ')})`,
+);
 const breakdown: [string, string][] = [
   ['phase:Load', 'load the app (tsx, aws-cdk-lib, the config)'],
   ['phase:Construction', 'construct the stacks (Lambda bundles, Aspects run later)'],
@@ -87,7 +115,9 @@ for (const [counter, label] of breakdown) {
   const values = counters.map((c) => c[counter]).filter((v): v is number => typeof v === 'number');
   if (values.length > 0) console.log(`| ${label} | ${(median(values) / 1000).toFixed(1)} |`);
 }
-const nag = counters.map((c) => (c.validateTemplates ?? 0) - (c['CloudFormationValidate.validate'] ?? 0) - (c['child_process.spawnSync'] ?? 0));
+const nag = counters.map(
+  (c) => (c.validateTemplates ?? 0) - (c['CloudFormationValidate.validate'] ?? 0) - (c['child_process.spawnSync'] ?? 0),
+);
 console.log(`|     the rest of validation: cdk-nag, acknowledgements, report | ${(median(nag) / 1000).toFixed(1)} |`);
 
 const bundleCache = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-bundles-'));
@@ -95,8 +125,10 @@ const bundleStart = process.hrtime.bigint();
 bundleLambdas({ ...DEFAULT_BUNDLE_SOURCE, cacheDir: bundleCache });
 const bundleSeconds = Number(process.hrtime.bigint() - bundleStart) / 1e9;
 fs.rmSync(bundleCache, { recursive: true, force: true });
-console.log(`\none esbuild build of all ${lambdaEntryPoints(DEFAULT_BUNDLE_SOURCE.lambdasDir).length} Lambdas `
-  + `(what a synth pays when the bundle cache misses): ${bundleSeconds.toFixed(1)} s`);
+console.log(
+  `\none esbuild build of all ${lambdaEntryPoints(DEFAULT_BUNDLE_SOURCE.lambdasDir).length} Lambdas ` +
+    `(what a synth pays when the bundle cache misses): ${bundleSeconds.toFixed(1)} s`,
+);
 console.log('\n| stack | resources | template bytes |\n| --- | ---: | ---: |');
 for (const [id, artifact] of Object.entries(manifest.artifacts)) {
   if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
@@ -109,7 +141,9 @@ for (const [id, artifact] of Object.entries(manifest.artifacts)) {
 const usersOfAsset = new Map<string, string[]>();
 for (const [id, artifact] of Object.entries(manifest.artifacts)) {
   if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-  const template = JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8')) as { Resources?: Record<string, { Type: string; Properties?: { Code?: { S3Key?: unknown } } }> };
+  const template = JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8')) as {
+    Resources?: Record<string, { Type: string; Properties?: { Code?: { S3Key?: unknown } } }>;
+  };
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     const key = resource.Properties?.Code?.S3Key;
     if (resource.Type !== 'AWS::Lambda::Function' || typeof key !== 'string') continue;
@@ -117,12 +151,19 @@ for (const [id, artifact] of Object.entries(manifest.artifacts)) {
     usersOfAsset.set(hash, [...(usersOfAsset.get(hash) ?? []), `${id}/${logicalId}`]);
   }
 }
-const assets = fs.readdirSync(outdir).filter((name) => name.startsWith('asset.') && fs.statSync(path.join(outdir, name)).isDirectory());
+const assets = fs
+  .readdirSync(outdir)
+  .filter((name) => name.startsWith('asset.') && fs.statSync(path.join(outdir, name)).isDirectory());
 if (assets.length > 0) {
-  console.log('\n| Lambda bundle (first user) | functions | code bytes | with source map |\n| --- | ---: | ---: | ---: |');
+  console.log(
+    '\n| Lambda bundle (first user) | functions | code bytes | with source map |\n| --- | ---: | ---: | ---: |',
+  );
   for (const asset of assets) {
     const dir = path.join(outdir, asset);
-    const code = fs.readdirSync(dir).filter((f) => !f.endsWith('.map')).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
+    const code = fs
+      .readdirSync(dir)
+      .filter((f) => !f.endsWith('.map'))
+      .reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
     const users = usersOfAsset.get(asset.slice('asset.'.length)) ?? [];
     console.log(`| ${users[0] ?? asset.slice(0, 18)} | ${users.length} | ${code} | ${dirBytes(dir)} |`);
   }

@@ -10,7 +10,7 @@ import { generatedBlocks, renderGuide } from '../lib/docs/operations-docs';
  * `--check` changes nothing and exits 1 when a guide differs from what the config says.
  */
 const program = new Command('docs')
-  .description('Rewrite the people\'s guides\' generated tables (severity matrix, pages, cadence) from the config')
+  .description("Rewrite the people's guides' generated tables (severity matrix, pages, cadence) from the config")
   .option('--config <file>', 'configuration to read', DEFAULT_CONFIG_PATH)
   .option('--check', 'report guides that differ from the config, change nothing, exit 1 if any')
   .action((opts: { config: string; check?: boolean }) => {

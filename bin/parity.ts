@@ -15,7 +15,10 @@ const program = new Command('parity')
   .action((opts: { cdkOut: string; config: string; json?: boolean }) => {
     try {
       const config = loadConfig(opts.config);
-      const templates = readEnvironmentTemplates(opts.cdkOut, config.environments.map((env) => env.name));
+      const templates = readEnvironmentTemplates(
+        opts.cdkOut,
+        config.environments.map((env) => env.name),
+      );
       const result = environmentParity(config, templates);
       const failed = result.unexplained.length > 0;
       const text = opts.json ? `${JSON.stringify(result, null, 2)}\n` : parityText(result);

@@ -36,14 +36,27 @@ export const config: BulwarkConfigInput = {
       service: { cpu: 256, memoryMiB: 512, desiredCount: 1, maxCount: 2 },
       deployment: { traffic: { type: 'all-at-once' }, bakeTimeMinutes: 0 },
       // Dev is tier 3 with a trickle of traffic: looser error and latency lines than Prod's defaults, or it pages on noise.
-      alarms: { dailyCostBaselineUsd: 15, http5xxP1Percent: 10, http5xxP2Percent: 2, p95LatencySeconds: 5, p50LatencySeconds: 2 },
+      alarms: {
+        dailyCostBaselineUsd: 15,
+        http5xxP1Percent: 10,
+        http5xxP2Percent: 2,
+        p95LatencySeconds: 5,
+        p50LatencySeconds: 2,
+      },
       database: { backupRetentionDays: 7, minCapacityAcu: 0, maxCapacityAcu: 2 },
-      backup: { scheduleEveryHours: 12, continuousBackup: false, dailyRetentionDays: 7, weeklyRetentionDays: 28, monthlyRetentionDays: 120 },
+      backup: {
+        scheduleEveryHours: 12,
+        continuousBackup: false,
+        dailyRetentionDays: 7,
+        weeklyRetentionDays: 28,
+        monthlyRetentionDays: 120,
+      },
       budget: { monthlyUsd: 500 },
       // The report fails a target it cannot assess unless it is acknowledged here with the reason.
       acknowledgeNotAssessed: {
-        'rto/regional': 'Dev has no DR region: a regional outage lasts as long as the region\'s; accepted for tier 3',
-        'rpo-regional': 'Dev keeps no copy outside its region: its data is test data, recreated from seeds after a regional loss',
+        'rto/regional': "Dev has no DR region: a regional outage lasts as long as the region's; accepted for tier 3",
+        'rpo-regional':
+          'Dev keeps no copy outside its region: its data is test data, recreated from seeds after a regional loss',
         // Unmodelled store types (id prefix "rpo"): today only the incidents table (AWS::DynamoDB::Table, PITR on).
         rpo: 'the incidents table holds operational records, not customer data; the report does not model DynamoDB yet',
       },
@@ -64,8 +77,10 @@ export const config: BulwarkConfigInput = {
       backup: { scheduleEveryHours: 24, continuousBackup: true, dailyRetentionDays: 14 },
       budget: { monthlyUsd: 1500 },
       acknowledgeNotAssessed: {
-        'rto/regional': 'Staging has no DR region: a regional outage stops releases until the region is back; accepted for tier 2',
-        'rpo-regional': 'Staging keeps no copy outside its region: its data is a masked copy of Prod, taken again after a regional loss',
+        'rto/regional':
+          'Staging has no DR region: a regional outage stops releases until the region is back; accepted for tier 2',
+        'rpo-regional':
+          'Staging keeps no copy outside its region: its data is a masked copy of Prod, taken again after a regional loss',
         // Unmodelled store types (id prefix "rpo"): today only the incidents table (AWS::DynamoDB::Table, PITR on).
         rpo: 'the incidents table holds operational records, not customer data; the report does not model DynamoDB yet',
       },

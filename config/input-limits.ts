@@ -85,10 +85,14 @@ function checkEnvironmentLimits(env: EnvironmentConfigRaw): string[] {
 function checkRegions(env: EnvironmentConfigRaw): string[] {
   const problems: string[] = [];
   if (!isAwsRegion(env.region)) {
-    problems.push(`${env.name}.region "${env.region}" is not an AWS region; use the region code of the environment's account, such as "us-east-1"`);
+    problems.push(
+      `${env.name}.region "${env.region}" is not an AWS region; use the region code of the environment's account, such as "us-east-1"`,
+    );
   }
   if (env.dr && !isAwsRegion(env.dr.region)) {
-    problems.push(`${env.name}.dr.region "${env.dr.region}" is not an AWS region; use the standby's region code, such as "us-west-2"`);
+    problems.push(
+      `${env.name}.dr.region "${env.dr.region}" is not an AWS region; use the standby's region code, such as "us-west-2"`,
+    );
   }
   // dr.healthCheck.regions: validate.ts already limits them to Route 53's checker regions, a subset of these.
   return problems;
@@ -117,16 +121,23 @@ function checkBackupRetention(env: EnvironmentConfigRaw): string[] {
   ];
   return fields
     .filter(([, days]) => days > MAX_RETENTION_DAYS)
-    .map(([field, days]) => `${env.name}.backup.${field} ${days} is longer than AWS keeps backups (${MAX_RETENTION_DAYS} days, 100 years); set ${MAX_RETENTION_DAYS} or less`);
+    .map(
+      ([field, days]) =>
+        `${env.name}.backup.${field} ${days} is longer than AWS keeps backups (${MAX_RETENTION_DAYS} days, 100 years); set ${MAX_RETENTION_DAYS} or less`,
+    );
 }
 
 function checkMoney(env: EnvironmentConfigRaw): string[] {
   const problems: string[] = [];
   if (env.budget.monthlyUsd > MAX_MONTHLY_BUDGET_USD) {
-    problems.push(`${env.name}.budget.monthlyUsd ${env.budget.monthlyUsd} is above ${MAX_MONTHLY_BUDGET_USD} USD, so the budget would never notify; set the monthly spend you expect, such as 6000`);
+    problems.push(
+      `${env.name}.budget.monthlyUsd ${env.budget.monthlyUsd} is above ${MAX_MONTHLY_BUDGET_USD} USD, so the budget would never notify; set the monthly spend you expect, such as 6000`,
+    );
   }
   if (env.alarms.dailyCostBaselineUsd > MAX_DAILY_COST_BASELINE_USD) {
-    problems.push(`${env.name}.alarms.dailyCostBaselineUsd ${env.alarms.dailyCostBaselineUsd} is above ${MAX_DAILY_COST_BASELINE_USD} USD, so the cost-spike alarm would never fire; set your usual daily spend, such as 120`);
+    problems.push(
+      `${env.name}.alarms.dailyCostBaselineUsd ${env.alarms.dailyCostBaselineUsd} is above ${MAX_DAILY_COST_BASELINE_USD} USD, so the cost-spike alarm would never fire; set your usual daily spend, such as 120`,
+    );
   }
   return problems;
 }
@@ -135,13 +146,19 @@ function checkThresholdOrder(env: EnvironmentConfigRaw): string[] {
   const { alarms } = env;
   const problems: string[] = [];
   if (alarms.http5xxP1Percent > 100) {
-    problems.push(`${env.name}.alarms.http5xxP1Percent ${alarms.http5xxP1Percent}: a 5xx rate never exceeds 100 %, so the P1 alarm could never fire; set a percentage such as 5`);
+    problems.push(
+      `${env.name}.alarms.http5xxP1Percent ${alarms.http5xxP1Percent}: a 5xx rate never exceeds 100 %, so the P1 alarm could never fire; set a percentage such as 5`,
+    );
   }
   if (alarms.http5xxP2Percent >= alarms.http5xxP1Percent) {
-    problems.push(`${env.name}.alarms.http5xxP2Percent ${alarms.http5xxP2Percent} must be below http5xxP1Percent ${alarms.http5xxP1Percent}: the P2 (elevated) line warns before the P1 (critical) one pages; lower http5xxP2Percent or raise http5xxP1Percent`);
+    problems.push(
+      `${env.name}.alarms.http5xxP2Percent ${alarms.http5xxP2Percent} must be below http5xxP1Percent ${alarms.http5xxP1Percent}: the P2 (elevated) line warns before the P1 (critical) one pages; lower http5xxP2Percent or raise http5xxP1Percent`,
+    );
   }
   if (alarms.p50LatencySeconds >= alarms.p95LatencySeconds) {
-    problems.push(`${env.name}.alarms.p50LatencySeconds ${alarms.p50LatencySeconds} must be below p95LatencySeconds ${alarms.p95LatencySeconds}: the median cannot be slower than the 95th percentile, so one of them is mistyped; lower p50LatencySeconds or raise p95LatencySeconds`);
+    problems.push(
+      `${env.name}.alarms.p50LatencySeconds ${alarms.p50LatencySeconds} must be below p95LatencySeconds ${alarms.p95LatencySeconds}: the median cannot be slower than the 95th percentile, so one of them is mistyped; lower p50LatencySeconds or raise p95LatencySeconds`,
+    );
   }
   return problems;
 }
@@ -149,13 +166,20 @@ function checkThresholdOrder(env: EnvironmentConfigRaw): string[] {
 function checkCapacity(env: EnvironmentConfigRaw): string[] {
   const { minCapacityAcu, maxCapacityAcu } = env.database;
   const problems: string[] = [];
-  for (const [field, value] of [['minCapacityAcu', minCapacityAcu], ['maxCapacityAcu', maxCapacityAcu]] as const) {
+  for (const [field, value] of [
+    ['minCapacityAcu', minCapacityAcu],
+    ['maxCapacityAcu', maxCapacityAcu],
+  ] as const) {
     if (value % ACU_STEP !== 0) {
-      problems.push(`${env.name}.database.${field} ${value}: Aurora Serverless v2 capacity moves in steps of ${ACU_STEP} ACU; use ${Math.round(value / ACU_STEP) * ACU_STEP}`);
+      problems.push(
+        `${env.name}.database.${field} ${value}: Aurora Serverless v2 capacity moves in steps of ${ACU_STEP} ACU; use ${Math.round(value / ACU_STEP) * ACU_STEP}`,
+      );
     }
   }
   if (minCapacityAcu > maxCapacityAcu) {
-    problems.push(`${env.name}.database.minCapacityAcu ${minCapacityAcu} is above maxCapacityAcu ${maxCapacityAcu}; the cluster scales between them, so raise maxCapacityAcu to ${minCapacityAcu} or more, or lower minCapacityAcu`);
+    problems.push(
+      `${env.name}.database.minCapacityAcu ${minCapacityAcu} is above maxCapacityAcu ${maxCapacityAcu}; the cluster scales between them, so raise maxCapacityAcu to ${minCapacityAcu} or more, or lower minCapacityAcu`,
+    );
   }
   return problems;
 }

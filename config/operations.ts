@@ -83,7 +83,8 @@ export const operationsSchema = z
     explainModelId: z
       .string()
       .regex(/^(arn:aws[a-z-]*:bedrock:\S+|[a-z0-9-]+(\.[a-z0-9-]+)+(:[a-z0-9.-]+)*)$/, {
-        message: 'must be a Bedrock model id (amazon.nova-lite-v1:0), an inference profile id (us.amazon.nova-lite-v1:0) or an ARN',
+        message:
+          'must be a Bedrock model id (amazon.nova-lite-v1:0), an inference profile id (us.amazon.nova-lite-v1:0) or an ARN',
       })
       .default(DEFAULT_EXPLAIN_MODEL_ID),
   })

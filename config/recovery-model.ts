@@ -52,7 +52,10 @@ export function scheduledBackupAgeMinutes(backupEveryHours: number): number {
 }
 
 /** Worst case data loss (minutes) in a regional disaster, by standby mode. */
-export function regionalRpoMinutes(standbyMode: keyof typeof STANDBY_RECOVERY_MINUTES, backupEveryHours: number): number {
+export function regionalRpoMinutes(
+  standbyMode: keyof typeof STANDBY_RECOVERY_MINUTES,
+  backupEveryHours: number,
+): number {
   return standbyMode === 'warm-standby'
     ? AURORA_GLOBAL_LAG_MINUTES
     : backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + CROSS_REGION_COPY_DURATION_MINUTES;

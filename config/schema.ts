@@ -7,9 +7,9 @@ import { TIERS } from './tiers';
  * environments to one another live in `validate.ts`. Every message names the fix.
  */
 
-const accountId = z
-  .string()
-  .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id (quote it to keep leading zeros), e.g. "123456789012"' });
+const accountId = z.string().regex(/^\d{12}$/, {
+  message: 'must be a 12-digit AWS account id (quote it to keep leading zeros), e.g. "123456789012"',
+});
 
 const region = z
   .string()
@@ -29,9 +29,12 @@ export function isValidIpv4Cidr(value: string): boolean {
   return address % 2 ** (32 - prefix) === 0;
 }
 
-const tier = z.union(TIERS.map((t) => z.literal(t)) as unknown as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>], {
-  message: 'must be a tier of 1, 2, 3 or 4 (1 = most critical: RTO 1 h, RPO 15 min)',
-});
+const tier = z.union(
+  TIERS.map((t) => z.literal(t)) as unknown as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>, z.ZodLiteral<4>],
+  {
+    message: 'must be a tier of 1, 2, 3 or 4 (1 = most critical: RTO 1 h, RPO 15 min)',
+  },
+);
 
 const positiveMinutes = z.number().positive();
 
@@ -48,7 +51,9 @@ const targetsSchema = z
 
 const journeySchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, { message: 'must be a short name of letters, digits and dashes' }),
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, { message: 'must be a short name of letters, digits and dashes' }),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
     path: z.string().startsWith('/', { message: 'must start with "/"' }),
     expectStatus: z.number().int().min(100).max(599).default(200),
@@ -93,11 +98,19 @@ const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 
 const serviceSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, { message: 'must be 2-31 lowercase letters, digits or dashes, starting with a letter' }),
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, {
+      message: 'must be 2-31 lowercase letters, digits or dashes, starting with a letter',
+    }),
     owner: z.string().min(1),
-    domainName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be a DNS name such as "orders.example.com"' }),
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{5,31}$/, { message: 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
-    hostedZoneName: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be the hosted zone apex such as "example.com"' }),
+    domainName: z
+      .string()
+      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be a DNS name such as "orders.example.com"' }),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{5,31}$/, { message: 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"' }),
+    hostedZoneName: z
+      .string()
+      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, { message: 'must be the hosted zone apex such as "example.com"' }),
     image: z.string().min(1),
     /**
      * The user the container runs as (`uid[:gid]` or a name the image defines), never root: AWS Control Tower
@@ -106,8 +119,12 @@ const serviceSchema = z
      */
     runAsUser: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, { message: 'must be "uid", "uid:gid" or a user name the image defines, such as "1000:1000"' })
-      .refine((user) => !/^(0|root)(:|$)/.test(user), { message: 'must not be root (uid 0): run the service as an unprivileged user the image defines' })
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, {
+        message: 'must be "uid", "uid:gid" or a user name the image defines, such as "1000:1000"',
+      })
+      .refine((user) => !/^(0|root)(:|$)/.test(user), {
+        message: 'must not be root (uid 0): run the service as an unprivileged user the image defines',
+      })
       .default('1000:1000'),
     /**
      * The container's root filesystem is read-only (Control Tower CT.ECS.PR.6): the image must write nothing to
@@ -117,14 +134,18 @@ const serviceSchema = z
     readonlyRootFilesystem: z.boolean().default(true),
     containerPort: z.number().int().min(1).max(65535),
     healthCheckPath: z.string().startsWith('/', { message: 'must start with "/"' }),
-    runbookBaseUrl: z.url({ message: 'must be an absolute URL such as "https://github.com/acme/bulwark/blob/main/runbooks"' }),
+    runbookBaseUrl: z.url({
+      message: 'must be an absolute URL such as "https://github.com/acme/bulwark/blob/main/runbooks"',
+    }),
     journeys: z.array(journeySchema).min(2, { message: 'needs at least the health path and the root page' }),
     /** Non-critical features a feature kill switch may turn off. */
     nonCriticalFeatures: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
   })
   .strict();
 
-const switchName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, { message: 'must be a switch name of lowercase letters, digits and dashes, such as "features"' });
+const switchName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, {
+  message: 'must be a switch name of lowercase letters, digits and dashes, such as "features"',
+});
 
 /** The switches every environment has; `features`, `cost` and `deploy-freeze` carry built-in actions. */
 export const DEFAULT_SWITCHES = ['features', 'cost', 'deploy-freeze'] as const;
@@ -132,13 +153,29 @@ export const DEFAULT_SWITCHES = ['features', 'cost', 'deploy-freeze'] as const;
 const killSwitchSchema = z
   .object({
     /** Switches of this environment, each an SSM parameter; any name beyond the built-in three is a plain flag the service reads. */
-    switches: z.array(switchName).min(1).default([...DEFAULT_SWITCHES]),
+    switches: z
+      .array(switchName)
+      .min(1)
+      .default([...DEFAULT_SWITCHES]),
     /** ECS services the cost switch scales to zero, as "<cluster>/<service>". */
-    nonCriticalServices: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,255}\/[A-Za-z0-9_-]{1,255}$/, { message: 'must be "<cluster name>/<service name>"' })).default([]),
+    nonCriticalServices: z
+      .array(
+        z.string().regex(/^[A-Za-z0-9_-]{1,255}\/[A-Za-z0-9_-]{1,255}$/, {
+          message: 'must be "<cluster name>/<service name>"',
+        }),
+      )
+      .default([]),
     /** Lambda function names the cost switch throttles to zero (reserved concurrency 0). */
-    nonCriticalFunctions: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a Lambda function name' })).default([]),
+    nonCriticalFunctions: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a Lambda function name' }))
+      .default([]),
     /** Alarm ids (of this environment's catalog) whose ALARM state turns switches on: `{ 'http-5xx-critical': ['features'] }`. */
-    alarmTriggers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be an alarm id such as "http-5xx-critical"' }), z.array(switchName)).default({ 'http-5xx-critical': ['features'] }),
+    alarmTriggers: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be an alarm id such as "http-5xx-critical"' }),
+        z.array(switchName),
+      )
+      .default({ 'http-5xx-critical': ['features'] }),
     /** Switches any P1 alarm turns on. */
     onAnyP1: z.array(switchName).default(['deploy-freeze']),
     /** Switches the budget notifications (forecast and actual) turn on. */
@@ -155,7 +192,11 @@ const environmentSchema = z
     name: z.string().regex(/^[A-Z][A-Za-z0-9]{1,20}$/, { message: 'must be a PascalCase stack name such as "Prod"' }),
     account: accountId,
     region,
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-east-1a"' })).min(1),
+    availabilityZones: z
+      .array(
+        z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-east-1a"' }),
+      )
+      .min(1),
     tier,
     /** Tighter targets than the tier's ceilings; omitted fields take the ceiling. */
     targets: targetsSchema.default({}),
@@ -163,14 +204,22 @@ const environmentSchema = z
      * Figures with a target that the resilience report cannot assess fail it, unless acknowledged here:
      * figure id (or its prefix up to a `/`, e.g. `rto/regional`, `rpo-regional`) -> why that is acceptable.
      */
-    acknowledgeNotAssessed: z.record(z.string().min(1), z.string().min(20, { message: 'give a reason a reviewer would accept' })).default({}),
+    acknowledgeNotAssessed: z
+      .record(z.string().min(1), z.string().min(20, { message: 'give a reason a reviewer would accept' }))
+      .default({}),
     /** Retain, deletion-protect and snapshot stateful resources. Required for tier 1. */
     retainStatefulResources: z.boolean(),
     vpc: z
       .object({
         cidr: cidrBlock,
-        natGateways: z.number().int().min(1, { message: 'must be at least 1: the private subnets route egress through NAT' }).max(6),
-        interfaceEndpoints: z.array(interfaceEndpointName).default(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm']),
+        natGateways: z
+          .number()
+          .int()
+          .min(1, { message: 'must be at least 1: the private subnets route egress through NAT' })
+          .max(6),
+        interfaceEndpoints: z
+          .array(interfaceEndpointName)
+          .default(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm']),
         flowLogRetentionDays: z.number().int().positive().default(90),
       })
       .strict(),
@@ -185,7 +234,10 @@ const environmentSchema = z
          * ACM certificate (this region) for service.domainName: both listeners serve HTTPS with it, and the canary and
          * smoke check verify it against service.domainName. Required for tier 1.
          */
-        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
+        certificateArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' })
+          .optional(),
         logRetentionDays: z.number().int().positive().default(30),
       })
       .strict(),
@@ -215,9 +267,7 @@ const environmentSchema = z
       })
       .strict()
       .prefault({ dailyCostBaselineUsd: 10 }),
-    notifications: z
-      .partialRecord(severity, z.array(z.email({ message: 'must be an email address' })))
-      .default({}),
+    notifications: z.partialRecord(severity, z.array(z.email({ message: 'must be an email address' }))).default({}),
     database: z
       .object({
         minCapacityAcu: z.number().min(0).max(256).default(0.5),
@@ -232,7 +282,9 @@ const environmentSchema = z
     backup: z
       .object({
         /** Hours between scheduled AWS Backup jobs (1 = hourly). */
-        scheduleEveryHours: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(12), z.literal(24)]).default(24),
+        scheduleEveryHours: z
+          .union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(12), z.literal(24)])
+          .default(24),
         continuousBackup: z.boolean().default(true),
         dailyRetentionDays: z.number().int().positive().default(35),
         weeklyRetentionDays: z.number().int().positive().default(84),
@@ -245,7 +297,9 @@ const environmentSchema = z
          * 'compliance': after vaultLockChangeableForDays nobody (not even root or AWS) can remove it or
          * delete a recovery point before its retention ends. Irreversible: choose it deliberately.
          */
-        vaultLockMode: z.enum(['governance', 'compliance'], { message: 'must be "governance" or "compliance"' }).default('governance'),
+        vaultLockMode: z
+          .enum(['governance', 'compliance'], { message: 'must be "governance" or "compliance"' })
+          .default('governance'),
         /** Compliance mode only: grace days (at least 3) during which the lock can still be changed or removed. */
         vaultLockChangeableForDays: z.number().int().min(3).default(3),
         /** Retention of the sub-daily recovery points (used when scheduleEveryHours < 24). */
@@ -275,7 +329,9 @@ const environmentSchema = z
          * Seconds between probes inside one run: a run walks the journeys every probeEverySeconds until the
          * next run starts, because one probe a minute cannot detect a failure within 60 s (see lib/canary/).
          */
-        probeEverySeconds: z.union([z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)]).default(20),
+        probeEverySeconds: z
+          .union([z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)])
+          .default(20),
       })
       .strict()
       .prefault({}),
@@ -283,9 +339,20 @@ const environmentSchema = z
     dr: z
       .object({
         region,
-        availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-west-2a"' })).min(1),
+        availabilityZones: z
+          .array(
+            z
+              .string()
+              .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as "us-west-2a"' }),
+          )
+          .min(1),
         cidr: cidrBlock,
-        natGateways: z.number().int().min(1, { message: 'must be at least 1: the private subnets route egress through NAT' }).max(6).default(1),
+        natGateways: z
+          .number()
+          .int()
+          .min(1, { message: 'must be at least 1: the private subnets route egress through NAT' })
+          .max(6)
+          .default(1),
         standbyMode: z.enum(['pilot-light', 'warm-standby'], { message: 'must be "pilot-light" or "warm-standby"' }),
         /** Tasks kept running in warm standby. */
         warmStandbyTasks: z.number().int().min(1).default(1),
@@ -296,7 +363,10 @@ const environmentSchema = z
          */
         automaticFailover: z.boolean().optional(),
         /** ACM certificate (DR region) for service.domainName, required: certificates are regional, Prod's cannot serve here. */
-        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' }).optional(),
+        certificateArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:acm:/, { message: 'must be an ACM certificate ARN' })
+          .optional(),
         healthCheck: z
           .object({
             intervalSeconds: z.number().int(),
@@ -318,7 +388,8 @@ const pipelineSchema = z
     connectionArn: z
       .string({ message: 'is required: create a CodeConnections connection to your repository and paste its ARN' })
       .regex(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/, {
-        message: 'must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)',
+        message:
+          'must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)',
       }),
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { message: 'must be "owner/name"' }),
     branch: z.string().min(1).default('main'),

@@ -8,7 +8,9 @@ import { ResilienceTargets, TIER_CEILINGS } from './tiers';
 
 /** An environment with its effective targets (the tier's ceilings, tightened by the environment's own). */
 export type EnvironmentConfig = Omit<EnvironmentConfigRaw, 'targets'> & { readonly targets: ResilienceTargets };
-export type ResolvedConfig = Omit<BulwarkConfig, 'environments'> & { readonly environments: readonly EnvironmentConfig[] };
+export type ResolvedConfig = Omit<BulwarkConfig, 'environments'> & {
+  readonly environments: readonly EnvironmentConfig[];
+};
 
 /** Stack ids that environments may not take, because Bulwark creates stacks with these ids itself. */
 export const RESERVED_STACK_IDS = ['DrRegion', 'Pipeline'] as const;
@@ -36,7 +38,10 @@ export class ConfigError extends Error {
 export function validateConfig(input: unknown, source = 'config/bulwark.config.ts'): ResolvedConfig {
   const parsed = bulwarkConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(source, parsed.error.issues.map((issue) => describeSchemaIssue(issue, input)));
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((issue) => describeSchemaIssue(issue, input)),
+    );
   }
   const config = parsed.data;
   const problems = [
@@ -50,7 +55,10 @@ export function validateConfig(input: unknown, source = 'config/bulwark.config.t
   if (problems.length > 0) throw new ConfigError(source, problems);
   return {
     ...config,
-    environments: config.environments.map((env) => ({ ...env, targets: { ...TIER_CEILINGS[env.tier], ...env.targets } })),
+    environments: config.environments.map((env) => ({
+      ...env,
+      targets: { ...TIER_CEILINGS[env.tier], ...env.targets },
+    })),
   };
 }
 
@@ -68,11 +76,18 @@ function fieldName(path: readonly PropertyKey[], input: unknown): string {
     const head = typeof envName === 'string' ? envName : `environments[${path[1]}]`;
     return [head, ...path.slice(2).map(String)].join('.');
   }
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
+    input,
+  );
 }
 
 function checkEnvironmentNames(config: BulwarkConfig): string[] {
@@ -80,7 +95,9 @@ function checkEnvironmentNames(config: BulwarkConfig): string[] {
   const seen = new Set<string>();
   for (const env of config.environments) {
     if (seen.has(env.name)) {
-      problems.push(`environments: the name "${env.name}" appears twice; each environment needs a unique name (it is the stack id users type in \`cdk deploy\`)`);
+      problems.push(
+        `environments: the name "${env.name}" appears twice; each environment needs a unique name (it is the stack id users type in \`cdk deploy\`)`,
+      );
     }
     seen.add(env.name);
     if ((RESERVED_STACK_IDS as readonly string[]).includes(env.name)) {
@@ -89,7 +106,9 @@ function checkEnvironmentNames(config: BulwarkConfig): string[] {
   }
   const withDr = config.environments.filter((env) => env.dr);
   if (withDr.length > 1) {
-    problems.push(`${withDr.map((e) => `${e.name}.dr`).join(', ')}: only one environment may have a DR block (it becomes the DrRegion stack); keep it on Prod`);
+    problems.push(
+      `${withDr.map((e) => `${e.name}.dr`).join(', ')}: only one environment may have a DR block (it becomes the DrRegion stack); keep it on Prod`,
+    );
   }
   return problems;
 }
@@ -100,34 +119,50 @@ function checkEnvironment(env: EnvironmentConfigRaw): string[] {
 
   for (const az of env.availabilityZones) {
     if (!az.startsWith(env.region)) {
-      problems.push(`${env.name}.availabilityZones "${az}" is not in ${env.name}.region "${env.region}"; use zones such as "${env.region}a"`);
+      problems.push(
+        `${env.name}.availabilityZones "${az}" is not in ${env.name}.region "${env.region}"; use zones such as "${env.region}a"`,
+      );
     }
   }
   if (new Set(env.availabilityZones).size !== env.availabilityZones.length) {
-    problems.push(`${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)} lists a zone twice; list each zone once`);
+    problems.push(
+      `${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)} lists a zone twice; list each zone once`,
+    );
   }
   if (env.tier === 1 && env.availabilityZones.length < 2) {
-    problems.push(`${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)}: a tier-1 environment needs at least 2 availability zones to survive the loss of one; add another zone of ${env.region}`);
+    problems.push(
+      `${env.name}.availabilityZones ${JSON.stringify(env.availabilityZones)}: a tier-1 environment needs at least 2 availability zones to survive the loss of one; add another zone of ${env.region}`,
+    );
   }
   if (env.vpc.natGateways > env.availabilityZones.length) {
-    problems.push(`${env.name}.vpc.natGateways ${env.vpc.natGateways} exceeds the ${env.availabilityZones.length} availability zones; use at most one per zone`);
+    problems.push(
+      `${env.name}.vpc.natGateways ${env.vpc.natGateways} exceeds the ${env.availabilityZones.length} availability zones; use at most one per zone`,
+    );
   }
   if (env.tier === 1 && env.vpc.natGateways < env.availabilityZones.length) {
-    problems.push(`${env.name}.vpc.natGateways ${env.vpc.natGateways}: a tier-1 environment needs one NAT gateway per availability zone (${env.availabilityZones.length}) so a zone outage does not cut egress`);
+    problems.push(
+      `${env.name}.vpc.natGateways ${env.vpc.natGateways}: a tier-1 environment needs one NAT gateway per availability zone (${env.availabilityZones.length}) so a zone outage does not cut egress`,
+    );
   }
   if (env.tier === 1 && !env.retainStatefulResources) {
-    problems.push(`${env.name}.retainStatefulResources false: a tier-1 environment must retain and deletion-protect its data; set it to true`);
+    problems.push(
+      `${env.name}.retainStatefulResources false: a tier-1 environment must retain and deletion-protect its data; set it to true`,
+    );
   }
   problems.push(...checkServiceCertificate(env));
   if (env.service.maxCount < env.service.desiredCount) {
-    problems.push(`${env.name}.service.maxCount ${env.service.maxCount} is below desiredCount ${env.service.desiredCount}; raise maxCount`);
+    problems.push(
+      `${env.name}.service.maxCount ${env.service.maxCount} is below desiredCount ${env.service.desiredCount}; raise maxCount`,
+    );
   }
 
   for (const key of Object.keys(env.targets) as (keyof ResilienceTargets)[]) {
     const value = env.targets[key];
     const limit = ceiling[key];
     if (value !== undefined && limit !== undefined && value > limit) {
-      problems.push(`${env.name}.targets.${key} ${value} is looser than the tier-${env.tier} ceiling ${ceiling[key]}; set it to ${ceiling[key]} or less, or change ${env.name}.tier`);
+      problems.push(
+        `${env.name}.targets.${key} ${value} is looser than the tier-${env.tier} ceiling ${ceiling[key]}; set it to ${ceiling[key]} or less, or change ${env.name}.tier`,
+      );
     }
   }
   const targets: ResilienceTargets = { ...ceiling, ...env.targets };
@@ -152,20 +187,29 @@ export function checkKillSwitch(env: Pick<EnvironmentConfigRaw, 'name' | 'tier' 
   const known = new Set(switches);
   const list = [...known].map((s) => `"${s}"`).join(', ');
   if (env.tier === 1 && !known.has(DEPLOY_FREEZE_SWITCH)) {
-    problems.push(`${env.name}.killSwitch.switches ${JSON.stringify(switches)} lacks "${DEPLOY_FREEZE_SWITCH}": the pipeline keeps a tier-1 environment closed while that switch is on, and reads a missing switch as off; add "${DEPLOY_FREEZE_SWITCH}"`);
+    problems.push(
+      `${env.name}.killSwitch.switches ${JSON.stringify(switches)} lacks "${DEPLOY_FREEZE_SWITCH}": the pipeline keeps a tier-1 environment closed while that switch is on, and reads a missing switch as off; add "${DEPLOY_FREEZE_SWITCH}"`,
+    );
   }
   if (known.size !== switches.length) {
-    problems.push(`${env.name}.killSwitch.switches ${JSON.stringify(switches)} lists a switch twice; list each switch once`);
+    problems.push(
+      `${env.name}.killSwitch.switches ${JSON.stringify(switches)} lists a switch twice; list each switch once`,
+    );
   }
   const references: [string, readonly string[]][] = [
-    ...Object.entries(alarmTriggers).map(([alarmId, names]): [string, readonly string[]] => [`alarmTriggers.${alarmId}`, names]),
+    ...Object.entries(alarmTriggers).map(([alarmId, names]): [string, readonly string[]] => [
+      `alarmTriggers.${alarmId}`,
+      names,
+    ]),
     ['onAnyP1', onAnyP1],
     ['onBudget', onBudget],
   ];
   for (const [field, names] of references) {
     for (const name of names) {
       if (!known.has(name)) {
-        problems.push(`${env.name}.killSwitch.${field} names the switch "${name}", which is not in ${env.name}.killSwitch.switches (${list}); use one of those or add "${name}" to the switches`);
+        problems.push(
+          `${env.name}.killSwitch.${field} names the switch "${name}", which is not in ${env.name}.killSwitch.switches (${list}); use one of those or add "${name}" to the switches`,
+        );
       }
     }
   }
@@ -176,16 +220,24 @@ function checkDeployment(env: EnvironmentConfigRaw): string[] {
   const problems: string[] = [];
   const { traffic, autoRollback, bakeTimeMinutes } = env.deployment;
   if (env.tier <= 2 && !autoRollback) {
-    problems.push(`${env.name}.deployment.autoRollback false: a tier-${env.tier} environment must roll back automatically on alarms; set it to true`);
+    problems.push(
+      `${env.name}.deployment.autoRollback false: a tier-${env.tier} environment must roll back automatically on alarms; set it to true`,
+    );
   }
   if (env.tier === 1 && traffic.type === 'all-at-once') {
-    problems.push(`${env.name}.deployment.traffic "all-at-once" exposes every user to a bad release; a tier-1 environment needs { type: 'canary', percentage: 10, intervalMinutes: 5 } or linear`);
+    problems.push(
+      `${env.name}.deployment.traffic "all-at-once" exposes every user to a bad release; a tier-1 environment needs { type: 'canary', percentage: 10, intervalMinutes: 5 } or linear`,
+    );
   }
   if (env.tier === 1 && bakeTimeMinutes < 5) {
-    problems.push(`${env.name}.deployment.bakeTimeMinutes ${bakeTimeMinutes}: a tier-1 environment keeps the old task set at least 5 minutes for instant rollback; set 5 or more`);
+    problems.push(
+      `${env.name}.deployment.bakeTimeMinutes ${bakeTimeMinutes}: a tier-1 environment keeps the old task set at least 5 minutes for instant rollback; set 5 or more`,
+    );
   }
   if (env.tier === 1 && traffic.type !== 'all-at-once' && traffic.percentage > TIER1_MAX_FIRST_STEP_PERCENT) {
-    problems.push(`${env.name}.deployment.traffic.percentage ${traffic.percentage}: a tier-1 environment sends at most ${TIER1_MAX_FIRST_STEP_PERCENT} % of users to a new release before its alarms have had time to judge it; set ${TIER1_MAX_FIRST_STEP_PERCENT} or less (10 is usual)`);
+    problems.push(
+      `${env.name}.deployment.traffic.percentage ${traffic.percentage}: a tier-1 environment sends at most ${TIER1_MAX_FIRST_STEP_PERCENT} % of users to a new release before its alarms have had time to judge it; set ${TIER1_MAX_FIRST_STEP_PERCENT} or less (10 is usual)`,
+    );
   }
   problems.push(...checkDeploymentDuration(env));
   return problems;
@@ -231,7 +283,9 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
     );
   }
   if (env.tier === 1 && env.database.backupRetentionDays < 35) {
-    problems.push(`${env.name}.database.backupRetentionDays ${env.database.backupRetentionDays}: a tier-1 database keeps 35 days of point-in-time recovery; set 35`);
+    problems.push(
+      `${env.name}.database.backupRetentionDays ${env.database.backupRetentionDays}: a tier-1 database keeps 35 days of point-in-time recovery; set 35`,
+    );
   }
   if (backup.continuousBackup && backup.dailyRetentionDays > CONTINUOUS_BACKUP_MAX_DAYS) {
     problems.push(
@@ -245,7 +299,9 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
       ['dailyRetentionDays', backup.dailyRetentionDays],
       ['weeklyRetentionDays', backup.weeklyRetentionDays],
       ['monthlyRetentionDays', backup.monthlyRetentionDays],
-      ...(backup.scheduleEveryHours < 24 ? ([['hourlyRetentionDays', backup.hourlyRetentionDays]] as [string, number][]) : []),
+      ...(backup.scheduleEveryHours < 24
+        ? ([['hourlyRetentionDays', backup.hourlyRetentionDays]] as [string, number][])
+        : []),
     ];
     for (const [field, days] of rules) {
       if (days < backup.vaultLockMinRetentionDays) {
@@ -274,7 +330,9 @@ function checkBackup(env: EnvironmentConfigRaw, targets: ResilienceTargets): str
  * that sends a value other than the one AWS Backup set is refused by RDS (seen in review; AWS documents
  * no error text), so every later cluster update would fail. The two must be equal.
  */
-export function checkContinuousBackupRetention(env: Pick<EnvironmentConfigRaw, 'name' | 'backup' | 'database'>): string[] {
+export function checkContinuousBackupRetention(
+  env: Pick<EnvironmentConfigRaw, 'name' | 'backup' | 'database'>,
+): string[] {
   const { backup, database } = env;
   if (!backup.continuousBackup || database.backupRetentionDays === backup.dailyRetentionDays) return [];
   return [
@@ -284,27 +342,46 @@ export function checkContinuousBackupRetention(env: Pick<EnvironmentConfigRaw, '
 
 export const ROUTE53_HEALTH_CHECK_INTERVALS = [10, 30] as const;
 /** Where Route 53 runs health checkers (a health check names at least 3 of them). */
-export const ROUTE53_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'] as const;
+export const ROUTE53_CHECKER_REGIONS = [
+  'us-east-1',
+  'us-west-1',
+  'us-west-2',
+  'eu-west-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'sa-east-1',
+] as const;
 
 function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[] {
   const dr = env.dr!;
   const problems: string[] = [];
   if (dr.region === env.region) {
-    problems.push(`${env.name}.dr.region "${dr.region}" equals ${env.name}.region; a standby in the same region does not survive a regional outage; choose another region such as "${env.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}"`);
+    problems.push(
+      `${env.name}.dr.region "${dr.region}" equals ${env.name}.region; a standby in the same region does not survive a regional outage; choose another region such as "${env.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}"`,
+    );
   }
   for (const az of dr.availabilityZones) {
     if (!az.startsWith(dr.region)) {
-      problems.push(`${env.name}.dr.availabilityZones "${az}" is not in ${env.name}.dr.region "${dr.region}"; use zones such as "${dr.region}a"`);
+      problems.push(
+        `${env.name}.dr.availabilityZones "${az}" is not in ${env.name}.dr.region "${dr.region}"; use zones such as "${dr.region}a"`,
+      );
     }
   }
   if (env.tier === 1 && dr.availabilityZones.length < 2) {
-    problems.push(`${env.name}.dr.availabilityZones ${JSON.stringify(dr.availabilityZones)}: a tier-1 standby needs at least 2 availability zones; add another zone of ${dr.region}`);
+    problems.push(
+      `${env.name}.dr.availabilityZones ${JSON.stringify(dr.availabilityZones)}: a tier-1 standby needs at least 2 availability zones; add another zone of ${dr.region}`,
+    );
   }
   if (dr.natGateways > dr.availabilityZones.length) {
-    problems.push(`${env.name}.dr.natGateways ${dr.natGateways} exceeds the ${dr.availabilityZones.length} DR availability zones; use at most one per zone`);
+    problems.push(
+      `${env.name}.dr.natGateways ${dr.natGateways} exceeds the ${dr.availabilityZones.length} DR availability zones; use at most one per zone`,
+    );
   }
   if (!(ROUTE53_HEALTH_CHECK_INTERVALS as readonly number[]).includes(dr.healthCheck.intervalSeconds)) {
-    problems.push(`${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`);
+    problems.push(
+      `${env.name}.dr.healthCheck.intervalSeconds ${dr.healthCheck.intervalSeconds}: Route 53 health checks run every 10 or 30 seconds; use 10 (fast failover) or 30`,
+    );
   }
   if (!dr.certificateArn) {
     // The standby takes the service domain's traffic on failover, and its smoke check sends the probes' bearer token.
@@ -315,14 +392,22 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
     );
   }
   if (dr.certificateArn && !dr.certificateArn.includes(`:acm:${dr.region}:`)) {
-    problems.push(`${env.name}.dr.certificateArn ${dr.certificateArn} is not in ${env.name}.dr.region "${dr.region}"; the standby's load balancer can only use a certificate of its own region`);
+    problems.push(
+      `${env.name}.dr.certificateArn ${dr.certificateArn} is not in ${env.name}.dr.region "${dr.region}"; the standby's load balancer can only use a certificate of its own region`,
+    );
   }
-  const unknownCheckers = dr.healthCheck.regions.filter((r) => !(ROUTE53_CHECKER_REGIONS as readonly string[]).includes(r));
+  const unknownCheckers = dr.healthCheck.regions.filter(
+    (r) => !(ROUTE53_CHECKER_REGIONS as readonly string[]).includes(r),
+  );
   if (unknownCheckers.length > 0) {
-    problems.push(`${env.name}.dr.healthCheck.regions ${JSON.stringify(unknownCheckers)}: Route 53 has health checkers only in ${ROUTE53_CHECKER_REGIONS.join(', ')}; pick from those`);
+    problems.push(
+      `${env.name}.dr.healthCheck.regions ${JSON.stringify(unknownCheckers)}: Route 53 has health checkers only in ${ROUTE53_CHECKER_REGIONS.join(', ')}; pick from those`,
+    );
   }
   if (new Set(dr.healthCheck.regions).size < 3) {
-    problems.push(`${env.name}.dr.healthCheck.regions ${JSON.stringify(dr.healthCheck.regions)}: Route 53 needs at least 3 distinct checker regions; add more, e.g. ["us-east-1", "us-west-2", "eu-west-1"]`);
+    problems.push(
+      `${env.name}.dr.healthCheck.regions ${JSON.stringify(dr.healthCheck.regions)}: Route 53 needs at least 3 distinct checker regions; add more, e.g. ["us-east-1", "us-west-2", "eu-west-1"]`,
+    );
   }
   const regional = regionalRpoMinutes(dr.standbyMode, env.backup.scheduleEveryHours);
   if (regional > targets.rpoMinutes) {
@@ -339,7 +424,9 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
  * certificates are regional, and a load balancer can use only one of its own region
  * (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
  */
-export function checkServiceCertificate(env: Pick<EnvironmentConfigRaw, 'name' | 'tier' | 'region' | 'service'>): string[] {
+export function checkServiceCertificate(
+  env: Pick<EnvironmentConfigRaw, 'name' | 'tier' | 'region' | 'service'>,
+): string[] {
   const { certificateArn } = env.service;
   if (certificateArn === undefined) {
     return env.tier === 1
@@ -350,7 +437,9 @@ export function checkServiceCertificate(env: Pick<EnvironmentConfigRaw, 'name' |
       : [];
   }
   if (!certificateArn.includes(`:acm:${env.region}:`)) {
-    return [`${env.name}.service.certificateArn ${certificateArn} is not in ${env.name}.region "${env.region}"; the load balancer can only use a certificate of its own region`];
+    return [
+      `${env.name}.service.certificateArn ${certificateArn} is not in ${env.name}.region "${env.region}"; the load balancer can only use a certificate of its own region`,
+    ];
   }
   return [];
 }
@@ -369,7 +458,9 @@ function checkCidrOverlaps(config: BulwarkConfig): string[] {
   for (let i = 0; i < blocks.length; i++) {
     for (let j = i + 1; j < blocks.length; j++) {
       if (cidrsOverlap(blocks[i].cidr, blocks[j].cidr)) {
-        problems.push(`${blocks[j].field} ${blocks[j].cidr} overlaps ${blocks[i].field} ${blocks[i].cidr}; give each environment and its DR standby its own non-overlapping block (e.g. a /16 each) so they can be peered or routed later`);
+        problems.push(
+          `${blocks[j].field} ${blocks[j].cidr} overlaps ${blocks[i].field} ${blocks[i].cidr}; give each environment and its DR standby its own non-overlapping block (e.g. a /16 each) so they can be peered or routed later`,
+        );
       }
     }
   }
@@ -392,18 +483,25 @@ function checkPipeline(config: BulwarkConfig): string[] {
   const { pipeline } = config;
   const problems: string[] = [];
   if (!RegionInfo.regions.some((r) => r.name === pipeline.region)) {
-    problems.push(`pipeline.region "${pipeline.region}" is not an AWS region; use the tooling account's region, such as "us-east-1"`);
+    problems.push(
+      `pipeline.region "${pipeline.region}" is not an AWS region; use the tooling account's region, such as "us-east-1"`,
+    );
   }
   // A CodeConnections connection can only be used by pipelines of the account that owns it.
   const connectionAccount = pipeline.connectionArn.split(':')[4];
   if (connectionAccount !== pipeline.account) {
-    problems.push(`pipeline.connectionArn belongs to account ${connectionAccount}, not pipeline.account ${pipeline.account}; create the connection in the tooling account and paste its ARN`);
+    problems.push(
+      `pipeline.connectionArn belongs to account ${connectionAccount}, not pipeline.account ${pipeline.account}; create the connection in the tooling account and paste its ARN`,
+    );
   }
   if (!pipeline.allowSharedToolingAccount) {
     problems.push(
       ...config.environments
         .filter((env) => env.account === pipeline.account)
-        .map((env) => `pipeline.account ${pipeline.account} is also ${env.name}.account; give the pipeline its own tooling account (or set pipeline.allowSharedToolingAccount true, not recommended: a compromised build could then change ${env.name} directly)`),
+        .map(
+          (env) =>
+            `pipeline.account ${pipeline.account} is also ${env.name}.account; give the pipeline its own tooling account (or set pipeline.allowSharedToolingAccount true, not recommended: a compromised build could then change ${env.name} directly)`,
+        ),
     );
   }
   return problems;

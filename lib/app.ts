@@ -44,23 +44,47 @@ export function parseDrillContext(value: unknown): boolean {
 /** Create every Bulwark stack in `app` from a validated config. bin/app.ts and the tests share this. */
 export function buildBulwarkApp(app: App, config: ResolvedConfig, options: BulwarkAppOptions = {}): BulwarkStacks {
   const primary = config.environments.find((env): env is EnvironmentConfig & { dr: DrConfig } => env.dr !== undefined);
-  const drRegion = primary ? new DrRegionStack(app, { service: config.service, primary, drill: options.drill }) : undefined;
+  const drRegion = primary
+    ? new DrRegionStack(app, { service: config.service, primary, drill: options.drill })
+    : undefined;
 
   const environments = config.environments.map((environment) => {
-    const stack = new EnvironmentStack(app, { service: config.service, environment, toolingAccount: config.pipeline.account, drDataSinks: environment === primary ? drRegion?.dataSinks : undefined, drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined, drDatabaseSite: environment === primary ? drRegion?.databaseSite : undefined });
+    const stack = new EnvironmentStack(app, {
+      service: config.service,
+      environment,
+      toolingAccount: config.pipeline.account,
+      drDataSinks: environment === primary ? drRegion?.dataSinks : undefined,
+      drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined,
+      drDatabaseSite: environment === primary ? drRegion?.databaseSite : undefined,
+    });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.
     if (drRegion && environment === primary) {
-      stack.addStackDependency(drRegion, 'Prod copies backups and replicates objects into DrRegion, and creates its global database secondary there');
+      stack.addStackDependency(
+        drRegion,
+        'Prod copies backups and replicates objects into DrRegion, and creates its global database secondary there',
+      );
       // DrRegion's values reach Prod as weak references (Fn::GetStackOutput): a change to them must change Prod too.
-      new WeakReferenceFingerprint(stack, 'DrRegionReferences', { parameterName: stack.naming.parameter('dr-region-references') });
+      new WeakReferenceFingerprint(stack, 'DrRegionReferences', {
+        parameterName: stack.naming.parameter('dr-region-references'),
+      });
     }
     return stack;
   });
 
   // The tooling account's pipeline runs `cdk deploy <Env>` for each of the stacks above, in config order.
-  const pipeline = new PipelineStack(app, { service: config.service, pipeline: config.pipeline, environments: config.environments, drStackId: drRegion ? DR_REGION_STACK_ID : undefined });
+  const pipeline = new PipelineStack(app, {
+    service: config.service,
+    pipeline: config.pipeline,
+    environments: config.environments,
+    drStackId: drRegion ? DR_REGION_STACK_ID : undefined,
+  });
 
-  Aspects.of(app).add(new RunbookCheck({ runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR, runbookBaseUrl: config.service.runbookBaseUrl }));
+  Aspects.of(app).add(
+    new RunbookCheck({
+      runbooksDir: options.runbooksDir ?? DEFAULT_RUNBOOKS_DIR,
+      runbookBaseUrl: config.service.runbookBaseUrl,
+    }),
+  );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (options.controlTower ?? true) {
     Validations.of(app).addPlugins(controlTowerChecks());

@@ -47,7 +47,11 @@ describe('the Bulwark app', () => {
   });
 
   test('tags every stack with service, environment and tier', () => {
-    expect(bulwark.assembly.getStackArtifact('Prod').tags).toMatchObject({ service: 'orders', environment: 'Prod', tier: '1' });
+    expect(bulwark.assembly.getStackArtifact('Prod').tags).toMatchObject({
+      service: 'orders',
+      environment: 'Prod',
+      tier: '1',
+    });
     expect(bulwark.assembly.getStackArtifact('Staging').tags).toMatchObject({ environment: 'Staging', tier: '2' });
     bulwark.template('Prod').hasResourceProperties('AWS::EC2::VPC', {
       Tags: Match.arrayWith([{ Key: 'environment', Value: 'Prod' }]),
@@ -55,7 +59,9 @@ describe('the Bulwark app', () => {
   });
 
   test('passes cdk-nag AwsSolutions: the synth above would have thrown on any unacknowledged finding', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8')) as {
+    const report = JSON.parse(
+      fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8'),
+    ) as {
       pluginReports: Array<{ pluginName: string; summary?: { status?: string }; violations?: unknown[] }>;
     };
     type Violation = { ruleName: string; severity?: string; violatingConstructs: Array<{ constructPath: string }> };
@@ -67,17 +73,19 @@ describe('the Bulwark app', () => {
     const deliberate = (v: Violation) =>
       v.ruleName === 'Annotation::bulwark:probe-authenticated-journeys-skipped' && v.severity === 'warning';
     expect(violations.filter((v) => !deliberate(v))).toEqual([]);
-    expect(violations.filter(deliberate).flatMap((v) => v.violatingConstructs.map((c) => c.constructPath)).sort()).toEqual([
-      'Dev/Canary',
-      'Dev/Service',
-      'Staging/Canary',
-      'Staging/Service',
-    ]);
+    expect(
+      violations
+        .filter(deliberate)
+        .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath))
+        .sort(),
+    ).toEqual(['Dev/Canary', 'Dev/Service', 'Staging/Canary', 'Staging/Service']);
   });
 
   test('Lambda functions run only on live runtimes (nodejs22.x or nodejs24.x)', () => {
     for (const stack of bulwark.assembly.stacks) {
-      for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, { Type: string; Properties?: { Runtime?: string } }>)) {
+      for (const [id, resource] of Object.entries(
+        stack.template.Resources as Record<string, { Type: string; Properties?: { Runtime?: string } }>,
+      )) {
         if (resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Runtime) {
           expect(`${stack.stackName}/${id} ${resource.Properties.Runtime}`).toMatch(/ nodejs(22|24)\.x$/);
         }
@@ -91,13 +99,21 @@ describe('the Bulwark app', () => {
   });
 
   test('passes the AWS Control Tower proactive controls: it ran, and every finding is acknowledged with a reason', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8')) as {
-      pluginReports: Array<{ pluginName: string; violations?: unknown[]; suppressedViolations?: Array<{ ruleName: string; reason?: string }> }>;
+    const report = JSON.parse(
+      fs.readFileSync(path.join(bulwark.assembly.directory, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: Array<{
+        pluginName: string;
+        violations?: unknown[];
+        suppressedViolations?: Array<{ ruleName: string; reason?: string }>;
+      }>;
     };
     const guard = report.pluginReports.find((r) => r.pluginName === 'cdk-validator-cfnguard');
     expect(guard?.violations ?? []).toEqual([]);
     expect((guard?.suppressedViolations ?? []).length).toBeGreaterThan(0);
-    const withoutReason = (guard?.suppressedViolations ?? []).filter((v) => (v.reason ?? '').length < 40).map((v) => v.ruleName);
+    const withoutReason = (guard?.suppressedViolations ?? [])
+      .filter((v) => (v.reason ?? '').length < 40)
+      .map((v) => v.ruleName);
     expect(withoutReason).toEqual([]);
   });
 
@@ -131,7 +147,10 @@ describe('the checks can fail', () => {
     const app = testApp();
     const stack = new Stack(app, 'Acknowledged', { env: { account: '111111111111', region: 'us-east-1' } });
     const bucket = new s3.Bucket(stack, 'Bucket', { enforceSSL: true });
-    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'Test fixture: this bucket would itself be the access-log target.' });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Test fixture: this bucket would itself be the access-log target.',
+    });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
@@ -145,7 +164,12 @@ describe('the checks can fail', () => {
         Resources: {
           Fn: {
             Type: 'AWS::Lambda::Function',
-            Properties: { Runtime: 'nodejs16.x', Handler: 'index.handler', Role: 'arn:aws:iam::111111111111:role/x', Code: { ZipFile: 'exports.handler=()=>1' } },
+            Properties: {
+              Runtime: 'nodejs16.x',
+              Handler: 'index.handler',
+              Role: 'arn:aws:iam::111111111111:role/x',
+              Code: { ZipFile: 'exports.handler=()=>1' },
+            },
           },
         },
       }),

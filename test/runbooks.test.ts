@@ -2,7 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Naming } from '../lib/common/naming';
-import { CatalogEntry, SERVICE_UNHEALTHY, costAlarmCatalog, databaseAlarmCatalog, eventNotificationCatalog, serviceAlarmCatalog } from '../lib/monitoring/alarm-catalog';
+import {
+  CatalogEntry,
+  SERVICE_UNHEALTHY,
+  costAlarmCatalog,
+  databaseAlarmCatalog,
+  eventNotificationCatalog,
+  serviceAlarmCatalog,
+} from '../lib/monitoring/alarm-catalog';
 import { RUNBOOK_FIELDS, RUNBOOK_SECTIONS, runbookProblems } from '../lib/monitoring/runbook-check';
 import { defaultConfig, testApp } from './helpers/app';
 import { serviceFixture } from './monitoring/fixture';
@@ -10,7 +17,8 @@ import { serviceFixture } from './monitoring/fixture';
 const RUNBOOKS_DIR = path.join(__dirname, '..', 'runbooks');
 const runbooks = fs.readdirSync(RUNBOOKS_DIR).filter((f) => f.endsWith('.md') && f !== 'TEMPLATE.md');
 const read = (id: string) => fs.readFileSync(path.join(RUNBOOKS_DIR, `${id}.md`), 'utf8');
-const field = (markdown: string, name: string) => new RegExp(`^- \\*\\*${name}:\\*\\* *(.*)$`, 'm').exec(markdown)?.[1] ?? '';
+const field = (markdown: string, name: string) =>
+  new RegExp(`^- \\*\\*${name}:\\*\\* *(.*)$`, 'm').exec(markdown)?.[1] ?? '';
 
 // The catalog's entries, built (not synthesized) on the test fixture.
 const thresholds = defaultConfig().environments.find((e) => e.name === 'Prod')!.alarms;
@@ -40,22 +48,27 @@ describe('runbooks', () => {
     expect(markdown).not.toMatch(/<alarm id>|<metric>|What the alarm, the dashboard and users see/); // template text left in
   });
 
-  test.each(entries.map((e) => [e.id, e] as const))('catalog entry %s links a runbook that names the alarm, its severity and its metric', (id, entry) => {
-    const markdown = read(entry.runbook);
-    expect(runbookProblems(markdown)).toEqual([]);
-    expect(field(markdown, 'Alarm')).toContain(`orders-<env>-${id}`);
-    expect(field(markdown, 'Severity')).toContain(entry.severity);
-    if ('metric' in entry) {
-      // A metric alarm's runbook states its M of N.
-      const metricEntry = entry as CatalogEntry;
-      const m = metricEntry.datapointsToAlarm ?? metricEntry.evaluationPeriods;
-      expect(field(markdown, 'Alarm')).toMatch(new RegExp(`${m} of ${metricEntry.evaluationPeriods}`));
-    }
-  });
+  test.each(entries.map((e) => [e.id, e] as const))(
+    'catalog entry %s links a runbook that names the alarm, its severity and its metric',
+    (id, entry) => {
+      const markdown = read(entry.runbook);
+      expect(runbookProblems(markdown)).toEqual([]);
+      expect(field(markdown, 'Alarm')).toContain(`orders-<env>-${id}`);
+      expect(field(markdown, 'Severity')).toContain(entry.severity);
+      if ('metric' in entry) {
+        // A metric alarm's runbook states its M of N.
+        const metricEntry = entry as CatalogEntry;
+        const m = metricEntry.datapointsToAlarm ?? metricEntry.evaluationPeriods;
+        expect(field(markdown, 'Alarm')).toMatch(new RegExp(`${m} of ${metricEntry.evaluationPeriods}`));
+      }
+    },
+  );
 
-  test('diagnosis sections give commands for this stack\'s resources, named orders-<env>-...', () => {
+  test("diagnosis sections give commands for this stack's resources, named orders-<env>-...", () => {
     for (const id of new Set(entries.map((e) => e.runbook))) {
-      const diagnosis = read(id).split(/^## /m).find((s) => s.startsWith('Diagnosis'))!;
+      const diagnosis = read(id)
+        .split(/^## /m)
+        .find((s) => s.startsWith('Diagnosis'))!;
       expect(`${id}: ${diagnosis}`).toMatch(/`aws [a-z0-9-]+ [a-z-]+/);
       expect(`${id}: ${diagnosis}`).toMatch(/orders-<env>/);
     }

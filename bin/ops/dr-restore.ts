@@ -21,7 +21,14 @@ import {
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { CreateDBInstanceCommand, DBCluster, DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  DBCluster,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Command } from 'commander';
@@ -60,10 +67,15 @@ export interface DrRestorePlan {
 export function restorePlanFor(configPath: string = DEFAULT_CONFIG_PATH): DrRestorePlan {
   const config = loadConfig(configPath);
   const primary = config.environments.find((e) => e.dr);
-  if (!primary?.dr) throw new Error(`no environment in ${configPath} has a dr block: there is no DR region to restore into`);
+  if (!primary?.dr)
+    throw new Error(`no environment in ${configPath} has a dr block: there is no DR region to restore into`);
   const primaryNaming = new Naming(config.service.name, primary.name);
   const drNaming = new Naming(config.service.name, 'dr');
-  const partition = primary.region.startsWith('cn-') ? 'aws-cn' : primary.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  const partition = primary.region.startsWith('cn-')
+    ? 'aws-cn'
+    : primary.region.startsWith('us-gov-')
+      ? 'aws-us-gov'
+      : 'aws';
   const clusterIdentifier = databaseClusterIdentifier(drNaming);
   return {
     primaryName: primary.name,
@@ -134,11 +146,26 @@ function isNotFound(error: unknown, names: readonly string[]): boolean {
 }
 
 /** Newest COMPLETED recovery point of the cluster in the vault, over every page. */
-export async function newestRecoveryPoint(backup: BackupClient, vaultName: string, resourceArn: string, retry?: RetryOptions): Promise<RecoveryPointByBackupVault | undefined> {
+export async function newestRecoveryPoint(
+  backup: BackupClient,
+  vaultName: string,
+  resourceArn: string,
+  retry?: RetryOptions,
+): Promise<RecoveryPointByBackupVault | undefined> {
   let newest: RecoveryPointByBackupVault | undefined;
   let NextToken: string | undefined;
   do {
-    const page = await withRetry(() => backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vaultName, ByResourceArn: resourceArn, NextToken })), retry);
+    const page = await withRetry(
+      () =>
+        backup.send(
+          new ListRecoveryPointsByBackupVaultCommand({
+            BackupVaultName: vaultName,
+            ByResourceArn: resourceArn,
+            NextToken,
+          }),
+        ),
+      retry,
+    );
     for (const point of page.RecoveryPoints ?? []) {
       if (point.Status !== 'COMPLETED' || !point.CreationDate || point.ResourceArn !== resourceArn) continue;
       if (!newest || point.CreationDate > newest.CreationDate!) newest = point;
@@ -177,7 +204,11 @@ function defaultClients(region: string): DrRestoreClients {
   };
 }
 
-export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOptions = {}, deps: DrRestoreDeps = {}): Promise<DrRestoreOutcome> {
+export async function runDrRestore(
+  plan: DrRestorePlan,
+  options: DrRestoreOptions = {},
+  deps: DrRestoreDeps = {},
+): Promise<DrRestoreOutcome> {
   const print = deps.print ?? console.log;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
@@ -206,7 +237,9 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
     );
   }
   const ageMinutes = Math.round((now() - point.CreationDate.getTime()) / 60_000);
-  print(`newest copy: ${point.RecoveryPointArn}, taken ${point.CreationDate.toISOString()}, ${ageMinutes} min old (RPO ${plan.rpoMinutes} min${ageMinutes > plan.rpoMinutes ? ': OVER the RPO, data since then is lost' : ''})`);
+  print(
+    `newest copy: ${point.RecoveryPointArn}, taken ${point.CreationDate.toISOString()}, ${ageMinutes} min old (RPO ${plan.rpoMinutes} min${ageMinutes > plan.rpoMinutes ? ': OVER the RPO, data since then is lost' : ''})`,
+  );
 
   // 2. Idempotency: an existing cluster or a restore of this point under way.
   let cluster = await describeCluster(c.rds, plan.clusterIdentifier, call);
@@ -222,7 +255,14 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
       restore = 'running';
       print(`restore job ${restoreJobId} of this recovery point is already under way: not starting another`);
     } else {
-      const source = await call(() => c.backup.send(new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: plan.vaultName, RecoveryPointArn: point.RecoveryPointArn })));
+      const source = await call(() =>
+        c.backup.send(
+          new GetRecoveryPointRestoreMetadataCommand({
+            BackupVaultName: plan.vaultName,
+            RecoveryPointArn: point.RecoveryPointArn,
+          }),
+        ),
+      );
       const input = {
         RecoveryPointArn: point.RecoveryPointArn,
         IamRoleArn: target.restoreRoleArn,
@@ -231,7 +271,9 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
         // The same point restores once, even if two operators run this at the same moment.
         IdempotencyToken: createHash('sha256').update(point.RecoveryPointArn).digest('hex').slice(0, 32),
       };
-      const started = await mutate('backup:StartRestoreJob', input, () => c.backup.send(new StartRestoreJobCommand(input)));
+      const started = await mutate('backup:StartRestoreJob', input, () =>
+        c.backup.send(new StartRestoreJobCommand(input)),
+      );
       restore = dryRun ? 'dry-run' : 'started';
       restoreJobId = started?.RestoreJobId;
       if (restoreJobId) print(`restore job ${restoreJobId} started`);
@@ -239,29 +281,56 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
   }
 
   if (!options.wait) {
-    print(dryRun ? 'dry run: nothing changed' : `next: npm run ops -- dr-restore --wait (waits for the restore, adds the instance, repoints ${plan.hostName}, scales the standby)`);
+    print(
+      dryRun
+        ? 'dry run: nothing changed'
+        : `next: npm run ops -- dr-restore --wait (waits for the restore, adds the instance, repoints ${plan.hostName}, scales the standby)`,
+    );
     return { recoveryPointArn: point.RecoveryPointArn, ageMinutes, restore, restoreJobId, mutatingCalls };
   }
 
   // 3. Wait for the cluster, add its instance, repoint the DR name, scale the standby.
-  if (restoreJobId && !dryRun) await waitForRestoreJob(c.backup, restoreJobId, { print, now, sleep, pollMs, maxWaitMs, call });
-  if (!dryRun) cluster = await waitFor(`cluster ${plan.clusterIdentifier}`, () => describeCluster(c.rds, plan.clusterIdentifier, call), (x) => x?.Status === 'available', { print, now, sleep, pollMs, maxWaitMs, status: (x) => x?.Status ?? 'not yet created' });
+  if (restoreJobId && !dryRun)
+    await waitForRestoreJob(c.backup, restoreJobId, { print, now, sleep, pollMs, maxWaitMs, call });
+  if (!dryRun)
+    cluster = await waitFor(
+      `cluster ${plan.clusterIdentifier}`,
+      () => describeCluster(c.rds, plan.clusterIdentifier, call),
+      (x) => x?.Status === 'available',
+      { print, now, sleep, pollMs, maxWaitMs, status: (x) => x?.Status ?? 'not yet created' },
+    );
 
   if (cluster && !cluster.ServerlessV2ScalingConfiguration) {
-    const input = { DBClusterIdentifier: plan.clusterIdentifier, ServerlessV2ScalingConfiguration: { MinCapacity: plan.minCapacityAcu, MaxCapacity: plan.maxCapacityAcu }, ApplyImmediately: true };
+    const input = {
+      DBClusterIdentifier: plan.clusterIdentifier,
+      ServerlessV2ScalingConfiguration: { MinCapacity: plan.minCapacityAcu, MaxCapacity: plan.maxCapacityAcu },
+      ApplyImmediately: true,
+    };
     await mutate('rds:ModifyDBCluster', input, () => c.rds.send(new ModifyDBClusterCommand(input)));
   } else if (!cluster) {
-    print(`would call: rds:ModifyDBCluster (Serverless v2 scaling ${plan.minCapacityAcu}-${plan.maxCapacityAcu} ACU) if the restored cluster has none`);
+    print(
+      `would call: rds:ModifyDBCluster (Serverless v2 scaling ${plan.minCapacityAcu}-${plan.maxCapacityAcu} ACU) if the restored cluster has none`,
+    );
   }
   const instance = cluster ? await describeInstance(c.rds, plan.instanceIdentifier, call) : undefined;
   if (instance) {
     print(`instance ${plan.instanceIdentifier} already exists (${instance.DBInstanceStatus})`);
   } else {
-    const input = { DBInstanceIdentifier: plan.instanceIdentifier, DBClusterIdentifier: plan.clusterIdentifier, Engine: cluster?.Engine ?? DATABASE_ENGINE.engineType, DBInstanceClass: 'db.serverless' };
+    const input = {
+      DBInstanceIdentifier: plan.instanceIdentifier,
+      DBClusterIdentifier: plan.clusterIdentifier,
+      Engine: cluster?.Engine ?? DATABASE_ENGINE.engineType,
+      DBInstanceClass: 'db.serverless',
+    };
     await mutate('rds:CreateDBInstance', input, () => c.rds.send(new CreateDBInstanceCommand(input)));
   }
   if (!dryRun) {
-    await waitFor(`instance ${plan.instanceIdentifier}`, () => describeInstance(c.rds, plan.instanceIdentifier, call), (x) => x?.DBInstanceStatus === 'available', { print, now, sleep, pollMs, maxWaitMs, status: (x) => x?.DBInstanceStatus ?? 'not yet created' });
+    await waitFor(
+      `instance ${plan.instanceIdentifier}`,
+      () => describeInstance(c.rds, plan.instanceIdentifier, call),
+      (x) => x?.DBInstanceStatus === 'available',
+      { print, now, sleep, pollMs, maxWaitMs, status: (x) => x?.DBInstanceStatus ?? 'not yet created' },
+    );
   }
 
   const endpoint = cluster?.Endpoint ?? '<restored cluster endpoint>';
@@ -269,10 +338,22 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
     HostedZoneId: target.hostedZoneId,
     ChangeBatch: {
       Comment: `dr-restore: ${plan.hostName} -> restored ${plan.clusterIdentifier}`,
-      Changes: [{ Action: 'UPSERT' as const, ResourceRecordSet: { Name: plan.hostName, Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: endpoint }] } }],
+      Changes: [
+        {
+          Action: 'UPSERT' as const,
+          ResourceRecordSet: {
+            Name: plan.hostName,
+            Type: 'CNAME' as const,
+            TTL: 60,
+            ResourceRecords: [{ Value: endpoint }],
+          },
+        },
+      ],
     },
   };
-  await mutate('route53:ChangeResourceRecordSets', record, () => c.route53.send(new ChangeResourceRecordSetsCommand(record)));
+  await mutate('route53:ChangeResourceRecordSets', record, () =>
+    c.route53.send(new ChangeResourceRecordSetsCommand(record)),
+  );
 
   const scalable = {
     ServiceNamespace: 'ecs' as const,
@@ -281,13 +362,17 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
     MinCapacity: plan.desiredCount,
     MaxCapacity: plan.maxCount,
   };
-  await mutate('application-autoscaling:RegisterScalableTarget', scalable, () => c.autoscaling.send(new RegisterScalableTargetCommand(scalable)));
+  await mutate('application-autoscaling:RegisterScalableTarget', scalable, () =>
+    c.autoscaling.send(new RegisterScalableTargetCommand(scalable)),
+  );
   const update = { cluster: plan.ecsCluster, service: plan.ecsService, desiredCount: plan.desiredCount };
   await mutate('ecs:UpdateService', update, () => c.ecs.send(new UpdateServiceCommand(update)));
 
   print(
     [
-      dryRun ? 'dry run: nothing changed' : `restored: ${plan.hostName} -> ${endpoint}; standby scaling to ${plan.desiredCount} tasks`,
+      dryRun
+        ? 'dry run: nothing changed'
+        : `restored: ${plan.hostName} -> ${endpoint}; standby scaling to ${plan.desiredCount} tasks`,
       'next, by hand (runbooks/dr-failover.md):',
       `  1. wait for the tasks: aws ecs wait services-stable --region ${plan.region} --cluster ${plan.ecsCluster} --services ${plan.ecsService}`,
       `  2. credentials: the restored cluster has the password of the recovery point's time; if ${plan.secretName} rotated since, set the replica's (aws secretsmanager get-secret-value --region ${plan.region} --secret-id ${plan.secretName}; aws rds modify-db-cluster --region ${plan.region} --db-cluster-identifier ${plan.clusterIdentifier} --master-user-password ... --apply-immediately)`,
@@ -295,7 +380,14 @@ export async function runDrRestore(plan: DrRestorePlan, options: DrRestoreOption
       '  4. write a test order through the journey; the standby alarms (orders-dr-*) are OK; announce',
     ].join('\n'),
   );
-  return { recoveryPointArn: point.RecoveryPointArn, ageMinutes, restore, restoreJobId, endpoint: cluster?.Endpoint, mutatingCalls };
+  return {
+    recoveryPointArn: point.RecoveryPointArn,
+    ageMinutes,
+    restore,
+    restoreJobId,
+    endpoint: cluster?.Endpoint,
+    mutatingCalls,
+  };
 }
 
 type Call = <T>(operation: () => Promise<T>) => Promise<T>;
@@ -324,13 +416,19 @@ async function readTarget(ssm: SSMClient, plan: DrRestorePlan, call: Call): Prom
     return JSON.parse(out.Parameter?.Value ?? '{}') as DrRestoreTarget;
   } catch (error) {
     if (isNotFound(error, ['ParameterNotFound'])) {
-      throw new DrRestoreError(`parameter ${plan.restoreTargetParameter} not found in ${plan.region}: deploy DrRegion (it holds the restore target), or use the manual commands in runbooks/dr-failover.md`);
+      throw new DrRestoreError(
+        `parameter ${plan.restoreTargetParameter} not found in ${plan.region}: deploy DrRegion (it holds the restore target), or use the manual commands in runbooks/dr-failover.md`,
+      );
     }
     throw error;
   }
 }
 
-async function activeRestoreJob(backup: BackupClient, recoveryPointArn: string, call: Call): Promise<string | undefined> {
+async function activeRestoreJob(
+  backup: BackupClient,
+  recoveryPointArn: string,
+  call: Call,
+): Promise<string | undefined> {
   for (const status of ACTIVE_RESTORE_STATES) {
     let NextToken: string | undefined;
     do {
@@ -351,13 +449,19 @@ interface WaitOptions {
   readonly maxWaitMs: number;
 }
 
-async function waitForRestoreJob(backup: BackupClient, restoreJobId: string, options: WaitOptions & { call: Call }): Promise<void> {
+async function waitForRestoreJob(
+  backup: BackupClient,
+  restoreJobId: string,
+  options: WaitOptions & { call: Call },
+): Promise<void> {
   await waitFor(
     `restore job ${restoreJobId}`,
     async () => {
       const job = await options.call(() => backup.send(new DescribeRestoreJobCommand({ RestoreJobId: restoreJobId })));
       if (job.Status === 'FAILED' || job.Status === 'ABORTED') {
-        throw new DrRestoreError(`restore job ${restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no status message'}; fix the cause and run dr-restore again, or follow the manual commands in runbooks/dr-failover.md`);
+        throw new DrRestoreError(
+          `restore job ${restoreJobId} ${job.Status}: ${job.StatusMessage ?? 'no status message'}; fix the cause and run dr-restore again, or follow the manual commands in runbooks/dr-failover.md`,
+        );
       }
       return job;
     },
@@ -367,7 +471,12 @@ async function waitForRestoreJob(backup: BackupClient, restoreJobId: string, opt
 }
 
 /** Poll until done, printing progress; bounded by maxWaitMs. */
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, options: WaitOptions & { status: (value: T) => string }): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: WaitOptions & { status: (value: T) => string },
+): Promise<T> {
   const start = options.now();
   for (;;) {
     const value = await read();
@@ -377,7 +486,9 @@ async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T)
       return value;
     }
     if (options.now() - start >= options.maxWaitMs) {
-      throw new DrRestoreError(`${what} still ${options.status(value)} after ${elapsed} s (limit ${Math.round(options.maxWaitMs / 1000)} s); run dr-restore --wait again to keep waiting`);
+      throw new DrRestoreError(
+        `${what} still ${options.status(value)} after ${elapsed} s (limit ${Math.round(options.maxWaitMs / 1000)} s); run dr-restore --wait again to keep waiting`,
+      );
     }
     options.print(`${what}: ${options.status(value)} (${elapsed} s)`);
     await options.sleep(options.pollMs);
@@ -387,7 +498,9 @@ async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T)
 export function registerDrRestore(program: Command, deps: DrRestoreDeps = {}): Command {
   program
     .command('dr-restore')
-    .description('pilot-light failover: restore the newest copied recovery point in the DR region, then (--wait) add its instance, repoint the DR database name and scale the standby')
+    .description(
+      'pilot-light failover: restore the newest copied recovery point in the DR region, then (--wait) add its instance, repoint the DR database name and scale the standby',
+    )
     .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--dry-run', 'print every call that would change something; change nothing', false)
     .option('--wait', 'wait for the restore, then create the instance, repoint the name and scale the standby', false)

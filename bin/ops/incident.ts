@@ -14,7 +14,12 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config';
 import { IncidentRecord, incidentDurations } from '../../lambdas/incident-recorder/record';
 import { IncidentSettings } from '../../lambdas/incident-recorder/settings';
 import {
-  ManualRequest, StoreDeps, StoredRecord, findRecord, loadRecords, recordManualAction,
+  ManualRequest,
+  StoreDeps,
+  StoredRecord,
+  findRecord,
+  loadRecords,
+  recordManualAction,
 } from '../../lambdas/incident-recorder/store';
 import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { Naming } from '../../lib/common/naming';
@@ -29,7 +34,8 @@ export interface IncidentCommandDeps {
 
 /** The settings the deployed function has (the alarm map aside, which only the function's event filter uses). */
 export function incidentSettingsFor(
-  configPath: string, environmentName: string,
+  configPath: string,
+  environmentName: string,
 ): { settings: IncidentSettings; region: string } {
   const config = loadConfig(configPath);
   const environment = config.environments.find((e) => e.name === environmentName);
@@ -65,7 +71,10 @@ async function defaultWhoAmI(region: string): Promise<string> {
 export type ListStatus = 'open' | 'resolved' | 'all';
 
 export async function listIncidents(
-  store: StoreDeps, settings: IncidentSettings, status: ListStatus, limit: number,
+  store: StoreDeps,
+  settings: IncidentSettings,
+  status: ListStatus,
+  limit: number,
 ): Promise<StoredRecord[]> {
   const statuses = status === 'all' ? (['open', 'resolved'] as const) : [status];
   const records = (await Promise.all(statuses.map((s) => loadRecords(store, settings, s, { limit })))).flat();
@@ -98,12 +107,13 @@ export function formatRecord(record: IncidentRecord): string {
     `status:       ${record.status}${record.resolvedBy ? ` (${record.resolvedBy})` : ''}`,
     `onset:        ${record.onset}`,
     `detected:     ${record.detected}   MTTD ${minutes(d.detectSeconds)}`,
-    `acknowledged: ${record.acknowledged ?? '-'}${record.acknowledgedBy ? ` by ${record.acknowledgedBy}` : ''}`
-      + `   MTTA ${minutes(d.acknowledgeSeconds)}`,
+    `acknowledged: ${record.acknowledged ?? '-'}${record.acknowledgedBy ? ` by ${record.acknowledgedBy}` : ''}` +
+      `   MTTA ${minutes(d.acknowledgeSeconds)}`,
     `resolved:     ${record.resolved ?? '-'}   MTTR ${minutes(d.resolveSeconds)}`,
     'members:',
-    ...Object.entries(record.members)
-      .map(([name, m]) => `  [${m.severity}] ${name}${m.composite ? ' (composite)' : ''}: ${m.state} since ${m.since}`),
+    ...Object.entries(record.members).map(
+      ([name, m]) => `  [${m.severity}] ${name}${m.composite ? ' (composite)' : ''}: ${m.state} since ${m.since}`,
+    ),
     '',
     '| Time (UTC) | Event |',
     '|------------|-------|',
@@ -128,7 +138,11 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
     print(options.json ? JSON.stringify(record, null, 2) : formatRecord(record));
   };
   const manual = async (
-    environment: string, id: string, action: ManualRequest['action'], text: string | undefined, options: CommonOptions,
+    environment: string,
+    id: string,
+    action: ManualRequest['action'],
+    text: string | undefined,
+    options: CommonOptions,
   ) => {
     const { settings, region, store } = context(environment, options);
     const by = await (deps.whoAmI ?? defaultWhoAmI)(region);
@@ -136,11 +150,13 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
     show(await recordManualAction(store, settings, request, now()), options);
   };
 
-  const incident = program.command('incident')
+  const incident = program
+    .command('incident')
     .description("the environment's incident record: list, show, ack, resolve, note");
-  const withCommon = (command: Command) => command
-    .option('--json', 'print JSON instead of text')
-    .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH);
+  const withCommon = (command: Command) =>
+    command
+      .option('--json', 'print JSON instead of text')
+      .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH);
 
   withCommon(incident.command('list').argument('<environment>', 'environment name, e.g. Prod'))
     .description('incidents, newest first')
@@ -159,7 +175,12 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
       print(options.json ? JSON.stringify(records, null, 2) : formatList(records));
     });
   const idArgument = ['<id>', 'incident id, e.g. inc-20261129T100230Z-a40b70'] as const;
-  withCommon(incident.command('show').argument('<environment>').argument(...idArgument))
+  withCommon(
+    incident
+      .command('show')
+      .argument('<environment>')
+      .argument(...idArgument),
+  )
     .description('one incident: times, members and the timeline')
     .action(async (environment: string, id: string, options: CommonOptions) => {
       const { settings, store } = context(environment, options);
@@ -170,18 +191,34 @@ export function registerIncident(program: Command, deps: IncidentCommandDeps = {
       }
       show(record, options);
     });
-  withCommon(incident.command('ack').argument('<environment>').argument(...idArgument))
+  withCommon(
+    incident
+      .command('ack')
+      .argument('<environment>')
+      .argument(...idArgument),
+  )
     .description('acknowledge: you are on it (sets the MTTA clock)')
     .action((environment: string, id: string, options: CommonOptions) => {
       return manual(environment, id, 'ack', undefined, options);
     });
-  withCommon(incident.command('resolve').argument('<environment>').argument(...idArgument))
+  withCommon(
+    incident
+      .command('resolve')
+      .argument('<environment>')
+      .argument(...idArgument),
+  )
     .description('resolve by hand (otherwise it resolves itself once every member is OK for the quiet period)')
     .option('-r, --reason <text>', 'why, kept in the timeline')
     .action((environment: string, id: string, options: CommonOptions & { reason?: string }) => {
       return manual(environment, id, 'resolve', options.reason, options);
     });
-  withCommon(incident.command('note').argument('<environment>').argument(...idArgument).argument('<text...>', 'note'))
+  withCommon(
+    incident
+      .command('note')
+      .argument('<environment>')
+      .argument(...idArgument)
+      .argument('<text...>', 'note'),
+  )
     .description('add a note to the timeline')
     .action((environment: string, id: string, text: string[], options: CommonOptions) => {
       return manual(environment, id, 'note', text.join(' '), options);

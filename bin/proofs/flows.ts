@@ -4,7 +4,8 @@ import { NamedPolicy, PolicyIndex, RoleInfo } from './policies';
 import { StackTemplate, asArray, isObject, resourcesOfType } from './templates';
 
 /** Who makes a call at run time: a role of a template, or an AWS service acting for the account. */
-export type Caller = { readonly kind: 'service'; readonly principal: string } | { readonly kind: 'role'; readonly role: RoleInfo };
+export type Caller =
+  { readonly kind: 'service'; readonly principal: string } | { readonly kind: 'role'; readonly role: RoleInfo };
 
 /** One runtime call the deployed system makes: caller -> action -> resource, with the context AWS sends. */
 export interface Flow {
@@ -80,7 +81,10 @@ function topicIndex(resolver: Resolver): Map<string, TopicInfo> {
   for (const stack of resolver.stacks) {
     for (const [id, topic] of resourcesOfType(stack, 'AWS::SNS::Topic')) {
       const key = topic.Properties?.KmsMasterKeyId;
-      topics.set(resolver.arnOf(stack, id), { stack, keyArn: key === undefined ? undefined : keyArn(stack, resolver.str(stack, key)) });
+      topics.set(resolver.arnOf(stack, id), {
+        stack,
+        keyArn: key === undefined ? undefined : keyArn(stack, resolver.str(stack, key)),
+      });
     }
   }
   return topics;
@@ -103,10 +107,24 @@ function service(principal: string): Caller {
  * topic's encryption context (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services,
  * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html#source-account-versus-source-owner).
  */
-function servicePublishes(ctx: DeriveContext, principal: string, topicArn: string, sourceArn: string, source: string): void {
+function servicePublishes(
+  ctx: DeriveContext,
+  principal: string,
+  topicArn: string,
+  sourceArn: string,
+  source: string,
+): void {
   const { stack } = ctx;
   const context = { 'aws:SourceAccount': stack.account, 'aws:SourceArn': sourceArn, 'aws:SecureTransport': 'true' };
-  ctx.flows.push({ stack: stack.stackId, source, caller: service(principal), action: 'sns:Publish', resource: topicArn, resourceAccount: accountOfArn(topicArn, stack.account), context });
+  ctx.flows.push({
+    stack: stack.stackId,
+    source,
+    caller: service(principal),
+    action: 'sns:Publish',
+    resource: topicArn,
+    resourceAccount: accountOfArn(topicArn, stack.account),
+    context,
+  });
   const key = ctx.topics.get(topicArn)?.keyArn;
   if (!key) return;
   for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
@@ -137,7 +155,13 @@ function alarmFlows(ctx: DeriveContext): void {
         for (const action of asArray(alarm.Properties?.[prop] as unknown[])) targets.add(resolver.str(stack, action));
       }
       for (const topic of [...targets].filter(isTopicArn)) {
-        servicePublishes(ctx, 'cloudwatch.amazonaws.com', topic, alarmArn, `alarm ${alarmArn.split(':').pop()} actions`);
+        servicePublishes(
+          ctx,
+          'cloudwatch.amazonaws.com',
+          topic,
+          alarmArn,
+          `alarm ${alarmArn.split(':').pop()} actions`,
+        );
       }
     }
   }
@@ -196,10 +220,14 @@ function budgetFlows(ctx: DeriveContext): void {
     const name = resolver.str(stack, (p.Budget as Record<string, unknown>)?.BudgetName);
     const budgetArn = `arn:${stack.partition}:budgets::${stack.account}:budget/${name}`;
     const topics = new Set<string>();
-    for (const n of asArray(p.NotificationsWithSubscribers as { Subscribers: { Address: unknown; SubscriptionType: unknown }[] }[])) {
-      for (const s of n.Subscribers) if (resolver.str(stack, s.SubscriptionType) === 'SNS') topics.add(resolver.str(stack, s.Address));
+    for (const n of asArray(
+      p.NotificationsWithSubscribers as { Subscribers: { Address: unknown; SubscriptionType: unknown }[] }[],
+    )) {
+      for (const s of n.Subscribers)
+        if (resolver.str(stack, s.SubscriptionType) === 'SNS') topics.add(resolver.str(stack, s.Address));
     }
-    for (const topic of topics) servicePublishes(ctx, 'budgets.amazonaws.com', topic, budgetArn, `budget ${name} notification`);
+    for (const topic of topics)
+      servicePublishes(ctx, 'budgets.amazonaws.com', topic, budgetArn, `budget ${name} notification`);
   }
 }
 
@@ -210,7 +238,13 @@ function notificationRuleFlows(ctx: DeriveContext): void {
     const ruleArn = resolver.arnOf(stack, id);
     for (const target of asArray(rule.Properties?.Targets as { TargetAddress: unknown; TargetType: unknown }[])) {
       if (resolver.str(stack, target.TargetType) !== 'SNS') continue;
-      servicePublishes(ctx, 'codestar-notifications.amazonaws.com', resolver.str(stack, target.TargetAddress), ruleArn, `notification rule ${id}`);
+      servicePublishes(
+        ctx,
+        'codestar-notifications.amazonaws.com',
+        resolver.str(stack, target.TargetAddress),
+        ruleArn,
+        `notification rule ${id}`,
+      );
     }
   }
 }
@@ -235,18 +269,30 @@ function logGroupKeyFlows(ctx: DeriveContext): void {
         action,
         resource: keyArnValue,
         resourceAccount: accountOfArn(keyArnValue, stack.account),
-        context: { 'kms:EncryptionContext:aws:logs:arn': groupArn, 'aws:SourceAccount': stack.account, 'aws:SecureTransport': 'true' },
+        context: {
+          'kms:EncryptionContext:aws:logs:arn': groupArn,
+          'aws:SourceAccount': stack.account,
+          'aws:SecureTransport': 'true',
+        },
       });
     }
   }
 }
 
 function roleFromArnValue(ctx: DeriveContext, value: unknown): RoleInfo | undefined {
-  if (isObject(value) && Array.isArray(value['Fn::GetAtt'])) return ctx.index.role(ctx.stack, String(value['Fn::GetAtt'][0]));
+  if (isObject(value) && Array.isArray(value['Fn::GetAtt']))
+    return ctx.index.role(ctx.stack, String(value['Fn::GetAtt'][0]));
   return ctx.index.roleByArn(ctx.resolver.str(ctx.stack, value));
 }
 
-function roleFlow(ctx: DeriveContext, role: RoleInfo, action: string, resource: string, source: string, extra: Record<string, string | string[]> = {}): void {
+function roleFlow(
+  ctx: DeriveContext,
+  role: RoleInfo,
+  action: string,
+  resource: string,
+  source: string,
+  extra: Record<string, string | string[]> = {},
+): void {
   ctx.flows.push({
     stack: ctx.stack.stackId,
     source,
@@ -274,12 +320,17 @@ function codeDeployFlows(ctx: DeriveContext): void {
       const tp = trigger.Properties ?? {};
       if (resolver.str(stack, tp.DeploymentGroupName) !== resolver.physicalName(stack, id)) continue;
       const hook = resolver.str(stack, tp.AfterAllowTestTrafficHook);
-      const hookArn = hook.startsWith('arn:') ? hook : `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${hook}`;
+      const hookArn = hook.startsWith('arn:')
+        ? hook
+        : `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${hook}`;
       roleFlow(ctx, role, 'lambda:InvokeFunction', hookArn, `${source} AfterAllowTestTraffic hook`);
       const taskDefinition = stack.template.Resources?.[String((tp.TaskDefinitionArn as { Ref?: string })?.Ref)];
       for (const prop of ['TaskRoleArn', 'ExecutionRoleArn']) {
         const passed = taskDefinition?.Properties?.[prop];
-        if (passed !== undefined) roleFlow(ctx, role, 'iam:PassRole', resolver.str(stack, passed), `${source} passes ${prop}`, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
+        if (passed !== undefined)
+          roleFlow(ctx, role, 'iam:PassRole', resolver.str(stack, passed), `${source} passes ${prop}`, {
+            'iam:PassedToService': 'ecs-tasks.amazonaws.com',
+          });
       }
     }
     for (const ecsService of asArray(p.ECSServices as { ClusterName: unknown; ServiceName: unknown }[])) {
@@ -287,17 +338,33 @@ function codeDeployFlows(ctx: DeriveContext): void {
       const name = resolver.str(stack, ecsService.ServiceName);
       const serviceArn = `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:service/${cluster}/${name}`;
       const taskSetArn = `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:task-set/${cluster}/${name}/ecs-svc/1234567890123456789`;
-      for (const action of ['ecs:DescribeServices', 'ecs:UpdateServicePrimaryTaskSet']) roleFlow(ctx, role, action, serviceArn, source);
+      for (const action of ['ecs:DescribeServices', 'ecs:UpdateServicePrimaryTaskSet'])
+        roleFlow(ctx, role, action, serviceArn, source);
       for (const action of ['ecs:CreateTaskSet', 'ecs:DeleteTaskSet']) roleFlow(ctx, role, action, taskSetArn, source);
     }
-    const pairs = (p.LoadBalancerInfo as { TargetGroupPairInfoList?: Record<string, { ListenerArns: unknown[] }>[] })?.TargetGroupPairInfoList ?? [];
+    const pairs =
+      (p.LoadBalancerInfo as { TargetGroupPairInfoList?: Record<string, { ListenerArns: unknown[] }>[] })
+        ?.TargetGroupPairInfoList ?? [];
     for (const pair of pairs) {
       for (const route of ['ProdTrafficRoute', 'TestTrafficRoute']) {
-        for (const listener of asArray(pair[route]?.ListenerArns)) roleFlow(ctx, role, 'elasticloadbalancing:ModifyListener', resolver.str(stack, listener), `${source} ${route}`);
+        for (const listener of asArray(pair[route]?.ListenerArns))
+          roleFlow(
+            ctx,
+            role,
+            'elasticloadbalancing:ModifyListener',
+            resolver.str(stack, listener),
+            `${source} ${route}`,
+          );
       }
     }
     for (const alarm of asArray((p.AlarmConfiguration as { Alarms?: { Name: unknown }[] })?.Alarms)) {
-      roleFlow(ctx, role, 'cloudwatch:DescribeAlarms', `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${resolver.str(stack, alarm.Name)}`, `${source} rollback alarm`);
+      roleFlow(
+        ctx,
+        role,
+        'cloudwatch:DescribeAlarms',
+        `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${resolver.str(stack, alarm.Name)}`,
+        `${source} rollback alarm`,
+      );
     }
   }
 }
@@ -317,8 +384,19 @@ function regionSwitchFlows(ctx: DeriveContext): void {
     if (!role) continue;
     const source = `Region switch plan ${id}`;
     const planArn = `arn:${stack.partition}:arc-region-switch::${stack.account}:plan/${String(p.Name)}:abc123`;
-    roleFlow(ctx, role, 'iam:SimulatePrincipalPolicy', resolver.str(stack, (plan.Properties ?? {}).ExecutionRole), `${source} evaluation checks its role`);
-    for (const action of ['arc-region-switch:GetPlan', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions']) roleFlow(ctx, role, action, planArn, `${source} reads its plan`);
+    roleFlow(
+      ctx,
+      role,
+      'iam:SimulatePrincipalPolicy',
+      resolver.str(stack, (plan.Properties ?? {}).ExecutionRole),
+      `${source} evaluation checks its role`,
+    );
+    for (const action of [
+      'arc-region-switch:GetPlan',
+      'arc-region-switch:GetPlanExecution',
+      'arc-region-switch:ListPlanExecutions',
+    ])
+      roleFlow(ctx, role, action, planArn, `${source} reads its plan`);
     for (const alarm of Object.values((p.AssociatedAlarms ?? {}) as Record<string, { ResourceIdentifier: string }>)) {
       roleFlow(ctx, role, 'cloudwatch:DescribeAlarms', alarm.ResourceIdentifier, `${source} trigger alarm`);
     }
@@ -334,27 +412,44 @@ function regionSwitchFlows(ctx: DeriveContext): void {
       const config = step.ExecutionBlockConfiguration ?? {};
       if (step.ExecutionBlockType === 'CustomActionLambda') {
         for (const fn of asArray(config.CustomActionLambdaConfig?.Lambdas as { Arn: string }[])) {
-          for (const action of ['lambda:GetFunction', 'lambda:InvokeFunction']) roleFlow(ctx, role, action, fn.Arn, `${source} custom action`);
+          for (const action of ['lambda:GetFunction', 'lambda:InvokeFunction'])
+            roleFlow(ctx, role, action, fn.Arn, `${source} custom action`);
         }
       } else if (step.ExecutionBlockType === 'AuroraGlobalDatabase') {
         const db = config.GlobalAuroraConfig as { GlobalClusterIdentifier: string; DatabaseClusterArns: string[] };
         const globalArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${db.GlobalClusterIdentifier}`;
         for (const resource of [globalArn, ...db.DatabaseClusterArns]) {
-          for (const action of ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster']) roleFlow(ctx, role, action, resource, `${source} Aurora global database`);
+          for (const action of ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster'])
+            roleFlow(ctx, role, action, resource, `${source} Aurora global database`);
         }
         roleFlow(ctx, role, 'rds:DescribeGlobalClusters', globalArn, `${source} Aurora global database`);
-        for (const cluster of db.DatabaseClusterArns) roleFlow(ctx, role, 'rds:DescribeDBClusters', cluster, `${source} Aurora global database`);
+        for (const cluster of db.DatabaseClusterArns)
+          roleFlow(ctx, role, 'rds:DescribeDBClusters', cluster, `${source} Aurora global database`);
       } else if (step.ExecutionBlockType === 'ECSServiceScaling') {
-        for (const svc of asArray(config.EcsCapacityIncreaseConfig?.Services as { ClusterArn: string; ServiceArn: string }[])) {
-          for (const action of ['ecs:DescribeServices', 'ecs:UpdateService']) roleFlow(ctx, role, action, svc.ServiceArn, `${source} ECS capacity`);
+        for (const svc of asArray(
+          config.EcsCapacityIncreaseConfig?.Services as { ClusterArn: string; ServiceArn: string }[],
+        )) {
+          for (const action of ['ecs:DescribeServices', 'ecs:UpdateService'])
+            roleFlow(ctx, role, action, svc.ServiceArn, `${source} ECS capacity`);
           roleFlow(ctx, role, 'ecs:DescribeClusters', svc.ClusterArn, `${source} ECS capacity`);
         }
-        for (const action of ['ecs:ListServices', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget', 'cloudwatch:GetMetricStatistics']) {
+        for (const action of [
+          'ecs:ListServices',
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:RegisterScalableTarget',
+          'cloudwatch:GetMetricStatistics',
+        ]) {
           roleFlow(ctx, role, action, '*', `${source} ECS capacity`);
         }
       } else if (step.ExecutionBlockType === 'Route53HealthCheck') {
         const zone = String(config.Route53HealthCheckConfig?.HostedZoneId);
-        roleFlow(ctx, role, 'route53:ListResourceRecordSets', `arn:${stack.partition}:route53:::hostedzone/${zone}`, `${source} Route 53 failover records`);
+        roleFlow(
+          ctx,
+          role,
+          'route53:ListResourceRecordSets',
+          `arn:${stack.partition}:route53:::hostedzone/${zone}`,
+          `${source} Route 53 failover records`,
+        );
       }
     }
   }
@@ -386,17 +481,26 @@ function backupFlows(ctx: DeriveContext): void {
     const plan = planId ? stack.template.Resources?.[planId] : undefined;
     if (!role || !plan) continue;
     const vaults = new Set<string>();
-    for (const rule of asArray((plan.Properties?.BackupPlan as { BackupPlanRule?: Record<string, unknown>[] })?.BackupPlanRule)) {
+    for (const rule of asArray(
+      (plan.Properties?.BackupPlan as { BackupPlanRule?: Record<string, unknown>[] })?.BackupPlanRule,
+    )) {
       const target = resolver.str(stack, rule.TargetBackupVault);
-      vaults.add(target.startsWith('arn:') ? target : `arn:${stack.partition}:backup:${stack.region}:${stack.account}:backup-vault:${target}`);
-      for (const copy of asArray(rule.CopyActions as { DestinationBackupVaultArn: unknown }[])) vaults.add(resolver.str(stack, copy.DestinationBackupVaultArn));
+      vaults.add(
+        target.startsWith('arn:')
+          ? target
+          : `arn:${stack.partition}:backup:${stack.region}:${stack.account}:backup-vault:${target}`,
+      );
+      for (const copy of asArray(rule.CopyActions as { DestinationBackupVaultArn: unknown }[]))
+        vaults.add(resolver.str(stack, copy.DestinationBackupVaultArn));
     }
     for (const vault of vaults) {
       const found = vaultKey(resolver, vault);
       if (!found?.key) continue;
       const region = found.key.split(':')[3];
       for (const action of ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:CreateGrant', 'kms:DescribeKey']) {
-        roleFlow(ctx, role, action, found.key, `backup selection ${selectionId} -> vault ${vault.split(':').pop()}`, { 'kms:ViaService': `backup.${region}.amazonaws.com` });
+        roleFlow(ctx, role, action, found.key, `backup selection ${selectionId} -> vault ${vault.split(':').pop()}`, {
+          'kms:ViaService': `backup.${region}.amazonaws.com`,
+        });
       }
     }
   }
@@ -410,7 +514,8 @@ function backupFlows(ctx: DeriveContext): void {
 function replicationFlows(ctx: DeriveContext): void {
   const { stack, resolver } = ctx;
   for (const [id, bucket] of resourcesOfType(stack, 'AWS::S3::Bucket')) {
-    const config = bucket.Properties?.ReplicationConfiguration as { Role: unknown; Rules: Record<string, unknown>[] } | undefined;
+    const config = bucket.Properties?.ReplicationConfiguration as
+      { Role: unknown; Rules: Record<string, unknown>[] } | undefined;
     if (!config) continue;
     const role = roleFromArnValue(ctx, config.Role);
     if (!role) continue;
@@ -419,7 +524,9 @@ function replicationFlows(ctx: DeriveContext): void {
     roleFlow(ctx, role, 's3:GetReplicationConfiguration', sourceArn, source);
     roleFlow(ctx, role, 's3:ListBucket', sourceArn, source);
     roleFlow(ctx, role, 's3:GetObjectVersionForReplication', `${sourceArn}/data/object`, source);
-    const encryption = bucket.Properties?.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } }[] } | undefined;
+    const encryption = bucket.Properties?.BucketEncryption as
+      | { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } }[] }
+      | undefined;
     const sourceKey = encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
     if (sourceKey !== undefined) {
       roleFlow(ctx, role, 'kms:Decrypt', keyArn(stack, resolver.str(stack, sourceKey)), `${source} (source key)`, {
@@ -428,9 +535,13 @@ function replicationFlows(ctx: DeriveContext): void {
       });
     }
     for (const rule of config.Rules) {
-      const destination = rule.Destination as { Bucket: unknown; EncryptionConfiguration?: { ReplicaKmsKeyID: unknown } };
+      const destination = rule.Destination as {
+        Bucket: unknown;
+        EncryptionConfiguration?: { ReplicaKmsKeyID: unknown };
+      };
       const destArn = resolver.str(stack, destination.Bucket);
-      for (const action of ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags']) roleFlow(ctx, role, action, `${destArn}/data/object`, source);
+      for (const action of ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'])
+        roleFlow(ctx, role, action, `${destArn}/data/object`, source);
       if (destination.EncryptionConfiguration) {
         const replicaKey = resolver.str(stack, destination.EncryptionConfiguration.ReplicaKmsKeyID);
         roleFlow(ctx, role, 'kms:Encrypt', replicaKey, `${source} (replica key)`, {
@@ -448,7 +559,14 @@ function bootstrapTrust(toolingAccount: string, partition: string, roleArn: stri
     name: `assumed bootstrap trust of ${roleArn.split('/').pop()}`,
     document: {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${toolingAccount}:root` }, Action: 'sts:AssumeRole', Resource: roleArn }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${partition}:iam::${toolingAccount}:root` },
+          Action: 'sts:AssumeRole',
+          Resource: roleArn,
+        },
+      ],
     },
   };
 }
@@ -470,7 +588,10 @@ function pipelineFlows(ctx: DeriveContext): void {
       roleFlow(ctx, role, 's3:GetObject', `${bucketArn}/artifacts/object`, source);
       if (write) roleFlow(ctx, role, 's3:PutObject', `${bucketArn}/artifacts/object`, source);
       if (!artifactKey) return;
-      const via = { 'kms:ViaService': `s3.${stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': `${bucketArn}/artifacts/object` };
+      const via = {
+        'kms:ViaService': `s3.${stack.region}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': `${bucketArn}/artifacts/object`,
+      };
       roleFlow(ctx, role, 'kms:Decrypt', artifactKey, `${source} (artifact key)`, via);
       if (write) roleFlow(ctx, role, 'kms:GenerateDataKey', artifactKey, `${source} (artifact key)`, via);
     };
@@ -480,7 +601,8 @@ function pipelineFlows(ctx: DeriveContext): void {
         const provider = (action.ActionTypeId as { Provider: string }).Provider;
         const actionRole = roleFromArnValue(ctx, action.RoleArn);
         const source = `pipeline ${stage.Name}/${String(action.Name)}`;
-        if (pipelineRole && actionRole) roleFlow(ctx, pipelineRole, 'sts:AssumeRole', actionRole.arn, `${source} action role`);
+        if (pipelineRole && actionRole)
+          roleFlow(ctx, pipelineRole, 'sts:AssumeRole', actionRole.arn, `${source} action role`);
         const config = (action.Configuration ?? {}) as Record<string, unknown>;
         if (provider === 'CodeStarSourceConnection' && actionRole) {
           const connection = resolver.str(stack, config.ConnectionArn);
@@ -494,15 +616,20 @@ function pipelineFlows(ctx: DeriveContext): void {
           const project = projectId ? stack.template.Resources?.[projectId] : undefined;
           if (!projectId || !project) continue;
           const projectArn = resolver.arnOf(stack, projectId);
-          if (actionRole) for (const a of ['codebuild:StartBuild', 'codebuild:BatchGetBuilds']) roleFlow(ctx, actionRole, a, projectArn, source);
+          if (actionRole)
+            for (const a of ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'])
+              roleFlow(ctx, actionRole, a, projectArn, source);
           const buildRole = roleFromArnValue(ctx, project.Properties?.ServiceRole);
           if (!buildRole) continue;
           artifactFlows(buildRole, `${source} build`, false);
-          const group = (project.Properties?.LogsConfig as { CloudWatchLogs?: { GroupName?: unknown; StreamName?: unknown } })?.CloudWatchLogs;
+          const group = (
+            project.Properties?.LogsConfig as { CloudWatchLogs?: { GroupName?: unknown; StreamName?: unknown } }
+          )?.CloudWatchLogs;
           if (group?.GroupName !== undefined) {
             const groupName = resolver.str(stack, group.GroupName);
             const streamArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${groupName}:log-stream:${resolver.str(stack, group.StreamName ?? 'build')}/1`;
-            for (const a of ['logs:CreateLogStream', 'logs:PutLogEvents']) roleFlow(ctx, buildRole, a, streamArn, `${source} build logs`);
+            for (const a of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+              roleFlow(ctx, buildRole, a, streamArn, `${source} build logs`);
           }
           targetAccountFlows(ctx, stage.Name, String(action.Name), buildRole, `${source} build`);
         }
@@ -512,13 +639,21 @@ function pipelineFlows(ctx: DeriveContext): void {
 }
 
 /** Deploy, canary and integration builds reach into the stage's workload account. */
-function targetAccountFlows(ctx: DeriveContext, stageName: string, actionName: string, buildRole: RoleInfo, source: string): void {
+function targetAccountFlows(
+  ctx: DeriveContext,
+  stageName: string,
+  actionName: string,
+  buildRole: RoleInfo,
+  source: string,
+): void {
   const { resolver, stack } = ctx;
   const target = resolver.stack(stageName);
   if (!target) return;
-  const roleArn = (account: string, region: string, kind: string): string => `arn:${stack.partition}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-${kind}-role-${account}-${region}`;
+  const roleArn = (account: string, region: string, kind: string): string =>
+    `arn:${stack.partition}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-${kind}-role-${account}-${region}`;
   const bootstrapRow = (arn: string): void => {
-    const note = 'identity side simulated; the target trust is the bootstrap\'s (`cdk bootstrap --trust <tooling account>`), assumed';
+    const note =
+      "identity side simulated; the target trust is the bootstrap's (`cdk bootstrap --trust <tooling account>`), assumed";
     ctx.flows.push({
       stack: stack.stackId,
       source,
@@ -534,7 +669,8 @@ function targetAccountFlows(ctx: DeriveContext, stageName: string, actionName: s
   if (actionName === 'Deploy') {
     // `cdk deploy <Env>` also deploys the stacks it depends on first.
     const envs = [target, ...dependencies(resolver, target)];
-    for (const env of envs) for (const kind of ['deploy', 'file-publishing']) bootstrapRow(roleArn(env.account, env.region, kind));
+    for (const env of envs)
+      for (const kind of ['deploy', 'file-publishing']) bootstrapRow(roleArn(env.account, env.region, kind));
   } else if (actionName === 'IntegrationChecks') {
     bootstrapRow(roleArn(target.account, target.region, 'lookup'));
   } else if (actionName === 'Canary') {
@@ -549,5 +685,7 @@ function targetAccountFlows(ctx: DeriveContext, stageName: string, actionName: s
 
 /** Stacks `cdk deploy <stack>` deploys first: the cloud assembly's dependencies (Prod brings DrRegion up first). */
 function dependencies(resolver: Resolver, stack: StackTemplate): StackTemplate[] {
-  return stack.dependsOn.map((id) => resolver.stacks.find((s) => s.stackId === id)).filter((s): s is StackTemplate => s !== undefined);
+  return stack.dependsOn
+    .map((id) => resolver.stacks.find((s) => s.stackId === id))
+    .filter((s): s is StackTemplate => s !== undefined);
 }

@@ -27,7 +27,11 @@ export class Resolver {
   /** Resolve a value to a string (arrays and objects are resolved deeply by `deep`). */
   str(stack: StackTemplate, value: unknown): string {
     const out = this.value(stack, value);
-    return typeof out === 'string' ? out : typeof out === 'number' || typeof out === 'boolean' ? String(out) : `${UNRESOLVED}(${JSON.stringify(value)})`;
+    return typeof out === 'string'
+      ? out
+      : typeof out === 'number' || typeof out === 'boolean'
+        ? String(out)
+        : `${UNRESOLVED}(${JSON.stringify(value)})`;
   }
 
   /** Resolve every intrinsic inside a JSON value (policy documents, environment variables). */
@@ -69,7 +73,9 @@ export class Resolver {
       const spec = value['Fn::GetStackOutput'] as { StackName: unknown; OutputName: unknown };
       const other = this.stack(this.str(stack, spec.StackName));
       const output = other?.template.Outputs?.[this.str(stack, spec.OutputName)];
-      return other && output ? this.value(other, output.Value) : `${UNRESOLVED}(Fn::GetStackOutput ${JSON.stringify(spec)})`;
+      return other && output
+        ? this.value(other, output.Value)
+        : `${UNRESOLVED}(Fn::GetStackOutput ${JSON.stringify(spec)})`;
     }
     if ('Fn::ImportValue' in value) {
       const name = this.str(stack, value['Fn::ImportValue']);
@@ -84,7 +90,9 @@ export class Resolver {
   }
 
   private sub(stack: StackTemplate, spec: unknown): string {
-    const [text, vars] = Array.isArray(spec) ? [String(spec[0]), (spec[1] ?? {}) as Record<string, unknown>] : [String(spec), {}];
+    const [text, vars] = Array.isArray(spec)
+      ? [String(spec[0]), (spec[1] ?? {}) as Record<string, unknown>]
+      : [String(spec), {}];
     return text.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
       if (name in vars) return this.str(stack, vars[name]);
       const [id, attr] = name.split(/\.(.+)/);
@@ -125,7 +133,8 @@ export class Resolver {
     ]);
     if (returnsArn.has(resource.Type)) return this.arnOf(stack, id);
     // A secret's target attachment's Ref is the attached secret's ARN.
-    if (resource.Type === 'AWS::SecretsManager::SecretTargetAttachment') return this.str(stack, resource.Properties?.SecretId);
+    if (resource.Type === 'AWS::SecretsManager::SecretTargetAttachment')
+      return this.str(stack, resource.Properties?.SecretId);
     if (resource.Type === 'AWS::KMS::Key') return keyIdOf(id);
     return this.physicalName(stack, id);
   }
@@ -180,7 +189,8 @@ export class Resolver {
     const property = NAME_PROPERTY[resource.Type];
     const given = property ? resource.Properties?.[property] : undefined;
     if (given !== undefined) return this.str(stack, given);
-    if (resource.Type === 'AWS::RDS::DBCluster' || resource.Type === 'AWS::RDS::DBInstance') return `${stack.stackName}-${id}-gen`.toLowerCase();
+    if (resource.Type === 'AWS::RDS::DBCluster' || resource.Type === 'AWS::RDS::DBInstance')
+      return `${stack.stackName}-${id}-gen`.toLowerCase();
     if (resource.Type === 'AWS::S3::Bucket') return `${stack.stackName}-${id}-gen`.toLowerCase().slice(0, 63);
     return `${stack.stackName}-${id}-GEN0000001`;
   }

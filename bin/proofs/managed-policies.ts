@@ -30,12 +30,19 @@ export const AWS_MANAGED_POLICIES: Record<string, PolicyDocument> = {
         ],
         Resource: '*',
       },
-      { Effect: 'Allow', Action: ['iam:PassRole'], Resource: '*', Condition: { StringLike: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] } } },
+      {
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: '*',
+        Condition: { StringLike: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] } },
+      },
     ],
   },
   // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
   'service-role/AWSLambdaBasicExecutionRole': {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+    Statement: [
+      { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+    ],
   },
 };

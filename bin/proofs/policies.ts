@@ -82,7 +82,12 @@ export class PolicyIndex {
         seen.add(policy);
         out.push({ stack: role.stack, policy, kind: 'identity' });
       }
-      if (role.trustPolicy) out.push({ stack: role.stack, policy: { name: `${role.stack.stackId}/${role.logicalId} trust policy`, document: role.trustPolicy }, kind: 'trust' });
+      if (role.trustPolicy)
+        out.push({
+          stack: role.stack,
+          policy: { name: `${role.stack.stackId}/${role.logicalId} trust policy`, document: role.trustPolicy },
+          kind: 'trust',
+        });
     }
     for (const [arn, policy] of this.resourcePolicies) {
       if (seen.has(policy) || this.roles.has(arn)) continue;
@@ -98,7 +103,9 @@ export class PolicyIndex {
     const doc = (value: unknown): PolicyDocument => normalizeDocument(r.deep(stack, value));
     for (const [id, role] of resourcesOfType(stack, 'AWS::IAM::Role')) {
       const p = role.Properties ?? {};
-      const identityPolicies: NamedPolicy[] = asArray(p.Policies as { PolicyName: unknown; PolicyDocument: unknown }[]).map((inline) => ({
+      const identityPolicies: NamedPolicy[] = asArray(
+        p.Policies as { PolicyName: unknown; PolicyDocument: unknown }[],
+      ).map((inline) => ({
         name: `${stack.stackId}/${id} inline ${r.str(stack, inline.PolicyName)}`,
         document: doc(inline.PolicyDocument),
       }));
@@ -110,10 +117,21 @@ export class PolicyIndex {
         if (text) identityPolicies.push({ name: `aws-managed/${known![1]}`, document: text });
         else if (!/^arn:[^:]+:iam::\d{12}:policy\//.test(arn)) unknownManagedPolicies.push(arn);
       }
-      const info: RoleInfo = { stack, logicalId: id, arn: r.arnOf(stack, id), trustPolicy: p.AssumeRolePolicyDocument ? doc(p.AssumeRolePolicyDocument) : undefined, identityPolicies, unknownManagedPolicies };
+      const info: RoleInfo = {
+        stack,
+        logicalId: id,
+        arn: r.arnOf(stack, id),
+        trustPolicy: p.AssumeRolePolicyDocument ? doc(p.AssumeRolePolicyDocument) : undefined,
+        identityPolicies,
+        unknownManagedPolicies,
+      };
       this.roles.set(info.arn, info);
       this.roleByLogicalId.set(`${stack.stackName}/${id}`, info);
-      if (info.trustPolicy) this.resourcePolicies.set(info.arn, { name: `${stack.stackId}/${id} trust policy`, document: info.trustPolicy });
+      if (info.trustPolicy)
+        this.resourcePolicies.set(info.arn, {
+          name: `${stack.stackId}/${id} trust policy`,
+          document: info.trustPolicy,
+        });
     }
     for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
       for (const [id, policy] of resourcesOfType(stack, type)) {
@@ -126,7 +144,9 @@ export class PolicyIndex {
         if (type === 'AWS::IAM::ManagedPolicy') {
           for (const role of this.roleByLogicalId.values()) {
             if (role.stack !== stack) continue;
-            const attached = asArray(stack.template.Resources?.[role.logicalId].Properties?.ManagedPolicyArns as unknown[]);
+            const attached = asArray(
+              stack.template.Resources?.[role.logicalId].Properties?.ManagedPolicyArns as unknown[],
+            );
             if (attached.some((m) => isObject(m) && m.Ref === id)) role.identityPolicies.push(named);
           }
         }
@@ -134,16 +154,26 @@ export class PolicyIndex {
     }
     for (const [id, policy] of resourcesOfType(stack, 'AWS::SNS::TopicPolicy')) {
       const named: NamedPolicy = { name: `${stack.stackId}/${id}`, document: doc(policy.Properties?.PolicyDocument) };
-      for (const topic of asArray(policy.Properties?.Topics as unknown[])) this.resourcePolicies.set(r.str(stack, topic), named);
+      for (const topic of asArray(policy.Properties?.Topics as unknown[]))
+        this.resourcePolicies.set(r.str(stack, topic), named);
     }
     for (const [id, key] of resourcesOfType(stack, 'AWS::KMS::Key')) {
-      this.resourcePolicies.set(r.arnOf(stack, id), { name: `${stack.stackId}/${id} key policy`, document: doc(key.Properties?.KeyPolicy) });
+      this.resourcePolicies.set(r.arnOf(stack, id), {
+        name: `${stack.stackId}/${id} key policy`,
+        document: doc(key.Properties?.KeyPolicy),
+      });
     }
     for (const [id, policy] of resourcesOfType(stack, 'AWS::S3::BucketPolicy')) {
-      this.resourcePolicies.set(`arn:${stack.partition}:s3:::${r.str(stack, policy.Properties?.Bucket)}`, { name: `${stack.stackId}/${id}`, document: doc(policy.Properties?.PolicyDocument) });
+      this.resourcePolicies.set(`arn:${stack.partition}:s3:::${r.str(stack, policy.Properties?.Bucket)}`, {
+        name: `${stack.stackId}/${id}`,
+        document: doc(policy.Properties?.PolicyDocument),
+      });
     }
     for (const [id, policy] of resourcesOfType(stack, 'AWS::SecretsManager::ResourcePolicy')) {
-      this.resourcePolicies.set(r.str(stack, policy.Properties?.SecretId), { name: `${stack.stackId}/${id}`, document: doc(policy.Properties?.ResourcePolicy) });
+      this.resourcePolicies.set(r.str(stack, policy.Properties?.SecretId), {
+        name: `${stack.stackId}/${id}`,
+        document: doc(policy.Properties?.ResourcePolicy),
+      });
     }
     this.indexLambdaPermissions(stack);
   }
@@ -159,15 +189,20 @@ export class PolicyIndex {
     for (const [id, permission] of resourcesOfType(stack, 'AWS::Lambda::Permission')) {
       const p = permission.Properties ?? {};
       const fnText = r.str(stack, p.FunctionName);
-      const functionArn = fnText.startsWith('arn:') ? fnText : `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${fnText}`;
+      const functionArn = fnText.startsWith('arn:')
+        ? fnText
+        : `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${fnText}`;
       const principal = r.str(stack, p.Principal);
       const condition: Record<string, Record<string, string>> = {};
       if (p.SourceArn !== undefined) condition.ArnLike = { 'aws:SourceArn': r.str(stack, p.SourceArn) };
-      if (p.SourceAccount !== undefined) condition.StringEquals = { 'aws:SourceAccount': r.str(stack, p.SourceAccount) };
+      if (p.SourceAccount !== undefined)
+        condition.StringEquals = { 'aws:SourceAccount': r.str(stack, p.SourceAccount) };
       const statement: PolicyStatement = {
         Sid: id,
         Effect: 'Allow',
-        Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: /^\d{12}$/.test(principal) ? `arn:${stack.partition}:iam::${principal}:root` : principal },
+        Principal: principal.endsWith('.amazonaws.com')
+          ? { Service: principal }
+          : { AWS: /^\d{12}$/.test(principal) ? `arn:${stack.partition}:iam::${principal}:root` : principal },
         Action: r.str(stack, p.Action),
         Resource: functionArn,
         ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
@@ -178,7 +213,10 @@ export class PolicyIndex {
       byFunction.set(functionArn, entry);
     }
     for (const [arn, entry] of byFunction) {
-      this.resourcePolicies.set(arn, { name: `${stack.stackId} Lambda permissions of ${arn.split(':').pop()} (${entry.ids.join(', ')})`, document: { Version: '2012-10-17', Statement: entry.statements } });
+      this.resourcePolicies.set(arn, {
+        name: `${stack.stackId} Lambda permissions of ${arn.split(':').pop()} (${entry.ids.join(', ')})`,
+        document: { Version: '2012-10-17', Statement: entry.statements },
+      });
     }
   }
 }
@@ -186,5 +224,8 @@ export class PolicyIndex {
 /** A policy document with `Statement` always an array. */
 export function normalizeDocument(value: unknown): PolicyDocument {
   if (!isObject(value)) return { Version: '2012-10-17', Statement: [] };
-  return { ...(value as object), Statement: asArray(value.Statement as PolicyStatement | PolicyStatement[]) } as PolicyDocument;
+  return {
+    ...(value as object),
+    Statement: asArray(value.Statement as PolicyStatement | PolicyStatement[]),
+  } as PolicyDocument;
 }

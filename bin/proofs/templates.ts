@@ -40,16 +40,22 @@ interface ManifestArtifact {
 /** Read every CloudFormation stack of a cloud assembly directory (`cdk.out` after `npx cdk synth`). */
 export function readStacksFromCdkOut(cdkOutDir: string): StackTemplate[] {
   const manifestPath = path.join(cdkOutDir, 'manifest.json');
-  if (!fs.existsSync(manifestPath)) throw new Error(`${manifestPath} not found: run \`npx cdk synth --quiet\` first (or pass --cdk-out <dir>)`);
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
+  if (!fs.existsSync(manifestPath))
+    throw new Error(`${manifestPath} not found: run \`npx cdk synth --quiet\` first (or pass --cdk-out <dir>)`);
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<string, ManifestArtifact>;
+  };
   const stacks: StackTemplate[] = [];
   const artifacts = manifest.artifacts ?? {};
   const isStack = (id: string): boolean => artifacts[id]?.type === 'aws:cloudformation:stack';
   for (const [stackId, artifact] of Object.entries(artifacts)) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
-    if (!env || env[1] === 'unknown-account') throw new Error(`${stackId} has no concrete account/region (${artifact.environment}); the proofs need both`);
-    const template = JSON.parse(fs.readFileSync(path.join(cdkOutDir, artifact.properties.templateFile), 'utf8')) as CfnTemplate;
+    if (!env || env[1] === 'unknown-account')
+      throw new Error(`${stackId} has no concrete account/region (${artifact.environment}); the proofs need both`);
+    const template = JSON.parse(
+      fs.readFileSync(path.join(cdkOutDir, artifact.properties.templateFile), 'utf8'),
+    ) as CfnTemplate;
     stacks.push({
       stackId,
       stackName: artifact.properties.stackName ?? stackId,

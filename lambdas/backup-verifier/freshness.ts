@@ -1,4 +1,8 @@
-import { BackupClient, ListRecoveryPointsByBackupVaultCommand, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import {
+  BackupClient,
+  ListRecoveryPointsByBackupVaultCommand,
+  RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -33,7 +37,11 @@ export const storeSpecSchema = z.discriminatedUnion('kind', [
     /** Keys under these prefixes are not backup data (drill reports, locks) and do not count. */
     excludePrefixes: z._default(z.array(z.string().check(z.minLength(1))), []),
   }),
-  z.object({ kind: z.literal('rds-cluster'), store: z.string().check(z.minLength(1)), clusterIdentifier: z.string().check(z.minLength(1)) }),
+  z.object({
+    kind: z.literal('rds-cluster'),
+    store: z.string().check(z.minLength(1)),
+    clusterIdentifier: z.string().check(z.minLength(1)),
+  }),
 ]);
 export const storeSpecsSchema = z.array(storeSpecSchema).check(z.minLength(1));
 export type StoreSpec = z.output<typeof storeSpecSchema>;
@@ -57,7 +65,14 @@ export interface FreshnessOptions {
 
 export type Freshness =
   /** `newest` is the point in time the store can restore to; `how` says which evidence gave it. */
-  | { readonly store: string; readonly status: 'ok'; readonly ageSeconds: number; readonly newest: Date; readonly how: 'snapshot' | 'continuous' | 'object' | 'pitr'; readonly skipped: number }
+  | {
+      readonly store: string;
+      readonly status: 'ok';
+      readonly ageSeconds: number;
+      readonly newest: Date;
+      readonly how: 'snapshot' | 'continuous' | 'object' | 'pitr';
+      readonly skipped: number;
+    }
   /** Nothing restorable found (empty store or a protected resource without any recovery point). */
   | { readonly store: string; readonly status: 'empty'; readonly detail: string; readonly skipped: number }
   | { readonly store: string; readonly status: 'error'; readonly detail: string };
@@ -70,7 +85,11 @@ export class BadListingError extends Error {
 }
 
 /** Check every store; one store's failure never hides another's result. */
-export async function measureFreshness(specs: readonly StoreSpec[], clients: FreshnessClients, options: FreshnessOptions): Promise<Freshness[]> {
+export async function measureFreshness(
+  specs: readonly StoreSpec[],
+  clients: FreshnessClients,
+  options: FreshnessOptions,
+): Promise<Freshness[]> {
   const results: Freshness[] = [];
   for (const spec of specs) {
     try {
@@ -106,20 +125,38 @@ function ageSeconds(now: Date, then: Date): number {
 }
 
 function validDate(value: unknown): Date | undefined {
-  const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' || typeof value === 'number'
+        ? new Date(value)
+        : undefined;
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
 /** Newest object (by LastModified) under a prefix, across every page of the listing. */
-export async function bucketFreshness(spec: Extract<StoreSpec, { kind: 's3-bucket' }>, s3: S3Client, options: FreshnessOptions): Promise<Freshness> {
+export async function bucketFreshness(
+  spec: Extract<StoreSpec, { kind: 's3-bucket' }>,
+  s3: S3Client,
+  options: FreshnessOptions,
+): Promise<Freshness> {
   let newest: Date | undefined;
   let skipped = 0;
   let token: string | undefined;
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 1; ; page++) {
-    if (page > maxPages) throw new BadListingError(`s3://${spec.bucket}/${spec.prefix} still truncated after ${maxPages} pages`);
+    if (page > maxPages)
+      throw new BadListingError(`s3://${spec.bucket}/${spec.prefix} still truncated after ${maxPages} pages`);
     const response = await withRetry(
-      () => s3.send(new ListObjectsV2Command({ Bucket: spec.bucket, Prefix: spec.prefix || undefined, ContinuationToken: token, MaxKeys: options.pageSize ?? 1000 })),
+      () =>
+        s3.send(
+          new ListObjectsV2Command({
+            Bucket: spec.bucket,
+            Prefix: spec.prefix || undefined,
+            ContinuationToken: token,
+            MaxKeys: options.pageSize ?? 1000,
+          }),
+        ),
       options.retry,
     );
     for (const object of response.Contents ?? []) {
@@ -133,28 +170,65 @@ export async function bucketFreshness(spec: Extract<StoreSpec, { kind: 's3-bucke
     }
     if (!response.IsTruncated) break;
     if (!response.NextContinuationToken || response.NextContinuationToken === token) {
-      throw new BadListingError(`s3://${spec.bucket} listing is truncated but gives no new continuation token (page ${page})`);
+      throw new BadListingError(
+        `s3://${spec.bucket} listing is truncated but gives no new continuation token (page ${page})`,
+      );
     }
     token = response.NextContinuationToken;
   }
   if (skipped > 0) options.log?.('warn', 'skipped malformed objects in the listing', { store: spec.store, skipped });
-  if (!newest) return { store: spec.store, status: 'empty', detail: `no objects in s3://${spec.bucket}/${spec.prefix}`, skipped };
-  return { store: spec.store, status: 'ok', ageSeconds: ageSeconds(options.now, newest), newest, how: 'object', skipped };
+  if (!newest)
+    return { store: spec.store, status: 'empty', detail: `no objects in s3://${spec.bucket}/${spec.prefix}`, skipped };
+  return {
+    store: spec.store,
+    status: 'ok',
+    ageSeconds: ageSeconds(options.now, newest),
+    newest,
+    how: 'object',
+    skipped,
+  };
 }
 
 /** Aurora point-in-time recovery: the cluster can be restored to LatestRestorableTime. */
-export async function clusterFreshness(spec: Extract<StoreSpec, { kind: 'rds-cluster' }>, rds: RDSClient, options: FreshnessOptions): Promise<Freshness> {
+export async function clusterFreshness(
+  spec: Extract<StoreSpec, { kind: 'rds-cluster' }>,
+  rds: RDSClient,
+  options: FreshnessOptions,
+): Promise<Freshness> {
   const latest = await latestRestorableTime(rds, spec.clusterIdentifier, options);
-  if (!latest) return { store: spec.store, status: 'empty', detail: `${spec.clusterIdentifier} reports no LatestRestorableTime (no automated backup yet, or the cluster is gone)`, skipped: 0 };
-  return { store: spec.store, status: 'ok', ageSeconds: ageSeconds(options.now, latest), newest: latest, how: 'pitr', skipped: 0 };
+  if (!latest)
+    return {
+      store: spec.store,
+      status: 'empty',
+      detail: `${spec.clusterIdentifier} reports no LatestRestorableTime (no automated backup yet, or the cluster is gone)`,
+      skipped: 0,
+    };
+  return {
+    store: spec.store,
+    status: 'ok',
+    ageSeconds: ageSeconds(options.now, latest),
+    newest: latest,
+    how: 'pitr',
+    skipped: 0,
+  };
 }
 
-async function latestRestorableTime(rds: RDSClient, identifierOrArn: string, options: FreshnessOptions): Promise<Date | undefined> {
+async function latestRestorableTime(
+  rds: RDSClient,
+  identifierOrArn: string,
+  options: FreshnessOptions,
+): Promise<Date | undefined> {
   if (/^arn:aws[a-z-]*:rds:[^:]+:\d+:db:/.test(identifierOrArn)) {
-    const response = await withRetry(() => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifierOrArn })), options.retry);
+    const response = await withRetry(
+      () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifierOrArn })),
+      options.retry,
+    );
     return validDate(response.DBInstances?.[0]?.LatestRestorableTime);
   }
-  const response = await withRetry(() => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifierOrArn })), options.retry);
+  const response = await withRetry(
+    () => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifierOrArn })),
+    options.retry,
+  );
   return validDate(response.DBClusters?.[0]?.LatestRestorableTime);
 }
 
@@ -184,9 +258,17 @@ export async function vaultFreshness(
   let token: string | undefined;
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 1; ; page++) {
-    if (page > maxPages) throw new BadListingError(`vault ${spec.vaultName} still has more recovery points after ${maxPages} pages`);
+    if (page > maxPages)
+      throw new BadListingError(`vault ${spec.vaultName} still has more recovery points after ${maxPages} pages`);
     const response = await withRetry(
-      () => backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: spec.vaultName, NextToken: token, MaxResults: Math.min(options.pageSize ?? 1000, 1000) })),
+      () =>
+        backup.send(
+          new ListRecoveryPointsByBackupVaultCommand({
+            BackupVaultName: spec.vaultName,
+            NextToken: token,
+            MaxResults: Math.min(options.pageSize ?? 1000, 1000),
+          }),
+        ),
       options.retry,
     );
     for (const point of response.RecoveryPoints ?? []) {
@@ -204,13 +286,22 @@ export async function vaultFreshness(
       if (!known || created > known) newestSnapshot.set(point.ResourceArn, created);
     }
     if (!response.NextToken) break;
-    if (response.NextToken === token) throw new BadListingError(`vault ${spec.vaultName} listing repeats its NextToken (page ${page})`);
+    if (response.NextToken === token)
+      throw new BadListingError(`vault ${spec.vaultName} listing repeats its NextToken (page ${page})`);
     token = response.NextToken;
   }
-  if (skipped > 0) options.log?.('warn', 'skipped malformed recovery points in the listing', { store: spec.store, skipped });
+  if (skipped > 0)
+    options.log?.('warn', 'skipped malformed recovery points in the listing', { store: spec.store, skipped });
 
-  const resources = spec.resourceArns.length > 0 ? spec.resourceArns : [...new Set([...newestSnapshot.keys(), ...continuous])];
-  if (resources.length === 0) return { store: spec.store, status: 'empty', detail: `no restorable recovery points in vault ${spec.vaultName}`, skipped };
+  const resources =
+    spec.resourceArns.length > 0 ? spec.resourceArns : [...new Set([...newestSnapshot.keys(), ...continuous])];
+  if (resources.length === 0)
+    return {
+      store: spec.store,
+      status: 'empty',
+      detail: `no restorable recovery points in vault ${spec.vaultName}`,
+      skipped,
+    };
 
   let stalest: { newest: Date; how: 'snapshot' | 'continuous' } | undefined;
   for (const resource of resources) {
@@ -221,10 +312,23 @@ export async function vaultFreshness(
       const latest = await latestRestorableTime(rds, resource, options);
       if (latest && (!best || latest > best.newest)) best = { newest: latest, how: 'continuous' };
     }
-    if (!best) return { store: spec.store, status: 'empty', detail: `no restorable recovery point for ${resource} in vault ${spec.vaultName}`, skipped };
+    if (!best)
+      return {
+        store: spec.store,
+        status: 'empty',
+        detail: `no restorable recovery point for ${resource} in vault ${spec.vaultName}`,
+        skipped,
+      };
     if (!stalest || best.newest < stalest.newest) stalest = best;
   }
-  return { store: spec.store, status: 'ok', ageSeconds: ageSeconds(options.now, stalest!.newest), newest: stalest!.newest, how: stalest!.how, skipped };
+  return {
+    store: spec.store,
+    status: 'ok',
+    ageSeconds: ageSeconds(options.now, stalest!.newest),
+    newest: stalest!.newest,
+    how: stalest!.how,
+    skipped,
+  };
 }
 
 /**
@@ -247,12 +351,22 @@ export function freshnessMetricData(results: readonly Freshness[], environment: 
     }));
 }
 
-export async function publishFreshness(cloudwatch: CloudWatchClient, namespace: string, environment: string, results: readonly Freshness[], now: Date, retry?: RetryOptions): Promise<number> {
+export async function publishFreshness(
+  cloudwatch: CloudWatchClient,
+  namespace: string,
+  environment: string,
+  results: readonly Freshness[],
+  now: Date,
+  retry?: RetryOptions,
+): Promise<number> {
   const data = freshnessMetricData(results, environment, now);
   // PutMetricData takes up to 1000 data per call; a verifier checks a handful of stores.
   for (let i = 0; i < data.length; i += 1000) {
     const batch = data.slice(i, i + 1000);
-    await withRetry(() => cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })), retry);
+    await withRetry(
+      () => cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })),
+      retry,
+    );
   }
   return data.length;
 }

@@ -30,7 +30,8 @@ export interface VerifierResult {
 export async function handler(event: unknown): Promise<VerifierResult> {
   eventSchema.parse(event ?? {});
   const now = new Date();
-  const log = (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => logger[level](message, detail ?? {});
+  const log = (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) =>
+    logger[level](message, detail ?? {});
   const results = await measureFreshness(stores, clients, { now, log });
   const published = await publishFreshness(cloudwatch, namespace, environment, results, now);
   for (const result of results) logger.info('backup freshness', { ...result });

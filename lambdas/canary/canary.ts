@@ -101,7 +101,13 @@ export async function runCanary(settings: CanarySettings, deps: CanaryDeps): Pro
     probes.push(await probe(settings, deps));
   }
   const last = probes[probes.length - 1];
-  return { ok: probes.every((p) => p.ok), environment: settings.environment, summary: last.summary, results: last.results, probes };
+  return {
+    ok: probes.every((p) => p.ok),
+    environment: settings.environment,
+    summary: last.summary,
+    results: last.results,
+    probes,
+  };
 }
 
 /** Walk the journeys once, confirm failures once, publish, log. Never throws: a failure is a result. */
@@ -131,7 +137,8 @@ export async function probe(settings: CanarySettings, deps: CanaryDeps): Promise
   // and a second attempt costs at most one request timeout (part of the detection figure).
   const failed = settings.journeys.filter((_, i) => !results[i].ok);
   if (failed.length > 0) {
-    if (results.some((r, i) => !r.ok && settings.journeys[i].authenticated && (r.status === 401 || r.status === 403))) deps.tokenCache.invalidate();
+    if (results.some((r, i) => !r.ok && settings.journeys[i].authenticated && (r.status === 401 || r.status === 403)))
+      deps.tokenCache.invalidate();
     const again = await runJourneysAtOnce(settings.endpointUrl, failed, options);
     results = results.map((r) => (r.ok ? r : (again.find((a) => a.name === r.name) ?? r)));
   }
@@ -141,7 +148,16 @@ export async function probe(settings: CanarySettings, deps: CanaryDeps): Promise
   const summary = tokenProblem ? `${summarize(results)} (credentials: ${tokenProblem})` : summarize(results);
   let published = true;
   try {
-    await withRetry(() => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: settings.namespace, MetricData: metricData(settings.environment, results, at) })), deps.retry);
+    await withRetry(
+      () =>
+        deps.cloudwatch.send(
+          new PutMetricDataCommand({
+            Namespace: settings.namespace,
+            MetricData: metricData(settings.environment, results, at),
+          }),
+        ),
+      deps.retry,
+    );
   } catch (error) {
     // Not fatal: missing datapoints count as breaching in the P1 alarm, so a canary that cannot publish still pages.
     published = false;
@@ -154,7 +170,11 @@ export async function probe(settings: CanarySettings, deps: CanaryDeps): Promise
 }
 
 /** Walk every journey concurrently; results in the journeys' order. */
-export async function runJourneysAtOnce(baseUrl: string, journeys: readonly Journey[], options: RunOptions): Promise<JourneyResult[]> {
+export async function runJourneysAtOnce(
+  baseUrl: string,
+  journeys: readonly Journey[],
+  options: RunOptions,
+): Promise<JourneyResult[]> {
   return (await Promise.all(journeys.map((journey) => runJourneys(baseUrl, [journey], options)))).flat();
 }
 
@@ -164,7 +184,12 @@ export async function runJourneysAtOnce(baseUrl: string, journeys: readonly Jour
  * resolution (StorageResolution 1): the P1 alarm evaluates 10-second periods.
  */
 export function metricData(environment: string, results: readonly JourneyResult[], at: Date): MetricDatum[] {
-  const datum = (name: string, value: number, unit: 'Count' | 'Milliseconds' | 'None', dims: Record<string, string>): MetricDatum => ({
+  const datum = (
+    name: string,
+    value: number,
+    unit: 'Count' | 'Milliseconds' | 'None',
+    dims: Record<string, string>,
+  ): MetricDatum => ({
     MetricName: name,
     Value: value,
     Unit: unit,

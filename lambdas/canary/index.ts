@@ -26,6 +26,14 @@ const settings: CanarySettings = {
  * probe and the verdict: `{"ok": true|false, "results": [...]}`.
  */
 export const handler = async (event: unknown) => {
-  const scheduled = typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event';
-  return runCanary(scheduled ? settings : { ...settings, probesPerRun: 1 }, { cloudwatch, secrets, logger, tokenCache });
+  const scheduled =
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event';
+  return runCanary(scheduled ? settings : { ...settings, probesPerRun: 1 }, {
+    cloudwatch,
+    secrets,
+    logger,
+    tokenCache,
+  });
 };

@@ -6,4 +6,5 @@ import { onEvent, protectionEventSchema, ProtectionResponse } from './protection
 const logger = createLogger('deletion-protection');
 const deps = { rds: new RDSClient(CLIENT_CONFIG), cloudformation: new CloudFormationClient(CLIENT_CONFIG), logger };
 
-export const handler = (event: unknown): Promise<ProtectionResponse> => onEvent(protectionEventSchema.parse(event), deps);
+export const handler = (event: unknown): Promise<ProtectionResponse> =>
+  onEvent(protectionEventSchema.parse(event), deps);

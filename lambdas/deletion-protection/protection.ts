@@ -21,7 +21,9 @@ export type ProtectionProperties = z.infer<typeof protectionPropertiesSchema>;
 
 const baseEvent = {
   RequestId: z.string().check(z.minLength(1)),
-  StackId: z.string().check(z.regex(/^arn:aws[a-z-]*:cloudformation:/, { error: 'must be the stack ARN CloudFormation sends' })),
+  StackId: z
+    .string()
+    .check(z.regex(/^arn:aws[a-z-]*:cloudformation:/, { error: 'must be the stack ARN CloudFormation sends' })),
   LogicalResourceId: z.string().check(z.minLength(1)),
   ResourceProperties: protectionPropertiesSchema,
 };
@@ -75,12 +77,17 @@ export async function onEvent(event: ProtectionEvent, deps: ProtectionDeps): Pro
 
   if (event.RequestType === 'Delete') {
     if (event.PhysicalResourceId !== physicalId) {
-      deps.logger.info('nothing to release: the physical id is not this latch\'s', { physicalResourceId: event.PhysicalResourceId });
+      deps.logger.info("nothing to release: the physical id is not this latch's", {
+        physicalResourceId: event.PhysicalResourceId,
+      });
       return { PhysicalResourceId: event.PhysicalResourceId, Data: { DeletionProtection: 'kept' } };
     }
     const { createRollback, status } = await isCreateRollback(deps.cloudformation, event.StackId, deps.retry);
     if (!createRollback) {
-      deps.logger.info('deletion protection kept: the stack is not rolling back its creation', { target: physicalId, stackStatus: status });
+      deps.logger.info('deletion protection kept: the stack is not rolling back its creation', {
+        target: physicalId,
+        stackStatus: status,
+      });
       return { PhysicalResourceId: physicalId, Data: { DeletionProtection: 'kept' } };
     }
     try {
@@ -90,7 +97,10 @@ export async function onEvent(event: ProtectionEvent, deps: ProtectionDeps): Pro
       deps.logger.info('nothing to release: the target does not exist', { target: physicalId });
       return { PhysicalResourceId: physicalId, Data: { DeletionProtection: 'off' } };
     }
-    deps.logger.warn('deletion protection lifted: the stack is rolling back its creation, so CloudFormation deletes the new cluster', { target: physicalId, stackStatus: status });
+    deps.logger.warn(
+      'deletion protection lifted: the stack is rolling back its creation, so CloudFormation deletes the new cluster',
+      { target: physicalId, stackStatus: status },
+    );
     return { PhysicalResourceId: physicalId, Data: { DeletionProtection: 'off' } };
   }
 
@@ -99,10 +109,31 @@ export async function onEvent(event: ProtectionEvent, deps: ProtectionDeps): Pro
   return { PhysicalResourceId: physicalId, Data: { DeletionProtection: 'on' } };
 }
 
-async function setProtection(p: ProtectionProperties, on: boolean, deps: ProtectionDeps, retry: RetryOptions): Promise<void> {
+async function setProtection(
+  p: ProtectionProperties,
+  on: boolean,
+  deps: ProtectionDeps,
+  retry: RetryOptions,
+): Promise<void> {
   if (p.Kind === 'cluster') {
-    await withRetry(() => deps.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: p.Identifier, DeletionProtection: on, ApplyImmediately: true })), retry);
+    await withRetry(
+      () =>
+        deps.rds.send(
+          new ModifyDBClusterCommand({
+            DBClusterIdentifier: p.Identifier,
+            DeletionProtection: on,
+            ApplyImmediately: true,
+          }),
+        ),
+      retry,
+    );
   } else {
-    await withRetry(() => deps.rds.send(new ModifyGlobalClusterCommand({ GlobalClusterIdentifier: p.Identifier, DeletionProtection: on })), retry);
+    await withRetry(
+      () =>
+        deps.rds.send(
+          new ModifyGlobalClusterCommand({ GlobalClusterIdentifier: p.Identifier, DeletionProtection: on }),
+        ),
+      retry,
+    );
   }
 }

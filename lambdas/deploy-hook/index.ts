@@ -16,7 +16,10 @@ const authSecretArn = process.env.AUTH_SECRET_ARN || undefined;
 /** Time kept back from the function's timeout to report the status to CodeDeploy. */
 const REPORT_RESERVE_MS = 20_000;
 
-export async function handler(rawEvent: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<Pick<SmokeCheckOutcome, 'status' | 'summary'>> {
+export async function handler(
+  rawEvent: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<Pick<SmokeCheckOutcome, 'status' | 'summary'>> {
   const event = hookEventSchema.parse(rawEvent);
   const remaining = context?.getRemainingTimeInMillis() ?? 120_000;
   const outcome = await runSmokeCheck(event, {

@@ -7,7 +7,9 @@ import { RetryOptions, withRetry } from '../shared/retry';
 
 /** What CodeDeploy sends a lifecycle hook. */
 export const hookEventSchema = z.object({
-  DeploymentId: z.string().check(z.regex(/^d-[A-Z0-9]+$/, { error: 'must be a CodeDeploy deployment id (d-XXXXXXXXX)' })),
+  DeploymentId: z
+    .string()
+    .check(z.regex(/^d-[A-Z0-9]+$/, { error: 'must be a CodeDeploy deployment id (d-XXXXXXXXX)' })),
   LifecycleEventHookExecutionId: z.string().check(z.minLength(1)),
 });
 export type HookEvent = z.infer<typeof hookEventSchema>;
@@ -52,7 +54,12 @@ export async function runSmokeCheck(event: HookEvent, deps: SmokeCheckDeps): Pro
   } catch (error) {
     outcome = { status: 'Failed', summary: `smoke check could not complete: ${(error as Error).message}`, results: [] };
   }
-  const details = { deploymentId: event.DeploymentId, status: outcome.status, summary: outcome.summary, results: outcome.results };
+  const details = {
+    deploymentId: event.DeploymentId,
+    status: outcome.status,
+    summary: outcome.summary,
+    results: outcome.results,
+  };
   if (outcome.status === 'Succeeded') deps.logger.info('smoke check passed', details);
   else deps.logger.error('smoke check failed', details);
   await reportStatus(event, outcome.status, deps);
@@ -67,11 +74,18 @@ async function checkJourneys(deps: SmokeCheckDeps): Promise<SmokeCheckOutcome> {
   } else {
     const skipped = journeys.filter((j) => j.authenticated).map((j) => j.name);
     if (skipped.length > 0) {
-      deps.logger.warn('no credentials secret configured; skipping authenticated journeys in the smoke check', { skipped });
+      deps.logger.warn('no credentials secret configured; skipping authenticated journeys in the smoke check', {
+        skipped,
+      });
       journeys = journeys.filter((j) => !j.authenticated);
     }
   }
-  if (journeys.length === 0) return { status: 'Failed', summary: 'no journeys to run: refusing to pass a smoke check that checked nothing', results: [] };
+  if (journeys.length === 0)
+    return {
+      status: 'Failed',
+      summary: 'no journeys to run: refusing to pass a smoke check that checked nothing',
+      results: [],
+    };
   const options = { authToken, serviceHostname: deps.serviceHostname, ca: deps.ca };
   const results = await runJourneys(deps.baseUrl, journeys, options);
   return { status: results.every((r) => r.ok) ? 'Succeeded' : 'Failed', summary: summarize(results), results };
@@ -79,7 +93,10 @@ async function checkJourneys(deps: SmokeCheckDeps): Promise<SmokeCheckOutcome> {
 
 async function readToken(secretArn: string, deps: SmokeCheckDeps): Promise<string> {
   if (!deps.secrets) throw new Error('a credentials secret is configured but no Secrets Manager client was given');
-  const secret = await withRetry(() => deps.secrets!.send(new GetSecretValueCommand({ SecretId: secretArn })), deps.retry);
+  const secret = await withRetry(
+    () => deps.secrets!.send(new GetSecretValueCommand({ SecretId: secretArn })),
+    deps.retry,
+  );
   const raw = secret.SecretString;
   if (!raw) throw new Error(`secret ${secretArn} has no string value`);
   try {
@@ -104,7 +121,12 @@ async function reportStatus(event: HookEvent, status: HookStatus, deps: SmokeChe
         ),
       {
         ...deps.retry,
-        onRetry: (error, attempt, delayMs) => deps.logger.warn('reporting the hook status failed; retrying', { attempt, delayMs, error: (error as Error).name }),
+        onRetry: (error, attempt, delayMs) =>
+          deps.logger.warn('reporting the hook status failed; retrying', {
+            attempt,
+            delayMs,
+            error: (error as Error).name,
+          }),
       },
     );
   } catch (error) {

@@ -1,5 +1,8 @@
 import {
-  CodeDeployClient, DeploymentStatus, ListDeploymentsCommand, StopDeploymentCommand,
+  CodeDeployClient,
+  DeploymentStatus,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
@@ -50,7 +53,11 @@ export interface StopResult {
  * alarm's state-change event instead of waiting for CodeDeploy's own (unpublished) alarm polling. Idempotent: a
  * repeated event finds nothing unfinished, or a deployment already completed, and does nothing more.
  */
-export async function stopDeployments(event: AlarmEvent, settings: StopperSettings, deps: StopperDeps): Promise<StopResult> {
+export async function stopDeployments(
+  event: AlarmEvent,
+  settings: StopperSettings,
+  deps: StopperDeps,
+): Promise<StopResult> {
   const alarmName = event.detail.alarmName;
   const result: StopResult = { alarmName, stopped: [], alreadyCompleted: [] };
   if (event.detail.state.value !== 'ALARM') {
@@ -60,19 +67,28 @@ export async function stopDeployments(event: AlarmEvent, settings: StopperSettin
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await withRetry(() => deps.codedeploy.send(new ListDeploymentsCommand({
-      applicationName: settings.applicationName,
-      deploymentGroupName: settings.deploymentGroupName,
-      includeOnlyStatuses: [...STOPPABLE_STATUSES],
-      nextToken,
-    })), deps.retry);
+    const page = await withRetry(
+      () =>
+        deps.codedeploy.send(
+          new ListDeploymentsCommand({
+            applicationName: settings.applicationName,
+            deploymentGroupName: settings.deploymentGroupName,
+            includeOnlyStatuses: [...STOPPABLE_STATUSES],
+            nextToken,
+          }),
+        ),
+      deps.retry,
+    );
     ids.push(...(page.deployments ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
 
   for (const deploymentId of ids) {
     try {
-      await withRetry(() => deps.codedeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true })), deps.retry);
+      await withRetry(
+        () => deps.codedeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true })),
+        deps.retry,
+      );
       result.stopped.push(deploymentId);
     } catch (error) {
       if ((error as { name?: string }).name !== 'DeploymentAlreadyCompletedException') throw error;

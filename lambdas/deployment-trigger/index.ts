@@ -2,7 +2,14 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import * as z from 'zod/mini';
 import { CLIENT_CONFIG, createLogger } from '../shared/aws';
-import { checkDeployment, isCompleteSchema, IsCompleteResponse, onEventSchema, OnEventResponse, startDeployment } from './trigger';
+import {
+  checkDeployment,
+  isCompleteSchema,
+  IsCompleteResponse,
+  onEventSchema,
+  OnEventResponse,
+  startDeployment,
+} from './trigger';
 
 const logger = createLogger('deployment-trigger');
 const codedeploy = new CodeDeployClient(CLIENT_CONFIG);

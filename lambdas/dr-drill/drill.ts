@@ -10,7 +10,14 @@ import {
   TestDNSAnswerCommand,
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
@@ -86,8 +93,18 @@ export class DrillRestoreFailedError extends Error {
 }
 
 export interface DataFreshness {
-  readonly recoveryPoint?: { readonly arn?: string; readonly createdAt: string; readonly ageSeconds: number; readonly targetSeconds: number };
-  readonly replicaObject?: { readonly key?: string; readonly lastModified: string; readonly ageSeconds: number; readonly targetSeconds: number };
+  readonly recoveryPoint?: {
+    readonly arn?: string;
+    readonly createdAt: string;
+    readonly ageSeconds: number;
+    readonly targetSeconds: number;
+  };
+  readonly replicaObject?: {
+    readonly key?: string;
+    readonly lastModified: string;
+    readonly ageSeconds: number;
+    readonly targetSeconds: number;
+  };
   readonly problems: string[];
 }
 
@@ -153,7 +170,9 @@ export async function runDrill(settings: DrillSettings, deps: DrillDeps): Promis
     drillCheck = await verifiedDrillHealthCheck(settings, deps.route53, records.primaryHealthCheckId);
     const healthCheckId = drillCheck.id;
 
-    const current = await withRetry(() => deps.route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })));
+    const current = await withRetry(() =>
+      deps.route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),
+    );
     if (current.HealthCheck?.HealthCheckConfig?.Inverted) {
       if (!lock.tookOver) {
         // No crashed drill left it so (there was no stale lock): someone inverted it by hand, perhaps
@@ -265,14 +284,22 @@ export async function runDrill(settings: DrillSettings, deps: DrillDeps): Promis
     report.status = report.problems.length > 0 ? 'failed' : 'passed';
   }
 
-  await publishMetrics(settings, deps, report).catch((error) => log.error('could not publish drill metrics', { error: String(error) }));
-  await writeReport(settings, deps, report).catch((error) => log.error('could not write the drill report', { error: String(error) }));
+  await publishMetrics(settings, deps, report).catch((error) =>
+    log.error('could not publish drill metrics', { error: String(error) }),
+  );
+  await writeReport(settings, deps, report).catch((error) =>
+    log.error('could not write the drill report', { error: String(error) }),
+  );
   // A failed restore keeps the lock: the next run takes it over once stale and restores first.
-  if (report.healthCheckRestored !== false) await releaseLock(settings, deps, lock.etag).catch((error) => log.warn('could not release the drill lock', { error: String(error) }));
+  if (report.healthCheckRestored !== false)
+    await releaseLock(settings, deps, lock.etag).catch((error) =>
+      log.warn('could not release the drill lock', { error: String(error) }),
+    );
 
   log.info('drill finished', { status: report.status, problems: report.problems, error: report.error });
   if (failure) throw failure;
-  if (report.problems.length > 0) throw new DrillTargetMissedError(`DR drill ${report.runId} missed its targets: ${report.problems.join('; ')}`);
+  if (report.problems.length > 0)
+    throw new DrillTargetMissedError(`DR drill ${report.runId} missed its targets: ${report.problems.join('; ')}`);
   return report;
 }
 
@@ -292,7 +319,15 @@ async function acquireLock(settings: DrillSettings, deps: DrillDeps, now: () => 
   const Key = lockKey(settings);
   const body = JSON.stringify({ runId: deps.runId, startedAt: new Date(now()).toISOString() });
   try {
-    const put = await deps.s3.send(new PutObjectCommand({ Bucket: settings.reportBucket, Key, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }));
+    const put = await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: settings.reportBucket,
+        Key,
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
+    );
     return { etag: put.ETag, tookOver: false };
   } catch (error) {
     if (!isPreconditionFailed(error)) throw error;
@@ -306,16 +341,30 @@ async function acquireLock(settings: DrillSettings, deps: DrillDeps, now: () => 
     );
   }
   try {
-    const put = await deps.s3.send(new PutObjectCommand({ Bucket: settings.reportBucket, Key, Body: body, ContentType: 'application/json', IfMatch: head.ETag }));
+    const put = await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: settings.reportBucket,
+        Key,
+        Body: body,
+        ContentType: 'application/json',
+        IfMatch: head.ETag,
+      }),
+    );
     deps.logger.warn('took over a stale drill lock left by a crashed run', { previousRun: holder.runId, ageSeconds });
     return { etag: put.ETag, tookOver: true };
   } catch (error) {
-    if (isPreconditionFailed(error)) throw new DrillRefusedError(`another DR drill took over the stale lock s3://${settings.reportBucket}/${Key} at the same moment; this run refuses to start`);
+    if (isPreconditionFailed(error))
+      throw new DrillRefusedError(
+        `another DR drill took over the stale lock s3://${settings.reportBucket}/${Key} at the same moment; this run refuses to start`,
+      );
     throw error;
   }
 }
 
-async function readLockHolder(settings: DrillSettings, deps: DrillDeps): Promise<{ runId?: string; startedAt?: string }> {
+async function readLockHolder(
+  settings: DrillSettings,
+  deps: DrillDeps,
+): Promise<{ runId?: string; startedAt?: string }> {
   try {
     const got = await deps.s3.send(new GetObjectCommand({ Bucket: settings.reportBucket, Key: lockKey(settings) }));
     return JSON.parse((await got.Body?.transformToString()) ?? '{}') as { runId?: string; startedAt?: string };
@@ -328,12 +377,19 @@ async function releaseLock(settings: DrillSettings, deps: DrillDeps, etag?: stri
   // Only our own lock: if someone took it over meanwhile, leave theirs alone.
   const head = await deps.s3.send(new HeadObjectCommand({ Bucket: settings.reportBucket, Key: lockKey(settings) }));
   if (etag && head.ETag !== etag) return;
-  await withRetry(() => deps.s3.send(new DeleteObjectCommand({ Bucket: settings.reportBucket, Key: lockKey(settings) })));
+  await withRetry(() =>
+    deps.s3.send(new DeleteObjectCommand({ Bucket: settings.reportBucket, Key: lockKey(settings) })),
+  );
 }
 
 function isPreconditionFailed(error: unknown): boolean {
   const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'PreconditionFailed' || e?.Code === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412 || e?.name === 'ConditionalRequestConflict';
+  return (
+    e?.name === 'PreconditionFailed' ||
+    e?.Code === 'PreconditionFailed' ||
+    e?.$metadata?.httpStatusCode === 412 ||
+    e?.name === 'ConditionalRequestConflict'
+  );
 }
 
 // ------------------------------------------------------------------------------------------ records
@@ -351,13 +407,20 @@ interface FailoverRecords {
 async function findFailoverRecords(settings: DrillSettings, route53: Route53Client): Promise<FailoverRecords> {
   const recordName = settings.recordName.endsWith('.') ? settings.recordName : `${settings.recordName}.`;
   const found: ResourceRecordSet[] = [];
-  let start: { StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string } = { StartRecordName: recordName, StartRecordType: 'A' };
+  let start: { StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string } =
+    { StartRecordName: recordName, StartRecordType: 'A' };
   for (let page = 0; page < 10; page++) {
-    const out = await withRetry(() => route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: settings.hostedZoneId, ...start })));
+    const out = await withRetry(() =>
+      route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: settings.hostedZoneId, ...start })),
+    );
     const sets = out.ResourceRecordSets ?? [];
     found.push(...sets.filter((r) => sameName(r.Name, recordName) && r.Type === 'A'));
     if (!out.IsTruncated || sets.some((r) => !sameName(r.Name, recordName))) break;
-    start = { StartRecordName: out.NextRecordName, StartRecordType: out.NextRecordType, StartRecordIdentifier: out.NextRecordIdentifier };
+    start = {
+      StartRecordName: out.NextRecordName,
+      StartRecordType: out.NextRecordType,
+      StartRecordIdentifier: out.NextRecordIdentifier,
+    };
   }
   const primary = found.find((r) => r.SetIdentifier === settings.primarySetIdentifier);
   const secondary = found.find((r) => r.SetIdentifier === settings.secondarySetIdentifier);
@@ -367,7 +430,10 @@ async function findFailoverRecords(settings: DrillSettings, route53: Route53Clie
         `${settings.hostedZoneId}: deploy Prod (it owns the drill pair's primary record) before drilling`,
     );
   }
-  if (!primary.HealthCheckId) throw new Error(`the PRIMARY record "${settings.primarySetIdentifier}" has no health check; the drill inverts it to simulate the failure`);
+  if (!primary.HealthCheckId)
+    throw new Error(
+      `the PRIMARY record "${settings.primarySetIdentifier}" has no health check; the drill inverts it to simulate the failure`,
+    );
   if (primary.HealthCheckId !== settings.drillHealthCheckId) {
     throw new DrillRefusedError(
       `the PRIMARY record "${settings.primarySetIdentifier}" of ${recordName} uses health check ` +
@@ -376,8 +442,15 @@ async function findFailoverRecords(settings: DrillSettings, route53: Route53Clie
         'with -c drill=true again',
     );
   }
-  if (!secondary) throw new Error(`no SECONDARY failover record "${settings.secondarySetIdentifier}" for ${recordName} in hosted zone ${settings.hostedZoneId}: deploy DrRegion without the drill first`);
-  return { recordName, primaryHealthCheckId: primary.HealthCheckId, secondaryAliasDnsName: secondary.AliasTarget?.DNSName };
+  if (!secondary)
+    throw new Error(
+      `no SECONDARY failover record "${settings.secondarySetIdentifier}" for ${recordName} in hosted zone ${settings.hostedZoneId}: deploy DrRegion without the drill first`,
+    );
+  return {
+    recordName,
+    primaryHealthCheckId: primary.HealthCheckId,
+    secondaryAliasDnsName: secondary.AliasTarget?.DNSName,
+  };
 }
 
 function sameName(a: string | undefined, b: string): boolean {
@@ -442,12 +515,18 @@ async function setDrillHealthCheckInverted(
 const HEALTHY_CHECKER_FRACTION = 0.18;
 
 /** What the checkers observed at the endpoint (not whether Route 53, after any inversion, calls the check healthy). */
-async function healthStatus(route53: Route53Client, healthCheckId: string): Promise<{ healthy: boolean; summary: string }> {
+async function healthStatus(
+  route53: Route53Client,
+  healthCheckId: string,
+): Promise<{ healthy: boolean; summary: string }> {
   const out = await withRetry(() => route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })));
   const observations = out.HealthCheckObservations ?? [];
   if (observations.length === 0) return { healthy: true, summary: 'no checker observations yet' };
   const ok = observations.filter((o) => (o.StatusReport?.Status ?? '').startsWith('Success')).length;
-  return { healthy: ok / observations.length > HEALTHY_CHECKER_FRACTION, summary: `${ok} of ${observations.length} checkers report success` };
+  return {
+    healthy: ok / observations.length > HEALTHY_CHECKER_FRACTION,
+    summary: `${ok} of ${observations.length} checkers report success`,
+  };
 }
 
 async function resolveQuietly(deps: DrillDeps, host: string | undefined): Promise<string[]> {
@@ -482,10 +561,17 @@ interface MeasureInput {
 }
 
 /** Seconds from the inversion until Route 53 answers the drill name with the standby's addresses. */
-async function measureFailover(settings: DrillSettings, deps: DrillDeps, input: MeasureInput): Promise<NonNullable<DrillReport['failover']>> {
+async function measureFailover(
+  settings: DrillSettings,
+  deps: DrillDeps,
+  input: MeasureInput,
+): Promise<NonNullable<DrillReport['failover']>> {
   const { now, started } = input;
   const deadline = Math.min(started + settings.targets.waitBoundSeconds * 1000, deps.deadlineMs ?? Infinity);
-  const result: NonNullable<DrillReport['failover']> = { targetSeconds: settings.targets.failoverSeconds, secondaryAddresses: input.secondaryAddresses };
+  const result: NonNullable<DrillReport['failover']> = {
+    targetSeconds: settings.targets.failoverSeconds,
+    secondaryAddresses: input.secondaryAddresses,
+  };
   const elapsed = () => Math.round((now() - started) / 1000);
   let secondaryAddresses = input.secondaryAddresses;
 
@@ -523,19 +609,29 @@ async function checkDataFreshness(settings: DrillSettings, deps: DrillDeps, now:
     let newest: { arn?: string; created: Date } | undefined;
     let NextToken: string | undefined;
     do {
-      const page = await withRetry(() => deps.backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: settings.vaultName, NextToken })));
+      const page = await withRetry(() =>
+        deps.backup.send(
+          new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: settings.vaultName, NextToken }),
+        ),
+      );
       for (const point of page.RecoveryPoints ?? []) {
         if (point.Status !== 'COMPLETED' || !point.CreationDate) continue;
-        if (!newest || point.CreationDate > newest.created) newest = { arn: point.RecoveryPointArn, created: point.CreationDate };
+        if (!newest || point.CreationDate > newest.created)
+          newest = { arn: point.RecoveryPointArn, created: point.CreationDate };
       }
       NextToken = page.NextToken;
     } while (NextToken);
     if (!newest) {
-      problems.push(`the DR vault ${settings.vaultName} holds no completed recovery point: the cross-region copy has not run (or fails); see runbooks/dr-failover.md`);
+      problems.push(
+        `the DR vault ${settings.vaultName} holds no completed recovery point: the cross-region copy has not run (or fails); see runbooks/dr-failover.md`,
+      );
     } else {
       const ageSeconds = Math.round((now() - newest.created.getTime()) / 1000);
       recoveryPoint = { arn: newest.arn, createdAt: newest.created.toISOString(), ageSeconds, targetSeconds: target };
-      if (ageSeconds > target) problems.push(`the newest recovery point in ${settings.vaultName} is ${ageSeconds} s old, over the ${target} s target`);
+      if (ageSeconds > target)
+        problems.push(
+          `the newest recovery point in ${settings.vaultName} is ${ageSeconds} s old, over the ${target} s target`,
+        );
     }
   }
 
@@ -546,22 +642,43 @@ async function checkDataFreshness(settings: DrillSettings, deps: DrillDeps, now:
     let ContinuationToken: string | undefined;
     let pages = 0;
     do {
-      const page = await withRetry(() => deps.s3.send(new ListObjectsV2Command({ Bucket: settings.replicaBucket, Prefix: settings.replicaPrefix || undefined, ContinuationToken })));
+      const page = await withRetry(() =>
+        deps.s3.send(
+          new ListObjectsV2Command({
+            Bucket: settings.replicaBucket,
+            Prefix: settings.replicaPrefix || undefined,
+            ContinuationToken,
+          }),
+        ),
+      );
       for (const object of page.Contents ?? []) {
         // The drill's own reports and lock are not replicated data.
         if (!object.LastModified || (object.Key ?? '').startsWith(settings.reportPrefix)) continue;
-        if (!newest || object.LastModified > newest.modified) newest = { key: object.Key, modified: object.LastModified };
+        if (!newest || object.LastModified > newest.modified)
+          newest = { key: object.Key, modified: object.LastModified };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken && ++pages < MAX_PAGES);
     if (ContinuationToken) {
-      problems.push(`the replica bucket ${settings.replicaBucket} has more than ${MAX_PAGES * 1000} objects under "${settings.replicaPrefix}": the drill cannot find the newest one; point replicaPrefix at a heartbeat prefix`);
+      problems.push(
+        `the replica bucket ${settings.replicaBucket} has more than ${MAX_PAGES * 1000} objects under "${settings.replicaPrefix}": the drill cannot find the newest one; point replicaPrefix at a heartbeat prefix`,
+      );
     } else if (!newest) {
-      problems.push(`the replica bucket ${settings.replicaBucket} holds no replicated object under "${settings.replicaPrefix}": replication has not run (or fails)`);
+      problems.push(
+        `the replica bucket ${settings.replicaBucket} holds no replicated object under "${settings.replicaPrefix}": replication has not run (or fails)`,
+      );
     } else {
       const ageSeconds = Math.round((now() - newest.modified.getTime()) / 1000);
-      replicaObject = { key: newest.key, lastModified: newest.modified.toISOString(), ageSeconds, targetSeconds: target };
-      if (ageSeconds > target) problems.push(`the newest replicated object in ${settings.replicaBucket} is ${ageSeconds} s old, over the ${target} s target`);
+      replicaObject = {
+        key: newest.key,
+        lastModified: newest.modified.toISOString(),
+        ageSeconds,
+        targetSeconds: target,
+      };
+      if (ageSeconds > target)
+        problems.push(
+          `the newest replicated object in ${settings.replicaBucket} is ${ageSeconds} s old, over the ${target} s target`,
+        );
     }
   }
   return { recoveryPoint, replicaObject, problems };
@@ -570,27 +687,54 @@ async function checkDataFreshness(settings: DrillSettings, deps: DrillDeps, now:
 // ---------------------------------------------------------------------------------------- reporting
 
 /** The metric names the drill publishes (the resilience report and dashboards read them). */
-export const DRILL_METRICS = { failoverSeconds: 'DrillFailoverSeconds', dataAgeSeconds: 'DrillDataAgeSeconds' } as const;
+export const DRILL_METRICS = {
+  failoverSeconds: 'DrillFailoverSeconds',
+  dataAgeSeconds: 'DrillDataAgeSeconds',
+} as const;
 
 async function publishMetrics(settings: DrillSettings, deps: DrillDeps, report: DrillReport): Promise<void> {
   const dimensions = [{ Name: 'Service', Value: settings.serviceName }];
   const timestamp = new Date(deps.now?.() ?? Date.now());
   const data = [
     ...(report.failover?.failoverSeconds !== undefined
-      ? [{ MetricName: DRILL_METRICS.failoverSeconds, Dimensions: dimensions, Value: report.failover.failoverSeconds, Unit: StandardUnit.Seconds, Timestamp: timestamp }]
+      ? [
+          {
+            MetricName: DRILL_METRICS.failoverSeconds,
+            Dimensions: dimensions,
+            Value: report.failover.failoverSeconds,
+            Unit: StandardUnit.Seconds,
+            Timestamp: timestamp,
+          },
+        ]
       : []),
-    ...([report.data?.recoveryPoint && ['RecoveryPoint', report.data.recoveryPoint.ageSeconds], report.data?.replicaObject && ['ReplicaObject', report.data.replicaObject.ageSeconds]].filter(Boolean) as [string, number][]).map(
-      ([source, value]) => ({ MetricName: DRILL_METRICS.dataAgeSeconds, Dimensions: [...dimensions, { Name: 'Source', Value: source }], Value: value, Unit: StandardUnit.Seconds, Timestamp: timestamp }),
-    ),
+    ...(
+      [
+        report.data?.recoveryPoint && ['RecoveryPoint', report.data.recoveryPoint.ageSeconds],
+        report.data?.replicaObject && ['ReplicaObject', report.data.replicaObject.ageSeconds],
+      ].filter(Boolean) as [string, number][]
+    ).map(([source, value]) => ({
+      MetricName: DRILL_METRICS.dataAgeSeconds,
+      Dimensions: [...dimensions, { Name: 'Source', Value: source }],
+      Value: value,
+      Unit: StandardUnit.Seconds,
+      Timestamp: timestamp,
+    })),
   ];
   if (data.length === 0) return;
-  await withRetry(() => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: settings.metricNamespace, MetricData: data })));
+  await withRetry(() =>
+    deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: settings.metricNamespace, MetricData: data })),
+  );
 }
 
 async function writeReport(settings: DrillSettings, deps: DrillDeps, report: DrillReport): Promise<void> {
   const Body = JSON.stringify(report, null, 2);
-  for (const Key of [`${settings.reportPrefix}reports/${report.startedAt}-${report.runId}.json`, `${settings.reportPrefix}latest.json`]) {
-    await withRetry(() => deps.s3.send(new PutObjectCommand({ Bucket: settings.reportBucket, Key, Body, ContentType: 'application/json' })));
+  for (const Key of [
+    `${settings.reportPrefix}reports/${report.startedAt}-${report.runId}.json`,
+    `${settings.reportPrefix}latest.json`,
+  ]) {
+    await withRetry(() =>
+      deps.s3.send(new PutObjectCommand({ Bucket: settings.reportBucket, Key, Body, ContentType: 'application/json' })),
+    );
   }
 }
 

@@ -23,7 +23,10 @@ const RESTORE_RESERVE_MS = 90_000;
 /** The trigger invokes the function with its own payload; nothing in it steers the drill. */
 const eventSchema = z.nullish(z.looseObject({}));
 
-export async function handler(rawEvent: unknown, context?: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>): Promise<Pick<DrillReport, 'runId' | 'status' | 'failover' | 'data'>> {
+export async function handler(
+  rawEvent: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
+): Promise<Pick<DrillReport, 'runId' | 'status' | 'failover' | 'data'>> {
   eventSchema.parse(rawEvent);
   const remaining = context?.getRemainingTimeInMillis() ?? 15 * 60_000;
   const report = await runDrill(settings, {

@@ -47,9 +47,13 @@ const alarmDetail = z.looseObject({
     z.looseObject({
       description: z.optional(z.string()),
       alarmRule: z.optional(z.string()),
-      metrics: z.optional(z.array(z.looseObject({
-        metricStat: z.optional(z.looseObject({ period: z.optional(z.number()) })),
-      }))),
+      metrics: z.optional(
+        z.array(
+          z.looseObject({
+            metricStat: z.optional(z.looseObject({ period: z.optional(z.number()) })),
+          }),
+        ),
+      ),
     }),
     {},
   ),
@@ -87,8 +91,12 @@ export function interpretEvent(raw: unknown, settings: IncidentSettings): Interp
       return { kind: 'ignore', why };
     }
     const recorded: DeploymentEvent = {
-      kind: 'deployment', id: event.id, time: iso(event.time), deploymentId: detail.data.deploymentId,
-      state: detail.data.state, deploymentGroup: detail.data.deploymentGroup,
+      kind: 'deployment',
+      id: event.id,
+      time: iso(event.time),
+      deploymentId: detail.data.deploymentId,
+      state: detail.data.state,
+      deploymentGroup: detail.data.deploymentGroup,
     };
     return { kind: 'record', event: recorded };
   }
@@ -99,8 +107,12 @@ export function interpretEvent(raw: unknown, settings: IncidentSettings): Interp
       return { kind: 'ignore', why: `parameter ${detail.data.name} is not a kill switch of ${settings.environment}` };
     }
     const recorded: SwitchEvent = {
-      kind: 'switch', id: event.id, time: iso(event.time), parameter: detail.data.name,
-      switchName: detail.data.name.slice(settings.switchParameterPrefix.length), operation: detail.data.operation,
+      kind: 'switch',
+      id: event.id,
+      time: iso(event.time),
+      parameter: detail.data.name,
+      switchName: detail.data.name.slice(settings.switchParameterPrefix.length),
+      operation: detail.data.operation,
     };
     return { kind: 'record', event: recorded };
   }
@@ -126,7 +138,12 @@ function interpretAlarm(id: string, envelopeTime: string, raw: unknown, settings
   const time = Number.isNaN(Date.parse(stateTime)) ? iso(envelopeTime) : iso(stateTime);
   const period = configuration.metrics?.map((m) => m.metricStat?.period).find((p) => p !== undefined);
   const recorded: AlarmEvent = {
-    kind: 'alarm', id, time, alarmName, severity: severity as Severity, state: state.value as AlarmState,
+    kind: 'alarm',
+    id,
+    time,
+    alarmName,
+    severity: severity as Severity,
+    state: state.value as AlarmState,
     ...(previousState?.value ? { previousState: previousState.value as AlarmState } : {}),
     reason: state.reason.slice(0, 1000),
     ...(state.value === 'ALARM' ? { onset: onsetOf(time, state.reason, state.reasonData, period) } : {}),
@@ -159,7 +176,10 @@ interface ReasonData {
  * 4. the alarm's period before its state timestamp; 5. the state timestamp itself.
  */
 export function onsetOf(
-  stateTime: string, reason: string, reasonData: string | undefined, configPeriod?: number,
+  stateTime: string,
+  reason: string,
+  reasonData: string | undefined,
+  configPeriod?: number,
 ): string {
   let data: ReasonData = {};
   try {
@@ -195,9 +215,7 @@ function comparison(reason: string): ((value: number, threshold: number) => bool
   const match = /\b(?:was|were) (not )?(greater|less) than( or equal to)? the threshold/.exec(reason);
   if (!match || match[1]) return undefined;
   const orEqual = match[3] !== undefined;
-  return match[2] === 'greater'
-    ? (v, t) => (orEqual ? v >= t : v > t)
-    : (v, t) => (orEqual ? v <= t : v < t);
+  return match[2] === 'greater' ? (v, t) => (orEqual ? v >= t : v > t) : (v, t) => (orEqual ? v <= t : v < t);
 }
 
 /** CloudWatch writes `2019-10-02T17:04:40.985+0000`; ECMAScript's date format wants `+00:00`. */

@@ -13,7 +13,10 @@ export type HandleResult =
  * A rejected event is logged at error level and not retried (a retry cannot make it valid).
  */
 export async function handleIncidentEvent(
-  event: unknown, settings: IncidentSettings, deps: StoreDeps, now: number = Date.now(),
+  event: unknown,
+  settings: IncidentSettings,
+  deps: StoreDeps,
+  now: number = Date.now(),
 ): Promise<HandleResult> {
   const interpretation = interpretEvent(event, settings);
   switch (interpretation.kind) {

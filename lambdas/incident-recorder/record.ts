@@ -158,7 +158,10 @@ export function incidentDurations(
 
 /** `inc-20261129T201500Z-3fa2c1`: the id an incident gets when `event` opens it. */
 export function incidentIdFor(event: Pick<EventBase, 'id' | 'time'>): string {
-  const stamp = new Date(event.time).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = new Date(event.time)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `inc-${stamp}-${createHash('sha256').update(event.id).digest('hex').slice(0, 6)}`;
 }
 
@@ -215,8 +218,13 @@ export function buildIncidents(input: readonly IncidentEvent[], settings: FoldSe
       if (event.state === 'ALARM') {
         if (!current) {
           current = {
-            id: incidentIdFor(event), aliases: [], title: event.alarmName, onset: at, detected: at,
-            members: new Map(), entries: [],
+            id: incidentIdFor(event),
+            aliases: [],
+            title: event.alarmName,
+            onset: at,
+            detected: at,
+            members: new Map(),
+            entries: [],
           };
           drafts.push(current);
         }
@@ -260,8 +268,9 @@ export function buildIncidents(input: readonly IncidentEvent[], settings: FoldSe
 }
 
 function finish(draft: Draft, settings: FoldSettings): IncidentRecord {
-  const timeline = draft.entries
-    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1));
+  const timeline = draft.entries.sort(
+    (a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.eventId < b.eventId ? -1 : 1),
+  );
   const members = Object.fromEntries([...draft.members.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   const severity = SEVERITIES.find((s) => Object.values(members).some((m) => m.severity === s)) ?? 'P4';
   const status: IncidentStatus = draft.resolved ? 'resolved' : 'open';
@@ -292,7 +301,11 @@ function finish(draft: Draft, settings: FoldSettings): IncidentRecord {
 function alarmEntry(event: AlarmEvent): TimelineEntry {
   const from = event.previousState ? `${event.previousState} -> ` : '';
   return {
-    time: event.time, eventId: event.id, kind: 'alarm', alarmName: event.alarmName, state: event.state,
+    time: event.time,
+    eventId: event.id,
+    kind: 'alarm',
+    alarmName: event.alarmName,
+    state: event.state,
     reason: event.reason,
     text: `[${event.severity}] ${event.alarmName} ${from}${event.state}`,
   };
@@ -301,7 +314,11 @@ function alarmEntry(event: AlarmEvent): TimelineEntry {
 function manualEntry(event: ManualEvent): TimelineEntry {
   const verb = { ack: 'acknowledged', resolve: 'resolved by hand', note: 'note' }[event.action];
   return {
-    time: event.time, eventId: event.id, kind: 'manual', by: event.by, ...(event.text ? { reason: event.text } : {}),
+    time: event.time,
+    eventId: event.id,
+    kind: 'manual',
+    by: event.by,
+    ...(event.text ? { reason: event.text } : {}),
     text: `${verb} by ${event.by}${event.text ? `: ${event.text}` : ''}`,
   };
 }

@@ -3,7 +3,12 @@ import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } fro
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { withRetry } from '../shared/retry';
 import {
-  IncidentEvent, IncidentRecord, IncidentStatus, ManualEvent, buildIncidents, incidentDurations,
+  IncidentEvent,
+  IncidentRecord,
+  IncidentStatus,
+  ManualEvent,
+  buildIncidents,
+  incidentDurations,
 } from './record';
 import { IncidentSettings } from './settings';
 import { INCIDENT_TABLE } from './table';
@@ -60,47 +65,83 @@ function retry<T>(deps: StoreDeps, operation: () => Promise<T>, what: string): P
  * time is stored already (the delivery is still counted: a counter that grows too often orders nothing wrongly).
  */
 export async function storeEvent(
-  deps: StoreDeps, settings: IncidentSettings, event: IncidentEvent,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  event: IncidentEvent,
 ): Promise<'stored' | 'duplicate'> {
   const expiresAt = Math.floor(Date.parse(event.time) / 1000) + settings.eventRetentionDays * 86400;
   let outcome: 'stored' | 'duplicate' = 'stored';
   try {
-    await retry(deps, () => deps.ddb.send(new PutCommand({
-      TableName: settings.tableName,
-      Item: { pk: EVENT_PK, sk: `${event.time}#${event.id}`, event, expiresAt },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    })), 'store event');
+    await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new PutCommand({
+            TableName: settings.tableName,
+            Item: { pk: EVENT_PK, sk: `${event.time}#${event.id}`, event, expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      'store event',
+    );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     outcome = 'duplicate';
   }
-  await retry(deps, () => deps.ddb.send(new UpdateCommand({
-    TableName: settings.tableName, Key: LOG_KEY,
-    UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 },
-  })), 'count event');
+  await retry(
+    deps,
+    () =>
+      deps.ddb.send(
+        new UpdateCommand({
+          TableName: settings.tableName,
+          Key: LOG_KEY,
+          UpdateExpression: 'ADD version :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      ),
+    'count event',
+  );
   return outcome;
 }
 
 async function logVersion(deps: StoreDeps, settings: IncidentSettings): Promise<number> {
-  const result = await retry(deps, () => deps.ddb.send(new GetCommand({
-    TableName: settings.tableName, Key: LOG_KEY, ConsistentRead: true,
-  })), 'read log version');
+  const result = await retry(
+    deps,
+    () =>
+      deps.ddb.send(
+        new GetCommand({
+          TableName: settings.tableName,
+          Key: LOG_KEY,
+          ConsistentRead: true,
+        }),
+      ),
+    'read log version',
+  );
   return Number(result.Item?.version ?? 0);
 }
 
 export async function loadEvents(
-  deps: StoreDeps, settings: IncidentSettings, fromMs: number,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  fromMs: number,
 ): Promise<IncidentEvent[]> {
   const events: IncidentEvent[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await retry(deps, () => deps.ddb.send(new QueryCommand({
-      TableName: settings.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk >= :from',
-      ExpressionAttributeValues: { ':pk': EVENT_PK, ':from': new Date(fromMs).toISOString() },
-      ConsistentRead: true,
-      ExclusiveStartKey: start,
-    })), 'load events');
+    const page = await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new QueryCommand({
+            TableName: settings.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk >= :from',
+            ExpressionAttributeValues: { ':pk': EVENT_PK, ':from': new Date(fromMs).toISOString() },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      'load events',
+    );
     for (const item of page.Items ?? []) events.push(item.event as IncidentEvent);
     start = page.LastEvaluatedKey;
   } while (start);
@@ -117,15 +158,24 @@ export async function loadRecords(
   const records: StoredRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await retry(deps, () => deps.ddb.send(new QueryCommand({
-      TableName: settings.tableName,
-      IndexName: INCIDENT_TABLE.statusIndex,
-      KeyConditionExpression: options.fromIso ? '#status = :status AND detectedKey >= :from' : '#status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status, ...(options.fromIso ? { ':from': options.fromIso } : {}) },
-      ScanIndexForward: false,
-      ExclusiveStartKey: start,
-    })), 'load records');
+    const page = await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new QueryCommand({
+            TableName: settings.tableName,
+            IndexName: INCIDENT_TABLE.statusIndex,
+            KeyConditionExpression: options.fromIso
+              ? '#status = :status AND detectedKey >= :from'
+              : '#status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ...(options.fromIso ? { ':from': options.fromIso } : {}) },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      'load records',
+    );
     for (const item of page.Items ?? []) records.push(toRecord(item));
     start = page.LastEvaluatedKey;
   } while (start && (options.limit === undefined || records.length < options.limit));
@@ -133,17 +183,30 @@ export async function loadRecords(
 }
 
 export async function getRecord(
-  deps: StoreDeps, settings: IncidentSettings, id: string,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  id: string,
 ): Promise<StoredRecord | undefined> {
-  const result = await retry(deps, () => deps.ddb.send(new GetCommand({
-    TableName: settings.tableName, Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK }, ConsistentRead: true,
-  })), 'get record');
+  const result = await retry(
+    deps,
+    () =>
+      deps.ddb.send(
+        new GetCommand({
+          TableName: settings.tableName,
+          Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK },
+          ConsistentRead: true,
+        }),
+      ),
+    'get record',
+  );
   return result.Item ? toRecord(result.Item) : undefined;
 }
 
 /** A record by id, following `supersededBy` to the incident it became. */
 export async function findRecord(
-  deps: StoreDeps, settings: IncidentSettings, id: string,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  id: string,
 ): Promise<StoredRecord | undefined> {
   let record = await getRecord(deps, settings, id);
   for (let hops = 0; record?.status === 'superseded' && record.supersededBy && hops < 10; hops++) {
@@ -171,13 +234,18 @@ export interface ReconcileResult {
  * MTTD / MTTA / MTTR go out once for each resolved record whose resolution has settled (see `metricsDue`).
  */
 export async function reconcile(
-  deps: StoreDeps, settings: IncidentSettings, now: number, trigger?: IncidentEvent,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  now: number,
+  trigger?: IncidentEvent,
 ): Promise<ReconcileResult> {
   const version = await logVersion(deps, settings);
   const lookbackMs = settings.lookbackSeconds * 1000;
   const open = await loadRecords(deps, settings, 'open');
   const anchors = [
-    now, ...(trigger ? [Date.parse(trigger.time)] : []), ...open.map((r) => Date.parse(r.firstEventTime)),
+    now,
+    ...(trigger ? [Date.parse(trigger.time)] : []),
+    ...open.map((r) => Date.parse(r.firstEventTime)),
   ];
   const windowStart = Math.min(...anchors) - lookbackMs;
   const [events, resolved] = await Promise.all([
@@ -186,11 +254,15 @@ export async function reconcile(
   ]);
   const existing = new Map<string, StoredRecord>([...resolved, ...open].map((r) => [r.id, r]));
   const openIds = new Set(open.map((r) => r.id));
-  const computed = buildIncidents(events, {
-    environment: settings.environment,
-    quietPeriodMs: settings.quietPeriodSeconds * 1000,
-    contextLeadMs: settings.contextLeadSeconds * 1000,
-  }, now);
+  const computed = buildIncidents(
+    events,
+    {
+      environment: settings.environment,
+      quietPeriodMs: settings.quietPeriodSeconds * 1000,
+      contextLeadMs: settings.contextLeadSeconds * 1000,
+    },
+    now,
+  );
 
   const result: ReconcileResult = { written: [], superseded: [], published: [] };
   for (const record of computed) {
@@ -200,7 +272,7 @@ export async function reconcile(
     if (!holdsTrigger && !continuesOpen && !wholeInWindow) continue;
     const stored = existing.get(record.id);
     const unchanged = stored?.digest === record.digest;
-    const isStored = unchanged || await writeRecord(deps, settings, record, version);
+    const isStored = unchanged || (await writeRecord(deps, settings, record, version));
     if (!unchanged && isStored) result.written.push(record.id);
     if (isStored) {
       for (const alias of record.aliases) {
@@ -209,7 +281,7 @@ export async function reconcile(
         if (await supersede(deps, settings, alias, record.id, version)) result.superseded.push(alias);
       }
     }
-    if (metricsDue(record, stored, settings, now) && await publishOnce(deps, settings, record, now)) {
+    if (metricsDue(record, stored, settings, now) && (await publishOnce(deps, settings, record, now))) {
       result.published.push(record.id);
     }
   }
@@ -218,32 +290,48 @@ export async function reconcile(
 
 /** Write a derived record unless the stored one was derived at a newer log version; true if it is now stored. */
 async function writeRecord(
-  deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, version: number,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  record: IncidentRecord,
+  version: number,
 ): Promise<boolean> {
   const fields: Record<string, unknown> = {
-    ...record, detectedKey: `${record.detected}#${record.id}`, logVersion: version,
+    ...record,
+    detectedKey: `${record.detected}#${record.id}`,
+    logVersion: version,
   };
   const optional = ['acknowledged', 'acknowledgedBy', 'resolved', 'resolvedBy', 'supersededBy'];
   const names: Record<string, string> = { '#logVersion': 'logVersion' };
   const values: Record<string, unknown> = { ':version': version };
-  const assignments = Object.entries(fields).filter(([, value]) => value !== undefined).map(([name, value], i) => {
-    names[`#f${i}`] = name;
-    values[`:v${i}`] = value;
-    return `#f${i} = :v${i}`;
-  });
-  const removals = optional.filter((name) => fields[name] === undefined).map((name, i) => {
-    names[`#r${i}`] = name;
-    return `#r${i}`;
-  });
+  const assignments = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+  const removals = optional
+    .filter((name) => fields[name] === undefined)
+    .map((name, i) => {
+      names[`#r${i}`] = name;
+      return `#r${i}`;
+    });
   try {
-    await retry(deps, () => deps.ddb.send(new UpdateCommand({
-      TableName: settings.tableName,
-      Key: { pk: `INCIDENT#${record.id}`, sk: RECORD_SK },
-      UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-      ConditionExpression: 'attribute_not_exists(pk) OR #logVersion <= :version',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    })), 'write record');
+    await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new UpdateCommand({
+            TableName: settings.tableName,
+            Key: { pk: `INCIDENT#${record.id}`, sk: RECORD_SK },
+            UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+            ConditionExpression: 'attribute_not_exists(pk) OR #logVersion <= :version',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      'write record',
+    );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const why = 'incident record not written: a derivation that knew more events wrote it';
@@ -256,17 +344,28 @@ async function writeRecord(
 }
 
 async function supersede(
-  deps: StoreDeps, settings: IncidentSettings, id: string, by: string, version: number,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  id: string,
+  by: string,
+  version: number,
 ): Promise<boolean> {
   try {
-    await retry(deps, () => deps.ddb.send(new UpdateCommand({
-      TableName: settings.tableName,
-      Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK },
-      UpdateExpression: 'SET #status = :superseded, supersededBy = :by, logVersion = :version',
-      ConditionExpression: 'attribute_exists(pk) AND logVersion <= :version',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':superseded': 'superseded', ':by': by, ':version': version },
-    })), 'supersede record');
+    await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new UpdateCommand({
+            TableName: settings.tableName,
+            Key: { pk: `INCIDENT#${id}`, sk: RECORD_SK },
+            UpdateExpression: 'SET #status = :superseded, supersededBy = :by, logVersion = :version',
+            ConditionExpression: 'attribute_exists(pk) AND logVersion <= :version',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':superseded': 'superseded', ':by': by, ':version': version },
+          }),
+        ),
+      'supersede record',
+    );
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
@@ -282,7 +381,10 @@ async function supersede(
  * published figures.
  */
 export function metricsDue(
-  record: IncidentRecord, stored: StoredRecord | undefined, settings: IncidentSettings, now: number,
+  record: IncidentRecord,
+  stored: StoredRecord | undefined,
+  settings: IncidentSettings,
+  now: number,
 ): boolean {
   if (record.status !== 'resolved' || !record.resolved || stored?.metricsPublishedAt) return false;
   return now >= Date.parse(record.resolved) + (settings.quietPeriodSeconds + settings.metricsSettleSeconds) * 1000;
@@ -293,20 +395,33 @@ export function metricsDue(
  * record as derived), then publish; a failed publish releases the claim, so the next event or sweep tries again.
  */
 async function publishOnce(
-  deps: StoreDeps, settings: IncidentSettings, record: IncidentRecord, now: number,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  record: IncidentRecord,
+  now: number,
 ): Promise<boolean> {
   const key = { pk: `INCIDENT#${record.id}`, sk: RECORD_SK };
   try {
-    await retry(deps, () => deps.ddb.send(new UpdateCommand({
-      TableName: settings.tableName,
-      Key: key,
-      UpdateExpression: 'SET metricsPublishedAt = :now',
-      ConditionExpression: 'attribute_not_exists(metricsPublishedAt) AND #status = :resolved AND digest = :digest',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':now': new Date(now).toISOString(), ':resolved': 'resolved', ':digest': record.digest,
-      },
-    })), 'claim metrics');
+    await retry(
+      deps,
+      () =>
+        deps.ddb.send(
+          new UpdateCommand({
+            TableName: settings.tableName,
+            Key: key,
+            UpdateExpression: 'SET metricsPublishedAt = :now',
+            ConditionExpression:
+              'attribute_not_exists(metricsPublishedAt) AND #status = :resolved AND digest = :digest',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':now': new Date(now).toISOString(),
+              ':resolved': 'resolved',
+              ':digest': record.digest,
+            },
+          }),
+        ),
+      'claim metrics',
+    );
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
@@ -320,7 +435,9 @@ async function publishOnce(
     return true;
   } catch (error) {
     const release = new UpdateCommand({
-      TableName: settings.tableName, Key: key, UpdateExpression: 'REMOVE metricsPublishedAt',
+      TableName: settings.tableName,
+      Key: key,
+      UpdateExpression: 'REMOVE metricsPublishedAt',
     });
     await deps.ddb.send(release).catch(() => undefined);
     throw error;
@@ -337,9 +454,16 @@ export function incidentMetrics(record: IncidentRecord, environment: string, now
   const durations = incidentDurations(record);
   const resolvedAt = Date.parse(record.resolved ?? new Date(now).toISOString());
   const timestamp = new Date(now - resolvedAt < 13 * 86400_000 ? resolvedAt : now);
-  const dimensions = [{ Name: 'Environment', Value: environment }, { Name: 'Severity', Value: record.severity }];
+  const dimensions = [
+    { Name: 'Environment', Value: environment },
+    { Name: 'Severity', Value: record.severity },
+  ];
   const datum = (name: string, value: number): MetricDatum => ({
-    MetricName: name, Dimensions: dimensions, Value: value, Unit: StandardUnit.Seconds, Timestamp: timestamp,
+    MetricName: name,
+    Dimensions: dimensions,
+    Value: value,
+    Unit: StandardUnit.Seconds,
+    Timestamp: timestamp,
   });
   return [
     datum(METRIC_NAMES.detect, durations.detectSeconds),
@@ -361,7 +485,10 @@ export interface ManualRequest {
 
 /** A person's ack / resolve / note: stored as an event like any other, then the records are derived again. */
 export async function recordManualAction(
-  deps: StoreDeps, settings: IncidentSettings, request: ManualRequest, now: number,
+  deps: StoreDeps,
+  settings: IncidentSettings,
+  request: ManualRequest,
+  now: number,
 ): Promise<StoredRecord> {
   const record = await findRecord(deps, settings, request.incidentId);
   const list = `npm run ops -- incident list ${settings.environment}`;
@@ -374,8 +501,13 @@ export async function recordManualAction(
     throw new Error(`incident ${record.id} was acknowledged already (${when})`);
   }
   const event: ManualEvent = {
-    kind: 'manual', id: request.requestId, time: new Date(now).toISOString(), incidentId: record.id,
-    action: request.action, by: request.by, ...(request.text ? { text: request.text.slice(0, 1000) } : {}),
+    kind: 'manual',
+    id: request.requestId,
+    time: new Date(now).toISOString(),
+    incidentId: record.id,
+    action: request.action,
+    by: request.by,
+    ...(request.text ? { text: request.text.slice(0, 1000) } : {}),
   };
   await storeEvent(deps, settings, event);
   await reconcile(deps, settings, now, event);

@@ -41,19 +41,28 @@ const directSchema = z.strictObject({
  */
 export function interpretEvent(event: unknown, settings: SwitchSettings): Interpretation[] {
   const sns = snsEventSchema.safeParse(event);
-  if (sns.success) return sns.data.Records.map((record) => interpretSnsMessage(record.Sns.TopicArn, record.Sns.Message, settings));
+  if (sns.success)
+    return sns.data.Records.map((record) => interpretSnsMessage(record.Sns.TopicArn, record.Sns.Message, settings));
   const direct = directSchema.safeParse(event);
   if (direct.success) {
     const { switch: name, state, reason, changedBy } = direct.data;
     return [{ kind: 'act', source: 'direct', requests: [{ name, state, reason, changedBy }] }];
   }
-  return [{ kind: 'reject', why: `unrecognised event (keys: ${describeKeys(event)}); expected an SNS notification from the P1 or budget topic, or {switch, state, reason}` }];
+  return [
+    {
+      kind: 'reject',
+      why: `unrecognised event (keys: ${describeKeys(event)}); expected an SNS notification from the P1 or budget topic, or {switch, state, reason}`,
+    },
+  ];
 }
 
 function interpretSnsMessage(topicArn: string, message: string, settings: SwitchSettings): Interpretation {
   if (topicArn === settings.p1TopicArn) return interpretAlarm(message, settings);
   if (topicArn === settings.budgetTopicArn) return interpretBudget(message, settings);
-  return { kind: 'reject', why: `message from topic ${topicArn}, which is neither the P1 topic nor the budget topic of ${settings.environment}` };
+  return {
+    kind: 'reject',
+    why: `message from topic ${topicArn}, which is neither the P1 topic nor the budget topic of ${settings.environment}`,
+  };
 }
 
 function interpretAlarm(message: string, settings: SwitchSettings): Interpretation {
@@ -64,12 +73,26 @@ function interpretAlarm(message: string, settings: SwitchSettings): Interpretati
     return { kind: 'reject', why: 'message on the P1 topic is not a CloudWatch alarm notification (not JSON)' };
   }
   const alarm = alarmMessageSchema.safeParse(parsed);
-  if (!alarm.success) return { kind: 'reject', why: 'message on the P1 topic is not a CloudWatch alarm notification (no AlarmName/NewStateValue)' };
+  if (!alarm.success)
+    return {
+      kind: 'reject',
+      why: 'message on the P1 topic is not a CloudWatch alarm notification (no AlarmName/NewStateValue)',
+    };
   const { AlarmName, NewStateValue, NewStateReason } = alarm.data;
   const source = `alarm:${AlarmName}`;
   // Recovery does not turn switches off: deciding that the incident is over is a person's call.
-  if (NewStateValue !== 'ALARM') return { kind: 'ignore', source, why: `alarm went to ${NewStateValue}; switches are turned off by hand (npm run ops -- switch ...)` };
-  if (isTestFire(NewStateReason)) return { kind: 'ignore', source, why: 'test fire by ops test-alarms: routing reached the kill switch; no switch changed' };
+  if (NewStateValue !== 'ALARM')
+    return {
+      kind: 'ignore',
+      source,
+      why: `alarm went to ${NewStateValue}; switches are turned off by hand (npm run ops -- switch ...)`,
+    };
+  if (isTestFire(NewStateReason))
+    return {
+      kind: 'ignore',
+      source,
+      why: 'test fire by ops test-alarms: routing reached the kill switch; no switch changed',
+    };
   const names = unique([...settings.onAnyP1, ...(settings.alarmTriggers[AlarmName] ?? [])]);
   if (names.length === 0) return { kind: 'ignore', source, why: 'no switch is configured for this alarm' };
   const reason = `P1 alarm ${AlarmName} in ALARM${NewStateReason ? `: ${NewStateReason}` : ''}`.slice(0, 500);
@@ -102,12 +125,20 @@ function interpretBudget(message: string, settings: SwitchSettings): Interpretat
     type = /Alert Type:\s*(ACTUAL|FORECASTED)/i.exec(message)?.[1] ?? /\b(ACTUAL|FORECASTED)\b/.exec(message)?.[1];
   }
   if (!name) return { kind: 'reject', why: 'message on the budget topic names no budget' };
-  if (name !== settings.budgetName) return { kind: 'reject', why: `budget notification for "${name}", not for this environment's budget "${settings.budgetName}"` };
+  if (name !== settings.budgetName)
+    return {
+      kind: 'reject',
+      why: `budget notification for "${name}", not for this environment's budget "${settings.budgetName}"`,
+    };
   const source = `budget:${name}`;
   const kind = (type ?? 'UNKNOWN').toUpperCase();
   if (settings.onBudget.length === 0) return { kind: 'ignore', source, why: 'no switch is configured for the budget' };
   const reason = `budget ${name}: ${kind} cost notification`;
-  return { kind: 'act', source, requests: settings.onBudget.map((n) => ({ name: n, state: 'on', reason, changedBy: source })) };
+  return {
+    kind: 'act',
+    source,
+    requests: settings.onBudget.map((n) => ({ name: n, state: 'on', reason, changedBy: source })),
+  };
 }
 
 function unique(values: readonly string[]): string[] {

@@ -13,7 +13,12 @@ export interface HandleResult {
  * logged at error level and changes nothing; a failed switch action is rethrown after the others
  * ran, so Lambda's asynchronous retry completes it (the record written first makes that safe).
  */
-export async function handleSwitchEvent(event: unknown, settings: SwitchSettings, clients: SwitchClients, options: SwitchOptions & { logger: AuditLogger }): Promise<HandleResult> {
+export async function handleSwitchEvent(
+  event: unknown,
+  settings: SwitchSettings,
+  clients: SwitchClients,
+  options: SwitchOptions & { logger: AuditLogger },
+): Promise<HandleResult> {
   const result: HandleResult = { outcomes: [], ignored: [], rejected: [] };
   const failures: Error[] = [];
   for (const item of interpretEvent(event, settings)) {
@@ -31,11 +36,20 @@ export async function handleSwitchEvent(event: unknown, settings: SwitchSettings
       try {
         result.outcomes.push(await setSwitch(request, settings, clients, options));
       } catch (error) {
-        options.logger.error('kill switch action failed; a retry completes it from the recorded state', { switch: request.name, state: request.state, source: item.source, error: (error as Error).message });
+        options.logger.error('kill switch action failed; a retry completes it from the recorded state', {
+          switch: request.name,
+          state: request.state,
+          source: item.source,
+          error: (error as Error).message,
+        });
         failures.push(error as Error);
       }
     }
   }
-  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} kill switch action(s) failed: ${failures.map((f) => f.message).join('; ')}`);
+  if (failures.length > 0)
+    throw new AggregateError(
+      failures,
+      `${failures.length} kill switch action(s) failed: ${failures.map((f) => f.message).join('; ')}`,
+    );
   return result;
 }

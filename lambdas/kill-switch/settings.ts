@@ -51,7 +51,9 @@ const recordedServiceSchema = z.object({
   /** Absent when the service did not exist when the switch was turned on (nothing to restore). */
   desiredCount: z.optional(z.number().check(z.int(), z.minimum(0))),
   /** Application Auto Scaling limits, when the service has a scalable target. */
-  scaling: z.optional(z.object({ min: z.number().check(z.int(), z.minimum(0)), max: z.number().check(z.int(), z.minimum(0)) })),
+  scaling: z.optional(
+    z.object({ min: z.number().check(z.int(), z.minimum(0)), max: z.number().check(z.int(), z.minimum(0)) }),
+  ),
 });
 const recordedFunctionSchema = z.object({
   name: z.string(),
@@ -85,4 +87,9 @@ export type SwitchValue = z.output<typeof switchValueSchema>;
  * rewrites a parameter whose template value changes, which would silently turn a switch that is on
  * back off in the middle of an incident.
  */
-export const INITIAL_SWITCH_VALUE: SwitchValue = { state: 'off', reason: 'created by CloudFormation', changedAt: '1970-01-01T00:00:00.000Z', changedBy: 'cloudformation' };
+export const INITIAL_SWITCH_VALUE: SwitchValue = {
+  state: 'off',
+  reason: 'created by CloudFormation',
+  changedAt: '1970-01-01T00:00:00.000Z',
+  changedBy: 'cloudformation',
+};

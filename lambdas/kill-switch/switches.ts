@@ -5,7 +5,12 @@ import {
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DeleteFunctionConcurrencyCommand, GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import {
+  DeleteFunctionConcurrencyCommand,
+  GetFunctionConcurrencyCommand,
+  LambdaClient,
+  PutFunctionConcurrencyCommand,
+} from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { RetryOptions, withRetry } from '../shared/retry';
@@ -65,7 +70,9 @@ export interface SwitchOptions {
 
 export class UnknownSwitchError extends Error {
   constructor(name: string, settings: SwitchSettings) {
-    super(`switch "${name}" does not exist in ${settings.environment}; the switches are ${settings.switches.map((s) => `"${s}"`).join(', ')} (config: killSwitch.switches)`);
+    super(
+      `switch "${name}" does not exist in ${settings.environment}; the switches are ${settings.switches.map((s) => `"${s}"`).join(', ')} (config: killSwitch.switches)`,
+    );
     this.name = 'UnknownSwitchError';
   }
 }
@@ -77,15 +84,25 @@ export function parameterName(settings: SwitchSettings, name: string): string {
 }
 
 /** Read a switch; a parameter that does not exist yet reads as the initial (off) value. */
-export async function readSwitch(clients: Pick<SwitchClients, 'ssm'>, settings: SwitchSettings, name: string, retry?: RetryOptions): Promise<{ value: SwitchValue; version?: number }> {
+export async function readSwitch(
+  clients: Pick<SwitchClients, 'ssm'>,
+  settings: SwitchSettings,
+  name: string,
+  retry?: RetryOptions,
+): Promise<{ value: SwitchValue; version?: number }> {
   try {
-    const out = await withRetry(() => clients.ssm.send(new GetParameterCommand({ Name: parameterName(settings, name) })), retry);
+    const out = await withRetry(
+      () => clients.ssm.send(new GetParameterCommand({ Name: parameterName(settings, name) })),
+      retry,
+    );
     const raw = out.Parameter?.Value ?? '';
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new Error(`switch parameter ${parameterName(settings, name)} does not hold JSON (${JSON.stringify(raw.slice(0, 80))}); write a value such as ${JSON.stringify(INITIAL_SWITCH_VALUE)}`);
+      throw new Error(
+        `switch parameter ${parameterName(settings, name)} does not hold JSON (${JSON.stringify(raw.slice(0, 80))}); write a value such as ${JSON.stringify(INITIAL_SWITCH_VALUE)}`,
+      );
     }
     return { value: switchValueSchema.parse(parsed), version: out.Parameter?.Version };
   } catch (error) {
@@ -103,7 +120,12 @@ export async function readSwitch(clients: Pick<SwitchClients, 'ssm'>, settings: 
  *   switch on with its record, and a retry of off completes the restore.
  * Every change is logged as one structured line and announced on the notice (P3) topic.
  */
-export async function setSwitch(request: SwitchRequest, settings: SwitchSettings, clients: SwitchClients, options: SwitchOptions): Promise<SwitchOutcome> {
+export async function setSwitch(
+  request: SwitchRequest,
+  settings: SwitchSettings,
+  clients: SwitchClients,
+  options: SwitchOptions,
+): Promise<SwitchOutcome> {
   const started = performance.now();
   const now = options.now ?? (() => new Date());
   if (!settings.switches.includes(request.name)) throw new UnknownSwitchError(request.name, settings);
@@ -138,14 +160,23 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
           actions.push(`restored the record of ${parameter} version ${winner.version} (a concurrent "on" was first)`);
         }
         options.logger.warn('kill switch turned on concurrently; the first record is kept', {
-          switch: request.name, readVersion: readVersion ?? 0, ourVersion: writtenVersion, firstVersion: winner.version,
+          switch: request.name,
+          readVersion: readVersion ?? 0,
+          ourVersion: writtenVersion,
+          firstVersion: winner.version,
         });
       }
     }
     if (request.name === COST_SWITCH && recorded) actions.push(...(await applyCostSwitch(recorded, clients, options)));
   } else if (current.state === 'on') {
-    if (request.name === COST_SWITCH && current.recorded) actions.push(...(await restoreCostSwitch(current.recorded, clients, options)));
-    await writeSwitch(clients, parameter, { state: 'off', reason: request.reason, changedAt: now().toISOString(), changedBy: request.changedBy }, options.retry);
+    if (request.name === COST_SWITCH && current.recorded)
+      actions.push(...(await restoreCostSwitch(current.recorded, clients, options)));
+    await writeSwitch(
+      clients,
+      parameter,
+      { state: 'off', reason: request.reason, changedAt: now().toISOString(), changedBy: request.changedBy },
+      options.retry,
+    );
     actions.push(`set ${parameter} off`);
     changed = true;
   }
@@ -163,7 +194,9 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
   };
   const audit = { ...outcome, reason: request.reason, changedBy: request.changedBy };
   if (!changed) {
-    options.logger.info('kill switch already in the requested state; nothing to do', { audit: { ...audit, durationMs: Math.round(performance.now() - started) } });
+    options.logger.info('kill switch already in the requested state; nothing to do', {
+      audit: { ...audit, durationMs: Math.round(performance.now() - started) },
+    });
     return { ...outcome, durationMs: Math.round(performance.now() - started), notice: 'not-needed' };
   }
   const durationMs = Math.round(performance.now() - started);
@@ -173,9 +206,17 @@ export async function setSwitch(request: SwitchRequest, settings: SwitchSettings
 }
 
 /** Write a switch; returns the version Parameter Store gave the write. */
-async function writeSwitch(clients: SwitchClients, parameter: string, value: SwitchValue, retry?: RetryOptions): Promise<number | undefined> {
+async function writeSwitch(
+  clients: SwitchClients,
+  parameter: string,
+  value: SwitchValue,
+  retry?: RetryOptions,
+): Promise<number | undefined> {
   const out = await withRetry(
-    () => clients.ssm.send(new PutParameterCommand({ Name: parameter, Value: JSON.stringify(value), Type: 'String', Overwrite: true })),
+    () =>
+      clients.ssm.send(
+        new PutParameterCommand({ Name: parameter, Value: JSON.stringify(value), Type: 'String', Overwrite: true }),
+      ),
     retry,
   );
   return out.Version;
@@ -190,12 +231,21 @@ async function writeSwitch(clients: SwitchClients, parameter: string, value: Swi
  * history says which "on" came first after the "off" we read; that one's record is the original state.
  * Returns undefined when there was no race (or the history cannot tell, e.g. it kept fewer versions).
  */
-async function firstOnSince(clients: SwitchClients, parameter: string, readVersion: number, writtenVersion: number | undefined, retry?: RetryOptions): Promise<{ version: number; value: SwitchValue } | undefined> {
+async function firstOnSince(
+  clients: SwitchClients,
+  parameter: string,
+  readVersion: number,
+  writtenVersion: number | undefined,
+  retry?: RetryOptions,
+): Promise<{ version: number; value: SwitchValue } | undefined> {
   if (writtenVersion === undefined || writtenVersion === readVersion + 1) return undefined;
   let first: { version: number; value: SwitchValue } | undefined;
   let token: string | undefined;
   do {
-    const page = await withRetry(() => clients.ssm.send(new GetParameterHistoryCommand({ Name: parameter, NextToken: token, MaxResults: 50 })), retry);
+    const page = await withRetry(
+      () => clients.ssm.send(new GetParameterHistoryCommand({ Name: parameter, NextToken: token, MaxResults: 50 })),
+      retry,
+    );
     for (const entry of page.Parameters ?? []) {
       const version = entry.Version ?? 0;
       if (version <= readVersion || version > writtenVersion || (first && first.version < version)) continue;
@@ -216,7 +266,11 @@ function safeJson(raw: string | undefined): unknown {
 }
 
 /** Read what the cost switch will change: desired counts, auto-scaling limits, reserved concurrency. */
-export async function captureCostState(settings: SwitchSettings, clients: SwitchClients, options: SwitchOptions): Promise<RecordedState> {
+export async function captureCostState(
+  settings: SwitchSettings,
+  clients: SwitchClients,
+  options: SwitchOptions,
+): Promise<RecordedState> {
   const services: RecordedService[] = [];
   for (const ref of settings.nonCriticalServices) {
     const [cluster, service] = ref.split('/');
@@ -243,7 +297,11 @@ export async function captureCostState(settings: SwitchSettings, clients: Switch
 }
 
 /** Scale to zero; each step is skipped when already done, so applying twice equals applying once. */
-async function applyCostSwitch(recorded: RecordedState, clients: SwitchClients, options: SwitchOptions): Promise<string[]> {
+async function applyCostSwitch(
+  recorded: RecordedState,
+  clients: SwitchClients,
+  options: SwitchOptions,
+): Promise<string[]> {
   const actions: string[] = [];
   for (const svc of recorded.services) {
     if (svc.desiredCount === undefined) continue;
@@ -263,7 +321,13 @@ async function applyCostSwitch(recorded: RecordedState, clients: SwitchClients, 
   for (const fn of recorded.functions) {
     if (fn.missing) continue;
     if ((await reservedConcurrency(clients, fn.name, options.retry)) !== 0) {
-      await withRetry(() => clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: fn.name, ReservedConcurrentExecutions: 0 })), options.retry);
+      await withRetry(
+        () =>
+          clients.lambda.send(
+            new PutFunctionConcurrencyCommand({ FunctionName: fn.name, ReservedConcurrentExecutions: 0 }),
+          ),
+        options.retry,
+      );
       actions.push(`set reserved concurrency of ${fn.name} to 0`);
     }
   }
@@ -271,7 +335,11 @@ async function applyCostSwitch(recorded: RecordedState, clients: SwitchClients, 
 }
 
 /** Put back exactly what was recorded; each step is skipped when already restored. */
-async function restoreCostSwitch(recorded: RecordedState, clients: SwitchClients, options: SwitchOptions): Promise<string[]> {
+async function restoreCostSwitch(
+  recorded: RecordedState,
+  clients: SwitchClients,
+  options: SwitchOptions,
+): Promise<string[]> {
   const actions: string[] = [];
   for (const svc of recorded.services) {
     if (svc.desiredCount === undefined) continue;
@@ -279,7 +347,9 @@ async function restoreCostSwitch(recorded: RecordedState, clients: SwitchClients
       const scaling = await describeScaling(clients, svc.cluster, svc.service, options.retry);
       if (!scaling || scaling.min !== svc.scaling.min || scaling.max !== svc.scaling.max) {
         await registerScaling(clients, svc.cluster, svc.service, svc.scaling.min, svc.scaling.max, options.retry);
-        actions.push(`restored auto scaling of ${svc.cluster}/${svc.service} to min ${svc.scaling.min} max ${svc.scaling.max}`);
+        actions.push(
+          `restored auto scaling of ${svc.cluster}/${svc.service} to min ${svc.scaling.min} max ${svc.scaling.max}`,
+        );
       }
     }
     if ((await describeService(clients, svc.cluster, svc.service, options.retry)) !== svc.desiredCount) {
@@ -292,53 +362,111 @@ async function restoreCostSwitch(recorded: RecordedState, clients: SwitchClients
     const current = await reservedConcurrency(clients, fn.name, options.retry);
     if (current === fn.reservedConcurrency) continue;
     if (fn.reservedConcurrency === null) {
-      await withRetry(() => clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn.name })), options.retry);
+      await withRetry(
+        () => clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn.name })),
+        options.retry,
+      );
       actions.push(`removed the reserved concurrency of ${fn.name}`);
     } else {
       const value = fn.reservedConcurrency;
-      await withRetry(() => clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: fn.name, ReservedConcurrentExecutions: value })), options.retry);
+      await withRetry(
+        () =>
+          clients.lambda.send(
+            new PutFunctionConcurrencyCommand({ FunctionName: fn.name, ReservedConcurrentExecutions: value }),
+          ),
+        options.retry,
+      );
       actions.push(`restored reserved concurrency of ${fn.name} to ${value}`);
     }
   }
   return actions;
 }
 
-async function describeService(clients: SwitchClients, cluster: string, service: string, retry?: RetryOptions): Promise<number | undefined> {
-  const out = await withRetry(() => clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })), retry);
+async function describeService(
+  clients: SwitchClients,
+  cluster: string,
+  service: string,
+  retry?: RetryOptions,
+): Promise<number | undefined> {
+  const out = await withRetry(
+    () => clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
+    retry,
+  );
   const found = out.services?.find((s) => s.serviceName === service && s.status !== 'INACTIVE');
   return found?.desiredCount;
 }
 
-async function updateDesiredCount(clients: SwitchClients, cluster: string, service: string, desiredCount: number, retry?: RetryOptions): Promise<void> {
+async function updateDesiredCount(
+  clients: SwitchClients,
+  cluster: string,
+  service: string,
+  desiredCount: number,
+  retry?: RetryOptions,
+): Promise<void> {
   await withRetry(() => clients.ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount })), retry);
 }
 
-async function describeScaling(clients: SwitchClients, cluster: string, service: string, retry?: RetryOptions): Promise<{ min: number; max: number } | undefined> {
+async function describeScaling(
+  clients: SwitchClients,
+  cluster: string,
+  service: string,
+  retry?: RetryOptions,
+): Promise<{ min: number; max: number } | undefined> {
   const out = await withRetry(
-    () => clients.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: [`service/${cluster}/${service}`], ScalableDimension: ECS_DIMENSION })),
+    () =>
+      clients.autoscaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ResourceIds: [`service/${cluster}/${service}`],
+          ScalableDimension: ECS_DIMENSION,
+        }),
+      ),
     retry,
   );
   const target = out.ScalableTargets?.[0];
-  return target && target.MinCapacity !== undefined && target.MaxCapacity !== undefined ? { min: target.MinCapacity, max: target.MaxCapacity } : undefined;
+  return target && target.MinCapacity !== undefined && target.MaxCapacity !== undefined
+    ? { min: target.MinCapacity, max: target.MaxCapacity }
+    : undefined;
 }
 
-async function registerScaling(clients: SwitchClients, cluster: string, service: string, min: number, max: number, retry?: RetryOptions): Promise<void> {
+async function registerScaling(
+  clients: SwitchClients,
+  cluster: string,
+  service: string,
+  min: number,
+  max: number,
+  retry?: RetryOptions,
+): Promise<void> {
   await withRetry(
     () =>
       clients.autoscaling.send(
-        new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: `service/${cluster}/${service}`, ScalableDimension: ECS_DIMENSION, MinCapacity: min, MaxCapacity: max }),
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ResourceId: `service/${cluster}/${service}`,
+          ScalableDimension: ECS_DIMENSION,
+          MinCapacity: min,
+          MaxCapacity: max,
+        }),
       ),
     retry,
   );
 }
 
 async function reservedConcurrency(clients: SwitchClients, name: string, retry?: RetryOptions): Promise<number | null> {
-  const out = await withRetry(() => clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })), retry);
+  const out = await withRetry(
+    () => clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })),
+    retry,
+  );
   return out.ReservedConcurrentExecutions ?? null;
 }
 
 /** The P3 notice. A failed notice does not undo the action: the log line is the durable audit record. */
-async function announce(settings: SwitchSettings, audit: Record<string, unknown> & { switch: string; to: string }, clients: SwitchClients, options: SwitchOptions): Promise<'sent' | 'failed'> {
+async function announce(
+  settings: SwitchSettings,
+  audit: Record<string, unknown> & { switch: string; to: string },
+  clients: SwitchClients,
+  options: SwitchOptions,
+): Promise<'sent' | 'failed'> {
   try {
     await withRetry(
       () =>
@@ -353,7 +481,10 @@ async function announce(settings: SwitchSettings, audit: Record<string, unknown>
     );
     return 'sent';
   } catch (error) {
-    options.logger.error('kill switch notice could not be published; the change stands', { error: (error as Error).message, switch: audit.switch });
+    options.logger.error('kill switch notice could not be published; the change stands', {
+      error: (error as Error).message,
+      switch: audit.switch,
+    });
     return 'failed';
   }
 }

@@ -116,11 +116,12 @@ export async function runRegionSwitchAction(
     });
   }
 
-  const freezeLine = freeze === 'failed'
-    ? `The deploy freeze ${settings.freezeParameterName} (${settings.freezeParameterRegion}) ` +
-      `could NOT be turned on: ${freezeError}. ` +
-      'Turn it on by hand once that region answers (npm run ops -- switch Prod deploy-freeze on).'
-    : `The deploy freeze ${settings.freezeParameterName} is on (${freeze}).`;
+  const freezeLine =
+    freeze === 'failed'
+      ? `The deploy freeze ${settings.freezeParameterName} (${settings.freezeParameterRegion}) ` +
+        `could NOT be turned on: ${freezeError}. ` +
+        'Turn it on by hand once that region answers (npm run ops -- switch Prod deploy-freeze on).'
+      : `The deploy freeze ${settings.freezeParameterName} is on (${freeze}).`;
   const message = [
     `${settings.environment}: ARC Region switch is running ${event.action} of ${event.targetRegion}.`,
     `Plan ${event.PlanArn ?? 'unknown'}, execution ${executionId}, step ${event.StepName ?? 'unknown'}, ` +

@@ -113,21 +113,48 @@ export async function runJourney(baseUrl: string, journey: Journey, options: Run
     const latencyMs = elapsed();
     const base = { name: journey.name, latencyMs, status: response.status };
     if (response.status !== journey.expectStatus) {
-      return { ...base, ok: false, outcome: 'status', detail: `expected HTTP ${journey.expectStatus}, got ${response.status}` };
+      return {
+        ...base,
+        ok: false,
+        outcome: 'status',
+        detail: `expected HTTP ${journey.expectStatus}, got ${response.status}`,
+      };
     }
     if (journey.bodyMatch !== undefined && !response.text.includes(journey.bodyMatch)) {
-      return { ...base, ok: false, outcome: 'body', detail: `response body does not contain ${JSON.stringify(journey.bodyMatch)}` };
+      return {
+        ...base,
+        ok: false,
+        outcome: 'body',
+        detail: `response body does not contain ${JSON.stringify(journey.bodyMatch)}`,
+      };
     }
     if (latencyMs > journey.latencyBudgetMs) {
-      return { ...base, ok: false, outcome: 'slow', detail: `took ${latencyMs} ms, budget ${journey.latencyBudgetMs} ms` };
+      return {
+        ...base,
+        ok: false,
+        outcome: 'slow',
+        detail: `took ${latencyMs} ms, budget ${journey.latencyBudgetMs} ms`,
+      };
     }
     return { ...base, ok: true, outcome: 'ok' };
   } catch (error) {
     const latencyMs = elapsed();
     if (signal.aborted) {
-      return { name: journey.name, ok: false, outcome: 'timeout', latencyMs, detail: `no response within ${timeoutMs} ms` };
+      return {
+        name: journey.name,
+        ok: false,
+        outcome: 'timeout',
+        latencyMs,
+        detail: `no response within ${timeoutMs} ms`,
+      };
     }
-    return { name: journey.name, ok: false, outcome: 'error', latencyMs, detail: `request failed: ${(error as Error).message}${codeOf(error)}` };
+    return {
+      name: journey.name,
+      ok: false,
+      outcome: 'error',
+      latencyMs,
+      detail: `request failed: ${(error as Error).message}${codeOf(error)}`,
+    };
   }
 }
 
@@ -167,14 +194,20 @@ function send(url: URL, out: Outgoing): Promise<{ status: number; text: string }
     };
     const tls = { servername: out.serviceHostname, ca: out.ca, rejectUnauthorized: true };
     const request =
-      url.protocol === 'https:' ? https.request(url, { ...common, ...tls }, onResponse) : http.request(url, common, onResponse);
+      url.protocol === 'https:'
+        ? https.request(url, { ...common, ...tls }, onResponse)
+        : http.request(url, common, onResponse);
     request.on('error', reject);
     request.end(out.body);
   });
 }
 
 /** Run journeys in order (a journey may depend on state an earlier one set up). */
-export async function runJourneys(baseUrl: string, journeys: readonly Journey[], options: RunOptions = {}): Promise<JourneyResult[]> {
+export async function runJourneys(
+  baseUrl: string,
+  journeys: readonly Journey[],
+  options: RunOptions = {},
+): Promise<JourneyResult[]> {
   const results: JourneyResult[] = [];
   for (const journey of journeys) results.push(await runJourney(baseUrl, journey, options));
   return results;

@@ -15,9 +15,16 @@ export const CREATE_ROLLBACK_STATUS = 'ROLLBACK_IN_PROGRESS';
  * update rollback, replacement cleanup) answers false. A stack that cannot be read answers by throwing:
  * guessing "create rollback" could lift the protection of production data.
  */
-export async function isCreateRollback(cloudformation: Pick<CloudFormationClient, 'send'>, stackId: string, retry?: RetryOptions): Promise<{ createRollback: boolean; status: string }> {
+export async function isCreateRollback(
+  cloudformation: Pick<CloudFormationClient, 'send'>,
+  stackId: string,
+  retry?: RetryOptions,
+): Promise<{ createRollback: boolean; status: string }> {
   const out = await withRetry(() => cloudformation.send(new DescribeStacksCommand({ StackName: stackId })), retry);
   const status = out.Stacks?.[0]?.StackStatus;
-  if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}; cannot tell a create rollback from a stack delete`);
+  if (!status)
+    throw new Error(
+      `DescribeStacks returned no status for ${stackId}; cannot tell a create rollback from a stack delete`,
+    );
   return { createRollback: status === CREATE_ROLLBACK_STATUS, status };
 }

@@ -53,7 +53,11 @@ export class ArchiveBucket extends Construct {
     // Dev is torn down whole: empty the buckets on removal. Retained buckets keep everything.
     const autoDeleteObjects = !protection.retain;
 
-    this.key = new kms.Key(this, 'Key', { description: `Encrypts objects in ${props.bucketName}`, enableKeyRotation: true, removalPolicy });
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts objects in ${props.bucketName}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
 
     // Server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
     this.logsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -68,16 +72,30 @@ export class ArchiveBucket extends Construct {
     });
     Validations.of(this.logsBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log destination of the archive; logging it into itself would log every log delivery.',
+      reason:
+        'This bucket is the server access log destination of the archive; logging it into itself would log every log delivery.',
     });
     // S3 delivers server access logs only to a bucket with SSE-S3 default encryption and no object lock default
     // retention (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
     acknowledgeControlTower(
       this.logsBucket,
-      { rule: ControlTowerRule.S3_SSE_KMS, reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.' },
-      { rule: ControlTowerRule.S3_OBJECT_LOCK, reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.' },
-      { rule: ControlTowerRule.S3_ACCESS_LOGGING, reason: 'The bucket is the access-log destination; logging it would need another log bucket with the same finding.' },
-      { rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS, reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.' },
+      {
+        rule: ControlTowerRule.S3_SSE_KMS,
+        reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.',
+      },
+      {
+        rule: ControlTowerRule.S3_OBJECT_LOCK,
+        reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.',
+      },
+      {
+        rule: ControlTowerRule.S3_ACCESS_LOGGING,
+        reason:
+          'The bucket is the access-log destination; logging it would need another log bucket with the same finding.',
+      },
+      {
+        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
+        reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.',
+      },
     );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
@@ -92,13 +110,18 @@ export class ArchiveBucket extends Construct {
       objectLockEnabled: true,
       // Governance retention where data is retained. Not in Dev: its teardown empties the bucket, and
       // locked versions would make `cdk destroy` fail.
-      objectLockDefaultRetention: protection.retain ? s3.ObjectLockRetention.governance(Duration.days(config.archiveObjectLockDays)) : undefined,
+      objectLockDefaultRetention: protection.retain
+        ? s3.ObjectLockRetention.governance(Duration.days(config.archiveObjectLockDays))
+        : undefined,
       serverAccessLogsBucket: this.logsBucket,
       serverAccessLogsPrefix: 'archive/',
       lifecycleRules: [
         {
           id: 'archive-tiers',
-          transitions: ARCHIVE_TRANSITIONS.map((t) => ({ storageClass: t.storageClass, transitionAfter: Duration.days(t.days) })),
+          transitions: ARCHIVE_TRANSITIONS.map((t) => ({
+            storageClass: t.storageClass,
+            transitionAfter: Duration.days(t.days),
+          })),
           noncurrentVersionExpiration: Duration.days(config.archiveNoncurrentVersionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
           expiredObjectDeleteMarker: false,
@@ -109,12 +132,15 @@ export class ArchiveBucket extends Construct {
     });
     acknowledgeControlTower(this.bucket, {
       rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
-      reason: 'Archive objects are read only to restore; no process reacts to a new object, so notifications would have no consumer.',
+      reason:
+        'Archive objects are read only to restore; no process reacts to a new object, so notifications would have no consumer.',
     });
 
     this.replicationLagMinutes = 0;
     if (props.replicateTo) {
-      this.replicationLagMinutes = props.replicateTo.timeControl ? S3_RTC_REPLICATION_LAG_MINUTES : S3_REPLICATION_LAG_MINUTES;
+      this.replicationLagMinutes = props.replicateTo.timeControl
+        ? S3_RTC_REPLICATION_LAG_MINUTES
+        : S3_REPLICATION_LAG_MINUTES;
       this.replicate(props.bucketName, props.replicateTo);
     }
   }
@@ -130,12 +156,24 @@ export class ArchiveBucket extends Construct {
       inlinePolicies: {
         replication: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [sourceArn] }),
             new iam.PolicyStatement({
-              actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+              actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+              resources: [sourceArn],
+            }),
+            new iam.PolicyStatement({
+              actions: [
+                's3:GetObjectVersionForReplication',
+                's3:GetObjectVersionAcl',
+                's3:GetObjectVersionTagging',
+                's3:GetObjectRetention',
+                's3:GetObjectLegalHold',
+              ],
               resources: [sourceObjects],
             }),
-            new iam.PolicyStatement({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [target.bucket.arnForObjects('*')] }),
+            new iam.PolicyStatement({
+              actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+              resources: [target.bucket.arnForObjects('*')],
+            }),
             // Decrypt at the source, encrypt at the destination: both keys are customer managed.
             new iam.PolicyStatement({
               actions: ['kms:Decrypt'],
@@ -153,13 +191,15 @@ export class ArchiveBucket extends Construct {
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(Stack.of(this).resolve(sourceObjects))}]`,
-      reason: 'S3 replication reads every object version of the archive: the objects are unknown at deploy time, and the role is usable only by S3 for this bucket.',
+      reason:
+        'S3 replication reads every object version of the archive: the objects are unknown at deploy time, and the role is usable only by S3 for this bucket.',
     });
     const destinationObjects = Stack.of(this).resolve(target.bucket.arnForObjects('*'));
     if (typeof destinationObjects === 'string') {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${destinationObjects}]`,
-        reason: 'S3 replication writes every new object of the archive into the DR replica bucket; those objects are unknown at deploy time, and the resource is limited to that one bucket.',
+        reason:
+          'S3 replication writes every new object of the archive into the DR replica bucket; those objects are unknown at deploy time, and the resource is limited to that one bucket.',
       });
     }
 
@@ -194,7 +234,11 @@ export class ArchiveBucket extends Construct {
 }
 
 /** `orders-prod-archive-333333333333-us-east-1`: globally unique, and known to the other region before deploy. */
-export function archiveBucketName(environmentNaming: { resource(suffix: string): string }, account: string, region: string): string {
+export function archiveBucketName(
+  environmentNaming: { resource(suffix: string): string },
+  account: string,
+  region: string,
+): string {
   return `${environmentNaming.resource('archive')}-${account}-${region}`;
 }
 

@@ -31,7 +31,12 @@ export type VerifiedStore =
       /** Resources that must each have a fresh recovery point (ARNs; RDS ones are also asked for LatestRestorableTime). */
       readonly resourceArns: readonly string[];
     })
-  | (StoreBase & { readonly kind: 's3-bucket'; readonly bucket: s3.IBucket; readonly prefix?: string; readonly excludePrefixes?: readonly string[] })
+  | (StoreBase & {
+      readonly kind: 's3-bucket';
+      readonly bucket: s3.IBucket;
+      readonly prefix?: string;
+      readonly excludePrefixes?: readonly string[];
+    })
   | (StoreBase & { readonly kind: 'rds-cluster'; readonly clusterIdentifier: string; readonly clusterArn: string });
 
 export interface BackupVerifierProps {
@@ -60,9 +65,20 @@ export class BackupVerifier extends Construct {
     const specs: StoreSpecInput[] = stores.map((s) => {
       switch (s.kind) {
         case 'backup-vault':
-          return { kind: s.kind, store: s.store, vaultName: s.vault.backupVaultName, resourceArns: [...s.resourceArns] };
+          return {
+            kind: s.kind,
+            store: s.store,
+            vaultName: s.vault.backupVaultName,
+            resourceArns: [...s.resourceArns],
+          };
         case 's3-bucket':
-          return { kind: s.kind, store: s.store, bucket: s.bucket.bucketName, prefix: s.prefix ?? '', excludePrefixes: [...(s.excludePrefixes ?? [])] };
+          return {
+            kind: s.kind,
+            store: s.store,
+            bucket: s.bucket.bucketName,
+            prefix: s.prefix ?? '',
+            excludePrefixes: [...(s.excludePrefixes ?? [])],
+          };
         case 'rds-cluster':
           return { kind: s.kind, store: s.store, clusterIdentifier: s.clusterIdentifier };
       }
@@ -116,15 +132,24 @@ export class BackupVerifier extends Construct {
     for (const store of stores) {
       switch (store.kind) {
         case 'backup-vault':
-          this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [store.vault.backupVaultArn] }));
+          this.function.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['backup:ListRecoveryPointsByBackupVault'],
+              resources: [store.vault.backupVaultArn],
+            }),
+          );
           this.grantLatestRestorableTimeReads(store.store, store.resourceArns);
           break;
         case 's3-bucket':
           // Listing needs s3:ListBucket only; object contents are never read, so no KMS permission either.
-          this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [store.bucket.bucketArn] }));
+          this.function.addToRolePolicy(
+            new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [store.bucket.bucketArn] }),
+          );
           break;
         case 'rds-cluster':
-          this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters'], resources: [store.clusterArn] }));
+          this.function.addToRolePolicy(
+            new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters'], resources: [store.clusterArn] }),
+          );
           break;
       }
     }

@@ -1,6 +1,12 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DrConfig, EnvironmentConfig, regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config';
+import {
+  DrConfig,
+  EnvironmentConfig,
+  regionalRpoMinutes,
+  S3_REPLICATION_LAG_MINUTES,
+  S3_RTC_REPLICATION_LAG_MINUTES,
+} from '../../config';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { databaseClusterIdentifier } from '../data/database';
@@ -36,8 +42,16 @@ export class DrDataSinks extends Construct {
     super(scope, id);
     const { primary, naming, protection } = props;
     const stack = Stack.of(this);
-    this.vault = new RecoveryVault(this, 'Vault', { vaultName: backupVaultName(naming), protection, lock: primary.backup });
-    this.replica = new ArchiveBucket(this, 'Replica', { bucketName: archiveBucketName(naming, stack.account, stack.region), protection, config: primary.backup });
+    this.vault = new RecoveryVault(this, 'Vault', {
+      vaultName: backupVaultName(naming),
+      protection,
+      lock: primary.backup,
+    });
+    this.replica = new ArchiveBucket(this, 'Replica', {
+      bucketName: archiveBucketName(naming, stack.account, stack.region),
+      protection,
+      config: primary.backup,
+    });
 
     // Copies arrive as snapshots (continuous backup does not copy continuously). In pilot light they
     // are the regional RPO, which validation proved the schedule meets; in warm standby the Aurora
@@ -45,7 +59,9 @@ export class DrDataSinks extends Construct {
     const rpoMinutes = primary.targets.rpoMinutes;
     const copyBound = regionalRpoMinutes('pilot-light', primary.backup.scheduleEveryHours);
     const vaultMaxAge = primary.dr.standbyMode === 'pilot-light' ? rpoMinutes : Math.max(rpoMinutes, copyBound);
-    const replicationLag = primary.backup.replicationTimeControl ? S3_RTC_REPLICATION_LAG_MINUTES : S3_REPLICATION_LAG_MINUTES;
+    const replicationLag = primary.backup.replicationTimeControl
+      ? S3_RTC_REPLICATION_LAG_MINUTES
+      : S3_REPLICATION_LAG_MINUTES;
     const primaryDatabaseArn = stack.formatArn({
       service: 'rds',
       region: primary.region,
@@ -59,14 +75,22 @@ export class DrDataSinks extends Construct {
       protection,
       alarms: props.alarms,
       stores: [
-        { kind: 'backup-vault', store: 'dr-vault', vault: this.vault.vault, resourceArns: [primaryDatabaseArn], maxAge: Duration.minutes(vaultMaxAge) },
+        {
+          kind: 'backup-vault',
+          store: 'dr-vault',
+          vault: this.vault.vault,
+          resourceArns: [primaryDatabaseArn],
+          maxAge: Duration.minutes(vaultMaxAge),
+        },
         {
           kind: 's3-bucket',
           store: 'replica',
           bucket: this.replica.bucket,
           excludePrefixes: props.replicaExcludedPrefixes,
           // The replica is held to the archive's bound plus the replication lag; no writer configured, no alarm.
-          maxAge: archiveMaxAge(primary.backup.archiveWritesEveryHours, Duration.minutes(rpoMinutes))?.plus(Duration.minutes(replicationLag)),
+          maxAge: archiveMaxAge(primary.backup.archiveWritesEveryHours, Duration.minutes(rpoMinutes))?.plus(
+            Duration.minutes(replicationLag),
+          ),
         },
       ],
     });

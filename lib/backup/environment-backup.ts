@@ -57,7 +57,11 @@ export class EnvironmentBackup extends Construct {
       protection,
       config: environment.backup,
       replicateTo: props.drSinks
-        ? { bucket: props.drSinks.replica.bucket, key: props.drSinks.replica.key, timeControl: environment.backup.replicationTimeControl }
+        ? {
+            bucket: props.drSinks.replica.bucket,
+            key: props.drSinks.replica.key,
+            timeControl: environment.backup.replicationTimeControl,
+          }
         : undefined,
     });
 
@@ -67,9 +71,26 @@ export class EnvironmentBackup extends Construct {
       protection,
       alarms: props.alarms,
       stores: [
-        { kind: 'rds-cluster', store: 'database', clusterIdentifier: database.cluster.clusterIdentifier, clusterArn: database.cluster.clusterArn, maxAge: rpo },
-        { kind: 'backup-vault', store: 'vault', vault: this.backup.vault.vault, resourceArns: [database.cluster.clusterArn], maxAge: rpo },
-        { kind: 's3-bucket', store: 'archive', bucket: this.archive.bucket, maxAge: archiveMaxAge(environment.backup.archiveWritesEveryHours, rpo) },
+        {
+          kind: 'rds-cluster',
+          store: 'database',
+          clusterIdentifier: database.cluster.clusterIdentifier,
+          clusterArn: database.cluster.clusterArn,
+          maxAge: rpo,
+        },
+        {
+          kind: 'backup-vault',
+          store: 'vault',
+          vault: this.backup.vault.vault,
+          resourceArns: [database.cluster.clusterArn],
+          maxAge: rpo,
+        },
+        {
+          kind: 's3-bucket',
+          store: 'archive',
+          bucket: this.archive.bucket,
+          maxAge: archiveMaxAge(environment.backup.archiveWritesEveryHours, rpo),
+        },
       ],
     });
   }

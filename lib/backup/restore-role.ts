@@ -35,10 +35,13 @@ export class RestoreRole extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(RESTORE_MANAGED_POLICY)],
     });
     // The keys' default policies delegate to IAM (same account): the role's policy grants their use.
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: VAULT_KEY_ACTIONS, resources: props.keys.map((key) => key.keyArn) }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: VAULT_KEY_ACTIONS, resources: props.keys.map((key) => key.keyArn) }),
+    );
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${RESTORE_MANAGED_POLICY}]`,
-      reason: 'The AWS Backup restore service-role policy is the AWS-maintained permission set for restoring the resource types AWS Backup supports (here Aurora); a hand-written copy would silently miss APIs AWS adds.',
+      reason:
+        'The AWS Backup restore service-role policy is the AWS-maintained permission set for restoring the resource types AWS Backup supports (here Aurora); a hand-written copy would silently miss APIs AWS adds.',
     });
   }
 }

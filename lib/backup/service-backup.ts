@@ -64,9 +64,16 @@ export class ServiceBackup extends Construct {
   constructor(scope: Construct, id: string, props: ServiceBackupProps) {
     super(scope, id);
     const { config, naming } = props;
-    this.vault = new RecoveryVault(this, 'Vault', { vaultName: backupVaultName(naming), protection: props.protection, lock: config });
+    this.vault = new RecoveryVault(this, 'Vault', {
+      vaultName: backupVaultName(naming),
+      protection: props.protection,
+      lock: config,
+    });
 
-    this.plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: naming.resource('backup'), backupVault: this.vault.vault });
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      backupPlanName: naming.resource('backup'),
+      backupVault: this.vault.vault,
+    });
     for (const rule of backupRules(config, props.copyTo?.vault)) this.plan.addRule(rule);
 
     this.role = new iam.Role(this, 'Role', {
@@ -85,14 +92,18 @@ export class ServiceBackup extends Construct {
     for (const policy of BACKUP_MANAGED_POLICIES) {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
-        reason: 'The AWS Backup service-role policies are the AWS-maintained permission sets for backing up and restoring every resource type a tag may select; a hand-written copy would silently miss APIs AWS adds.',
+        reason:
+          'The AWS Backup service-role policies are the AWS-maintained permission sets for backing up and restoring every resource type a tag may select; a hand-written copy would silently miss APIs AWS adds.',
       });
     }
 
     this.plan.addSelection('Selection', {
       backupSelectionName: naming.resource('backup'),
       role: this.role,
-      resources: [backup.BackupResource.fromTag(props.backupTag.key, props.backupTag.value), ...props.resourceArns.map((arn) => backup.BackupResource.fromArn(arn))],
+      resources: [
+        backup.BackupResource.fromTag(props.backupTag.key, props.backupTag.value),
+        ...props.resourceArns.map((arn) => backup.BackupResource.fromArn(arn)),
+      ],
       disableDefaultBackupPolicy: true,
     });
   }

@@ -55,13 +55,20 @@ export class CanaryCredentials extends secretsmanager.Secret {
   constructor(scope: Construct, id: string, props: { naming: Naming; protection: DataProtection }) {
     super(scope, id, {
       secretName: props.naming.resource('canary-credentials'),
-      description: 'Bearer token of the canary user for authenticated journeys: {"token": "..."}. Replace the generated placeholder with a token issued by the service.',
-      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'token', excludePunctuation: true, passwordLength: 48 },
+      description:
+        'Bearer token of the canary user for authenticated journeys: {"token": "..."}. Replace the generated placeholder with a token issued by the service.',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        excludePunctuation: true,
+        passwordLength: 48,
+      },
       removalPolicy: statefulRemovalPolicy(props.protection),
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: "The token is issued by the service's identity provider for a dedicated canary user; rotating it here would only break the canary. It is rotated where it is issued, then stored with put-secret-value.",
+      reason:
+        "The token is issued by the service's identity provider for a dedicated canary user; rotating it here would only break the canary. It is rotated where it is issued, then stored with put-secret-value.",
     });
   }
 }
@@ -114,7 +121,9 @@ export class Canary extends Construct {
     this.probesPerRun = Math.max(1, Math.ceil(runSeconds / canary.probeEverySeconds));
     // Journeys run at once (lambdas/canary): a probe and its confirmation take at most two request timeouts.
     const probeWorstSeconds = (2 * this.requestTimeoutMs) / 1000;
-    this.worstCaseDetectionSeconds = Math.ceil(canary.probeEverySeconds + probeWorstSeconds + FAILURE_ALARM_PERIOD_SECONDS + DELIVERY_ALLOWANCE_SECONDS);
+    this.worstCaseDetectionSeconds = Math.ceil(
+      canary.probeEverySeconds + probeWorstSeconds + FAILURE_ALARM_PERIOD_SECONDS + DELIVERY_ALLOWANCE_SECONDS,
+    );
     this.node.addValidation({
       validate: () =>
         this.worstCaseDetectionSeconds <= MAX_DETECTION_SECONDS
@@ -124,10 +133,14 @@ export class Canary extends Construct {
             ],
     });
 
-    this.credentials = props.credentials ?? new CanaryCredentials(this, 'Credentials', { naming, protection: props.protection });
+    this.credentials =
+      props.credentials ?? new CanaryCredentials(this, 'Credentials', { naming, protection: props.protection });
 
     // The last probe starts (probesPerRun - 1) x probeEvery after the start and may take two request timeouts.
-    const timeoutSeconds = Math.min(900, Math.ceil((this.probesPerRun - 1) * canary.probeEverySeconds + probeWorstSeconds + 10));
+    const timeoutSeconds = Math.min(
+      900,
+      Math.ceil((this.probesPerRun - 1) * canary.probeEverySeconds + probeWorstSeconds + 10),
+    );
     this.function = new BulwarkFunction(this, 'Function', {
       lambdaName: 'canary',
       description: `Walks the ${naming.serviceName} journeys against ${environment}'s public endpoint every ${canary.probeEverySeconds} s and publishes Success/LatencyMs`,
@@ -171,7 +184,8 @@ export class Canary extends Construct {
     this.failureAlarm = props.alarms.createAlarm(this, {
       id: `${probeName}-journey-failed`,
       // No figure here: the worst case is the resilience report's, read from this template (lib/report/alarms.ts).
-      summary: props.failureSummary ?? 'A canary journey fails against the public endpoint (or the canary stopped reporting)',
+      summary:
+        props.failureSummary ?? 'A canary journey fails against the public endpoint (or the canary stopped reporting)',
       severity: 'P1',
       runbook: props.failureRunbook ?? 'canary-journey-failed',
       metric: overall,
@@ -186,7 +200,13 @@ export class Canary extends Construct {
     const usingMetrics = Object.fromEntries(
       journeys.map((j, i) => [
         `l${i}`,
-        new cloudwatch.Metric({ namespace, metricName: CANARY_METRICS.latency, dimensionsMap: { Environment: environment, Journey: j.name }, statistic: 'Average', period: Duration.minutes(1) }),
+        new cloudwatch.Metric({
+          namespace,
+          metricName: CANARY_METRICS.latency,
+          dimensionsMap: { Environment: environment, Journey: j.name },
+          statistic: 'Average',
+          period: Duration.minutes(1),
+        }),
       ]),
     );
     this.latencyAlarm = props.alarms.createAlarm(this, {

@@ -92,13 +92,20 @@ export class BulwarkFunction extends lambda.Function {
       // The ENI actions Lambda needs to attach to a VPC cannot be scoped to resources that do not exist yet.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Lambda creates its VPC network interfaces before they exist, so EC2 ENI actions cannot name a resource ARN (same as the AWSLambdaVPCAccessExecutionRole managed policy).',
+        reason:
+          'Lambda creates its VPC network interfaces before they exist, so EC2 ENI actions cannot name a resource ARN (same as the AWSLambdaVPCAccessExecutionRole managed policy).',
       });
     }
   }
@@ -108,8 +115,8 @@ export class BulwarkFunction extends lambda.Function {
     this.executionRole.addToPrincipalPolicy(putMetricDataStatement(namespace));
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the service namespace by the cloudwatch:namespace condition.',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the service namespace by the cloudwatch:namespace condition.',
     });
   }
-
 }

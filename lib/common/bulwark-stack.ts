@@ -28,7 +28,8 @@ export class BulwarkStack extends Stack {
   constructor(scope: Construct, id: string, props: BulwarkStackProps) {
     super(scope, id, props);
     this.configuredAvailabilityZones = [...props.availabilityZones];
-    for (const [key, value] of Object.entries(props.tags)) Tags.of(this).add(key, value, { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] });
+    for (const [key, value] of Object.entries(props.tags))
+      Tags.of(this).add(key, value, { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] });
   }
 
   override get availabilityZones(): string[] {

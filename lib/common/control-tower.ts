@@ -1,5 +1,10 @@
 import {
-  App, CfnResource, IAspect, IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1,
+  App,
+  CfnResource,
+  IAspect,
+  IPolicyValidationContextBeta1,
+  IPolicyValidationPluginBeta1,
+  PolicyValidationPluginReportBeta1,
   Validations,
 } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
@@ -99,7 +104,10 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes(context.templatePaths));
     const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: GUARD_MAX_BUFFER });
     const report = guard.validate(context);
-    return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })) };
+    return {
+      ...report,
+      violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+    };
   }
 }
 
@@ -121,20 +129,20 @@ export class ControlTowerDesignDecisions implements IAspect {
         acknowledgeControlTower(node, {
           rule: ControlTowerRule.LOG_GROUP_KMS,
           reason:
-            'CloudWatch Logs encrypts every log group at rest with a service key '
-            + '(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html); the logs hold no '
-            + 'customer data, and a key of our own would add a key policy per log group for no reader we exclude. '
-            + 'The VPC flow logs, which carry client addresses, use their own KMS key.',
+            'CloudWatch Logs encrypts every log group at rest with a service key ' +
+            '(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html); the logs hold no ' +
+            'customer data, and a key of our own would add a key policy per log group for no reader we exclude. ' +
+            'The VPC flow logs, which carry client addresses, use their own KMS key.',
         });
         return;
       case 'AWS::Lambda::Function':
         acknowledgeControlTower(node, {
           rule: ControlTowerRule.LAMBDA_IN_VPC,
           reason:
-            'Functions that must reach endpoints inside the VPC (the smoke check on the test listener) are attached '
-            + 'to it, as the network path proofs check. The others only call AWS APIs over TLS with their role, which Lambda\'s '
-            + 'own network serves (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); in the '
-            + 'VPC they would depend on NAT or an endpoint per service and gain no control.',
+            'Functions that must reach endpoints inside the VPC (the smoke check on the test listener) are attached ' +
+            "to it, as the network path proofs check. The others only call AWS APIs over TLS with their role, which Lambda's " +
+            'own network serves (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); in the ' +
+            'VPC they would depend on NAT or an endpoint per service and gain no control.',
         });
         return;
       default:
@@ -150,11 +158,11 @@ export function acknowledgeKeyGrantControl(app: App): void {
   acknowledgeControlTower(app, {
     rule: ControlTowerRule.KMS_GRANTS_FOR_AWS_SERVICES_ONLY,
     reason:
-      'Each key policy allows kms:CreateGrant only to the account (delegating to IAM, the default key policy: '
-      + 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html) or to a service through '
-      + 'kms:ViaService; the roles granted kms:CreateGrant (AWS Backup, the Aurora secondary) use it through RDS and '
-      + 'AWS Backup, which create grants for AWS resources. Adding the Deny unless kms:GrantIsForAWSResource needs '
-      + 'the permission proofs to model that context key first (follow-up).',
+      'Each key policy allows kms:CreateGrant only to the account (delegating to IAM, the default key policy: ' +
+      'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html) or to a service through ' +
+      'kms:ViaService; the roles granted kms:CreateGrant (AWS Backup, the Aurora secondary) use it through RDS and ' +
+      'AWS Backup, which create grants for AWS resources. Adding the Deny unless kms:GrantIsForAWSResource needs ' +
+      'the permission proofs to model that context key first (follow-up).',
   });
 }
 
@@ -167,7 +175,7 @@ export function acknowledgeShortLogRetention(logGroup: IConstruct, protection: D
   acknowledgeControlTower(logGroup, {
     rule: ControlTowerRule.LOG_GROUP_RETENTION,
     reason:
-      'An environment that does not retain its data (torn down with its stack) keeps its logs for the configured '
-      + 'days to bound cost; every environment that retains its data keeps them at least a year (logRetentionDays).',
+      'An environment that does not retain its data (torn down with its stack) keeps its logs for the configured ' +
+      'days to bound cost; every environment that retains its data keeps them at least a year (logRetentionDays).',
   });
 }

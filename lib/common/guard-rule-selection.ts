@@ -19,12 +19,16 @@ const RESOURCE_TYPE = /AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g;
 
 /** The Control Tower rules @cdklabs/cdk-validator-cfnguard ships (what its default configuration runs). */
 export const CONTROL_TOWER_RULES_DIR = path.join(
-  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard',
+  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+  'rules',
+  'control-tower',
+  'cfn-guard',
 );
 
 /** Every `.guard` file under `dir`, sorted. */
 export function guardRuleFiles(dir: string = CONTROL_TOWER_RULES_DIR): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) return guardRuleFiles(full);

@@ -60,7 +60,8 @@ interface RecordedInputs {
 
 /** The function folders: every folder of lambdasDir with an index.ts (lambdas/shared holds modules, no handler). */
 export function lambdaEntryPoints(lambdasDir: string): string[] {
-  return fs.readdirSync(lambdasDir, { withFileTypes: true })
+  return fs
+    .readdirSync(lambdasDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(lambdasDir, entry.name, 'index.ts')))
     .map((entry) => entry.name)
     .sort();
@@ -76,27 +77,33 @@ function fileDigest(file: string): string {
 
 /** The cache key of a build that read `inputs` (project-relative), computed from the files as they are now. */
 export function bundleKey(source: LambdaBundleSource, entries: string[], inputs: string[]): string {
-  const projectFolders = [...new Set(inputs.filter((input) => !input.split('/').includes('node_modules'))
-    .map((input) => path.dirname(input)))].sort();
-  return sha256(JSON.stringify({
-    esbuildVersion,
-    options: BUNDLE_OPTIONS,
-    lambdasDir: path.relative(source.projectRoot, source.lambdasDir),
-    entries,
-    inputs: [...inputs].sort().map((input) => [input, fileDigest(path.join(source.projectRoot, input))]),
-    lock: fileDigest(path.join(source.projectRoot, 'package-lock.json')),
-    tsconfig: fileDigest(path.join(source.projectRoot, 'tsconfig.json')),
-    folders: projectFolders.map((folder) => {
-      const abs = path.join(source.projectRoot, folder);
-      return [folder, fs.existsSync(abs) ? fs.readdirSync(abs).sort() : 'absent'];
+  const projectFolders = [
+    ...new Set(
+      inputs.filter((input) => !input.split('/').includes('node_modules')).map((input) => path.dirname(input)),
+    ),
+  ].sort();
+  return sha256(
+    JSON.stringify({
+      esbuildVersion,
+      options: BUNDLE_OPTIONS,
+      lambdasDir: path.relative(source.projectRoot, source.lambdasDir),
+      entries,
+      inputs: [...inputs].sort().map((input) => [input, fileDigest(path.join(source.projectRoot, input))]),
+      lock: fileDigest(path.join(source.projectRoot, 'package-lock.json')),
+      tsconfig: fileDigest(path.join(source.projectRoot, 'tsconfig.json')),
+      folders: projectFolders.map((folder) => {
+        const abs = path.join(source.projectRoot, folder);
+        return [folder, fs.existsSync(abs) ? fs.readdirSync(abs).sort() : 'absent'];
+      }),
     }),
-  }));
+  );
 }
 
 /** An entry whose recorded inputs still hash to its name. */
 function findValidEntry(source: LambdaBundleSource, entries: string[]): string | undefined {
   if (!fs.existsSync(source.cacheDir)) return undefined;
-  const candidates = fs.readdirSync(source.cacheDir)
+  const candidates = fs
+    .readdirSync(source.cacheDir)
     .filter((name) => /^[0-9a-f]{64}$/.test(name))
     .map((name) => ({ name, mtime: fs.statSync(path.join(source.cacheDir, name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
@@ -125,7 +132,9 @@ function build(source: LambdaBundleSource, entries: string[]): string {
     });
     const inputs = Object.keys((result.metafile as Metafile).inputs).sort();
     // A file saved while esbuild ran may differ from what it read: such a build is used once and never cached.
-    const changedMeanwhile = inputs.some((input) => fs.statSync(path.join(source.projectRoot, input)).mtimeMs >= started - 1000);
+    const changedMeanwhile = inputs.some(
+      (input) => fs.statSync(path.join(source.projectRoot, input)).mtimeMs >= started - 1000,
+    );
     if (changedMeanwhile) return path.basename(staging);
     const key = bundleKey(source, entries, inputs);
     fs.writeFileSync(path.join(staging, INPUTS_FILE), JSON.stringify({ inputs } satisfies RecordedInputs, null, 1));
@@ -146,11 +155,13 @@ function build(source: LambdaBundleSource, entries: string[]): string {
 }
 
 function prune(cacheDir: string, keep: string): void {
-  const entries = fs.readdirSync(cacheDir)
+  const entries = fs
+    .readdirSync(cacheDir)
     .filter((name) => /^[0-9a-f]{64}$/.test(name) && name !== keep)
     .map((name) => ({ name, mtime: fs.statSync(path.join(cacheDir, name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
-  const oneOffs = fs.readdirSync(cacheDir)
+  const oneOffs = fs
+    .readdirSync(cacheDir)
     .filter((name) => name.startsWith('build-') && name !== keep)
     .filter((name) => Date.now() - fs.statSync(path.join(cacheDir, name)).mtimeMs > 3_600_000)
     .map((name) => ({ name }));

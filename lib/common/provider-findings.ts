@@ -18,17 +18,20 @@ export function acknowledgeProviderFindings(provider: cr.Provider, handlers: lam
     .filter((fn): fn is lambda.Function => fn instanceof lambda.Function);
   const invokeWildcards = [...handlers, ...frameworkFunctions].map((fn) => ({
     id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-    reason: 'CDK Provider framework grant: lambda:InvokeFunction on the named function and its versions (`:*`), nothing else.',
+    reason:
+      'CDK Provider framework grant: lambda:InvokeFunction on the named function and its versions (`:*`), nothing else.',
   }));
   const waiter = provider.node.tryFindChild('waiter-state-machine');
   if (waiter) {
     Validations.of(waiter).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
+      reason:
+        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) does not support resource-level permissions; AWS documents Resource "*" for it.',
     });
     acknowledgeControlTower(waiter, {
       rule: ControlTowerRule.STATE_MACHINE_TRACING,
-      reason: 'CDK Provider framework waiter: it only loops isComplete, its execution history and logs trace each step, and its props offer no X-Ray option (as AwsSolutions-SF2).',
+      reason:
+        'CDK Provider framework waiter: it only loops isComplete, its execution history and logs trace each step, and its props offer no X-Ray option (as AwsSolutions-SF2).',
     });
   }
   Validations.of(provider).acknowledge(
@@ -39,11 +42,13 @@ export function acknowledgeProviderFindings(provider: cr.Provider, handlers: lam
     },
     {
       id: 'AwsSolutions-L1',
-      reason: 'The Provider framework functions are CDK-owned; their runtime follows aws-cdk-lib releases (checked by a test: nodejs22.x or newer).',
+      reason:
+        'The Provider framework functions are CDK-owned; their runtime follows aws-cdk-lib releases (checked by a test: nodejs22.x or newer).',
     },
     {
       id: 'AwsSolutions-SF2',
-      reason: 'The Provider framework waiter state machine only loops isComplete; its execution history and ALL-level logs trace it, and its props offer no X-Ray option.',
+      reason:
+        'The Provider framework waiter state machine only loops isComplete; its execution history and ALL-level logs trace it, and its props offer no X-Ray option.',
     },
   );
 }

@@ -34,10 +34,13 @@ export class WeakReferenceFingerprint extends Construct {
     const consumer = Stack.of(this);
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName,
-      description: 'Hash of the other stacks\' resources behind the Fn::GetStackOutput references of this stack; it changes so that this stack is updated, and re-reads them, when they change',
+      description:
+        "Hash of the other stacks' resources behind the Fn::GetStackOutput references of this stack; it changes so that this stack is updated, and re-reads them, when they change",
       // Uncached: aws-cdk-lib reads every template once before it turns cross-stack references into
       // Fn::GetStackOutput; only the final rendering sees them.
-      stringValue: Lazy.uncachedString({ produce: () => weakReferenceFingerprint(consumer, this.parameter.node.defaultChild as CfnResource) }),
+      stringValue: Lazy.uncachedString({
+        produce: () => weakReferenceFingerprint(consumer, this.parameter.node.defaultChild as CfnResource),
+      }),
     });
   }
 }
@@ -63,11 +66,13 @@ export function weakReferenceFingerprint(consumer: Stack, exclude?: CfnElement):
     collectStackOutputs(consumer.resolve(element._toCloudFormation()), references);
   }
   const stacks = new Map(allStacks(consumer).map((stack) => [stack.stackName, stack]));
-  const entries = [...references.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, reference]) => {
-    const producer = stacks.get(reference.StackName);
-    // A stack outside this app: nothing to hash but the reference itself.
-    return [key, producer ? outputDefinition(producer, reference.OutputName) : null];
-  });
+  const entries = [...references.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, reference]) => {
+      const producer = stacks.get(reference.StackName);
+      // A stack outside this app: nothing to hash but the reference itself.
+      return [key, producer ? outputDefinition(producer, reference.OutputName) : null];
+    });
   return createHash('sha256').update(canonicalJson(entries)).digest('hex');
 }
 
@@ -82,7 +87,11 @@ function outputDefinition(producer: Stack, outputName: string): unknown {
     seen.set(logicalId, logicalId); // CloudFormation refuses reference cycles; this only guards the walk.
     const resource = resources[logicalId];
     const definition = resource
-      ? { type: resource.Type, properties: resource.Properties ?? {}, uses: [...referencedIds(resource.Properties)].sort().map(define) }
+      ? {
+          type: resource.Type,
+          properties: resource.Properties ?? {},
+          uses: [...referencedIds(resource.Properties)].sort().map(define),
+        }
       : { parameterOrPseudo: logicalId };
     seen.set(logicalId, definition);
     return definition;
@@ -131,7 +140,8 @@ function referencedIds(node: unknown, into = new Set<string>()): Set<string> {
     const getAtt = record['Fn::GetAtt'];
     if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') into.add(getAtt[0]);
     const sub = record['Fn::Sub'];
-    const pattern = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+    const pattern =
+      typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
     for (const match of pattern?.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g) ?? []) into.add(match[1]);
     for (const value of Object.values(record)) referencedIds(value, into);
   }
@@ -143,7 +153,10 @@ function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+    return `{${Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -16,7 +16,9 @@ import { retentionDays } from '../network/network';
 export type DatabaseConfig = EnvironmentConfig['database'];
 
 /** The engine every environment runs: current major, Serverless v2 with scale-to-zero support. */
-export const DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_9 });
+export const DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
+  version: rds.AuroraPostgresEngineVersion.VER_17_9,
+});
 
 export const DATABASE_NAME = 'app';
 
@@ -89,7 +91,9 @@ export class Database extends Construct {
     super(scope, id);
     const { config, naming, protection } = props;
     if (config.minCapacityAcu > config.maxCapacityAcu) {
-      throw new Error(`database.minCapacityAcu ${config.minCapacityAcu} exceeds maxCapacityAcu ${config.maxCapacityAcu}; lower the minimum or raise the maximum`);
+      throw new Error(
+        `database.minCapacityAcu ${config.minCapacityAcu} exceeds maxCapacityAcu ${config.maxCapacityAcu}; lower the minimum or raise the maximum`,
+      );
     }
 
     this.key = new kms.Key(this, 'Key', {
@@ -99,7 +103,11 @@ export class Database extends Construct {
       removalPolicy: statefulRemovalPolicy(protection),
     });
 
-    const instanceProps = { enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key, publiclyAccessible: false };
+    const instanceProps = {
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: this.key,
+      publiclyAccessible: false,
+    };
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: DATABASE_ENGINE,
       clusterIdentifier: databaseClusterIdentifier(naming),
@@ -112,7 +120,9 @@ export class Database extends Construct {
         replicaRegions: props.secretReplicaRegions?.map((region) => ({ region })),
       }),
       writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
-      readers: Array.from({ length: config.readers }, (_, i) => rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { ...instanceProps, scaleWithWriter: i === 0 })),
+      readers: Array.from({ length: config.readers }, (_, i) =>
+        rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { ...instanceProps, scaleWithWriter: i === 0 }),
+      ),
       serverlessV2MinCapacity: config.minCapacityAcu,
       serverlessV2MaxCapacity: config.maxCapacityAcu,
       vpc: props.vpc,
@@ -141,7 +151,9 @@ export class Database extends Construct {
     // region's Aurora opt-in on, even for an explicit assignment: "To backup Aurora databases, you must enable
     // the opt-in setting for Aurora", https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html);
     // Tags.of(cluster) would also tag the instances, which the tag selection would then pick up as well.
-    Tags.of(this.cluster).add(props.backupTag.key, props.backupTag.value, { includeResourceTypes: ['AWS::RDS::DBCluster'] });
+    Tags.of(this.cluster).add(props.backupTag.key, props.backupTag.value, {
+      includeResourceTypes: ['AWS::RDS::DBCluster'],
+    });
     if (protection.retain) {
       this.deletionProtection = new DeletionProtectionLatch(this, 'DeletionProtection', {
         kind: 'cluster',
@@ -166,10 +178,10 @@ export class Database extends Construct {
       acknowledgeControlTower(clusterParameters, {
         rule: ControlTowerRule.RDS_CLUSTER_PARAMETER_GROUP_TLS,
         reason:
-          'This group exists only to carry rds.global_db_rpo; TLS is as in every other environment\'s default ' +
+          "This group exists only to carry rds.global_db_rpo; TLS is as in every other environment's default " +
           'group (rds.force_ssl 0 by default for Aurora PostgreSQL, ' +
           'https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates). ' +
-          'Forcing it is a separate change that needs the service\'s driver configured for TLS first.',
+          "Forcing it is a separate change that needs the service's driver configured for TLS first.",
       });
     }
     const secret = this.cluster.secret;
@@ -177,7 +189,9 @@ export class Database extends Construct {
     this.secret = secret;
     // The credentials outlive the stack with the data: a retained snapshot is restored with its secret.
     // (`cluster.secret` is the target attachment; the generated secret itself is the cluster's `Secret` child.)
-    (this.cluster.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(statefulRemovalPolicy(protection));
+    (this.cluster.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(
+      statefulRemovalPolicy(protection),
+    );
 
     // Hosted rotation: Secrets Manager deploys and owns the single-user PostgreSQL rotation function, in
     // the private subnets (Secrets Manager endpoint) with a security group the database admits.
@@ -195,14 +209,21 @@ export class Database extends Construct {
       }),
       automaticallyAfter: Duration.days(props.rotationDays ?? 30),
     });
-    (rotation.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride('HostedRotationLambda.Runtime', ROTATION_RUNTIME);
+    (rotation.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride(
+      'HostedRotationLambda.Runtime',
+      ROTATION_RUNTIME,
+    );
     this.cluster.connections.allowDefaultPortFrom(rotationSecurityGroup, 'Secret rotation function');
 
-    this.signals = { cluster: this.cluster, maxConnections: auroraPostgresMaxConnections(config.minCapacityAcu, config.maxCapacityAcu) };
+    this.signals = {
+      cluster: this.cluster,
+      maxConnections: auroraPostgresMaxConnections(config.minCapacityAcu, config.maxCapacityAcu),
+    };
 
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-RDS11',
-      reason: 'A non-default port is obscurity, not a control: the cluster sits in isolated subnets and its security group admits only the service and the rotation function.',
+      reason:
+        'A non-default port is obscurity, not a control: the cluster sits in isolated subnets and its security group admits only the service and the rotation function.',
     });
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-RDS10',
@@ -220,13 +241,15 @@ export class Database extends Construct {
       },
       {
         rule: ControlTowerRule.RDS_ENHANCED_MONITORING,
-        reason: 'The alarms read the cluster\'s CloudWatch metrics (ACU, CPU, connections) and Performance Insights is on for query load; Enhanced Monitoring\'s OS metrics would add a role with an AWS managed policy and no alarm reads them.',
+        reason:
+          "The alarms read the cluster's CloudWatch metrics (ACU, CPU, connections) and Performance Insights is on for query load; Enhanced Monitoring's OS metrics would add a role with an AWS managed policy and no alarm reads them.",
       },
     );
     if (!config.iamAuthentication) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS6',
-        reason: 'IAM database authentication is off by this environment\'s config (database.iamAuthentication false); the service authenticates with the rotated Secrets Manager password.',
+        reason:
+          "IAM database authentication is off by this environment's config (database.iamAuthentication false); the service authenticates with the rotated Secrets Manager password.",
       });
     }
   }

@@ -41,15 +41,31 @@ export class DeletionProtectionLatch extends Construct {
       // Up to 10 attempts with backoff while the new cluster settles (see lambdas/deletion-protection).
       timeout: Duration.minutes(5),
     });
-    const target = props.kind === 'cluster'
-      ? stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: props.identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
-      : stack.formatArn({ service: 'rds', region: '', resource: 'global-cluster', resourceName: props.identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    handler.addToRolePolicy(new iam.PolicyStatement({
-      actions: [props.kind === 'cluster' ? 'rds:ModifyDBCluster' : 'rds:ModifyGlobalCluster'],
-      resources: [target],
-    }));
+    const target =
+      props.kind === 'cluster'
+        ? stack.formatArn({
+            service: 'rds',
+            resource: 'cluster',
+            resourceName: props.identifier,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          })
+        : stack.formatArn({
+            service: 'rds',
+            region: '',
+            resource: 'global-cluster',
+            resourceName: props.identifier,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          });
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [props.kind === 'cluster' ? 'rds:ModifyDBCluster' : 'rds:ModifyGlobalCluster'],
+        resources: [target],
+      }),
+    );
     // Its own stack only: the Delete handler asks whether this stack is rolling back its creation.
-    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
+    );
 
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: handler });
     acknowledgeProviderFindings(provider, [handler]);

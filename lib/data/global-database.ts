@@ -297,7 +297,13 @@ export class GlobalDatabase extends Construct {
     });
 
     const rdsArn = (resource: string, name: string, region: string = props.secondaryRegion) =>
-      stack.formatArn({ service: 'rds', region, resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      stack.formatArn({
+        service: 'rds',
+        region,
+        resource,
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     const family = DATABASE_ENGINE.parameterGroupFamily ?? 'aurora-postgresql17';
     const majorVersion = DATABASE_ENGINE.engineVersion?.majorVersion ?? '17';
     const clusterArn = rdsArn('cluster', site.clusterIdentifier);
@@ -310,17 +316,42 @@ export class GlobalDatabase extends Construct {
       statements: [
         new iam.PolicyStatement({
           sid: 'CreateAndChangeTheSecondary',
-          actions: ['rds:CreateDBCluster', 'rds:ModifyDBCluster', 'rds:DeleteDBCluster', 'rds:RemoveFromGlobalCluster', 'rds:CreateDBInstance', 'rds:DeleteDBInstance', 'rds:AddTagsToResource'],
+          actions: [
+            'rds:CreateDBCluster',
+            'rds:ModifyDBCluster',
+            'rds:DeleteDBCluster',
+            'rds:RemoveFromGlobalCluster',
+            'rds:CreateDBInstance',
+            'rds:DeleteDBInstance',
+            'rds:AddTagsToResource',
+          ],
           resources: [
-            clusterArn, instanceArn, globalArn, subnetGroupArn,
-            rdsArn('cluster-pg', `default.${family}`), rdsArn('pg', `default.${family}`), rdsArn('og', `default:aurora-postgresql-${majorVersion}`),
+            clusterArn,
+            instanceArn,
+            globalArn,
+            subnetGroupArn,
+            rdsArn('cluster-pg', `default.${family}`),
+            rdsArn('pg', `default.${family}`),
+            rdsArn('og', `default:aurora-postgresql-${majorVersion}`),
           ],
         }),
-        new iam.PolicyStatement({ sid: 'ReadTheSecondary', actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'], resources: [clusterArn, instanceArn] }),
+        new iam.PolicyStatement({
+          sid: 'ReadTheSecondary',
+          actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
+          resources: [clusterArn, instanceArn],
+        }),
         // Delete asks whether this stack is rolling back its creation: only then is a retained secondary deleted.
-        new iam.PolicyStatement({ sid: 'ReadThisStacksStatus', actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
+        new iam.PolicyStatement({
+          sid: 'ReadThisStacksStatus',
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [stack.stackId],
+        }),
         // RDS encrypts the cross-region secondary (and Performance Insights) with the DR key on the caller's behalf.
-        new iam.PolicyStatement({ sid: 'UseTheDrKey', actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [site.key.keyArn] }),
+        new iam.PolicyStatement({
+          sid: 'UseTheDrKey',
+          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [site.key.keyArn],
+        }),
       ],
     });
     for (const fn of [create, wait]) fn.role?.attachInlinePolicy(policy);

@@ -98,7 +98,17 @@ export class DrDrill extends Construct {
   private grant(props: DrDrillProps): void {
     const role = this.handler.role!;
     const stack = Stack.of(this);
-    const zoneArn = Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.service.hostedZoneId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+    const zoneArn = Arn.format(
+      {
+        service: 'route53',
+        region: '',
+        account: '',
+        resource: 'hostedzone',
+        resourceName: props.service.hostedZoneId,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      },
+      stack,
+    );
     // Health check ARNs have no region or account: arn:${Partition}:route53:::healthcheck/${Id}, and
     // GetHealthCheck, GetHealthCheckStatus, UpdateHealthCheck and ListTagsForResource all take that resource
     // type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
@@ -114,7 +124,9 @@ export class DrDrill extends Construct {
       },
       stack,
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -129,19 +141,38 @@ export class DrDrill extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:TestDNSAnswer'], resources: ['*'] }));
     role.addToPrincipalPolicy(putMetricDataStatement(props.naming.metricNamespace));
     const reportObjects = props.reportBucket.arnForObjects(`${DRILL_PREFIX}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [reportObjects] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [reportObjects],
+      }),
+    );
     // SSE-KMS: write (GenerateDataKey) and read (Decrypt) report and lock objects; named actions, no wildcards.
     const key = props.reportBucket.encryptionKey;
-    if (key) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }));
-    if (props.replicaBucket) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.replicaBucket.bucketArn] }));
-    if (props.vault) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.vault.backupVaultArn] }));
+    if (key)
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+      );
+    if (props.replicaBucket)
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.replicaBucket.bucketArn] }),
+      );
+    if (props.vault)
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['backup:ListRecoveryPointsByBackupVault'],
+          resources: [props.vault.backupVaultArn],
+        }),
+      );
 
     const reasons: Record<string, string> = {
       'Resource::*':
         'route53:TestDNSAnswer has no resource-level permissions; cloudwatch:PutMetricData has none either and is limited to the service namespace by the cloudwatch:namespace condition.',
-      [`Resource::${this.bucketArnTokenText(props.reportBucket)}/${DRILL_PREFIX}*`]: 'The drill writes a new report object per run and its lock under the drills/ prefix only.',
+      [`Resource::${this.bucketArnTokenText(props.reportBucket)}/${DRILL_PREFIX}*`]:
+        'The drill writes a new report object per run and its lock under the drills/ prefix only.',
     };
-    for (const [finding, reason] of Object.entries(reasons)) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    for (const [finding, reason] of Object.entries(reasons))
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   }
 
   /** How cdk-nag spells a bucket ARN in a finding id: `<LogicalId.Arn>` for a bucket of this stack. */

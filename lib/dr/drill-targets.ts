@@ -1,5 +1,9 @@
 import { DrConfig, EnvironmentConfig } from '../../config';
-import { regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
+import {
+  regionalRpoMinutes,
+  S3_REPLICATION_LAG_MINUTES,
+  S3_RTC_REPLICATION_LAG_MINUTES,
+} from '../../config/recovery-model';
 
 /** What the drill must beat; it fails the deployment when a measured figure exceeds its target. */
 export interface DrillTargets {
@@ -27,14 +31,19 @@ export const WAIT_MARGIN_SECONDS = 120;
  * - replicated objects: the RPO plus the replication lag (15 min with RTC, else 60), as the archive
  *   is held to the RPO and its replica may trail by the lag: the bound DrDataSinks' verifier alarms on.
  */
-export function drillTargets(primary: Pick<EnvironmentConfig, 'targets' | 'backup'> & { readonly dr: Pick<DrConfig, 'standbyMode'> }): DrillTargets {
-  const replicationLagMinutes = primary.backup.replicationTimeControl ? S3_RTC_REPLICATION_LAG_MINUTES : S3_REPLICATION_LAG_MINUTES;
+export function drillTargets(
+  primary: Pick<EnvironmentConfig, 'targets' | 'backup'> & { readonly dr: Pick<DrConfig, 'standbyMode'> },
+): DrillTargets {
+  const replicationLagMinutes = primary.backup.replicationTimeControl
+    ? S3_RTC_REPLICATION_LAG_MINUTES
+    : S3_REPLICATION_LAG_MINUTES;
   const rpoSeconds = primary.targets.rpoMinutes * 60;
   const failoverSeconds = Math.min(primary.targets.detectionSeconds, primary.targets.rtoMinutes * 60);
   const copyBoundSeconds = regionalRpoMinutes('pilot-light', primary.backup.scheduleEveryHours) * 60;
   return {
     failoverSeconds,
-    recoveryPointMaxAgeSeconds: primary.dr.standbyMode === 'pilot-light' ? rpoSeconds : Math.max(rpoSeconds, copyBoundSeconds),
+    recoveryPointMaxAgeSeconds:
+      primary.dr.standbyMode === 'pilot-light' ? rpoSeconds : Math.max(rpoSeconds, copyBoundSeconds),
     replicaObjectMaxAgeSeconds: rpoSeconds + replicationLagMinutes * 60,
     waitBoundSeconds: failoverSeconds + WAIT_MARGIN_SECONDS,
   };

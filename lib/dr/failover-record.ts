@@ -134,15 +134,18 @@ export class FailoverRecord extends Construct {
       healthCheck: this.healthCheck,
       comment: `${description} (failover pair: ${primaryId} / ${secondaryId})`,
     };
-    this.record = pair === 'live'
-      ? new route53.CnameRecord(this, 'Record', {
-        ...common,
-        domainName: props.loadBalancer.loadBalancerDnsName,
-        ttl: Duration.seconds(LIVE_RECORD_TTL_SECONDS),
-      })
-      : new route53.ARecord(this, 'Record', {
-        ...common,
-        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
-      });
+    this.record =
+      pair === 'live'
+        ? new route53.CnameRecord(this, 'Record', {
+            ...common,
+            domainName: props.loadBalancer.loadBalancerDnsName,
+            ttl: Duration.seconds(LIVE_RECORD_TTL_SECONDS),
+          })
+        : new route53.ARecord(this, 'Record', {
+            ...common,
+            target: route53.RecordTarget.fromAlias(
+              new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true }),
+            ),
+          });
   }
 }

@@ -120,7 +120,10 @@ export class PrimaryFailover extends Construct {
       return;
     }
 
-    this.primaryUnhealthyAlarm = props.alarms.createAlarm(this, primaryUnhealthySpec(this.failover.healthCheck, props.dr.healthCheck));
+    this.primaryUnhealthyAlarm = props.alarms.createAlarm(
+      this,
+      primaryUnhealthySpec(this.failover.healthCheck, props.dr.healthCheck),
+    );
     if (props.standbyHealthCheck && props.dr.standbyMode === 'warm-standby') {
       this.standbyUnhealthyAlarm = props.alarms.createAlarm(this, standbyUnhealthySpec(props.standbyHealthCheck));
     }
@@ -146,7 +149,8 @@ function primaryUnhealthySpec(healthCheck: route53.IHealthCheck, config: DrConfi
 function standbyUnhealthySpec(healthCheck: route53.IHealthCheck): AlarmSpec {
   return {
     id: STANDBY_UNHEALTHY_ALARM_ID,
-    summary: 'The warm standby in the DR region fails its Route 53 health check: a regional failover would have nowhere healthy to go',
+    summary:
+      'The warm standby in the DR region fails its Route 53 health check: a regional failover would have nowhere healthy to go',
     severity: 'P2',
     runbook: 'dr-standby-unhealthy',
     metric: healthCheckStatusMetric(healthCheck),

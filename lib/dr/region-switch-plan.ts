@@ -167,8 +167,7 @@ export class RegionSwitchPlan extends Construct {
     const freezeParameterName = switchParameterName(primaryNaming, 'deploy-freeze');
     this.customAction = new BulwarkFunction(this, 'CustomAction', {
       lambdaName: 'region-switch-action',
-      description:
-        `Region switch step ${PLAN_STEPS.customAction}: turns ${primary.name}'s deploy freeze on and sends a P2 notice`,
+      description: `Region switch step ${PLAN_STEPS.customAction}: turns ${primary.name}'s deploy freeze on and sends a P2 notice`,
       protection: props.protection,
       timeout: Duration.minutes(1),
       environment: {
@@ -218,14 +217,16 @@ export class RegionSwitchPlan extends Construct {
         assumedBy: new iam.AccountRootPrincipal(),
         maxSessionDuration: Duration.hours(1),
       });
-      this.approvalRole.addToPolicy(new iam.PolicyStatement({
-        actions: [
-          'arc-region-switch:ApprovePlanExecutionStep',
-          'arc-region-switch:GetPlanExecution',
-          'arc-region-switch:ListPlanExecutionEvents',
-        ],
-        resources: [planArnPattern],
-      }));
+      this.approvalRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'arc-region-switch:ApprovePlanExecutionStep',
+            'arc-region-switch:GetPlanExecution',
+            'arc-region-switch:ListPlanExecutionEvents',
+          ],
+          resources: [planArnPattern],
+        }),
+      );
       Validations.of(this.approvalRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${planArnPattern}]`,
         reason: PLAN_ARN_PATTERN_REASON,
@@ -258,28 +259,30 @@ export class RegionSwitchPlan extends Construct {
       const db = props.globalDatabase;
       if (!db) return [];
       const clusterArn = (region: string, identifier: string) => rdsArn(region, 'cluster', identifier);
-      return [{
-        name: PLAN_STEPS.database,
-        description: ungracefulFailover
-          ? 'Aurora global database: switchover (no data loss) when graceful, failover when ungraceful (an outage)'
-          : 'Aurora global database: switchover back to the primary region (planned, no data loss)',
-        executionBlockType: 'AuroraGlobalDatabase',
-        executionBlockConfiguration: {
-          globalAuroraConfig: {
-            // switchoverOnly: SwitchoverGlobalCluster when graceful; ungraceful failover: FailoverGlobalCluster with
-            // AllowDataLoss
-            // (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html).
-            behavior: 'switchoverOnly',
-            globalClusterIdentifier: db.globalClusterIdentifier,
-            databaseClusterArns: [
-              clusterArn(primary.region, db.primaryClusterIdentifier),
-              clusterArn(drRegion, db.secondaryClusterIdentifier),
-            ],
-            timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.database,
-            ...(ungracefulFailover ? { ungraceful: { ungraceful: 'failover' } } : {}),
+      return [
+        {
+          name: PLAN_STEPS.database,
+          description: ungracefulFailover
+            ? 'Aurora global database: switchover (no data loss) when graceful, failover when ungraceful (an outage)'
+            : 'Aurora global database: switchover back to the primary region (planned, no data loss)',
+          executionBlockType: 'AuroraGlobalDatabase',
+          executionBlockConfiguration: {
+            globalAuroraConfig: {
+              // switchoverOnly: SwitchoverGlobalCluster when graceful; ungraceful failover: FailoverGlobalCluster with
+              // AllowDataLoss
+              // (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html).
+              behavior: 'switchoverOnly',
+              globalClusterIdentifier: db.globalClusterIdentifier,
+              databaseClusterArns: [
+                clusterArn(primary.region, db.primaryClusterIdentifier),
+                clusterArn(drRegion, db.secondaryClusterIdentifier),
+              ],
+              timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.database,
+              ...(ungracefulFailover ? { ungraceful: { ungraceful: 'failover' } } : {}),
+            },
           },
         },
-      }];
+      ];
     };
     const capacityStep: arcregionswitch.CfnPlan.StepProperty = {
       name: PLAN_STEPS.capacity,
@@ -322,19 +325,21 @@ export class RegionSwitchPlan extends Construct {
       },
     };
     const approvalStep: arcregionswitch.CfnPlan.StepProperty[] = this.approvalRole
-      ? [{
-        name: PLAN_STEPS.approval,
-        description:
-          'dr.automaticFailover is off: a person approves before anything moves ' +
-          `(role ${naming.resource('switch-approver')})`,
-        executionBlockType: 'ManualApproval',
-        executionBlockConfiguration: {
-          executionApprovalConfig: {
-            approvalRole: this.approvalRole.roleArn,
-            timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.approval,
+      ? [
+          {
+            name: PLAN_STEPS.approval,
+            description:
+              'dr.automaticFailover is off: a person approves before anything moves ' +
+              `(role ${naming.resource('switch-approver')})`,
+            executionBlockType: 'ManualApproval',
+            executionBlockConfiguration: {
+              executionApprovalConfig: {
+                approvalRole: this.approvalRole.roleArn,
+                timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.approval,
+              },
+            },
           },
-        },
-      }]
+        ]
       : [];
 
     // --------------------------------------------------------------------------------------- triggers
@@ -357,8 +362,7 @@ export class RegionSwitchPlan extends Construct {
 
     this.plan = new arcregionswitch.CfnPlan(this, 'Plan', {
       name: this.planName,
-      description:
-        `${props.service.name}: fail ${primary.name} (${primary.region}) over to its standby in ${drRegion} and back`,
+      description: `${props.service.name}: fail ${primary.name} (${primary.region}) over to its standby in ${drRegion} and back`,
       executionRole: this.executionRole.roleArn,
       recoveryApproach: 'activePassive',
       primaryRegion: primary.region,
@@ -408,12 +412,16 @@ export class RegionSwitchPlan extends Construct {
     const services = [refs.primaryService.serviceArn, refs.standbyService.serviceArn];
     add('ScaleTheServices', ['ecs:DescribeServices', 'ecs:UpdateService'], services);
     add('ReadTheClusters', ['ecs:DescribeClusters'], [refs.primaryService.clusterArn, refs.standbyService.clusterArn]);
-    add('FindServicesAndScaling', [
-      'ecs:ListServices',
-      'application-autoscaling:DescribeScalableTargets',
-      'application-autoscaling:RegisterScalableTarget',
-      'cloudwatch:GetMetricStatistics',
-    ], ['*']);
+    add(
+      'FindServicesAndScaling',
+      [
+        'ecs:ListServices',
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:RegisterScalableTarget',
+        'cloudwatch:GetMetricStatistics',
+      ],
+      ['*'],
+    );
     // Route 53 health check block (security_iam_region_switch_route53.html).
     const zoneArn = stack.formatArn({
       service: 'route53',
@@ -431,11 +439,15 @@ export class RegionSwitchPlan extends Construct {
       // the three ARNs.
       const db = props.globalDatabase;
       add('ReadTheGlobalDatabase', ['rds:DescribeGlobalClusters', 'rds:DescribeDBClusters'], ['*']);
-      add('SwitchTheGlobalDatabase', ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'], [
-        rdsArn('', 'global-cluster', db.globalClusterIdentifier),
-        rdsArn(primary.region, 'cluster', db.primaryClusterIdentifier),
-        rdsArn(primary.dr.region, 'cluster', db.secondaryClusterIdentifier),
-      ]);
+      add(
+        'SwitchTheGlobalDatabase',
+        ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+        [
+          rdsArn('', 'global-cluster', db.globalClusterIdentifier),
+          rdsArn(primary.region, 'cluster', db.primaryClusterIdentifier),
+          rdsArn(primary.dr.region, 'cluster', db.secondaryClusterIdentifier),
+        ],
+      );
     }
     // Triggers: Region switch reads the trigger alarms with this role (security_iam_region_switch_trust_policy.html);
     // cloudwatch:DescribeAlarms on the alarms is what AWS's sample for alarm reads names
@@ -450,7 +462,7 @@ export class RegionSwitchPlan extends Construct {
         'AWS\'s sample policies for the ECS scaling and Aurora blocks name "*" for ecs:ListServices, ' +
         'application-autoscaling:DescribeScalableTargets/RegisterScalableTarget, cloudwatch:GetMetricStatistics and ' +
         'rds:Describe*: these list or read (RegisterScalableTarget only on targets ECS scaling needs), and the ' +
-        'mutating calls (UpdateService, Switchover/FailoverGlobalCluster) are scoped to this service\'s ARNs.',
+        "mutating calls (UpdateService, Switchover/FailoverGlobalCluster) are scoped to this service's ARNs.",
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${refs.planArnPattern}]`,

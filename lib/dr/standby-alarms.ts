@@ -41,5 +41,9 @@ export class StandbyAlarms extends Construct {
 export function standbyCatalog(entries: readonly CatalogEntry[]): CatalogEntry[] {
   return entries
     .filter((entry) => !STANDBY_EXCLUDED_ALARMS.includes(entry.id))
-    .map((entry) => ({ ...entry, severity: entry.severity < STANDBY_MAX_SEVERITY ? STANDBY_MAX_SEVERITY : entry.severity, summary: `Standby: ${entry.summary}` }));
+    .map((entry) => ({
+      ...entry,
+      severity: entry.severity < STANDBY_MAX_SEVERITY ? STANDBY_MAX_SEVERITY : entry.severity,
+      summary: `Standby: ${entry.summary}`,
+    }));
 }

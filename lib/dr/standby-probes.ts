@@ -32,7 +32,14 @@ export class StandbyProbes extends Construct {
     super(scope, id);
     const { naming, protection, service, primary } = props;
     const credentials = new CanaryCredentials(this, 'Credentials', { naming, protection });
-    const common = { naming, protection, journeys: service.journeys, canary: primary.canary, alarms: props.alarms, credentials };
+    const common = {
+      naming,
+      protection,
+      journeys: service.journeys,
+      canary: primary.canary,
+      alarms: props.alarms,
+      credentials,
+    };
     this.canary = new Canary(this, 'Canary', {
       ...common,
       endpointUrl: props.standby.endpointUrl,

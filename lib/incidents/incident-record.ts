@@ -47,7 +47,9 @@ export const DEFAULT_TIMINGS = {
 
 /** Settings the function and `npm run ops -- incident` share, from the same inputs. */
 export function incidentSettings(
-  naming: Naming, alarms: Record<string, Severity>, timings: IncidentRecordTimings = {},
+  naming: Naming,
+  alarms: Record<string, Severity>,
+  timings: IncidentRecordTimings = {},
 ): IncidentSettings {
   return {
     environment: naming.environmentName,
@@ -125,18 +127,21 @@ export class IncidentRecord extends Construct {
       includeResourceTypes: ['AWS::DynamoDB::Table'],
     });
 
-    const severities = (): Record<string, Severity> => Object.fromEntries(
-      INCIDENT_SEVERITIES.flatMap((severity) => props.alarms.alarmsOf(severity)
-        .map((alarm) => [physicalAlarmName(alarm), severity])),
-    );
+    const severities = (): Record<string, Severity> =>
+      Object.fromEntries(
+        INCIDENT_SEVERITIES.flatMap((severity) =>
+          props.alarms.alarmsOf(severity).map((alarm) => [physicalAlarmName(alarm), severity]),
+        ),
+      );
     const settings = Lazy.string({
       produce: () => stack.toJsonString(incidentSettings(naming, severities(), props)),
     });
 
     this.function = new BulwarkFunction(this, 'Function', {
       lambdaName: 'incident-recorder',
-      description: `Records ${naming.serviceName} ${naming.environmentName} incidents `
-        + 'from P1/P2 alarms, deployments and kill switches',
+      description:
+        `Records ${naming.serviceName} ${naming.environmentName} incidents ` +
+        'from P1/P2 alarms, deployments and kill switches',
       protection,
       timeout: Duration.seconds(60),
       environment: { INCIDENT_SETTINGS: settings },
@@ -147,17 +152,21 @@ export class IncidentRecord extends Construct {
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html) so the
     // permission-flow proofs can resolve them; the name is fixed, so they equal the table's own ARN.
     const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
-    this.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-      resources: [tableArn, `${tableArn}/index/${INCIDENT_TABLE.statusIndex}`],
-    }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [tableArn, `${tableArn}/index/${INCIDENT_TABLE.statusIndex}`],
+      }),
+    );
     // DynamoDB uses the table's KMS key on the caller's behalf, so the caller needs the key too
     // (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html); only through DynamoDB.
-    this.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      resources: [this.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
-    }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+    );
     this.function.grantPutMetricData(naming.metricNamespace);
     const target = new targets.LambdaFunction(this.function, { retryAttempts: 8, maxEventAge: Duration.hours(6) });
 

@@ -33,7 +33,12 @@ export function switchParameterName(naming: Naming, name: string): string {
  * The settings the kill-switch function and the `ops switch` command share, from the config. No CDK
  * here: the CLI builds the same object from the same config, so both act identically.
  */
-export function killSwitchSettings(naming: Naming, environment: KillSwitchEnvironment, nonCriticalFeatures: readonly string[], topics: KillSwitchTopicArns): SwitchSettings {
+export function killSwitchSettings(
+  naming: Naming,
+  environment: KillSwitchEnvironment,
+  nonCriticalFeatures: readonly string[],
+  topics: KillSwitchTopicArns,
+): SwitchSettings {
   const ks = environment.killSwitch;
   return {
     environment: environment.name,
@@ -42,7 +47,9 @@ export function killSwitchSettings(naming: Naming, environment: KillSwitchEnviro
     features: [...nonCriticalFeatures],
     nonCriticalServices: [...ks.nonCriticalServices],
     nonCriticalFunctions: [...ks.nonCriticalFunctions],
-    alarmTriggers: Object.fromEntries(Object.entries(ks.alarmTriggers).map(([alarmId, names]) => [naming.resource(alarmId), [...names]])),
+    alarmTriggers: Object.fromEntries(
+      Object.entries(ks.alarmTriggers).map(([alarmId, names]) => [naming.resource(alarmId), [...names]]),
+    ),
     onAnyP1: [...ks.onAnyP1],
     onBudget: [...ks.onBudget],
     budgetName: budgetName(naming),

@@ -19,7 +19,11 @@ import { budgetName, budgetTopicName, killSwitchSettings, switchParameterName } 
 export interface KillSwitchesProps {
   readonly naming: Naming;
   readonly protection: DataProtection;
-  readonly environment: { readonly name: string; readonly killSwitch: KillSwitchConfig; readonly budget: { readonly monthlyUsd: number } };
+  readonly environment: {
+    readonly name: string;
+    readonly killSwitch: KillSwitchConfig;
+    readonly budget: { readonly monthlyUsd: number };
+  };
   /** `service.nonCriticalFeatures`: what the `features` switch turns off. */
   readonly nonCriticalFeatures: readonly string[];
   readonly alarms: AlarmFactory;
@@ -67,7 +71,10 @@ export class KillSwitches extends Construct {
       StringEquals: { 'aws:SourceAccount': stack.account },
       ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:budget/*` },
     };
-    const key = new kms.Key(this, 'BudgetTopicKey', { description: `Encrypts ${budgetTopicName(naming)} notifications`, enableKeyRotation: true });
+    const key = new kms.Key(this, 'BudgetTopicKey', {
+      description: `Encrypts ${budgetTopicName(naming)} notifications`,
+      enableKeyRotation: true,
+    });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
@@ -76,7 +83,11 @@ export class KillSwitches extends Construct {
         conditions: fromBudgetsOfThisAccount,
       }),
     );
-    this.budgetTopic = new sns.Topic(this, 'BudgetTopic', { topicName: budgetTopicName(naming), masterKey: key, enforceSSL: true });
+    this.budgetTopic = new sns.Topic(this, 'BudgetTopic', {
+      topicName: budgetTopicName(naming),
+      masterKey: key,
+      enforceSSL: true,
+    });
     this.budgetTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowBudgetsOfThisAccount',
@@ -95,8 +106,24 @@ export class KillSwitches extends Construct {
         budgetLimit: { amount: environment.budget.monthlyUsd, unit: 'USD' },
       },
       notificationsWithSubscribers: [
-        { notification: { notificationType: 'FORECASTED', comparisonOperator: 'GREATER_THAN', threshold: ks.budgetForecastPercent, thresholdType: 'PERCENTAGE' }, subscribers: subscriber },
-        { notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: ks.budgetActualPercent, thresholdType: 'PERCENTAGE' }, subscribers: subscriber },
+        {
+          notification: {
+            notificationType: 'FORECASTED',
+            comparisonOperator: 'GREATER_THAN',
+            threshold: ks.budgetForecastPercent,
+            thresholdType: 'PERCENTAGE',
+          },
+          subscribers: subscriber,
+        },
+        {
+          notification: {
+            notificationType: 'ACTUAL',
+            comparisonOperator: 'GREATER_THAN',
+            threshold: ks.budgetActualPercent,
+            thresholdType: 'PERCENTAGE',
+          },
+          subscribers: subscriber,
+        },
       ],
     });
     // Budgets checks it may publish when the budget is created.
@@ -104,7 +131,11 @@ export class KillSwitches extends Construct {
 
     const p1 = alarms.topic('P1');
     const notice = alarms.topic('P3');
-    const settings = killSwitchSettings(naming, environment, props.nonCriticalFeatures, { p1TopicArn: p1.topicArn, budgetTopicArn: this.budgetTopic.topicArn, noticeTopicArn: notice.topicArn });
+    const settings = killSwitchSettings(naming, environment, props.nonCriticalFeatures, {
+      p1TopicArn: p1.topicArn,
+      budgetTopicArn: this.budgetTopic.topicArn,
+      noticeTopicArn: notice.topicArn,
+    });
     this.function = new BulwarkFunction(this, 'Function', {
       lambdaName: 'kill-switch',
       description: `Flips ${naming.serviceName} ${environment.name} kill switches on alarms and budget notifications: records, then acts`,
@@ -118,31 +149,65 @@ export class KillSwitches extends Construct {
     notice.grantPublish(this.function);
     Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing the P3 notice to its KMS-encrypted topic needs kms:GenerateDataKey* (every data-key variant); the grant is limited to that topic key.',
+      reason:
+        'Publishing the P3 notice to its KMS-encrypted topic needs kms:GenerateDataKey* (every data-key variant); the grant is limited to that topic key.',
     });
 
     const parameterArns = Object.values(this.parameters).map((p) => p.parameterArn);
     // GetParameterHistory: concurrent "on"s are resolved from the parameter's versions (no reserved concurrency).
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'], resources: parameterArns }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:GetParameterHistory'],
+        resources: parameterArns,
+      }),
+    );
     if (ks.nonCriticalServices.length > 0) {
-      const serviceArns = ks.nonCriticalServices.map((ref) => stack.formatArn({ service: 'ecs', resource: 'service', resourceName: ref }));
-      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }));
-      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget'], resources: ['*'] }));
+      const serviceArns = ks.nonCriticalServices.map((ref) =>
+        stack.formatArn({ service: 'ecs', resource: 'service', resourceName: ref }),
+      );
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }),
+      );
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:RegisterScalableTarget',
+          ],
+          resources: ['*'],
+        }),
+      );
       Validations.of(this.function.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Application Auto Scaling addresses scalable targets by service namespace and resource id, not by an ARN a policy can name in advance; ECS and Lambda actions are limited to the configured non-critical services and functions.',
+        reason:
+          'Application Auto Scaling addresses scalable targets by service namespace and resource id, not by an ARN a policy can name in advance; ECS and Lambda actions are limited to the configured non-critical services and functions.',
       });
     }
     if (ks.nonCriticalFunctions.length > 0) {
-      const functionArns = ks.nonCriticalFunctions.map((name) => stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+      const functionArns = ks.nonCriticalFunctions.map((name) =>
+        stack.formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
       this.function.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'], resources: functionArns }),
+        new iam.PolicyStatement({
+          actions: [
+            'lambda:GetFunctionConcurrency',
+            'lambda:PutFunctionConcurrency',
+            'lambda:DeleteFunctionConcurrency',
+          ],
+          resources: functionArns,
+        }),
       );
     }
 
     this.failureAlarm = alarms.createAlarm(this, {
       id: 'kill-switch-failed',
-      summary: 'The kill-switch function failed: a switch may be half flipped (its record is kept; a retry completes it)',
+      summary:
+        'The kill-switch function failed: a switch may be half flipped (its record is kept; a retry completes it)',
       severity: 'P2',
       runbook: 'kill-switch-failed',
       metric: this.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
@@ -154,7 +219,12 @@ export class KillSwitches extends Construct {
 
     this.environmentVariables = {
       KILL_SWITCH_PATH: this.parameterPath,
-      ...Object.fromEntries(ks.switches.map((name) => [`KILL_SWITCH_${name.toUpperCase().replace(/-/g, '_')}_PARAMETER`, switchParameterName(naming, name)])),
+      ...Object.fromEntries(
+        ks.switches.map((name) => [
+          `KILL_SWITCH_${name.toUpperCase().replace(/-/g, '_')}_PARAMETER`,
+          switchParameterName(naming, name),
+        ]),
+      ),
       NON_CRITICAL_FEATURES: props.nonCriticalFeatures.join(','),
     };
   }
@@ -170,7 +240,9 @@ export class KillSwitches extends Construct {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['ssm:GetParametersByPath'],
-      resourceArns: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.parameterPath.replace(/^\//, '') })],
+      resourceArns: [
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.parameterPath.replace(/^\//, '') }),
+      ],
     });
   }
 }

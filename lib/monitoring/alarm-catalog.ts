@@ -55,7 +55,12 @@ export const ERROR_LOG_TERMS = ['ERROR', 'Error', 'FATAL', 'Exception'] as const
 
 /** The metric the error-log metric filter publishes; one per environment, so environments sharing an account stay apart. */
 export function errorLogMetric(naming: Naming, period: Duration = ONE_MINUTE): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: naming.metricNamespace, metricName: naming.resource('error-log-lines'), statistic: 'Sum', period });
+  return new cloudwatch.Metric({
+    namespace: naming.metricNamespace,
+    metricName: naming.resource('error-log-lines'),
+    statistic: 'Sum',
+    period,
+  });
 }
 
 /**
@@ -81,7 +86,10 @@ export function errorLogMetricFilter(scope: Construct, signals: ServiceSignals, 
  * RequestCount; below `minRequests` a minute reads 0, so two failures out of three requests at night
  * do not page anyone.
  */
-export function serverErrorRate(alb: elbv2.IApplicationLoadBalancerMetrics, minRequests: number): cloudwatch.MathExpression {
+export function serverErrorRate(
+  alb: elbv2.IApplicationLoadBalancerMetrics,
+  minRequests: number,
+): cloudwatch.MathExpression {
   const total = '(FILL(requests, 0) + FILL(elb5xx, 0))';
   return new cloudwatch.MathExpression({
     label: '5xx rate (%)',
@@ -100,19 +108,33 @@ export function healthyTargets(signals: ServiceSignals): cloudwatch.MathExpressi
   return new cloudwatch.MathExpression({
     label: 'Healthy targets (blue + green)',
     expression: signals.targetGroups.map((_, i) => `FILL(healthy${i}, 0)`).join(' + '),
-    usingMetrics: Object.fromEntries(signals.targetGroups.map((tg, i) => [`healthy${i}`, tg.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' })])),
+    usingMetrics: Object.fromEntries(
+      signals.targetGroups.map((tg, i) => [
+        `healthy${i}`,
+        tg.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+      ]),
+    ),
     period: ONE_MINUTE,
   });
 }
 
 /** Alarms on the service's own signals: load balancer, both target groups, ECS service, container logs. */
-export function serviceAlarmCatalog(signals: ServiceSignals, thresholds: AlarmThresholds, naming: Naming): CatalogEntry[] {
+export function serviceAlarmCatalog(
+  signals: ServiceSignals,
+  thresholds: AlarmThresholds,
+  naming: Naming,
+): CatalogEntry[] {
   const alb = signals.loadBalancer.metrics;
   const errorRate = serverErrorRate(alb, thresholds.http5xxMinRequestsPerMinute);
   const unhealthyHosts = new cloudwatch.MathExpression({
     label: 'Unhealthy targets (max over blue and green)',
     expression: `MAX([${signals.targetGroups.map((_, i) => `unhealthy${i}`).join(', ')}])`,
-    usingMetrics: Object.fromEntries(signals.targetGroups.map((tg, i) => [`unhealthy${i}`, tg.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' })])),
+    usingMetrics: Object.fromEntries(
+      signals.targetGroups.map((tg, i) => [
+        `unhealthy${i}`,
+        tg.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' }),
+      ]),
+    ),
     period: ONE_MINUTE,
   });
   const gt = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
@@ -308,7 +330,13 @@ export function costAlarmCatalog(thresholds: AlarmThresholds): CatalogEntry[] {
         label: 'Spend rate (USD/day)',
         expression: 'RATE(charges) * 86400',
         usingMetrics: {
-          charges: new cloudwatch.Metric({ namespace: 'AWS/Billing', metricName: 'EstimatedCharges', dimensionsMap: { Currency: 'USD' }, statistic: 'Maximum', period }),
+          charges: new cloudwatch.Metric({
+            namespace: 'AWS/Billing',
+            metricName: 'EstimatedCharges',
+            dimensionsMap: { Currency: 'USD' },
+            statistic: 'Maximum',
+            period,
+          }),
         },
         period,
       }),
@@ -401,7 +429,13 @@ export class AlarmCatalog extends Construct {
     const members = this.healthMembers;
     this.serviceUnhealthy = props.factory.createCompositeAlarm(this, SERVICE_UNHEALTHY, {
       // Rendered at synth, so alarms added later (canary failure, DR health) join the rule.
-      renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...members.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM))).renderAlarmRule() }),
+      renderAlarmRule: () =>
+        Lazy.string({
+          produce: () =>
+            cloudwatch.AlarmRule.anyOf(
+              ...members.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
+            ).renderAlarmRule(),
+        }),
     });
 
     if (props.dashboard) this.addServiceRows(props.dashboard, props.signals);
@@ -418,10 +452,24 @@ export class AlarmCatalog extends Construct {
     this.addEntries(databaseAlarmCatalog(db, this.props.thresholds));
     this.props.dashboard?.addSection(
       'Database',
-      graph('Connections', [db.cluster.metric('DatabaseConnections', { period: ONE_MINUTE, statistic: 'Maximum' })], [Math.floor((db.maxConnections * this.props.thresholds.dbConnectionsPercent) / 100)]),
-      graph('CPU (%)', [db.cluster.metric('CPUUtilization', { period: ONE_MINUTE, statistic: 'Maximum' })], [this.props.thresholds.dbCpuPercent]),
-      graph('Capacity (ACU)', [db.cluster.metric('ServerlessDatabaseCapacity', { period: ONE_MINUTE, statistic: 'Maximum' })]),
-      graph('Free local storage (bytes)', [db.cluster.metric('FreeLocalStorage', { period: ONE_MINUTE, statistic: 'Minimum' })], [this.props.thresholds.dbFreeStorageGiB * GIB]),
+      graph(
+        'Connections',
+        [db.cluster.metric('DatabaseConnections', { period: ONE_MINUTE, statistic: 'Maximum' })],
+        [Math.floor((db.maxConnections * this.props.thresholds.dbConnectionsPercent) / 100)],
+      ),
+      graph(
+        'CPU (%)',
+        [db.cluster.metric('CPUUtilization', { period: ONE_MINUTE, statistic: 'Maximum' })],
+        [this.props.thresholds.dbCpuPercent],
+      ),
+      graph('Capacity (ACU)', [
+        db.cluster.metric('ServerlessDatabaseCapacity', { period: ONE_MINUTE, statistic: 'Maximum' }),
+      ]),
+      graph(
+        'Free local storage (bytes)',
+        [db.cluster.metric('FreeLocalStorage', { period: ONE_MINUTE, statistic: 'Minimum' })],
+        [this.props.thresholds.dbFreeStorageGiB * GIB],
+      ),
     );
   }
 
@@ -439,13 +487,27 @@ export class AlarmCatalog extends Construct {
     dashboard.addSection(
       'Golden signals',
       graph('Traffic (requests/min)', [alb.requestCount({ period: ONE_MINUTE, statistic: 'Sum' })]),
-      graph('Errors: 5xx rate (%)', [serverErrorRate(alb, t.http5xxMinRequestsPerMinute)], [t.http5xxP2Percent, t.http5xxP1Percent]),
-      graph('Latency (s)', ['p50', 'p95', 'p99'].map((statistic) => alb.targetResponseTime({ period: ONE_MINUTE, statistic, label: statistic })), [t.p50LatencySeconds, t.p95LatencySeconds]),
+      graph(
+        'Errors: 5xx rate (%)',
+        [serverErrorRate(alb, t.http5xxMinRequestsPerMinute)],
+        [t.http5xxP2Percent, t.http5xxP1Percent],
+      ),
+      graph(
+        'Latency (s)',
+        ['p50', 'p95', 'p99'].map((statistic) =>
+          alb.targetResponseTime({ period: ONE_MINUTE, statistic, label: statistic }),
+        ),
+        [t.p50LatencySeconds, t.p95LatencySeconds],
+      ),
       graph(
         'Saturation (%)',
         [
           signals.service.metricCpuUtilization({ period: ONE_MINUTE, statistic: 'Average', label: 'CPU (avg)' }),
-          signals.service.metricMemoryUtilization({ period: ONE_MINUTE, statistic: 'Maximum', label: 'Memory (max task)' }),
+          signals.service.metricMemoryUtilization({
+            period: ONE_MINUTE,
+            statistic: 'Maximum',
+            label: 'Memory (max task)',
+          }),
         ],
         [t.cpuPercent],
       ),
@@ -454,14 +516,23 @@ export class AlarmCatalog extends Construct {
       'Deployments',
       graph(
         'Requests per target group (blue/green shift)',
-        signals.targetGroups.map((tg, i) => tg.metrics.requestCount({ period: ONE_MINUTE, statistic: 'Sum', label: `target group ${i + 1}` })),
+        signals.targetGroups.map((tg, i) =>
+          tg.metrics.requestCount({ period: ONE_MINUTE, statistic: 'Sum', label: `target group ${i + 1}` }),
+        ),
       ),
       graph(
         'Healthy targets per target group',
-        signals.targetGroups.map((tg, i) => tg.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum', label: `target group ${i + 1}` })),
+        signals.targetGroups.map((tg, i) =>
+          tg.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum', label: `target group ${i + 1}` }),
+        ),
       ),
       graph('Error log lines/min', [errorLogMetric(this.props.factory.naming)], [t.errorLogsPerMinute]),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms that roll a deployment back', alarms: this.deploymentAlarms, width: 6, height: 6 }),
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms that roll a deployment back',
+        alarms: this.deploymentAlarms,
+        width: 6,
+        height: 6,
+      }),
     );
   }
 }

@@ -56,14 +56,23 @@ export class AlarmFactory {
     return alarm;
   }
 
-  createCompositeAlarm(scope: Construct, meta: AlarmMeta, rule: cloudwatch.IAlarmRule, actionsSuppressor?: { alarm: cloudwatch.IAlarm; waitPeriod: Duration; extensionPeriod: Duration }): cloudwatch.CompositeAlarm {
+  createCompositeAlarm(
+    scope: Construct,
+    meta: AlarmMeta,
+    rule: cloudwatch.IAlarmRule,
+    actionsSuppressor?: { alarm: cloudwatch.IAlarm; waitPeriod: Duration; extensionPeriod: Duration },
+  ): cloudwatch.CompositeAlarm {
     this.claim(meta.id);
     const alarm = new cloudwatch.CompositeAlarm(scope, constructId(meta.id), {
       compositeAlarmName: alarmName(this.props.naming, meta.id),
       alarmDescription: alarmDescription(meta, this.props.runbookBaseUrl),
       alarmRule: rule,
       ...(actionsSuppressor
-        ? { actionsSuppressor: actionsSuppressor.alarm, actionsSuppressorWaitPeriod: actionsSuppressor.waitPeriod, actionsSuppressorExtensionPeriod: actionsSuppressor.extensionPeriod }
+        ? {
+            actionsSuppressor: actionsSuppressor.alarm,
+            actionsSuppressorWaitPeriod: actionsSuppressor.waitPeriod,
+            actionsSuppressorExtensionPeriod: actionsSuppressor.extensionPeriod,
+          }
         : {}),
     });
     this.register(meta.id, alarm, meta.severity);
@@ -105,7 +114,10 @@ export class AlarmFactory {
   }
 
   private claim(id: string): void {
-    if (this.created.has(id)) throw new Error(`alarm id "${id}" is used twice in ${this.props.naming.environmentName}; give each catalog entry its own id`);
+    if (this.created.has(id))
+      throw new Error(
+        `alarm id "${id}" is used twice in ${this.props.naming.environmentName}; give each catalog entry its own id`,
+      );
   }
 }
 
@@ -116,5 +128,11 @@ export function alarmName(naming: Naming, id: string): string {
 
 /** `http-5xx-p1` -> `Http5xxP1Alarm` */
 function constructId(id: string): string {
-  return id.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('') + 'Alarm';
+  return (
+    id
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((p) => p[0].toUpperCase() + p.slice(1))
+      .join('') + 'Alarm'
+  );
 }

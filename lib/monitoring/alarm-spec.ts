@@ -34,7 +34,10 @@ export interface AlarmMeta {
 }
 
 /** The description every Bulwark alarm carries; the RunbookCheck parses it back. */
-export function alarmDescription(meta: Pick<AlarmMeta, 'severity' | 'summary' | 'runbook'>, runbookBaseUrl: string): string {
+export function alarmDescription(
+  meta: Pick<AlarmMeta, 'severity' | 'summary' | 'runbook'>,
+  runbookBaseUrl: string,
+): string {
   return `[${meta.severity}] ${meta.summary} | Runbook: ${runbookBaseUrl.replace(/\/+$/, '')}/${meta.runbook}.md`;
 }
 

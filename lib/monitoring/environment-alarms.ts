@@ -28,7 +28,8 @@ export class EnvironmentAlarms extends Construct {
     if (!props.thresholds) {
       // No thresholds, no cost alarm: the caller said another stack watches this account's charges.
     } else if (!Token.isUnresolved(region) && region === BILLING_METRICS_REGION) {
-      for (const entry of costAlarmCatalog(props.thresholds)) this.alarms[entry.id] = props.factory.createAlarm(this, entry);
+      for (const entry of costAlarmCatalog(props.thresholds))
+        this.alarms[entry.id] = props.factory.createAlarm(this, entry);
     } else {
       Annotations.of(this).addWarningV2(
         'bulwark:cost-spike-region',
@@ -52,5 +53,10 @@ export class EnvironmentAlarms extends Construct {
 }
 
 function ruleId(id: string): string {
-  return id.split('-').map((p) => p[0].toUpperCase() + p.slice(1)).join('') + 'Rule';
+  return (
+    id
+      .split('-')
+      .map((p) => p[0].toUpperCase() + p.slice(1))
+      .join('') + 'Rule'
+  );
 }

@@ -37,7 +37,11 @@ export class Monitoring extends Construct {
     this.topics = new SeverityTopics(this, 'Topics', { naming: props.naming, subscriptions: props.notifications });
     this.alarms = new AlarmFactory({ naming: props.naming, topics: this.topics, runbookBaseUrl: props.runbookBaseUrl });
     this.dashboard = new OpsDashboard(this, 'Dashboard', { naming: props.naming, factory: this.alarms });
-    this.environmentAlarms = new EnvironmentAlarms(this, 'EnvironmentAlarms', { factory: this.alarms, thresholds: props.thresholds, runbookBaseUrl: props.runbookBaseUrl });
+    this.environmentAlarms = new EnvironmentAlarms(this, 'EnvironmentAlarms', {
+      factory: this.alarms,
+      thresholds: props.thresholds,
+      runbookBaseUrl: props.runbookBaseUrl,
+    });
   }
 
   /** Add a titled row to the environment's dashboard (canary, DR, backup rows). */

@@ -37,7 +37,9 @@ export class OpsDashboard extends Construct {
       defaultInterval: Duration.hours(3),
       periodOverride: cloudwatch.PeriodOverride.INHERIT,
     });
-    this.addRow(new cloudwatch.TextWidget({ markdown: `# ${this.dashboardName}: alarms by severity`, width: 24, height: 1 }));
+    this.addRow(
+      new cloudwatch.TextWidget({ markdown: `# ${this.dashboardName}: alarms by severity`, width: 24, height: 1 }),
+    );
     this.addRow(...SEVERITIES.map((severity) => new SeverityAlarmsWidget(props.factory, severity)));
   }
 
@@ -85,7 +87,11 @@ class SeverityAlarmsWidget implements cloudwatch.IWidget {
             height: this.height,
             sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
           })
-        : new cloudwatch.TextWidget({ markdown: `**${SEVERITY_MEANING[this.severity]}**\n\nNo alarms of this severity.`, width: this.width, height: this.height });
+        : new cloudwatch.TextWidget({
+            markdown: `**${SEVERITY_MEANING[this.severity]}**\n\nNo alarms of this severity.`,
+            width: this.width,
+            height: this.height,
+          });
     widget.position(this.x, this.y);
     return widget.toJson();
   }

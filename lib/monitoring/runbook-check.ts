@@ -72,26 +72,39 @@ export class RunbookCheck implements IAspect {
   private problems(alarmPath: string, description: string | undefined): string[] {
     const form = `"[P1] <summary> | Runbook: ${this.props.runbookBaseUrl}/<id>.md"`;
     if (description === undefined || Token.isUnresolved(description)) {
-      return [`${alarmPath}: the alarm has no literal description, so no severity and no runbook; create it with AlarmFactory (lib/monitoring/alarm-factory.ts) or set its description to ${form}`];
+      return [
+        `${alarmPath}: the alarm has no literal description, so no severity and no runbook; create it with AlarmFactory (lib/monitoring/alarm-factory.ts) or set its description to ${form}`,
+      ];
     }
     const match = ALARM_DESCRIPTION_PATTERN.exec(description);
     if (!match) {
       // Name the missing part: a reviewer fixing a third-party alarm needs to know which half to add.
-      const missing = [!/^\[P[1-4]\] /.test(description) ? 'no severity ("[P1]".."[P4]" first)' : undefined, !/ \| Runbook: \S+\.md$/.test(description) ? 'no runbook link (" | Runbook: <url>.md" last)' : undefined]
+      const missing = [
+        !/^\[P[1-4]\] /.test(description) ? 'no severity ("[P1]".."[P4]" first)' : undefined,
+        !/ \| Runbook: \S+\.md$/.test(description) ? 'no runbook link (" | Runbook: <url>.md" last)' : undefined,
+      ]
         .filter(Boolean)
         .join(' and ');
-      return [`${alarmPath}: the description "${description}" has ${missing || 'an unreadable form'}; it must read ${form} (create the alarm with AlarmFactory, or set its description)`];
+      return [
+        `${alarmPath}: the description "${description}" has ${missing || 'an unreadable form'}; it must read ${form} (create the alarm with AlarmFactory, or set its description)`,
+      ];
     }
     const [, , , base, runbookId] = match;
     if (base !== this.props.runbookBaseUrl.replace(/\/+$/, '')) {
-      return [`${alarmPath}: the runbook link points to ${base}, not to the configured service.runbookBaseUrl ${this.props.runbookBaseUrl}; link ${this.props.runbookBaseUrl}/${runbookId}.md`];
+      return [
+        `${alarmPath}: the runbook link points to ${base}, not to the configured service.runbookBaseUrl ${this.props.runbookBaseUrl}; link ${this.props.runbookBaseUrl}/${runbookId}.md`,
+      ];
     }
     const missing = this.runbook(runbookId);
     if (missing === undefined) {
-      return [`${alarmPath}: the runbook "${runbookId}" does not exist; write runbooks/${runbookId}.md (copy runbooks/TEMPLATE.md) or link an existing runbook`];
+      return [
+        `${alarmPath}: the runbook "${runbookId}" does not exist; write runbooks/${runbookId}.md (copy runbooks/TEMPLATE.md) or link an existing runbook`,
+      ];
     }
     if (missing.length > 0) {
-      return [`${alarmPath}: runbooks/${runbookId}.md is incomplete: it lacks ${missing.join(', ')}; fill them in (see runbooks/TEMPLATE.md)`];
+      return [
+        `${alarmPath}: runbooks/${runbookId}.md is incomplete: it lacks ${missing.join(', ')}; fill them in (see runbooks/TEMPLATE.md)`,
+      ];
     }
     return [];
   }

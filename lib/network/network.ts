@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { acknowledgeShortLogRetention } from '../common/control-tower';
 import { DataProtection, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 
-export type InterfaceEndpointName = 'ecr.api' | 'ecr.dkr' | 'logs' | 'secretsmanager' | 'ssm' | 'monitoring' | 'sts' | 'kms';
+export type InterfaceEndpointName =
+  'ecr.api' | 'ecr.dkr' | 'logs' | 'secretsmanager' | 'ssm' | 'monitoring' | 'sts' | 'kms';
 
 export interface NetworkProps {
   /** VPC CIDR, /16 to /20. */
@@ -81,7 +82,12 @@ export class Network extends Construct {
       natGateways: props.natGateways,
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
-        { name: SUBNET_GROUPS.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: prefix + 8, mapPublicIpOnLaunch: false },
+        {
+          name: SUBNET_GROUPS.public,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: prefix + 8,
+          mapPublicIpOnLaunch: false,
+        },
         { name: SUBNET_GROUPS.private, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: prefix + 4 },
         { name: SUBNET_GROUPS.data, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: prefix + 8 },
       ],
@@ -129,11 +135,14 @@ export class Network extends Construct {
       }
     }
 
-    const restrictDefaultSgProvider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    const restrictDefaultSgProvider = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
     if (restrictDefaultSgProvider) {
       Validations.of(restrictDefaultSgProvider).acknowledge({
         id: 'AwsSolutions-IAM4',
-        reason: 'CDK-owned provider that strips the default security group; it uses AWSLambdaBasicExecutionRole only to write its own logs.',
+        reason:
+          'CDK-owned provider that strips the default security group; it uses AWSLambdaBasicExecutionRole only to write its own logs.',
       });
     }
   }
@@ -141,7 +150,12 @@ export class Network extends Construct {
 
 /** `ecr.api` -> `EcrApiEndpoint` */
 function endpointId(name: string): string {
-  return name.split('.').map((part) => part[0].toUpperCase() + part.slice(1)).join('') + 'Endpoint';
+  return (
+    name
+      .split('.')
+      .map((part) => part[0].toUpperCase() + part.slice(1))
+      .join('') + 'Endpoint'
+  );
 }
 
 const RETENTION_STEPS = Object.values(logs.RetentionDays)

@@ -94,7 +94,10 @@ function backupItems(plan: CfnResource, path: string): InventoryItem[] {
   return rules.flatMap((rule) => {
     const name = rule.RuleName ?? '(unnamed)';
     const item = (key: string): InventoryItem => ({
-      capability: 'backup', key, count: 1, path,
+      capability: 'backup',
+      key,
+      count: 1,
+      path,
       names: [`${path} ${name}`],
     });
     return [
@@ -120,7 +123,8 @@ function journeyItems(fn: CfnResource, path: string, logicalId: string): Invento
   const journeys = JSON.parse(variables.JOURNEYS) as JourneyShape[];
   return journeys.map((j) => ({
     capability: 'journeys',
-    key: `${path} walks ${j.name}: ${j.method ?? 'GET'} ${j.path} -> ${j.expectStatus ?? 200}` +
+    key:
+      `${path} walks ${j.name}: ${j.method ?? 'GET'} ${j.path} -> ${j.expectStatus ?? 200}` +
       `${j.authenticated ? ' (authenticated)' : ''}`,
     count: 1,
     path,

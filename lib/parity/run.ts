@@ -113,7 +113,9 @@ export function parityText(result: ParityResult): string {
   // Explained differences in short (no resource names): grouped by the setting that asks for them.
   const bySetting = new Map<string, string[]>();
   for (const d of result.explained) {
-    const counts = Object.entries(d.counts).map(([env, count]) => `${env} ${count}`).join(', ');
+    const counts = Object.entries(d.counts)
+      .map(([env, count]) => `${env} ${count}`)
+      .join(', ');
     bySetting.set(d.explainedBy!, [...(bySetting.get(d.explainedBy!) ?? []), `${d.capability}: ${d.key} [${counts}]`]);
   }
   for (const [setting, entries] of bySetting) {

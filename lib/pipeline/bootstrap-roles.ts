@@ -16,7 +16,12 @@ export interface BootstrapRoleOptions {
 }
 
 /** `arn:aws:iam::<account>:role/cdk-hnb659fds-<kind>-role-<account>-<region>` */
-export function bootstrapRoleArn(kind: BootstrapRoleKind, account: string, region: string, options: BootstrapRoleOptions = {}): string {
+export function bootstrapRoleArn(
+  kind: BootstrapRoleKind,
+  account: string,
+  region: string,
+  options: BootstrapRoleOptions = {},
+): string {
   const partition = options.partition ?? 'aws';
   const qualifier = options.qualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER;
   return `arn:${partition}:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`;
@@ -29,5 +34,8 @@ export function bootstrapRoleArn(kind: BootstrapRoleKind, account: string, regio
  * registry), and no lookup role: synth does no context lookups.
  */
 export function deployRoleArns(account: string, region: string, options: BootstrapRoleOptions = {}): string[] {
-  return [bootstrapRoleArn('deploy', account, region, options), bootstrapRoleArn('file-publishing', account, region, options)];
+  return [
+    bootstrapRoleArn('deploy', account, region, options),
+    bootstrapRoleArn('file-publishing', account, region, options),
+  ];
 }

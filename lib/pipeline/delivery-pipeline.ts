@@ -30,7 +30,6 @@ export const SOURCE_STAGE = 'Source';
 export const VALIDATE_STAGE = 'Validate';
 export const DEFAULT_DR_STACK_ID = 'DrRegion';
 
-
 /**
  * The IAM action that uses a connection, with the connection ARN's own service prefix. Connections created since
  * July 2024 have `arn:aws:codeconnections:...` ARNs, older ones `arn:aws:codestar-connections:...`, and "when
@@ -67,7 +66,10 @@ class ConnectionSourceAction extends actions.CodeStarConnectionsSourceAction {
   ): codepipeline.ActionConfig {
     const props = this.sourceProps;
     options.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: [useConnectionAction(props.connectionArn)], resources: [props.connectionArn] }),
+      new iam.PolicyStatement({
+        actions: [useConnectionAction(props.connectionArn)],
+        resources: [props.connectionArn],
+      }),
     );
     // The rest as CDK's own action binds it: the checkout is written to the artifact bucket.
     options.bucket.grantReadWrite(options.role);
@@ -146,16 +148,30 @@ export class DeliveryPipeline extends Construct {
     });
     Validations.of(accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is itself the access-log destination of the artifact bucket; logging its own access would need another log bucket with the same finding.',
+      reason:
+        'This bucket is itself the access-log destination of the artifact bucket; logging its own access would need another log bucket with the same finding.',
     });
     // S3 delivers server access logs only to a bucket with SSE-S3 default encryption and no object lock default
     // retention (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
     acknowledgeControlTower(
       accessLogs,
-      { rule: ControlTowerRule.S3_SSE_KMS, reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.' },
-      { rule: ControlTowerRule.S3_OBJECT_LOCK, reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.' },
-      { rule: ControlTowerRule.S3_ACCESS_LOGGING, reason: 'The bucket is the access-log destination; logging it would need another log bucket with the same finding.' },
-      { rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS, reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.' },
+      {
+        rule: ControlTowerRule.S3_SSE_KMS,
+        reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.',
+      },
+      {
+        rule: ControlTowerRule.S3_OBJECT_LOCK,
+        reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.',
+      },
+      {
+        rule: ControlTowerRule.S3_ACCESS_LOGGING,
+        reason:
+          'The bucket is the access-log destination; logging it would need another log bucket with the same finding.',
+      },
+      {
+        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
+        reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.',
+      },
     );
     // No cross-account grants: deploys run in this account's CodeBuild, and the CDK CLI publishes assets to each
     // target's own bootstrap bucket through its file-publishing role. No workload role ever reads this bucket.
@@ -174,13 +190,20 @@ export class DeliveryPipeline extends Construct {
     });
     acknowledgeControlTower(
       this.artifactBucket,
-      { rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS, reason: 'CodePipeline and CodeBuild read artifacts by key; nothing reacts to a new object.' },
+      {
+        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
+        reason: 'CodePipeline and CodeBuild read artifacts by key; nothing reacts to a new object.',
+      },
       {
         rule: ControlTowerRule.S3_OBJECT_LOCK,
-        reason: 'Pipeline artifacts are intermediate build output that expires after 180 days; they are versioned and KMS-encrypted, and the source of truth is the repository.',
+        reason:
+          'Pipeline artifacts are intermediate build output that expires after 180 days; they are versioned and KMS-encrypted, and the source of truth is the repository.',
       },
     );
-    this.logGroup = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup = new logs.LogGroup(this, 'BuildLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     const region = stack.region;
     const reportPrefix = `${REPORT_DIRECTORY}/#{codepipeline.PipelineExecutionId}/`;
@@ -277,7 +300,11 @@ export class DeliveryPipeline extends Construct {
     });
   }
 
-  private addEnvironmentStage(env: EnvironmentConfig, source: codepipeline.Artifact, context: { service: ServiceConfig; firstEnvironment: boolean }): void {
+  private addEnvironmentStage(
+    env: EnvironmentConfig,
+    source: codepipeline.Artifact,
+    context: { service: ServiceConfig; firstEnvironment: boolean },
+  ): void {
     const envNaming = new Naming(context.service.name, env.name);
     // `cdk deploy Prod` also deploys what Prod depends on (DrRegion, in the DR region), as it does on a laptop.
     const regions = env.dr ? [env.region, env.dr.region] : [env.region];
@@ -320,7 +347,11 @@ export class DeliveryPipeline extends Construct {
           input: source,
           runOrder: 2,
           project: this.project(`Integration${env.name}`, {
-            buildSpec: integrationBuildSpec({ region: env.region, lookupRoleArn: lookupRole, alarmNamePrefix: envNaming.resource('') }),
+            buildSpec: integrationBuildSpec({
+              region: env.region,
+              lookupRoleArn: lookupRole,
+              alarmNamePrefix: envNaming.resource(''),
+            }),
             assumableRoles: [lookupRole],
             timeout: Duration.minutes(15),
           }),
@@ -349,22 +380,45 @@ export class DeliveryPipeline extends Construct {
       p1AlarmName: envNaming.resource(SERVICE_UNHEALTHY.id),
     };
     const role = this.pipeline.role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [lookupRoleArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [lookupRoleArn] }),
+    );
     // The Commands rule writes its output to the pipeline's log group, /aws/codepipeline/<pipeline name>.
     const stack = Stack.of(this);
-    const ruleLogGroup = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/codepipeline/${this.naming.resource('delivery')}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: [ruleLogGroup, `${ruleLogGroup}:*`] }));
+    const ruleLogGroup = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/codepipeline/${this.naming.resource('delivery')}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [ruleLogGroup, `${ruleLogGroup}:*`],
+      }),
+    );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${ruleLogGroup}:*]`,
-      reason: 'Commands rules create a log stream per run in the pipeline\'s own log group; stream names are not known in advance.',
+      reason:
+        "Commands rules create a log stream per run in the pipeline's own log group; stream names are not known in advance.",
     });
     return {
       conditions: [
         {
           result: codepipeline.Result.FAIL,
           rules: [
-            new codepipeline.Rule({ name: `${env.name}DeployFreezeOff`, provider: 'Commands', version: '1', commands: freezeGateCommands(gate) }),
-            new codepipeline.Rule({ name: `${env.name}NoP1Alarm`, provider: 'Commands', version: '1', commands: p1AlarmGateCommands(gate) }),
+            new codepipeline.Rule({
+              name: `${env.name}DeployFreezeOff`,
+              provider: 'Commands',
+              version: '1',
+              commands: freezeGateCommands(gate),
+            }),
+            new codepipeline.Rule({
+              name: `${env.name}NoP1Alarm`,
+              provider: 'Commands',
+              version: '1',
+              commands: p1AlarmGateCommands(gate),
+            }),
           ],
         },
       ],
@@ -381,7 +435,13 @@ export class DeliveryPipeline extends Construct {
    */
   private project(
     id: string,
-    options: { buildSpec: Record<string, unknown>; assumableRoles?: string[]; roleName?: string; computeType?: codebuild.ComputeType; timeout: Duration },
+    options: {
+      buildSpec: Record<string, unknown>;
+      assumableRoles?: string[];
+      roleName?: string;
+      computeType?: codebuild.ComputeType;
+      timeout: Duration;
+    },
   ): codebuild.PipelineProject {
     const role = new iam.Role(this, `${id}Role`, {
       roleName: options.roleName,
@@ -389,14 +449,19 @@ export class DeliveryPipeline extends Construct {
       description: `${this.naming.resource('delivery')} ${id} build`,
     });
     if (options.assumableRoles && options.assumableRoles.length > 0) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: options.assumableRoles }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: options.assumableRoles }),
+      );
     }
     const project = new codebuild.PipelineProject(this, id, {
       projectName: this.naming.resource(id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()),
       role,
       buildSpec: codebuild.BuildSpec.fromObject(options.buildSpec),
       encryptionKey: this.artifactKey,
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: options.computeType ?? codebuild.ComputeType.SMALL },
+      environment: {
+        buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: options.computeType ?? codebuild.ComputeType.SMALL,
+      },
       timeout: options.timeout,
       logging: { cloudWatch: { logGroup: this.logGroup, prefix: id } },
     });
@@ -404,11 +469,13 @@ export class DeliveryPipeline extends Construct {
     const projectId = stack.getLogicalId(project.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/<${projectId}>:*]`,
-      reason: 'CodeBuild\'s own grant on the project\'s default log group: one stream per build, named by CodeBuild at run time.',
+      reason:
+        "CodeBuild's own grant on the project's default log group: one stream per build, named by CodeBuild at run time.",
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${stack.partition}:codebuild:${stack.region}:${stack.account}:report-group/<${projectId}>-*]`,
-      reason: 'CodeBuild\'s own grant on the test-report groups of this one project (prefixed with its name), created at run time.',
+      reason:
+        "CodeBuild's own grant on the test-report groups of this one project (prefixed with its name), created at run time.",
     });
     return project;
   }
@@ -419,7 +486,8 @@ export class DeliveryPipeline extends Construct {
    */
   private acknowledgeArtifactGrants(): void {
     const bucketId = Stack.of(this).getLogicalId(this.artifactBucket.node.defaultChild as CfnElement);
-    const reason = 'CDK\'s artifact-store grant: object-level wildcard actions confined to the pipeline\'s own KMS-encrypted artifact bucket and key; every artifact of every execution lives under generated keys.';
+    const reason =
+      "CDK's artifact-store grant: object-level wildcard actions confined to the pipeline's own KMS-encrypted artifact bucket and key; every artifact of every execution lives under generated keys.";
     for (const finding of [
       `Resource::<${bucketId}.Arn>/*`,
       'Action::s3:Abort*',

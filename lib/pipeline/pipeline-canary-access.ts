@@ -47,12 +47,21 @@ export class PipelineCanaryAccess extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: canaryInvokerRoleName(props.naming),
       description: `Lets the delivery pipeline in ${props.toolingAccount} run ${canaryFunctionName(props.naming)} once after a deploy`,
-      assumedBy: new iam.AccountPrincipal(props.toolingAccount).withConditions({ ArnEquals: { 'aws:PrincipalArn': runnerRoleArn } }),
+      assumedBy: new iam.AccountPrincipal(props.toolingAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': runnerRoleArn },
+      }),
     });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [stack.formatArn({ service: 'lambda', resource: 'function', resourceName: canaryFunctionName(props.naming), arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: canaryFunctionName(props.naming),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
   }

@@ -1,6 +1,9 @@
 import { ALARM_DESCRIPTION_PATTERN } from '../monitoring/alarm-spec';
 import {
-  CUSTOM_METRIC_DELAY_SECONDS, HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS, SCHEDULE_PRECISION_SECONDS, STANDARD_EVALUATION_INTERVAL_SECONDS,
+  CUSTOM_METRIC_DELAY_SECONDS,
+  HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS,
+  SCHEDULE_PRECISION_SECONDS,
+  STANDARD_EVALUATION_INTERVAL_SECONDS,
   VENDED_METRIC_DELAY_SECONDS,
 } from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
@@ -38,7 +41,15 @@ export interface AlarmTiming {
 
 export type AlarmAssessment =
   | { readonly assessed: true; readonly timing: AlarmTiming }
-  | { readonly assessed: false; readonly logicalId: string; readonly alarmName: string; readonly severity?: string; readonly reason: string; readonly fix: string; readonly sources: readonly SourceRef[] };
+  | {
+      readonly assessed: false;
+      readonly logicalId: string;
+      readonly alarmName: string;
+      readonly severity?: string;
+      readonly reason: string;
+      readonly fix: string;
+      readonly sources: readonly SourceRef[];
+    };
 
 /** Severity and summary from a Bulwark alarm description (`[P1] summary | Runbook: <url>/<id>.md`). */
 export function parseAlarmDescription(description: unknown): { severity?: string; summary?: string } {
@@ -64,18 +75,31 @@ export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<s
   const { severity, summary } = parseAlarmDescription(p.AlarmDescription);
   if (resource.Type === 'AWS::CloudWatch::CompositeAlarm') return assessComposite(stack, logicalId, resource, seen);
   const fail = (reason: string, fix: string, properties: string[] = []): AlarmAssessment => ({
-    assessed: false, logicalId, alarmName, severity, reason, fix, sources: [source(stack, logicalId, properties)],
+    assessed: false,
+    logicalId,
+    alarmName,
+    severity,
+    reason,
+    fix,
+    sources: [source(stack, logicalId, properties)],
   });
 
   const read: string[] = ['EvaluationPeriods'];
   const n = numberValue(p.EvaluationPeriods);
-  if (n === undefined) return fail('EvaluationPeriods is not a literal number', 'write EvaluationPeriods as a number', read);
+  if (n === undefined)
+    return fail('EvaluationPeriods is not a literal number', 'write EvaluationPeriods as a number', read);
   const m = p.DatapointsToAlarm === undefined ? n : numberValue(p.DatapointsToAlarm);
   if (p.DatapointsToAlarm !== undefined) read.push('DatapointsToAlarm');
-  if (m === undefined) return fail('DatapointsToAlarm is not a literal number', 'write DatapointsToAlarm as a number', read);
+  if (m === undefined)
+    return fail('DatapointsToAlarm is not a literal number', 'write DatapointsToAlarm as a number', read);
 
   const periodInfo = alarmPeriod(p);
-  if ('reason' in periodInfo) return fail(periodInfo.reason, 'give the alarm a literal Period (or MetricStat.Period for each metric of its math expression)', [...read, ...periodInfo.properties]);
+  if ('reason' in periodInfo)
+    return fail(
+      periodInfo.reason,
+      'give the alarm a literal Period (or MetricStat.Period for each metric of its math expression)',
+      [...read, ...periodInfo.properties],
+    );
   read.push(...periodInfo.properties);
 
   const vended = periodInfo.metrics.length === 0 || periodInfo.metrics.some((x) => x.namespace.startsWith('AWS/'));
@@ -90,24 +114,40 @@ export function assessAlarm(stack: StackTemplate, logicalId: string, seen: Set<s
   for (const metric of custom) {
     const found = metricPublisher(stack, metric.namespace, metric.name);
     if (!found) {
-      return fail(`nothing in ${stack.file} publishes ${metric.namespace}/${metric.name} (no metric filter, no scheduled function with METRIC_NAMESPACE ${metric.namespace}): the alarm can never fire`,
-        `create the metric filter or publisher of ${metric.name} in this stack, or alarm on a metric it has`, read);
+      return fail(
+        `nothing in ${stack.file} publishes ${metric.namespace}/${metric.name} (no metric filter, no scheduled function with METRIC_NAMESPACE ${metric.namespace}): the alarm can never fire`,
+        `create the metric filter or publisher of ${metric.name} in this stack, or alarm on a metric it has`,
+        read,
+      );
     }
     publishers.push(found);
   }
-  const publisher = publishers.reduce<Publisher | undefined>((a, b) => (!a || b.lagSeconds > a.lagSeconds ? b : a), undefined);
+  const publisher = publishers.reduce<Publisher | undefined>(
+    (a, b) => (!a || b.lagSeconds > a.lagSeconds ? b : a),
+    undefined,
+  );
 
   const extreme = isExtreme(periodInfo.statistics, p.ComparisonOperator);
-  if (periodInfo.statistics.length > 0) read.push(...(p.Metrics === undefined ? ['Statistic'] : []), 'ComparisonOperator');
+  if (periodInfo.statistics.length > 0)
+    read.push(...(p.Metrics === undefined ? ['Statistic'] : []), 'ComparisonOperator');
   const partial = extreme ? 0 : period;
   const evaluation = period < 60 ? HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS : STANDARD_EVALUATION_INTERVAL_SECONDS;
   const lag = publisher?.lagSeconds ?? 0;
   const worst = partial + m * period + lag + allowance + evaluation;
 
   const notes: string[] = [];
-  if (periodInfo.metrics.length === 0) notes.push(`no metric namespace readable; the larger (AWS-vended) allowance of ${VENDED_METRIC_DELAY_SECONDS} s is used`);
-  if (!extreme) notes.push(`${periodInfo.statistics.join('/') || 'the statistic'} is not an extreme (Minimum below / Maximum above): a breach starting mid-period may not breach that period, so one partial period is added`);
-  if (m < n) notes.push(`${m} of ${n}: a sustained breach fires after ${m} breaching datapoints; N only widens the window that counts them`);
+  if (periodInfo.metrics.length === 0)
+    notes.push(
+      `no metric namespace readable; the larger (AWS-vended) allowance of ${VENDED_METRIC_DELAY_SECONDS} s is used`,
+    );
+  if (!extreme)
+    notes.push(
+      `${periodInfo.statistics.join('/') || 'the statistic'} is not an extreme (Minimum below / Maximum above): a breach starting mid-period may not breach that period, so one partial period is added`,
+    );
+  if (m < n)
+    notes.push(
+      `${m} of ${n}: a sustained breach fires after ${m} breaching datapoints; N only widens the window that counts them`,
+    );
   if (publisher) notes.push(`published by ${publisher.formula}`);
   notes.push(signalLossNote(treat, m, period));
 
@@ -176,13 +216,22 @@ const CANARY_METRICS = ['Success', 'LatencyMs'];
 export function metricPublisher(stack: StackTemplate, namespace: string, name: string): Publisher | undefined {
   for (const [id, filter] of resourcesOfType(stack, 'AWS::Logs::MetricFilter')) {
     const transforms = props(filter).MetricTransformations;
-    if (Array.isArray(transforms) && transforms.some((t) => isObject(t) && t.MetricNamespace === namespace && t.MetricName === name)) {
-      return { lagSeconds: 0, formula: `log metric filter ${id} (as lines arrive)`, sources: [source(stack, id, ['MetricTransformations'])] };
+    if (
+      Array.isArray(transforms) &&
+      transforms.some((t) => isObject(t) && t.MetricNamespace === namespace && t.MetricName === name)
+    ) {
+      return {
+        lagSeconds: 0,
+        formula: `log metric filter ${id} (as lines arrive)`,
+        sources: [source(stack, id, ['MetricTransformations'])],
+      };
     }
   }
   for (const [fnId, fn] of resourcesOfType(stack, 'AWS::Lambda::Function')) {
-    const env = isObject(props(fn).Environment) && isObject((props(fn).Environment as Record<string, unknown>).Variables)
-      ? (props(fn).Environment as { Variables: Record<string, unknown> }).Variables : {};
+    const env =
+      isObject(props(fn).Environment) && isObject((props(fn).Environment as Record<string, unknown>).Variables)
+        ? (props(fn).Environment as { Variables: Record<string, unknown> }).Variables
+        : {};
     if (env.METRIC_NAMESPACE !== namespace) continue;
     const canary = env.PROBE_EVERY_SECONDS !== undefined;
     if (canary !== CANARY_METRICS.includes(name)) continue;
@@ -207,7 +256,8 @@ export function metricPublisher(stack: StackTemplate, namespace: string, name: s
     } catch {
       journeys = undefined;
     }
-    if (every === undefined || probes === undefined || timeoutMs === undefined || journeys === undefined) return undefined;
+    if (every === undefined || probes === undefined || timeoutMs === undefined || journeys === undefined)
+      return undefined;
     const parallel = env.JOURNEYS_IN_PARALLEL === 'true';
     // Runs may start up to interval + precision apart; a run probes (probes - 1) x every after its start.
     const runGap = schedule.seconds + SCHEDULE_PRECISION_SECONDS - (probes - 1) * every;
@@ -217,23 +267,39 @@ export function metricPublisher(stack: StackTemplate, namespace: string, name: s
     const lag = gap + probe;
     return {
       lagSeconds: lag,
-      formula: `canary ${fnId} on ${schedule.expression}, ${probes} probes ${every} s apart: longest gap max(${every}, ${schedule.seconds} + ${SCHEDULE_PRECISION_SECONDS} - ${probes - 1} x ${every}) = ${gap} s`
-        + ` + probe 2 x ${parallel ? `${journeys} journeys at once` : `${journeys} journeys in turn`} x ${timeoutMs} ms = ${lag} s`,
-      sources: [fnSource(['Environment.Variables.PROBE_EVERY_SECONDS', 'Environment.Variables.PROBES_PER_RUN', 'Environment.Variables.REQUEST_TIMEOUT_MS', 'Environment.Variables.JOURNEYS']), schedule.source],
+      formula:
+        `canary ${fnId} on ${schedule.expression}, ${probes} probes ${every} s apart: longest gap max(${every}, ${schedule.seconds} + ${SCHEDULE_PRECISION_SECONDS} - ${probes - 1} x ${every}) = ${gap} s` +
+        ` + probe 2 x ${parallel ? `${journeys} journeys at once` : `${journeys} journeys in turn`} x ${timeoutMs} ms = ${lag} s`,
+      sources: [
+        fnSource([
+          'Environment.Variables.PROBE_EVERY_SECONDS',
+          'Environment.Variables.PROBES_PER_RUN',
+          'Environment.Variables.REQUEST_TIMEOUT_MS',
+          'Environment.Variables.JOURNEYS',
+        ]),
+        schedule.source,
+      ],
     };
   }
   return undefined;
 }
 
 /** The scheduled rule that invokes a function, with its longest gap between runs. */
-function scheduleOf(stack: StackTemplate, fnId: string): { seconds: number; expression: string; source: SourceRef } | undefined {
+function scheduleOf(
+  stack: StackTemplate,
+  fnId: string,
+): { seconds: number; expression: string; source: SourceRef } | undefined {
   for (const [ruleId, rule] of resourcesOfType(stack, 'AWS::Events::Rule')) {
     const r = props(rule);
     if (typeof r.ScheduleExpression !== 'string' || r.State === 'DISABLED' || !Array.isArray(r.Targets)) continue;
     if (!r.Targets.some((t) => isObject(t) && refTarget(t.Arn) === fnId)) continue;
     const minutes = scheduleIntervalMinutes(r.ScheduleExpression);
     if (minutes === undefined) continue;
-    return { seconds: minutes * 60, expression: r.ScheduleExpression, source: source(stack, ruleId, ['ScheduleExpression', 'Targets']) };
+    return {
+      seconds: minutes * 60,
+      expression: r.ScheduleExpression,
+      source: source(stack, ruleId, ['ScheduleExpression', 'Targets']),
+    };
   }
   return undefined;
 }
@@ -268,18 +334,30 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
   if (p.Metrics === undefined) {
     const period = numberValue(p.Period);
     if (period === undefined) return { reason: 'Period is missing or not a literal number', properties: ['Period'] };
-    const statistic = typeof p.Statistic === 'string' ? p.Statistic : typeof p.ExtendedStatistic === 'string' ? p.ExtendedStatistic : undefined;
+    const statistic =
+      typeof p.Statistic === 'string'
+        ? p.Statistic
+        : typeof p.ExtendedStatistic === 'string'
+          ? p.ExtendedStatistic
+          : undefined;
     return {
       periodSeconds: period,
       properties: ['Period'],
-      metrics: typeof p.Namespace === 'string' ? [{ namespace: p.Namespace, name: typeof p.MetricName === 'string' ? p.MetricName : '' }] : [],
+      metrics:
+        typeof p.Namespace === 'string'
+          ? [{ namespace: p.Namespace, name: typeof p.MetricName === 'string' ? p.MetricName : '' }]
+          : [],
       statistics: statistic ? [statistic] : [],
     };
   }
   if (!Array.isArray(p.Metrics)) return { reason: 'Metrics is not a list', properties: ['Metrics'] };
   const entries = p.Metrics.filter(isObject);
   const returned = entries.filter((e) => e.ReturnData !== false);
-  if (returned.length !== 1) return { reason: `Metrics has ${returned.length} entries with ReturnData true; an alarm evaluates exactly one`, properties: ['Metrics[].ReturnData'] };
+  if (returned.length !== 1)
+    return {
+      reason: `Metrics has ${returned.length} entries with ReturnData true; an alarm evaluates exactly one`,
+      properties: ['Metrics[].ReturnData'],
+    };
   const periods: number[] = [];
   const properties: string[] = [];
   const metrics: PeriodInfo['metrics'] = [];
@@ -288,21 +366,31 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
     const stat = entry.MetricStat;
     if (isObject(stat)) {
       const period = numberValue(stat.Period);
-      if (period === undefined) return { reason: `Metrics[${i}].MetricStat.Period is not a literal number`, properties: [`Metrics[${i}].MetricStat.Period`] };
+      if (period === undefined)
+        return {
+          reason: `Metrics[${i}].MetricStat.Period is not a literal number`,
+          properties: [`Metrics[${i}].MetricStat.Period`],
+        };
       periods.push(period);
       properties.push(`Metrics[${i}].MetricStat.Period`);
       const ns = isObject(stat.Metric) ? stat.Metric.Namespace : undefined;
       const name = isObject(stat.Metric) && typeof stat.Metric.MetricName === 'string' ? stat.Metric.MetricName : '';
-      if (typeof ns === 'string' && !metrics.some((x) => x.namespace === ns && x.name === name)) metrics.push({ namespace: ns, name });
+      if (typeof ns === 'string' && !metrics.some((x) => x.namespace === ns && x.name === name))
+        metrics.push({ namespace: ns, name });
       statistics.push(typeof stat.Stat === 'string' ? stat.Stat : '');
     } else if (entry.Period !== undefined) {
       const period = numberValue(entry.Period);
-      if (period === undefined) return { reason: `Metrics[${i}].Period is not a literal number`, properties: [`Metrics[${i}].Period`] };
+      if (period === undefined)
+        return { reason: `Metrics[${i}].Period is not a literal number`, properties: [`Metrics[${i}].Period`] };
       periods.push(period);
       properties.push(`Metrics[${i}].Period`);
     }
   }
-  if (periods.length === 0) return { reason: 'no period found in Metrics (an expression without MetricStat inputs or Period)', properties: ['Metrics'] };
+  if (periods.length === 0)
+    return {
+      reason: 'no period found in Metrics (an expression without MetricStat inputs or Period)',
+      properties: ['Metrics'],
+    };
   return { periodSeconds: Math.max(...periods), properties, metrics, statistics };
 }
 
@@ -311,29 +399,50 @@ export function alarmPeriod(p: Record<string, unknown>): PeriodInfo | { reason: 
  * child it names (for AND, every child must be in ALARM), plus the actions suppressor wait period:
  * actions are held up to that long waiting for the suppressor.
  */
-function assessComposite(stack: StackTemplate, logicalId: string, resource: CfnResource, seen: Set<string>): AlarmAssessment {
+function assessComposite(
+  stack: StackTemplate,
+  logicalId: string,
+  resource: CfnResource,
+  seen: Set<string>,
+): AlarmAssessment {
   const p = props(resource);
   const alarmName = typeof p.AlarmName === 'string' ? p.AlarmName : logicalId;
   const { severity, summary } = parseAlarmDescription(p.AlarmDescription);
   const runbook = runbookId(p.AlarmDescription);
   const fail = (reason: string, fix: string): AlarmAssessment => ({
-    assessed: false, logicalId, alarmName, severity, reason, fix, sources: [source(stack, logicalId, ['AlarmRule'])],
+    assessed: false,
+    logicalId,
+    alarmName,
+    severity,
+    reason,
+    fix,
+    sources: [source(stack, logicalId, ['AlarmRule'])],
   });
   const text = ruleText(p.AlarmRule);
-  if (/\bNOT\b/.test(text)) return fail('the rule uses NOT, whose timing depends on another alarm leaving ALARM', 'assess the child alarms directly');
-  if (/arn:aws/.test(text)) return fail('the rule names alarms by literal ARN, outside this template', 'reference the child alarms from this stack');
+  if (/\bNOT\b/.test(text))
+    return fail(
+      'the rule uses NOT, whose timing depends on another alarm leaving ALARM',
+      'assess the child alarms directly',
+    );
+  if (/arn:aws/.test(text))
+    return fail(
+      'the rule names alarms by literal ARN, outside this template',
+      'reference the child alarms from this stack',
+    );
   const children = [...new Set([...text.matchAll(/\{ref:([A-Za-z0-9]+)\}/g)].map((m) => m[1]))];
-  if (children.length === 0) return fail('no child alarms found in AlarmRule', 'reference the child alarms with Fn::GetAtt <Alarm>.Arn');
+  if (children.length === 0)
+    return fail('no child alarms found in AlarmRule', 'reference the child alarms with Fn::GetAtt <Alarm>.Arn');
   if (seen.has(logicalId)) return fail('the composite alarm refers to itself', 'remove the cycle');
   const timings: AlarmTiming[] = [];
   for (const child of children) {
-    if (!stack.resources[child]) return fail(`child ${child} is not in ${stack.file}`, 'reference alarms from this stack');
+    if (!stack.resources[child])
+      return fail(`child ${child} is not in ${stack.file}`, 'reference alarms from this stack');
     const assessed = assessAlarm(stack, child, new Set([...seen, logicalId]));
     if (!assessed.assessed) return fail(`child ${child} is not assessed: ${assessed.reason}`, assessed.fix);
     timings.push(assessed.timing);
   }
   const slowest = timings.reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
-  const wait = p.ActionsSuppressor !== undefined ? numberValue(p.ActionsSuppressorWaitPeriod) ?? 0 : 0;
+  const wait = p.ActionsSuppressor !== undefined ? (numberValue(p.ActionsSuppressorWaitPeriod) ?? 0) : 0;
   const worst = slowest.worstCaseSeconds + wait;
   const read = ['AlarmRule', ...(wait > 0 ? ['ActionsSuppressor', 'ActionsSuppressorWaitPeriod'] : [])];
   return {
@@ -359,7 +468,8 @@ function ruleText(rule: unknown): string {
   if (Array.isArray(rule)) return rule.map(ruleText).join('');
   if (isObject(rule)) {
     const join = rule['Fn::Join'];
-    if (Array.isArray(join) && Array.isArray(join[1])) return join[1].map(ruleText).join(typeof join[0] === 'string' ? join[0] : '');
+    if (Array.isArray(join) && Array.isArray(join[1]))
+      return join[1].map(ruleText).join(typeof join[0] === 'string' ? join[0] : '');
     const id = refTarget(rule);
     if (id) return `{ref:${id}}`;
   }
@@ -378,7 +488,9 @@ export function findAlarm(stack: StackTemplate, name: unknown): string | undefin
   const ref = refTarget(name);
   if (ref && stack.resources[ref]) return ref;
   if (typeof name === 'string') {
-    return Object.entries(stack.resources).find(([, r]) => r.Type.startsWith('AWS::CloudWatch::') && props(r).AlarmName === name)?.[0];
+    return Object.entries(stack.resources).find(
+      ([, r]) => r.Type.startsWith('AWS::CloudWatch::') && props(r).AlarmName === name,
+    )?.[0];
   }
   return undefined;
 }

@@ -78,22 +78,102 @@ export const ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS = 4;
 export const ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS = 2;
 export const ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS = 10;
 
-const R53_HEALTH = 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html';
+const R53_HEALTH =
+  'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html';
 
 /** What the report prints under "Model terms": every documented term and every assumption. */
 export const MODEL_TERMS: readonly ModelTerm[] = [
-  { name: 'standard alarm evaluation interval', value: STANDARD_EVALUATION_INTERVAL_SECONDS, unit: 'seconds', documented: true, source: ALARM_PAGE },
-  { name: 'high-resolution (10/30 s) alarm evaluation interval', value: HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS, unit: 'seconds', documented: true, source: ALARM_PAGE },
-  { name: 'EventBridge scheduled rule precision', value: SCHEDULE_PRECISION_SECONDS, unit: 'seconds', documented: true, source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html' },
-  { name: 'Route 53 HTTP(S) check: TCP connect timeout', value: ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS, unit: 'seconds', documented: true, source: R53_HEALTH },
-  { name: 'Route 53 HTTP(S) check: first byte after connect', value: ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS, unit: 'seconds', documented: true, source: R53_HEALTH },
-  { name: 'Route 53 TCP check: connect timeout', value: ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS, unit: 'seconds', documented: true, source: R53_HEALTH },
-  { name: 'alias to an ALB: TTL', value: ALB_ALIAS_TTL_SECONDS, unit: 'seconds', documented: true, source: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html' },
-  { name: 'AWS-vended metric publication delay', value: VENDED_METRIC_DELAY_SECONDS, unit: 'seconds', documented: false, source: 'assumption: AWS publishes no bound' },
-  { name: 'custom metric / metric filter publication delay', value: CUSTOM_METRIC_DELAY_SECONDS, unit: 'seconds', documented: false, source: 'assumption: AWS publishes no bound for current datapoints' },
-  { name: 'CodeDeploy alarm polling', value: CODEDEPLOY_ALARM_POLL_SECONDS, unit: 'seconds', documented: false, source: 'assumption: CodeDeploy does not publish how often it reads deployment alarms' },
-  { name: 'alarm state change event to Lambda target', value: ALARM_EVENT_DELIVERY_SECONDS, unit: 'seconds', documented: false,
-    source: 'assumption: delivery is guaranteed (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html), its latency is not published' },
-  { name: 'Route 53 health status reaching its name servers', value: 0, unit: 'seconds', documented: false, source: 'assumption: AWS publishes no figure; not counted' },
-  { name: 'composite alarm re-evaluation after a child changes state', value: 0, unit: 'seconds', documented: false, source: 'assumption: AWS publishes no figure; not counted' },
+  {
+    name: 'standard alarm evaluation interval',
+    value: STANDARD_EVALUATION_INTERVAL_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: ALARM_PAGE,
+  },
+  {
+    name: 'high-resolution (10/30 s) alarm evaluation interval',
+    value: HIGH_RESOLUTION_EVALUATION_INTERVAL_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: ALARM_PAGE,
+  },
+  {
+    name: 'EventBridge scheduled rule precision',
+    value: SCHEDULE_PRECISION_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html',
+  },
+  {
+    name: 'Route 53 HTTP(S) check: TCP connect timeout',
+    value: ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: R53_HEALTH,
+  },
+  {
+    name: 'Route 53 HTTP(S) check: first byte after connect',
+    value: ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: R53_HEALTH,
+  },
+  {
+    name: 'Route 53 TCP check: connect timeout',
+    value: ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source: R53_HEALTH,
+  },
+  {
+    name: 'alias to an ALB: TTL',
+    value: ALB_ALIAS_TTL_SECONDS,
+    unit: 'seconds',
+    documented: true,
+    source:
+      'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html',
+  },
+  {
+    name: 'AWS-vended metric publication delay',
+    value: VENDED_METRIC_DELAY_SECONDS,
+    unit: 'seconds',
+    documented: false,
+    source: 'assumption: AWS publishes no bound',
+  },
+  {
+    name: 'custom metric / metric filter publication delay',
+    value: CUSTOM_METRIC_DELAY_SECONDS,
+    unit: 'seconds',
+    documented: false,
+    source: 'assumption: AWS publishes no bound for current datapoints',
+  },
+  {
+    name: 'CodeDeploy alarm polling',
+    value: CODEDEPLOY_ALARM_POLL_SECONDS,
+    unit: 'seconds',
+    documented: false,
+    source: 'assumption: CodeDeploy does not publish how often it reads deployment alarms',
+  },
+  {
+    name: 'alarm state change event to Lambda target',
+    value: ALARM_EVENT_DELIVERY_SECONDS,
+    unit: 'seconds',
+    documented: false,
+    source:
+      'assumption: delivery is guaranteed (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html), its latency is not published',
+  },
+  {
+    name: 'Route 53 health status reaching its name servers',
+    value: 0,
+    unit: 'seconds',
+    documented: false,
+    source: 'assumption: AWS publishes no figure; not counted',
+  },
+  {
+    name: 'composite alarm re-evaluation after a child changes state',
+    value: 0,
+    unit: 'seconds',
+    documented: false,
+    source: 'assumption: AWS publishes no figure; not counted',
+  },
 ];

@@ -4,7 +4,16 @@ import { AlarmAssessment, assessAlarms } from './alarms';
 import { deploymentFigures } from './deployment';
 import { dnsFailovers } from './dns';
 import { failureModeFigures } from './failure-modes';
-import { EnvironmentReport, Figure, Headline, Miss, ResilienceReport, StackTemplate, TARGET_LABELS, TARGET_ORDER } from './model';
+import {
+  EnvironmentReport,
+  Figure,
+  Headline,
+  Miss,
+  ResilienceReport,
+  StackTemplate,
+  TARGET_LABELS,
+  TARGET_ORDER,
+} from './model';
 import { DataStore, dataStores, rpoFigures, rtoFigure, standbyShape, unmodelledStoreFigures } from './recovery';
 
 export interface ReportInputs {
@@ -21,9 +30,13 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
   const { config } = inputs;
   const warnings: string[] = [];
   // Environments are the config's, plus standbys; other tagged stacks (the pipeline's tooling) are not judged.
-  const isEnvironment = (s: StackTemplate) => s.standbyFor !== undefined || config.environments.some((e) => e.name === s.environment);
+  const isEnvironment = (s: StackTemplate) =>
+    s.standbyFor !== undefined || config.environments.some((e) => e.name === s.environment);
   const stacks = inputs.stacks.filter(isEnvironment);
-  for (const s of inputs.stacks.filter((x) => !isEnvironment(x))) warnings.push(`${s.stackId}: its environment tag "${s.environment}" is not an environment of ${inputs.configPath}; not assessed`);
+  for (const s of inputs.stacks.filter((x) => !isEnvironment(x)))
+    warnings.push(
+      `${s.stackId}: its environment tag "${s.environment}" is not an environment of ${inputs.configPath}; not assessed`,
+    );
   const dns = dnsFailovers(inputs.stacks);
   const assessments = new Map<StackTemplate, AlarmAssessment[]>(inputs.stacks.map((s) => [s, assessAlarms(s)]));
   const storesByStack = new Map<StackTemplate, DataStore[]>();
@@ -48,7 +61,9 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
     else {
       const tier = (stack.tier ?? 1) as Tier;
       targets = TIER_CEILINGS[tier] ?? TIER_CEILINGS[1];
-      warnings.push(`${stack.stackId}: no environment "${targetsFrom}" in ${inputs.configPath}; judged against the tier-${tier} ceilings`);
+      warnings.push(
+        `${stack.stackId}: no environment "${targetsFrom}" in ${inputs.configPath}; judged against the tier-${tier} ceilings`,
+      );
     }
 
     const primary = stack.standbyFor ? stacks.find((s) => s.environment === stack.standbyFor && !s.standbyFor) : stack;
@@ -59,24 +74,44 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
       ...deploymentFigures(stack),
       ...dnsFigures(stack, dns),
       ...(stack.standbyFor
-        ? primary ? rpoFigures(storesByStack.get(primary) ?? [], stack.environment, ['regional']) : []
+        ? primary
+          ? rpoFigures(storesByStack.get(primary) ?? [], stack.environment, ['regional'])
+          : []
         : rpoFigures(storesByStack.get(stack) ?? [], stack.environment)),
       ...unmodelledStoreFigures(stack),
     ];
     if (!figures.some((f) => f.category === 'rpo')) {
-      figures.push({ id: 'rpo', category: 'rpo', name: 'RPO', unit: 'minutes', targetKey: 'rpoMinutes', status: 'not-assessed', sources: [],
-        reason: stack.standbyFor ? `no data store of ${stack.standbyFor} to copy` : `no data store (database or bucket) in ${stack.file}`, fix: 'add the data stores and their backups' });
+      figures.push({
+        id: 'rpo',
+        category: 'rpo',
+        name: 'RPO',
+        unit: 'minutes',
+        targetKey: 'rpoMinutes',
+        status: 'not-assessed',
+        sources: [],
+        reason: stack.standbyFor
+          ? `no data store of ${stack.standbyFor} to copy`
+          : `no data store (database or bucket) in ${stack.file}`,
+        fix: 'add the data stores and their backups',
+      });
     }
     if (primary) {
-      const shape = standby ? standbyShape(primary, standby, inputs.stacks, storesByStack.get(primary) ?? []) : undefined;
-      const pair = dns.find((d) => d.primaryEnvironment === primary.environment && d.secondaryEnvironment === standby?.environment);
+      const shape = standby
+        ? standbyShape(primary, standby, inputs.stacks, storesByStack.get(primary) ?? [])
+        : undefined;
+      const pair = dns.find(
+        (d) => d.primaryEnvironment === primary.environment && d.secondaryEnvironment === standby?.environment,
+      );
       const rto = rtoFigure(primary, standby, shape, pair);
       // The mode comes from the templates; say so when the config promises another one.
       const promised = config.environments.find((e) => e.name === primary.environment)?.dr?.standbyMode;
       const derived = rto.name.match(/\((warm standby|pilot light|mixed standby)\)$/)?.[1];
-      const mismatch = promised && derived && derived !== promised.replace('-', ' ')
-        ? [`${primary.environment}.dr.standbyMode is "${promised}" in the config, but the templates deploy a ${derived}${shape?.data?.part === 'restore-from-backup' ? ' (no global database secondary in the DR stack: the data comes back from a backup copy)' : ''}`]
-        : [];
+      const mismatch =
+        promised && derived && derived !== promised.replace('-', ' ')
+          ? [
+              `${primary.environment}.dr.standbyMode is "${promised}" in the config, but the templates deploy a ${derived}${shape?.data?.part === 'restore-from-backup' ? ' (no global database secondary in the DR stack: the data comes back from a backup copy)' : ''}`,
+            ]
+          : [];
       figures.push(mismatch.length ? { ...rto, notes: [...(rto.notes ?? []), ...mismatch] } : rto);
     }
 
@@ -99,7 +134,10 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
   });
 
   for (const env of config.environments) {
-    if (!stacks.some((s) => s.environment === env.name)) warnings.push(`${env.name} is in ${inputs.configPath} but has no stack in ${inputs.cdkOut}; run \`npx cdk synth\``);
+    if (!stacks.some((s) => s.environment === env.name))
+      warnings.push(
+        `${env.name} is in ${inputs.configPath} but has no stack in ${inputs.cdkOut}; run \`npx cdk synth\``,
+      );
   }
   for (const id of inputs.skipped ?? []) warnings.push(`${id}: no environment tag, not an environment (not assessed)`);
 
@@ -114,7 +152,10 @@ export function buildReport(inputs: ReportInputs): ResilienceReport {
         unit: f.unit,
         targetKey: f.targetKey,
         resources: [...new Set(f.sources.map((s) => `${s.template}#${s.logicalId}`))],
-        fix: f.value === undefined ? `${f.reason ?? 'not assessed'}; ${f.fix ?? ''} (or acknowledge ${f.id} in ${env.name}.acknowledgeNotAssessed with a reason)` : f.fix ?? 'see the figure\'s sources',
+        fix:
+          f.value === undefined
+            ? `${f.reason ?? 'not assessed'}; ${f.fix ?? ''} (or acknowledge ${f.id} in ${env.name}.acknowledgeNotAssessed with a reason)`
+            : (f.fix ?? "see the figure's sources"),
       })),
   );
   return { cdkOut: inputs.cdkOut, config: inputs.configPath, environments, misses, warnings };
@@ -129,26 +170,66 @@ function detectionFigures(assessments: readonly AlarmAssessment[]): Figure[] {
     const severity = a.assessed ? a.timing.severity : a.severity;
     const name = `Detection: [${severity ?? 'no severity'}] ${a.assessed ? a.timing.alarmName : a.alarmName}`;
     const id = `detection/${a.assessed ? a.timing.logicalId : a.logicalId}`;
-    if (!a.assessed) return { id, category: 'detection', name, unit: 'seconds', status: 'not-assessed', sources: a.sources, reason: a.reason, fix: a.fix };
+    if (!a.assessed)
+      return {
+        id,
+        category: 'detection',
+        name,
+        unit: 'seconds',
+        status: 'not-assessed',
+        sources: a.sources,
+        reason: a.reason,
+        fix: a.fix,
+      };
     const t = a.timing;
     return {
-      id, category: 'detection', name, value: t.worstCaseSeconds, unit: 'seconds', formula: t.formula,
-      status: 'info', sources: t.sources, notes: [...(t.summary ? [t.summary] : []), ...t.notes],
+      id,
+      category: 'detection',
+      name,
+      value: t.worstCaseSeconds,
+      unit: 'seconds',
+      formula: t.formula,
+      status: 'info',
+      sources: t.sources,
+      notes: [...(t.summary ? [t.summary] : []), ...t.notes],
       fix: `shorten Period (${t.periodSeconds} s) or DatapointsToAlarm (${t.datapointsToAlarm}) of ${t.logicalId}, or alarm on a high-resolution signal`,
     };
   });
 }
 
 function dnsFigures(stack: StackTemplate, dns: ReturnType<typeof dnsFailovers>): Figure[] {
-  const mine = dns.filter((d) => d.primaryEnvironment === stack.environment || d.secondaryEnvironment === stack.environment);
+  const mine = dns.filter(
+    (d) => d.primaryEnvironment === stack.environment || d.secondaryEnvironment === stack.environment,
+  );
   if (mine.length === 0) {
-    return [{ id: 'dns', category: 'dns', name: 'DNS failover worst case', unit: 'seconds', status: 'not-assessed', sources: [],
-      reason: 'no failover record with a health check serves this environment', fix: 'only environments with a DR standby have failover records' }];
+    return [
+      {
+        id: 'dns',
+        category: 'dns',
+        name: 'DNS failover worst case',
+        unit: 'seconds',
+        status: 'not-assessed',
+        sources: [],
+        reason: 'no failover record with a health check serves this environment',
+        fix: 'only environments with a DR standby have failover records',
+      },
+    ];
   }
   return mine.map((d) => ({
-    id: `dns/${d.recordName}`, category: 'dns', name: `DNS failover worst case (${d.recordName})`, unit: 'seconds', sources: d.sources, targetKey: 'dnsFailoverSeconds',
-    ...(d.seconds === undefined ? { status: 'not-assessed' as const, reason: d.reason, fix: d.fix } : { status: 'info' as const, value: d.seconds, formula: d.formula,
-      fix: 'shorten the primary health check (RequestInterval 10, lower FailureThreshold) or the record\'s TTL (a record whose TTL you set instead of an alias)' }),
+    id: `dns/${d.recordName}`,
+    category: 'dns',
+    name: `DNS failover worst case (${d.recordName})`,
+    unit: 'seconds',
+    sources: d.sources,
+    targetKey: 'dnsFailoverSeconds',
+    ...(d.seconds === undefined
+      ? { status: 'not-assessed' as const, reason: d.reason, fix: d.fix }
+      : {
+          status: 'info' as const,
+          value: d.seconds,
+          formula: d.formula,
+          fix: "shorten the primary health check (RequestInterval 10, lower FailureThreshold) or the record's TTL (a record whose TTL you set instead of an alias)",
+        }),
   }));
 }
 
@@ -170,7 +251,9 @@ function compare(figure: Figure, targets: ResilienceTargets, acknowledged: Reado
     return rest;
   }
   if (figure.value === undefined) {
-    return ack ? { ...figure, target, status: 'not-assessed', acknowledged: ack } : { ...figure, target, status: 'missed' };
+    return ack
+      ? { ...figure, target, status: 'not-assessed', acknowledged: ack }
+      : { ...figure, target, status: 'missed' };
   }
   return { ...figure, target, status: figure.value <= target ? 'met' : 'missed' };
 }

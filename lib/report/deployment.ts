@@ -30,12 +30,20 @@ export const PREDEFINED_DEPLOYMENT_CONFIGS: Readonly<Record<string, TrafficShift
  * its share at once, the rest one interval later. Linear: one increment at once and one more after
  * each interval, so ceil(100 / p) increments take ceil(100 / p) - 1 intervals.
  */
-export function shiftTiming(shift: TrafficShift): { exposedPercent: number; fullShiftMinutes: number; formula: string } {
+export function shiftTiming(shift: TrafficShift): {
+  exposedPercent: number;
+  fullShiftMinutes: number;
+  formula: string;
+} {
   switch (shift.type) {
     case 'all-at-once':
       return { exposedPercent: 100, fullShiftMinutes: 0, formula: 'all at once: 100 % at once' };
     case 'canary':
-      return { exposedPercent: shift.percentage, fullShiftMinutes: shift.intervalMinutes, formula: `canary: ${shift.percentage} %, the rest after ${shift.intervalMinutes} min` };
+      return {
+        exposedPercent: shift.percentage,
+        fullShiftMinutes: shift.intervalMinutes,
+        formula: `canary: ${shift.percentage} %, the rest after ${shift.intervalMinutes} min`,
+      };
     case 'linear': {
       const steps = Math.ceil(100 / shift.percentage);
       return {
@@ -48,7 +56,10 @@ export function shiftTiming(shift: TrafficShift): { exposedPercent: number; full
 }
 
 /** The traffic shift a deployment group uses, from a predefined name or its AWS::CodeDeploy::DeploymentConfig. */
-export function deploymentShift(stack: StackTemplate, groupId: string): { shift: TrafficShift; sources: SourceRef[] } | { reason: string; sources: SourceRef[] } {
+export function deploymentShift(
+  stack: StackTemplate,
+  groupId: string,
+): { shift: TrafficShift; sources: SourceRef[] } | { reason: string; sources: SourceRef[] } {
   const group = props(stack.resources[groupId]);
   const groupSource = source(stack, groupId, ['DeploymentConfigName']);
   const name = group.DeploymentConfigName;
@@ -62,14 +73,21 @@ export function deploymentShift(stack: StackTemplate, groupId: string): { shift:
   }
   if (typeof name === 'string') {
     const shift = PREDEFINED_DEPLOYMENT_CONFIGS[name];
-    return shift ? { shift, sources: [groupSource] } : { reason: `deployment config "${name}" is not one the report knows`, sources: [groupSource] };
+    return shift
+      ? { shift, sources: [groupSource] }
+      : { reason: `deployment config "${name}" is not one the report knows`, sources: [groupSource] };
   }
   const configId = refTarget(name);
   const config = configId ? stack.resources[configId] : undefined;
-  if (!configId || config?.Type !== 'AWS::CodeDeploy::DeploymentConfig') return { reason: 'DeploymentConfigName points outside this template', sources: [groupSource] };
+  if (!configId || config?.Type !== 'AWS::CodeDeploy::DeploymentConfig')
+    return { reason: 'DeploymentConfigName points outside this template', sources: [groupSource] };
   const routing = props(config).TrafficRoutingConfig;
   const configSource = (properties: string[]) => source(stack, configId, properties);
-  if (!isObject(routing)) return { reason: `${configId} has no TrafficRoutingConfig (an EC2 deployment config)`, sources: [groupSource, configSource(['TrafficRoutingConfig'])] };
+  if (!isObject(routing))
+    return {
+      reason: `${configId} has no TrafficRoutingConfig (an EC2 deployment config)`,
+      sources: [groupSource, configSource(['TrafficRoutingConfig'])],
+    };
   switch (routing.Type) {
     case 'AllAtOnce':
       return { shift: { type: 'all-at-once' }, sources: [groupSource, configSource(['TrafficRoutingConfig.Type'])] };
@@ -80,12 +98,25 @@ export function deploymentShift(stack: StackTemplate, groupId: string): { shift:
       const prefix = canary ? 'Canary' : 'Linear';
       const percentage = isObject(block) ? numberValue(block[`${prefix}Percentage`]) : undefined;
       const interval = isObject(block) ? numberValue(block[`${prefix}Interval`]) : undefined;
-      const read = [`TrafficRoutingConfig.${routing.Type}.${prefix}Percentage`, `TrafficRoutingConfig.${routing.Type}.${prefix}Interval`];
-      if (percentage === undefined || interval === undefined) return { reason: `${configId} has no literal ${prefix} percentage and interval`, sources: [groupSource, configSource(read)] };
-      return { shift: { type: canary ? 'canary' : 'linear', percentage, intervalMinutes: interval }, sources: [groupSource, configSource(read)] };
+      const read = [
+        `TrafficRoutingConfig.${routing.Type}.${prefix}Percentage`,
+        `TrafficRoutingConfig.${routing.Type}.${prefix}Interval`,
+      ];
+      if (percentage === undefined || interval === undefined)
+        return {
+          reason: `${configId} has no literal ${prefix} percentage and interval`,
+          sources: [groupSource, configSource(read)],
+        };
+      return {
+        shift: { type: canary ? 'canary' : 'linear', percentage, intervalMinutes: interval },
+        sources: [groupSource, configSource(read)],
+      };
     }
     default:
-      return { reason: `traffic routing type ${String(routing.Type)} is not one the report knows`, sources: [groupSource, configSource(['TrafficRoutingConfig.Type'])] };
+      return {
+        reason: `traffic routing type ${String(routing.Type)} is not one the report knows`,
+        sources: [groupSource, configSource(['TrafficRoutingConfig.Type'])],
+      };
   }
 }
 
@@ -96,10 +127,19 @@ export function deploymentShift(stack: StackTemplate, groupId: string): { shift:
 export function deploymentFigures(stack: StackTemplate): Figure[] {
   const groups = resourcesOfType(stack, 'AWS::CodeDeploy::DeploymentGroup');
   if (groups.length === 0) {
-    return [{
-      id: 'rollback', category: 'deployment', name: 'Alarm breach to rollback start', unit: 'seconds', targetKey: 'rollbackSeconds', status: 'not-assessed', sources: [],
-      reason: `no AWS::CodeDeploy::DeploymentGroup in ${stack.file}`, fix: 'deploy the service through a CodeDeploy deployment group with alarms and auto-rollback',
-    }];
+    return [
+      {
+        id: 'rollback',
+        category: 'deployment',
+        name: 'Alarm breach to rollback start',
+        unit: 'seconds',
+        targetKey: 'rollbackSeconds',
+        status: 'not-assessed',
+        sources: [],
+        reason: `no AWS::CodeDeploy::DeploymentGroup in ${stack.file}`,
+        fix: 'deploy the service through a CodeDeploy deployment group with alarms and auto-rollback',
+      },
+    ];
   }
   return groups.flatMap(([groupId]) => groupFigures(stack, groupId));
 }
@@ -112,13 +152,42 @@ function groupFigures(stack: StackTemplate, groupId: string): Figure[] {
   const shift = deploymentShift(stack, groupId);
   if ('shift' in shift) {
     const t = shiftTiming(shift.shift);
-    figures.push({ id: `exposure/${groupId}`, category: 'deployment', name: `Traffic exposed before full shift${label}`, value: t.exposedPercent, unit: 'percent', formula: t.formula, status: 'info', sources: shift.sources });
-    figures.push({ id: `full-shift/${groupId}`, category: 'deployment', name: `Time to full shift${label}`, value: t.fullShiftMinutes, unit: 'minutes', formula: t.formula, status: 'info', sources: shift.sources,
-      notes: ['lifecycle hooks (the smoke check before traffic) run before the first shift and are not counted'] });
+    figures.push({
+      id: `exposure/${groupId}`,
+      category: 'deployment',
+      name: `Traffic exposed before full shift${label}`,
+      value: t.exposedPercent,
+      unit: 'percent',
+      formula: t.formula,
+      status: 'info',
+      sources: shift.sources,
+    });
+    figures.push({
+      id: `full-shift/${groupId}`,
+      category: 'deployment',
+      name: `Time to full shift${label}`,
+      value: t.fullShiftMinutes,
+      unit: 'minutes',
+      formula: t.formula,
+      status: 'info',
+      sources: shift.sources,
+      notes: ['lifecycle hooks (the smoke check before traffic) run before the first shift and are not counted'],
+    });
   } else {
-    for (const [id, name] of [['exposure', 'Traffic exposed before full shift'], ['full-shift', 'Time to full shift']] as const) {
-      figures.push({ id: `${id}/${groupId}`, category: 'deployment', name: `${name}${label}`, unit: id === 'exposure' ? 'percent' : 'minutes', status: 'not-assessed', sources: shift.sources, reason: shift.reason,
-        fix: 'use a predefined CodeDeploy config or an AWS::CodeDeploy::DeploymentConfig with TrafficRoutingConfig in the same template' });
+    for (const [id, name] of [
+      ['exposure', 'Traffic exposed before full shift'],
+      ['full-shift', 'Time to full shift'],
+    ] as const) {
+      figures.push({
+        id: `${id}/${groupId}`,
+        category: 'deployment',
+        name: `${name}${label}`,
+        unit: id === 'exposure' ? 'percent' : 'minutes',
+        status: 'not-assessed',
+        sources: shift.sources,
+        reason: shift.reason,
+        fix: 'use a predefined CodeDeploy config or an AWS::CodeDeploy::DeploymentConfig with TrafficRoutingConfig in the same template',
+      });
     }
   }
 
@@ -127,13 +196,37 @@ function groupFigures(stack: StackTemplate, groupId: string): Figure[] {
   const bakePath = 'BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess';
   const bake = isObject(terminate) ? numberValue(terminate.TerminationWaitTimeInMinutes) : undefined;
   if (isObject(terminate) && terminate.Action === 'KEEP_ALIVE') {
-    figures.push({ id: `bake/${groupId}`, category: 'deployment', name: `Bake time (old task set kept)${label}`, unit: 'minutes', status: 'info', formula: 'KEEP_ALIVE: kept until removed by hand', sources: [source(stack, groupId, [`${bakePath}.Action`])] });
+    figures.push({
+      id: `bake/${groupId}`,
+      category: 'deployment',
+      name: `Bake time (old task set kept)${label}`,
+      unit: 'minutes',
+      status: 'info',
+      formula: 'KEEP_ALIVE: kept until removed by hand',
+      sources: [source(stack, groupId, [`${bakePath}.Action`])],
+    });
   } else if (bake !== undefined) {
-    figures.push({ id: `bake/${groupId}`, category: 'deployment', name: `Bake time (old task set kept)${label}`, value: bake, unit: 'minutes', status: 'info', formula: `TerminationWaitTimeInMinutes ${bake}`,
-      sources: [source(stack, groupId, [`${bakePath}.TerminationWaitTimeInMinutes`])] });
+    figures.push({
+      id: `bake/${groupId}`,
+      category: 'deployment',
+      name: `Bake time (old task set kept)${label}`,
+      value: bake,
+      unit: 'minutes',
+      status: 'info',
+      formula: `TerminationWaitTimeInMinutes ${bake}`,
+      sources: [source(stack, groupId, [`${bakePath}.TerminationWaitTimeInMinutes`])],
+    });
   } else {
-    figures.push({ id: `bake/${groupId}`, category: 'deployment', name: `Bake time (old task set kept)${label}`, unit: 'minutes', status: 'not-assessed', sources: [source(stack, groupId, [bakePath])],
-      reason: 'no literal TerminationWaitTimeInMinutes', fix: `set ${bakePath}.TerminationWaitTimeInMinutes` });
+    figures.push({
+      id: `bake/${groupId}`,
+      category: 'deployment',
+      name: `Bake time (old task set kept)${label}`,
+      unit: 'minutes',
+      status: 'not-assessed',
+      sources: [source(stack, groupId, [bakePath])],
+      reason: 'no literal TerminationWaitTimeInMinutes',
+      fix: `set ${bakePath}.TerminationWaitTimeInMinutes`,
+    });
   }
 
   figures.push(rollbackFigure(stack, groupId, label));
@@ -152,32 +245,74 @@ function groups(stack: StackTemplate): number {
  */
 function rollbackFigure(stack: StackTemplate, groupId: string, label: string): Figure {
   const group = props(stack.resources[groupId]);
-  const base = { id: `rollback/${groupId}`, category: 'deployment' as const, name: `Alarm breach to rollback start${label}`, unit: 'seconds' as const, targetKey: 'rollbackSeconds' as const };
+  const base = {
+    id: `rollback/${groupId}`,
+    category: 'deployment' as const,
+    name: `Alarm breach to rollback start${label}`,
+    unit: 'seconds' as const,
+    targetKey: 'rollbackSeconds' as const,
+  };
   const alarmConfig = isObject(group.AlarmConfiguration) ? group.AlarmConfiguration : undefined;
   const rollback = isObject(group.AutoRollbackConfiguration) ? group.AutoRollbackConfiguration : undefined;
   const groupSource = source(stack, groupId, ['AlarmConfiguration', 'AutoRollbackConfiguration']);
   const alarms = Array.isArray(alarmConfig?.Alarms) ? alarmConfig.Alarms : [];
   if (!alarmConfig || alarmConfig.Enabled === false || alarms.length === 0) {
-    return { ...base, status: 'not-assessed', sources: [groupSource], reason: 'the deployment group watches no alarms', fix: `add deployment alarms to ${groupId}.AlarmConfiguration` };
+    return {
+      ...base,
+      status: 'not-assessed',
+      sources: [groupSource],
+      reason: 'the deployment group watches no alarms',
+      fix: `add deployment alarms to ${groupId}.AlarmConfiguration`,
+    };
   }
   const events = Array.isArray(rollback?.Events) ? rollback.Events : [];
   if (!rollback || rollback.Enabled === false || !events.includes('DEPLOYMENT_STOP_ON_ALARM')) {
-    return { ...base, status: 'not-assessed', sources: [groupSource], reason: 'a deployment in alarm stops but does not roll back (AutoRollbackConfiguration lacks DEPLOYMENT_STOP_ON_ALARM)',
-      fix: `enable ${groupId}.AutoRollbackConfiguration with DEPLOYMENT_STOP_ON_ALARM` };
+    return {
+      ...base,
+      status: 'not-assessed',
+      sources: [groupSource],
+      reason:
+        'a deployment in alarm stops but does not roll back (AutoRollbackConfiguration lacks DEPLOYMENT_STOP_ON_ALARM)',
+      fix: `enable ${groupId}.AutoRollbackConfiguration with DEPLOYMENT_STOP_ON_ALARM`,
+    };
   }
   const timings: AlarmTiming[] = [];
   for (const [i, entry] of alarms.entries()) {
     const alarmId = findAlarm(stack, isObject(entry) ? entry.Name : undefined);
-    if (!alarmId) return { ...base, status: 'not-assessed', sources: [source(stack, groupId, [`AlarmConfiguration.Alarms[${i}].Name`])], reason: `deployment alarm ${i} is not an alarm of ${stack.file}`, fix: 'gate deployments on alarms defined in the same stack' };
+    if (!alarmId)
+      return {
+        ...base,
+        status: 'not-assessed',
+        sources: [source(stack, groupId, [`AlarmConfiguration.Alarms[${i}].Name`])],
+        reason: `deployment alarm ${i} is not an alarm of ${stack.file}`,
+        fix: 'gate deployments on alarms defined in the same stack',
+      };
     const assessed = assessAlarm(stack, alarmId);
-    if (!assessed.assessed) return { ...base, status: 'not-assessed', sources: [groupSource, ...assessed.sources], reason: `deployment alarm ${alarmId}: ${assessed.reason}`, fix: assessed.fix };
+    if (!assessed.assessed)
+      return {
+        ...base,
+        status: 'not-assessed',
+        sources: [groupSource, ...assessed.sources],
+        reason: `deployment alarm ${alarmId}: ${assessed.reason}`,
+        fix: assessed.fix,
+      };
     timings.push(assessed.timing);
   }
   const slowest = timings.reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
-  const onEvent = eventRollback(stack, groupId, timings.map((t) => t.logicalId));
+  const onEvent = eventRollback(
+    stack,
+    groupId,
+    timings.map((t) => t.logicalId),
+  );
   const path = onEvent
-    ? { seconds: ALARM_EVENT_DELIVERY_SECONDS + onEvent.timeoutSeconds, text: `${ALARM_EVENT_DELIVERY_SECONDS} s alarm event delivery + ${onEvent.timeoutSeconds} s ${onEvent.functionId} timeout (StopDeployment with auto-rollback)` }
-    : { seconds: CODEDEPLOY_ALARM_POLL_SECONDS, text: `${CODEDEPLOY_ALARM_POLL_SECONDS} s CodeDeploy alarm polling (assumption)` };
+    ? {
+        seconds: ALARM_EVENT_DELIVERY_SECONDS + onEvent.timeoutSeconds,
+        text: `${ALARM_EVENT_DELIVERY_SECONDS} s alarm event delivery + ${onEvent.timeoutSeconds} s ${onEvent.functionId} timeout (StopDeployment with auto-rollback)`,
+      }
+    : {
+        seconds: CODEDEPLOY_ALARM_POLL_SECONDS,
+        text: `${CODEDEPLOY_ALARM_POLL_SECONDS} s CodeDeploy alarm polling (assumption)`,
+      };
   const value = slowest.worstCaseSeconds + path.seconds;
   return {
     ...base,
@@ -185,8 +320,14 @@ function rollbackFigure(stack: StackTemplate, groupId: string, label: string): F
     status: 'info',
     formula: `slowest deployment alarm ${slowest.logicalId} (${slowest.formula}) + ${path.text} = ${value} s`,
     // The group and the slowest alarm are what to change; the other alarms are listed in the notes.
-    sources: [source(stack, groupId, ['AlarmConfiguration.Alarms', 'AutoRollbackConfiguration.Events']), ...slowest.sources, ...(onEvent?.sources ?? [])],
-    notes: [`${timings.length} deployment alarm(s): ${timings.map((t) => `${t.logicalId} ${t.worstCaseSeconds} s`).join(', ')}`],
+    sources: [
+      source(stack, groupId, ['AlarmConfiguration.Alarms', 'AutoRollbackConfiguration.Events']),
+      ...slowest.sources,
+      ...(onEvent?.sources ?? []),
+    ],
+    notes: [
+      `${timings.length} deployment alarm(s): ${timings.map((t) => `${t.logicalId} ${t.worstCaseSeconds} s`).join(', ')}`,
+    ],
     fix: `gate deployments only on alarms that detect within the target (high-resolution signals), and roll back on the alarm's state-change event; slowest now: ${slowest.logicalId} (${slowest.alarmName})`,
   };
 }
@@ -196,8 +337,11 @@ function rollbackFigure(stack: StackTemplate, groupId: string, label: string): F
  * stops this group's deployment with auto-rollback (its DEPLOYMENT_GROUP_NAME is a Ref to the group). The
  * function's Timeout bounds one successful invocation.
  */
-export function eventRollback(stack: StackTemplate, groupId: string, alarmIds: readonly string[]):
-  { functionId: string; timeoutSeconds: number; sources: SourceRef[] } | undefined {
+export function eventRollback(
+  stack: StackTemplate,
+  groupId: string,
+  alarmIds: readonly string[],
+): { functionId: string; timeoutSeconds: number; sources: SourceRef[] } | undefined {
   for (const [ruleId, rule] of resourcesOfType(stack, 'AWS::Events::Rule')) {
     const r = props(rule);
     const pattern = isObject(r.EventPattern) ? r.EventPattern : undefined;
@@ -209,18 +353,26 @@ export function eventRollback(stack: StackTemplate, groupId: string, alarmIds: r
     const state = isObject(detail.state) ? detail.state.value : undefined;
     if (!Array.isArray(state) || !state.includes('ALARM')) continue;
     const names = Array.isArray(detail.alarmName) ? detail.alarmName : [];
-    const covered = (alarmId: string) => names.some((n) => refTarget(n) === alarmId || (typeof n === 'string' && n === props(stack.resources[alarmId]).AlarmName));
+    const covered = (alarmId: string) =>
+      names.some(
+        (n) => refTarget(n) === alarmId || (typeof n === 'string' && n === props(stack.resources[alarmId]).AlarmName),
+      );
     if (!alarmIds.every(covered)) continue;
     for (const target of r.Targets.filter(isObject)) {
       const fnId = refTarget(target.Arn);
       const fn = fnId ? stack.resources[fnId] : undefined;
       if (!fnId || fn?.Type !== 'AWS::Lambda::Function') continue;
-      const env = isObject(props(fn).Environment) ? (props(fn).Environment as Record<string, unknown>).Variables : undefined;
+      const env = isObject(props(fn).Environment)
+        ? (props(fn).Environment as Record<string, unknown>).Variables
+        : undefined;
       if (!isObject(env) || refTarget(env.DEPLOYMENT_GROUP_NAME) !== groupId) continue;
       return {
         functionId: fnId,
         timeoutSeconds: numberValue(props(fn).Timeout) ?? 3,
-        sources: [source(stack, ruleId, ['EventPattern', 'Targets']), source(stack, fnId, ['Timeout', 'Environment.Variables.DEPLOYMENT_GROUP_NAME'])],
+        sources: [
+          source(stack, ruleId, ['EventPattern', 'Targets']),
+          source(stack, fnId, ['Timeout', 'Environment.Variables.DEPLOYMENT_GROUP_NAME']),
+        ],
       };
     }
   }

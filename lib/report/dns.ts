@@ -1,7 +1,11 @@
 import { DRILL_HEALTH_CHECK_TAG } from '../dr/failover-record';
 import {
-  ALB_ALIAS_TTL_SECONDS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS, ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS,
-  ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS, ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS,
+  ALB_ALIAS_TTL_SECONDS,
+  ROUTE53_DEFAULT_FAILURE_THRESHOLD,
+  ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS,
+  ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS,
+  ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS,
+  ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS,
 } from './allowances';
 import { CfnResource, SourceRef, StackTemplate } from './model';
 import { isObject, numberValue, props, refTarget, referencedIds, resolveCrossStack, source } from './templates';
@@ -65,16 +69,37 @@ export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
     .filter((r) => r.role === 'PRIMARY' && !isDrillPair(r, stacks))
     .map((primary) => {
       const secondary = records.find((r) => r.role === 'SECONDARY' && r.name === primary.name);
-      const base = { recordName: primary.name, primaryEnvironment: primary.stack.environment, secondaryEnvironment: secondary?.stack.environment };
-      const recordSource = (properties: string[]) => source(primary.stack, primary.logicalId, properties.map((p) => primary.path + p));
+      const base = {
+        recordName: primary.name,
+        primaryEnvironment: primary.stack.environment,
+        secondaryEnvironment: secondary?.stack.environment,
+      };
+      const recordSource = (properties: string[]) =>
+        source(
+          primary.stack,
+          primary.logicalId,
+          properties.map((p) => primary.path + p),
+        );
       if (!secondary) {
-        return { ...base, sources: [recordSource(['Failover', 'Name'])], reason: `no SECONDARY record named ${primary.name} in the assembly`, fix: 'add the secondary failover record in the DR stack' };
+        return {
+          ...base,
+          sources: [recordSource(['Failover', 'Name'])],
+          reason: `no SECONDARY record named ${primary.name} in the assembly`,
+          fix: 'add the secondary failover record in the DR stack',
+        };
       }
 
       const healthCheck = resolveHealthCheck(primary, stacks);
-      if ('reason' in healthCheck) return { ...base, sources: [recordSource(['HealthCheckId'])], reason: healthCheck.reason, fix: healthCheck.fix };
+      if ('reason' in healthCheck)
+        return {
+          ...base,
+          sources: [recordSource(['HealthCheckId'])],
+          reason: healthCheck.reason,
+          fix: healthCheck.fix,
+        };
       const ttl = effectiveTtl(primary, stacks);
-      if ('reason' in ttl) return { ...base, sources: [recordSource(['TTL', 'AliasTarget'])], reason: ttl.reason, fix: ttl.fix };
+      if ('reason' in ttl)
+        return { ...base, sources: [recordSource(['TTL', 'AliasTarget'])], reason: ttl.reason, fix: ttl.fix };
 
       // A blackholed endpoint (what a regional outage looks like) fails each check only at the timeout,
       // and the next request waits RequestInterval after that (allowances.ts, Route 53 sources).
@@ -84,7 +109,11 @@ export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
         ...base,
         seconds,
         formula: `${healthCheck.threshold} failures x (${healthCheck.interval} s interval + ${healthCheck.timeout} s ${healthCheck.timeoutWhy}) + ${ttl.seconds} s TTL (${ttl.why}) = ${seconds} s`,
-        sources: [recordSource([ttl.property, 'HealthCheckId']), healthCheck.source, source(secondary.stack, secondary.logicalId, [`${secondary.path}Failover`])],
+        sources: [
+          recordSource([ttl.property, 'HealthCheckId']),
+          healthCheck.source,
+          source(secondary.stack, secondary.logicalId, [`${secondary.path}Failover`]),
+        ],
       };
     });
 }
@@ -113,45 +142,87 @@ function isDrillPair(primary: FailoverRecord, stacks: readonly StackTemplate[]):
   return Array.isArray(tags) && tags.some(isDrillTag);
 }
 
-function resolveHealthCheck(primary: FailoverRecord, stacks: readonly StackTemplate[]):
-  { interval: number; threshold: number; timeout: number; timeoutWhy: string; source: SourceRef } | { reason: string; fix: string } {
+function resolveHealthCheck(
+  primary: FailoverRecord,
+  stacks: readonly StackTemplate[],
+):
+  | { interval: number; threshold: number; timeout: number; timeoutWhy: string; source: SourceRef }
+  | { reason: string; fix: string } {
   const ref = primary.record.HealthCheckId;
   if (ref === undefined) {
-    return { reason: `the PRIMARY record ${primary.name} has no health check (alias target health alone is not modelled)`, fix: `give ${primary.logicalId} a HealthCheckId (an AWS::Route53::HealthCheck)` };
+    return {
+      reason: `the PRIMARY record ${primary.name} has no health check (alias target health alone is not modelled)`,
+      fix: `give ${primary.logicalId} a HealthCheckId (an AWS::Route53::HealthCheck)`,
+    };
   }
   const { stack, id, resource } = healthCheckOf(primary, stacks);
   if (!id || resource?.Type !== 'AWS::Route53::HealthCheck') {
-    return { reason: `HealthCheckId of ${primary.logicalId} does not resolve to an AWS::Route53::HealthCheck in the assembly`, fix: 'define the health check in a stack of this app' };
+    return {
+      reason: `HealthCheckId of ${primary.logicalId} does not resolve to an AWS::Route53::HealthCheck in the assembly`,
+      fix: 'define the health check in a stack of this app',
+    };
   }
   const config = props(resource).HealthCheckConfig;
   const c = isObject(config) ? config : {};
   if (c.Type === 'CALCULATED' || c.Type === 'CLOUDWATCH_METRIC') {
-    return { reason: `health check ${id} is ${String(c.Type)}, whose timing depends on other checks or alarms`, fix: 'assess the child checks or alarm directly' };
+    return {
+      reason: `health check ${id} is ${String(c.Type)}, whose timing depends on other checks or alarms`,
+      fix: 'assess the child checks or alarm directly',
+    };
   }
-  const interval = c.RequestInterval === undefined ? ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS : numberValue(c.RequestInterval);
-  const threshold = c.FailureThreshold === undefined ? ROUTE53_DEFAULT_FAILURE_THRESHOLD : numberValue(c.FailureThreshold);
-  if (interval === undefined || threshold === undefined) return { reason: `health check ${id} has no literal RequestInterval/FailureThreshold`, fix: 'write them as numbers' };
+  const interval =
+    c.RequestInterval === undefined ? ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS : numberValue(c.RequestInterval);
+  const threshold =
+    c.FailureThreshold === undefined ? ROUTE53_DEFAULT_FAILURE_THRESHOLD : numberValue(c.FailureThreshold);
+  if (interval === undefined || threshold === undefined)
+    return {
+      reason: `health check ${id} has no literal RequestInterval/FailureThreshold`,
+      fix: 'write them as numbers',
+    };
   const tcp = c.Type === 'TCP';
-  const timeout = tcp ? ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS : ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS + ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS;
-  const timeoutWhy = tcp ? 'TCP connect timeout' : `${ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS} s connect + ${ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS} s first-byte timeouts`;
-  return { interval, threshold, timeout, timeoutWhy, source: source(stack, id, ['HealthCheckConfig.Type', 'HealthCheckConfig.RequestInterval', 'HealthCheckConfig.FailureThreshold']) };
+  const timeout = tcp
+    ? ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS
+    : ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS + ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS;
+  const timeoutWhy = tcp
+    ? 'TCP connect timeout'
+    : `${ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS} s connect + ${ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS} s first-byte timeouts`;
+  return {
+    interval,
+    threshold,
+    timeout,
+    timeoutWhy,
+    source: source(stack, id, [
+      'HealthCheckConfig.Type',
+      'HealthCheckConfig.RequestInterval',
+      'HealthCheckConfig.FailureThreshold',
+    ]),
+  };
 }
 
-function effectiveTtl(record: FailoverRecord, stacks: readonly StackTemplate[]): { seconds: number; why: string; property: string } | { reason: string; fix: string } {
+function effectiveTtl(
+  record: FailoverRecord,
+  stacks: readonly StackTemplate[],
+): { seconds: number; why: string; property: string } | { reason: string; fix: string } {
   const alias = record.record.AliasTarget;
   if (isObject(alias)) {
     // CDK writes an ALB alias as Fn::Join ["dualstack.", GetAtt <Alb>.DNSName]; another stack's ALB comes through an output.
     const cross = resolveCrossStack(alias.DNSName, stacks);
     const pointsAtAlb = cross
       ? cross.stack.resources[cross.logicalId]?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer'
-      : [...referencedIds(alias.DNSName)].some((id) => record.stack.resources[id]?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      : [...referencedIds(alias.DNSName)].some(
+          (id) => record.stack.resources[id]?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        );
     const literal = typeof alias.DNSName === 'string' ? alias.DNSName : '';
     if (pointsAtAlb || /\.elb\.amazonaws\.com\.?$/.test(literal)) {
       return { seconds: ALB_ALIAS_TTL_SECONDS, why: 'alias to a load balancer', property: 'AliasTarget.DNSName' };
     }
-    return { reason: `alias target of ${record.logicalId} is not a load balancer; its TTL is the target's and unknown here`, fix: 'point the failover alias at the ALB, or use a record with a TTL' };
+    return {
+      reason: `alias target of ${record.logicalId} is not a load balancer; its TTL is the target's and unknown here`,
+      fix: 'point the failover alias at the ALB, or use a record with a TTL',
+    };
   }
   const ttl = numberValue(record.record.TTL);
-  if (ttl === undefined) return { reason: `${record.logicalId} has neither an alias nor a literal TTL`, fix: 'set TTL on the record' };
+  if (ttl === undefined)
+    return { reason: `${record.logicalId} has neither an alias nor a literal TTL`, fix: 'set TTL on the record' };
   return { seconds: ttl, why: 'record TTL', property: 'TTL' };
 }

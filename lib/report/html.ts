@@ -28,19 +28,32 @@ export function chartData(env: EnvironmentReport): ChartData {
     environment: env.name,
     canvasId: `chart-${env.name}`,
     title: `${env.name}: worst case as % of target${env.targetsFrom !== env.name ? ` (${env.targetsFrom}'s targets)` : ''}`,
-    labels: env.headlines.map((h) => [h.label, h.value === undefined ? 'not assessed' : `${formatValue(h.value, h.unit)} of ${formatValue(h.target, h.unit)}`]),
+    labels: env.headlines.map((h) => [
+      h.label,
+      h.value === undefined ? 'not assessed' : `${formatValue(h.value, h.unit)} of ${formatValue(h.target, h.unit)}`,
+    ]),
     percent: env.headlines.map((h) => (h.value === undefined ? null : Math.round((h.value / h.target) * 1000) / 10)),
     status: env.headlines.map((h) => h.status),
   };
 }
 
-const STATUS_CLASS: Record<Figure['status'], string> = { met: 'met', missed: 'missed', info: 'info', 'not-assessed': 'na' };
+const STATUS_CLASS: Record<Figure['status'], string> = {
+  met: 'met',
+  missed: 'missed',
+  info: 'info',
+  'not-assessed': 'na',
+};
 
 function figureRows(env: EnvironmentReport): string {
   return env.figures
     .map((f) => {
-      const how = f.status === 'not-assessed' ? `not assessed: ${f.reason ?? ''}` : [f.formula ?? '', ...(f.notes ?? [])].filter(Boolean).join('; ');
-      const src = f.sources.map((s) => `${s.template} ${s.logicalId}${s.properties.length ? ` (${s.properties.join(', ')})` : ''}`).join('<br>');
+      const how =
+        f.status === 'not-assessed'
+          ? `not assessed: ${f.reason ?? ''}`
+          : [f.formula ?? '', ...(f.notes ?? [])].filter(Boolean).join('; ');
+      const src = f.sources
+        .map((s) => `${s.template} ${s.logicalId}${s.properties.length ? ` (${s.properties.join(', ')})` : ''}`)
+        .join('<br>');
       return `<tr class="${STATUS_CLASS[f.status]}"><td>${escapeHtml(f.name)}</td><td>${escapeHtml(formatValue(f.value, f.unit))}</td><td>${f.target === undefined ? '' : escapeHtml(formatValue(f.target, f.unit))}</td><td>${f.status === 'info' ? '' : escapeHtml(f.status)}</td><td>${escapeHtml(how)}</td><td class="src">${src.split('<br>').map(escapeHtml).join('<br>')}</td></tr>`;
     })
     .join('\n');
@@ -48,7 +61,10 @@ function figureRows(env: EnvironmentReport): string {
 
 function headlineRows(env: EnvironmentReport): string {
   return env.headlines
-    .map((h) => `<tr class="${STATUS_CLASS[h.status]}"><td>${escapeHtml(h.label)}</td><td>${escapeHtml(formatValue(h.value, h.unit))}</td><td>${escapeHtml(formatValue(h.target, h.unit))}</td><td>${escapeHtml(formatMargin(h.value, h.target, h.unit))}</td><td>${escapeHtml(h.status)}${h.notAssessed && h.status !== 'not-assessed' ? ` (${h.notAssessed} not assessed)` : ''}</td></tr>`)
+    .map(
+      (h) =>
+        `<tr class="${STATUS_CLASS[h.status]}"><td>${escapeHtml(h.label)}</td><td>${escapeHtml(formatValue(h.value, h.unit))}</td><td>${escapeHtml(formatValue(h.target, h.unit))}</td><td>${escapeHtml(formatMargin(h.value, h.target, h.unit))}</td><td>${escapeHtml(h.status)}${h.notAssessed && h.status !== 'not-assessed' ? ` (${h.notAssessed} not assessed)` : ''}</td></tr>`,
+    )
     .join('\n');
 }
 
@@ -61,18 +77,21 @@ export function renderHtml(report: ResilienceReport, chartJs: string = chartJsSo
   const charts = report.environments.map(chartData);
   const json = JSON.stringify(charts).replace(/</g, '\\u003c');
   const sections = report.environments
-    .map((env, i) => `
+    .map(
+      (env, i) => `
 <section>
   <h2>${escapeHtml(env.name)} <small>tier ${env.tier ?? '?'}${env.targetsFrom !== env.name ? `, ${escapeHtml(env.targetsFrom)}'s targets` : ''} &middot; ${escapeHtml(env.template)}</small></h2>
   <div class="chart"><canvas id="${escapeHtml(charts[i].canvasId)}" aria-label="${escapeHtml(charts[i].title)}" role="img"></canvas></div>
   <table><thead><tr><th>Target</th><th>Worst case</th><th>Target</th><th>Margin</th><th>Status</th></tr></thead><tbody>${headlineRows(env)}</tbody></table>
   <details><summary>All ${env.figures.length} figures of ${escapeHtml(env.name)}, with sources</summary>
   <table><thead><tr><th>Figure</th><th>Value</th><th>Target</th><th>Status</th><th>How</th><th>Source</th></tr></thead><tbody>${figureRows(env)}</tbody></table></details>
-</section>`)
+</section>`,
+    )
     .join('\n');
-  const misses = report.misses.length === 0
-    ? '<p class="verdict met">Every assessed figure meets its target.</p>'
-    : `<p class="verdict missed">${report.misses.length} target(s) missed.</p><ul>${report.misses.map((m) => `<li>${escapeHtml(missLine(m))}</li>`).join('')}</ul>`;
+  const misses =
+    report.misses.length === 0
+      ? '<p class="verdict met">Every assessed figure meets its target.</p>'
+      : `<p class="verdict missed">${report.misses.length} target(s) missed.</p><ul>${report.misses.map((m) => `<li>${escapeHtml(missLine(m))}</li>`).join('')}</ul>`;
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Resilience report</title>

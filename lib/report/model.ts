@@ -20,7 +20,9 @@ export interface StackTemplate {
   readonly region?: string;
   readonly account?: string;
   readonly resources: Readonly<Record<string, CfnResource>>;
-  readonly outputs: Readonly<Record<string, { readonly Value?: unknown; readonly Export?: { readonly Name?: unknown } }>>;
+  readonly outputs: Readonly<
+    Record<string, { readonly Value?: unknown; readonly Export?: { readonly Name?: unknown } }>
+  >;
 }
 
 /** Where a figure came from: enough to open the template and find the property. */
@@ -126,4 +128,10 @@ export const TARGET_LABELS: Readonly<Record<TargetKey, { readonly label: string;
 };
 
 /** Headline order; a target the environment does not set (dnsFailoverSeconds) has no headline. */
-export const TARGET_ORDER: readonly TargetKey[] = ['detectionSeconds', 'rollbackSeconds', 'rpoMinutes', 'rtoMinutes', 'dnsFailoverSeconds'];
+export const TARGET_ORDER: readonly TargetKey[] = [
+  'detectionSeconds',
+  'rollbackSeconds',
+  'rpoMinutes',
+  'rtoMinutes',
+  'dnsFailoverSeconds',
+];

@@ -32,7 +32,8 @@ export function scheduleIntervalMinutes(expression: string): number | undefined 
     const domOk = !days || days.has(day.getUTCDate());
     const dowOk = !weekdays || weekdays.has(day.getUTCDay() + 1);
     if (!(domOk && dowOk)) continue;
-    for (const h of [...hours].sort((a, b) => a - b)) for (const m of [...minutes].sort((a, b) => a - b)) runs.push(d * 1440 + h * 60 + m);
+    for (const h of [...hours].sort((a, b) => a - b))
+      for (const m of [...minutes].sort((a, b) => a - b)) runs.push(d * 1440 + h * 60 + m);
   }
   if (runs.length < 2) return undefined;
   let gap = 0;

@@ -18,7 +18,9 @@ export function readCloudAssembly(cdkOutDir: string): { stacks: StackTemplate[];
   if (!fs.existsSync(manifestPath)) {
     throw new Error(`${manifestPath} not found: run \`npx cdk synth\` first (or pass --cdk-out <dir>)`);
   }
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<string, ManifestArtifact>;
+  };
   const stacks: StackTemplate[] = [];
   const skipped: string[] = [];
   for (const [stackId, artifact] of Object.entries(manifest.artifacts ?? {})) {
@@ -76,8 +78,11 @@ export function referencedIds(value: unknown, into: Set<string> = new Set()): Se
     const direct = refTarget(value);
     if (direct && !direct.startsWith('AWS::')) into.add(direct);
     const sub = value['Fn::Sub'];
-    const subText = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
-    if (subText) for (const m of subText.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) if (!m[1].startsWith('AWS')) into.add(m[1]);
+    const subText =
+      typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+    if (subText)
+      for (const m of subText.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g))
+        if (!m[1].startsWith('AWS')) into.add(m[1]);
     for (const v of Object.values(value)) referencedIds(v, into);
   }
   return into;
@@ -87,7 +92,10 @@ export function referencedIds(value: unknown, into: Set<string> = new Set()): Se
  * A value that points into another stack (`Fn::ImportValue` of an export, or the weak reference
  * `Fn::GetStackOutput`) resolved to that stack and the logical id its output references.
  */
-export function resolveCrossStack(value: unknown, stacks: readonly StackTemplate[]): { stack: StackTemplate; logicalId: string } | undefined {
+export function resolveCrossStack(
+  value: unknown,
+  stacks: readonly StackTemplate[],
+): { stack: StackTemplate; logicalId: string } | undefined {
   if (!isObject(value)) return undefined;
   const importName = value['Fn::ImportValue'];
   if (typeof importName === 'string') {
@@ -101,7 +109,11 @@ export function resolveCrossStack(value: unknown, stacks: readonly StackTemplate
     }
   }
   const stackOutput = value['Fn::GetStackOutput'];
-  if (isObject(stackOutput) && typeof stackOutput.StackName === 'string' && typeof stackOutput.OutputName === 'string') {
+  if (
+    isObject(stackOutput) &&
+    typeof stackOutput.StackName === 'string' &&
+    typeof stackOutput.OutputName === 'string'
+  ) {
     const stack = stacks.find((s) => s.stackId === stackOutput.StackName);
     const id = stack ? refTarget(stack.outputs[stackOutput.OutputName]?.Value) : undefined;
     if (stack && id) return { stack, logicalId: id };
@@ -128,6 +140,8 @@ export function source(stack: StackTemplate, logicalId: string, properties: read
 export function resourceTags(resource: CfnResource): Record<string, string> {
   const tags = props(resource).Tags;
   const out: Record<string, string> = {};
-  if (Array.isArray(tags)) for (const t of tags) if (isObject(t) && typeof t.Key === 'string' && typeof t.Value === 'string') out[t.Key] = t.Value;
+  if (Array.isArray(tags))
+    for (const t of tags)
+      if (isObject(t) && typeof t.Key === 'string' && typeof t.Value === 'string') out[t.Key] = t.Value;
   return out;
 }

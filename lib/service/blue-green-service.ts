@@ -15,7 +15,12 @@ import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { ControlTowerRule, acknowledgeControlTower, acknowledgeShortLogRetention } from '../common/control-tower';
 import { DeploymentStopper } from './deployment-stopper';
-import { DataProtection, generatedNameRemovalPolicy, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
+import {
+  DataProtection,
+  generatedNameRemovalPolicy,
+  logRetentionDays,
+  statefulRemovalPolicy,
+} from '../common/protection';
 import { ServiceSignals } from '../monitoring/service-signals';
 import { SUBNET_GROUPS, retentionDays } from '../network/network';
 import { DeploymentTrigger } from './deployment-trigger';
@@ -24,7 +29,14 @@ import { LiveTargetGroups } from './live-target-groups';
 /** The slice of the service config this construct reads. */
 export type BlueGreenServiceConfig = Pick<
   ServiceConfig,
-  'name' | 'domainName' | 'image' | 'containerPort' | 'healthCheckPath' | 'journeys' | 'runAsUser' | 'readonlyRootFilesystem'
+  | 'name'
+  | 'domainName'
+  | 'image'
+  | 'containerPort'
+  | 'healthCheckPath'
+  | 'journeys'
+  | 'runAsUser'
+  | 'readonlyRootFilesystem'
 >;
 /** The slice of the environment config this construct reads. */
 export type BlueGreenEnvironmentConfig = Pick<EnvironmentConfig, 'name' | 'service' | 'deployment'>;
@@ -128,7 +140,10 @@ export class BlueGreenService extends Construct {
       memoryLimitMiB: size.memoryMiB,
       taskRole: this.taskRole,
       executionRole,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     const container = this.taskDefinition.addContainer('App', {
       containerName: CONTAINER_NAME,
@@ -141,7 +156,11 @@ export class BlueGreenService extends Construct {
       readonlyRootFilesystem: service.readonlyRootFilesystem,
       // A container hard limit (CT.ECS.PR.7) equal to the task's memory: a runaway process is stopped by ECS alone.
       memoryLimitMiB: size.memoryMiB,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.containerLogGroup, streamPrefix: 'app', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.containerLogGroup,
+        streamPrefix: 'app',
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+      }),
       environment: props.environmentVariables,
       secrets: props.secrets,
       stopTimeout: Duration.seconds(30),
@@ -149,7 +168,8 @@ export class BlueGreenService extends Construct {
     if (props.environmentVariables && Object.keys(props.environmentVariables).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',
-        reason: 'Only non-secret settings (parameter names, feature names) are passed as environment variables; secrets go through ECS secrets from Secrets Manager.',
+        reason:
+          'Only non-secret settings (parameter names, feature names) are passed as environment variables; secrets go through ECS secrets from Secrets Manager.',
       });
     }
 
@@ -179,18 +199,36 @@ export class BlueGreenService extends Construct {
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is itself the access-log destination of the load balancer; logging its own access would need yet another log bucket with the same finding.',
+      reason:
+        'This bucket is itself the access-log destination of the load balancer; logging its own access would need yet another log bucket with the same finding.',
     });
     acknowledgeControlTower(
       this.accessLogBucket,
       {
         rule: ControlTowerRule.S3_SSE_KMS,
-        reason: 'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).',
+        reason:
+          'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).',
       },
-      { rule: ControlTowerRule.S3_ACCESS_LOGGING, reason: 'The bucket is the access-log destination; logging it would need another log bucket with the same finding.' },
-      { rule: ControlTowerRule.S3_VERSIONING, reason: 'Access logs are written once by the load balancer and expire by lifecycle; nothing overwrites them, so versions would only keep deleted logs.' },
-      { rule: ControlTowerRule.S3_OBJECT_LOCK, reason: 'Operational access logs, not records under retention rules; object lock would keep Dev from emptying the bucket on teardown.' },
-      { rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS, reason: 'Nothing consumes new access-log objects; they are read on demand (Athena, download) during an investigation.' },
+      {
+        rule: ControlTowerRule.S3_ACCESS_LOGGING,
+        reason:
+          'The bucket is the access-log destination; logging it would need another log bucket with the same finding.',
+      },
+      {
+        rule: ControlTowerRule.S3_VERSIONING,
+        reason:
+          'Access logs are written once by the load balancer and expire by lifecycle; nothing overwrites them, so versions would only keep deleted logs.',
+      },
+      {
+        rule: ControlTowerRule.S3_OBJECT_LOCK,
+        reason:
+          'Operational access logs, not records under retention rules; object lock would keep Dev from emptying the bucket on teardown.',
+      },
+      {
+        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
+        reason:
+          'Nothing consumes new access-log objects; they are read on demand (Athena, download) during an investigation.',
+      },
     );
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
@@ -203,7 +241,8 @@ export class BlueGreenService extends Construct {
     });
     acknowledgeControlTower(this.loadBalancer, {
       rule: ControlTowerRule.ALB_DELETION_PROTECTION,
-      reason: 'The load balancer holds no data and its stack recreates it; deletion protection would turn a failed first create into ROLLBACK_FAILED. Prod and DrRegion stacks are termination-protected.',
+      reason:
+        'The load balancer holds no data and its stack recreates it; deletion protection would turn a failed first create into ROLLBACK_FAILED. Prod and DrRegion stacks are termination-protected.',
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 
@@ -326,8 +365,15 @@ export class BlueGreenService extends Construct {
     this.greenTargetGroup.registerConnectable(this.service, ec2.Port.tcp(service.containerPort));
 
     if (size.maxCount > (props.desiredCount ?? size.desiredCount)) {
-      const scaling = this.service.autoScaleTaskCount({ minCapacity: props.desiredCount ?? size.desiredCount, maxCapacity: size.maxCount });
-      scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) });
+      const scaling = this.service.autoScaleTaskCount({
+        minCapacity: props.desiredCount ?? size.desiredCount,
+        maxCapacity: size.maxCount,
+      });
+      scaling.scaleOnCpuUtilization('Cpu', {
+        targetUtilizationPercent: 60,
+        scaleInCooldown: Duration.minutes(5),
+        scaleOutCooldown: Duration.minutes(1),
+      });
     }
 
     // Smoke check on the test listener before any production traffic moves. It connects to the load balancer by its
@@ -394,17 +440,30 @@ export class BlueGreenService extends Construct {
     cfnGroup.autoRollbackConfiguration = Lazy.any({
       produce: () =>
         environment.deployment.autoRollback
-          ? { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', ...(this.deploymentAlarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : [])] }
+          ? {
+              enabled: true,
+              events: [
+                'DEPLOYMENT_FAILURE',
+                'DEPLOYMENT_STOP_ON_REQUEST',
+                ...(this.deploymentAlarmCount > 0 ? ['DEPLOYMENT_STOP_ON_ALARM'] : []),
+              ],
+            }
           : { enabled: false },
     });
     Validations.of(this.deploymentGroup).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS]',
-      reason: 'AWSCodeDeployRoleForECS is the service policy CodeDeploy needs to create task sets and rewire listeners for ECS blue/green; AWS maintains it as the ECS APIs evolve.',
+      reason:
+        'AWSCodeDeployRoleForECS is the service policy CodeDeploy needs to create task sets and rewire listeners for ECS blue/green; AWS maintains it as the ECS APIs evolve.',
     });
     // CodeDeploy invokes the hook by name (unqualified), so the function ARN alone suffices; grantInvoke would add `:*`.
-    this.deploymentGroup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.smokeCheck.functionArn] }));
+    this.deploymentGroup.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.smokeCheck.functionArn] }),
+    );
     this.smokeCheck.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'], resources: [this.deploymentGroup.deploymentGroupArn] }),
+      new iam.PolicyStatement({
+        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+        resources: [this.deploymentGroup.deploymentGroupArn],
+      }),
     );
 
     new DeploymentTrigger(this, 'DeploymentTrigger', {
@@ -431,7 +490,10 @@ export class BlueGreenService extends Construct {
   addDeploymentAlarm(alarm: cloudwatch.IAlarm): void {
     this.deploymentGroup.addAlarm(alarm);
     this.deploymentAlarmCount++;
-    this.deploymentStopper ??= new DeploymentStopper(this, 'DeploymentStopper', { deploymentGroup: this.deploymentGroup, protection: this.protection });
+    this.deploymentStopper ??= new DeploymentStopper(this, 'DeploymentStopper', {
+      deploymentGroup: this.deploymentGroup,
+      protection: this.protection,
+    });
     this.deploymentStopper.watch(alarm);
   }
 }
@@ -442,11 +504,17 @@ function deploymentConfig(scope: Construct, traffic: TrafficConfig): codedeploy.
       return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE;
     case 'canary':
       return new codedeploy.EcsDeploymentConfig(scope, 'TrafficConfig', {
-        trafficRouting: codedeploy.TrafficRouting.timeBasedCanary({ percentage: traffic.percentage, interval: Duration.minutes(traffic.intervalMinutes) }),
+        trafficRouting: codedeploy.TrafficRouting.timeBasedCanary({
+          percentage: traffic.percentage,
+          interval: Duration.minutes(traffic.intervalMinutes),
+        }),
       });
     case 'linear':
       return new codedeploy.EcsDeploymentConfig(scope, 'TrafficConfig', {
-        trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({ percentage: traffic.percentage, interval: Duration.minutes(traffic.intervalMinutes) }),
+        trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({
+          percentage: traffic.percentage,
+          interval: Duration.minutes(traffic.intervalMinutes),
+        }),
       });
   }
 }

@@ -50,11 +50,16 @@ export class DeploymentStopper extends Construct {
     // StopDeployment lists no resource type there, so only Resource "*" grants it (Service Authorization
     // Reference, AWS CodeDeploy: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html).
     // The handler only ever stops the deployments ListDeployments returned for this group.
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['codedeploy:ListDeployments'], resources: [group.deploymentGroupArn] }));
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['codedeploy:StopDeployment'], resources: ['*'] }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['codedeploy:ListDeployments'], resources: [group.deploymentGroupArn] }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['codedeploy:StopDeployment'], resources: ['*'] }),
+    );
     Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'codedeploy:StopDeployment supports only Resource "*" (Service Authorization Reference); the stopper stops only deployments it listed for its own group.',
+      reason:
+        'codedeploy:StopDeployment supports only Resource "*" (Service Authorization Reference); the stopper stops only deployments it listed for its own group.',
     });
 
     this.rule = new events.Rule(this, 'AlarmRule', {
@@ -67,7 +72,9 @@ export class DeploymentStopper extends Construct {
       },
     });
     // LambdaFunction adds the lambda:InvokeFunction permission for events.amazonaws.com with SourceArn = this rule.
-    this.rule.addTarget(new eventTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.minutes(5) }));
+    this.rule.addTarget(
+      new eventTargets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
+    );
   }
 
   /** Roll back on this alarm's ALARM event too. */

@@ -46,7 +46,7 @@ export class LiveTargetGroups extends Construct {
     this.targetGroups = [props.blueTargetGroup, props.greenTargetGroup];
     const lookup = new BulwarkFunction(this, 'Lookup', {
       lambdaName: 'live-target-groups',
-      description: 'Reads which target group each listener serves now, so listener updates keep CodeDeploy\'s choice',
+      description: "Reads which target group each listener serves now, so listener updates keep CodeDeploy's choice",
       protection: props.protection,
       timeout: Duration.seconds(30),
     });

@@ -71,7 +71,13 @@ export class DrRegionStack extends BulwarkStack {
       env: { account: primary.account, region: dr.region },
       availabilityZones: dr.availabilityZones,
       terminationProtection: primary.retainStatefulResources,
-      tags: { service: service.name, environment: DR_REGION_STACK_ID, tier: String(primary.tier), owner: service.owner, 'standby-for': primary.name },
+      tags: {
+        service: service.name,
+        environment: DR_REGION_STACK_ID,
+        tier: String(primary.tier),
+        owner: service.owner,
+        'standby-for': primary.name,
+      },
     });
     this.naming = new Naming(service.name, 'dr');
     this.protection = { retain: primary.retainStatefulResources };
@@ -114,7 +120,10 @@ export class DrRegionStack extends BulwarkStack {
       rpoBoundSeconds: globalDbRpoSeconds(primary),
     });
     // What `npm run ops -- dr-restore` restores with and into (the names it derives from lib/ itself).
-    this.restoreRole = new RestoreRole(this, 'RestoreRole', { naming: this.naming, keys: [this.dataSinks.vault.key, this.databaseSite.key] });
+    this.restoreRole = new RestoreRole(this, 'RestoreRole', {
+      naming: this.naming,
+      keys: [this.dataSinks.vault.key, this.databaseSite.key],
+    });
     const restoreTarget: DrRestoreTarget = {
       clusterIdentifier: this.databaseSite.clusterIdentifier,
       instanceIdentifier: this.databaseSite.instanceIdentifier,
@@ -130,13 +139,21 @@ export class DrRegionStack extends BulwarkStack {
       description: `Where npm run ops -- dr-restore restores ${primary.name}'s newest copied recovery point (JSON)`,
       stringValue: this.toJsonString(restoreTarget),
     });
-    const databaseSecret = secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecretReplica', databaseSecretName(new Naming(service.name, primary.name)));
+    const databaseSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'DatabaseSecretReplica',
+      databaseSecretName(new Naming(service.name, primary.name)),
+    );
 
     // Same construct as Prod; pilot light runs 0 tasks until the failover runbook scales it up.
     this.standby = new BlueGreenService(this, 'Standby', {
       service,
       // ACM certificates are regional: the standby listens with the DR region's own certificate.
-      environment: { ...primary, name: DR_REGION_STACK_ID, service: { ...primary.service, certificateArn: dr.certificateArn } },
+      environment: {
+        ...primary,
+        name: DR_REGION_STACK_ID,
+        service: { ...primary.service, certificateArn: dr.certificateArn },
+      },
       vpc: this.network.vpc,
       natEgressIps: this.network.natEgressIps,
       naming: this.naming,
@@ -147,7 +164,10 @@ export class DrRegionStack extends BulwarkStack {
       // The credentials are read by the application at run time (DB_SECRET_NAME), not injected by ECS: the
       // replica appears only when Prod deploys, after this stack, and ECS cannot start a task whose secret
       // does not exist yet, so a first `cdk deploy Prod` would hang on the standby service until it failed.
-      environmentVariables: { DB_HOST: this.databaseSite.hostName, [DATABASE_SECRET_NAME_VARIABLE]: databaseSecret.secretName },
+      environmentVariables: {
+        DB_HOST: this.databaseSite.hostName,
+        [DATABASE_SECRET_NAME_VARIABLE]: databaseSecret.secretName,
+      },
     });
     databaseSecret.grantRead(this.standby.taskRole);
     this.databaseSite.allowFrom(this.standby.service, 'Standby service tasks');
@@ -159,7 +179,14 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
     });
     for (const alarm of this.standbyAlarms.deploymentAlarms) this.standby.addDeploymentAlarm(alarm);
-    this.probes = new StandbyProbes(this, 'Probes', { naming: this.naming, protection: this.protection, service, primary, standby: this.standby, alarms: this.monitoring.alarms });
+    this.probes = new StandbyProbes(this, 'Probes', {
+      naming: this.naming,
+      protection: this.protection,
+      service,
+      primary,
+      standby: this.standby,
+      alarms: this.monitoring.alarms,
+    });
 
     this.failover = new SecondaryFailover(this, 'Failover', {
       service,
@@ -179,13 +206,14 @@ export class DrRegionStack extends BulwarkStack {
       service,
       primary,
       standby: this.standby,
-      globalDatabase: dr.standbyMode === 'warm-standby'
-        ? {
-          globalClusterIdentifier: globalClusterIdentifier(service.name),
-          primaryClusterIdentifier: databaseClusterIdentifier(primaryNaming),
-          secondaryClusterIdentifier: this.databaseSite.clusterIdentifier,
-        }
-        : undefined,
+      globalDatabase:
+        dr.standbyMode === 'warm-standby'
+          ? {
+              globalClusterIdentifier: globalClusterIdentifier(service.name),
+              primaryClusterIdentifier: databaseClusterIdentifier(primaryNaming),
+              secondaryClusterIdentifier: this.databaseSite.clusterIdentifier,
+            }
+          : undefined,
       triggerAlarmArns,
       noticeTopic: this.monitoring.topics.topic('P2'),
       noticeTopicKey: this.monitoring.topics.key,

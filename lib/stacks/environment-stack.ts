@@ -67,7 +67,12 @@ export class EnvironmentStack extends BulwarkStack {
       env: { account: environment.account, region: environment.region },
       availabilityZones: environment.availabilityZones,
       terminationProtection: environment.retainStatefulResources,
-      tags: { service: service.name, environment: environment.name, tier: String(environment.tier), owner: service.owner },
+      tags: {
+        service: service.name,
+        environment: environment.name,
+        tier: String(environment.tier),
+        owner: service.owner,
+      },
     });
     this.naming = new Naming(service.name, environment.name);
     this.protection = { retain: environment.retainStatefulResources };
@@ -121,7 +126,10 @@ export class EnvironmentStack extends BulwarkStack {
       alarms: this.monitoring.alarms,
     });
     // One token for the canary and the smoke check: both walk the same journeys.
-    const canaryCredentials = new CanaryCredentials(this, 'CanaryCredentials', { naming: this.naming, protection: this.protection });
+    const canaryCredentials = new CanaryCredentials(this, 'CanaryCredentials', {
+      naming: this.naming,
+      protection: this.protection,
+    });
 
     this.service = new BlueGreenService(this, 'Service', {
       service,
@@ -131,11 +139,17 @@ export class EnvironmentStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       // DB_SECRET_NAME too, so one application code path (read the secret at start) works here and on the standby.
-      environmentVariables: { ...this.killSwitches.environmentVariables, [DATABASE_SECRET_NAME_VARIABLE]: databaseSecretName(this.naming) },
+      environmentVariables: {
+        ...this.killSwitches.environmentVariables,
+        [DATABASE_SECRET_NAME_VARIABLE]: databaseSecretName(this.naming),
+      },
       smokeCheckAuthSecret: canaryCredentials,
       // The generated secret holds host, port, dbname, username and password; rotation updates it in place.
       secrets: Object.fromEntries(
-        (['host', 'port', 'dbname', 'username', 'password'] as const).map((field) => [`DB_${field.toUpperCase()}`, ecs.Secret.fromSecretsManager(this.database.secret, field)]),
+        (['host', 'port', 'dbname', 'username', 'password'] as const).map((field) => [
+          `DB_${field.toUpperCase()}`,
+          ecs.Secret.fromSecretsManager(this.database.secret, field),
+        ]),
       ),
     });
     this.database.connections.allowDefaultPortFrom(this.service.service, 'Service tasks');
@@ -183,7 +197,11 @@ export class EnvironmentStack extends BulwarkStack {
       credentials: canaryCredentials,
     });
     this.service.addDeploymentAlarm(this.canary.failureAlarm);
-    if (props.toolingAccount) new PipelineCanaryAccess(this, 'PipelineCanaryAccess', { naming: this.naming, toolingAccount: props.toolingAccount });
+    if (props.toolingAccount)
+      new PipelineCanaryAccess(this, 'PipelineCanaryAccess', {
+        naming: this.naming,
+        toolingAccount: props.toolingAccount,
+      });
     // A failing journey is a P1 user-facing failure: the composite the pipeline's Prod gate watches includes it.
     this.alarmCatalog.addServiceHealthAlarm(this.canary.failureAlarm);
     // Reads the P1/P2 alarms at synth, so alarms added after this line are recorded too.

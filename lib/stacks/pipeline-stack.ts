@@ -35,7 +35,10 @@ export class PipelineStack extends BulwarkStack {
       terminationProtection: true,
       tags: { service: service.name, environment: PIPELINE_STACK_ID, owner: service.owner },
     });
-    this.topics = new SeverityTopics(this, 'Topics', { naming: new Naming(service.name, 'pipeline'), subscriptions: pipeline.notifications });
+    this.topics = new SeverityTopics(this, 'Topics', {
+      naming: new Naming(service.name, 'pipeline'),
+      subscriptions: pipeline.notifications,
+    });
     this.delivery = new DeliveryPipeline(this, 'Delivery', {
       service,
       pipeline,

@@ -51,31 +51,46 @@ export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
   if (templates.length === 0) throw new Error('cfn-lint: no templates to check; run `npx cdk synth` first');
   // One cfn-lint process for all templates (it loads its schemas once, about 1.5 s); `--` ends the list options.
   const args = [
-    '--format', 'json',
-    '--include-checks', ...INCLUDED_CHECKS,
+    '--format',
+    'json',
+    '--include-checks',
+    ...INCLUDED_CHECKS,
     ...(IGNORED_RULES.length ? ['--ignore-checks', ...IGNORED_RULES] : []),
-    '--', ...templates,
+    '--',
+    ...templates,
   ];
   const result = spawnSync('cfn-lint', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
-    throw new Error(`cfn-lint could not run (${result.error.message}); it comes with the machine's Python: see ../shared/TOOLCHAIN.md`);
+    throw new Error(
+      `cfn-lint could not run (${result.error.message}); it comes with the machine's Python: see ../shared/TOOLCHAIN.md`,
+    );
   }
   // Exit status is a bit mask (2 error, 4 warning, 8 informational); 1 means cfn-lint itself failed.
   if (result.status === 1 || (result.stdout.trim() === '' && result.status !== 0)) {
     throw new Error(`cfn-lint failed to run: ${result.stderr}`);
   }
-  const raw = JSON.parse(result.stdout || '[]') as Array<{ Rule: { Id: string }; Level: CfnLintFinding['level']; Message: string; Filename: string; Location?: { Path?: unknown[] } }>;
+  const raw = JSON.parse(result.stdout || '[]') as Array<{
+    Rule: { Id: string };
+    Level: CfnLintFinding['level'];
+    Message: string;
+    Filename: string;
+    Location?: { Path?: unknown[] };
+  }>;
   return raw.map((f) => ({
     rule: f.Rule.Id,
     level: ARN_SHAPE_RULES.includes(f.Rule.Id) ? 'Error' : f.Level,
     cfnLintLevel: f.Level,
     message: f.Message,
     file: f.Filename,
-    resource: Array.isArray(f.Location?.Path) && f.Location!.Path![0] === 'Resources' ? String(f.Location!.Path![1]) : undefined,
+    resource:
+      Array.isArray(f.Location?.Path) && f.Location!.Path![0] === 'Resources'
+        ? String(f.Location!.Path![1])
+        : undefined,
   }));
 }
 
 export function formatFinding(f: CfnLintFinding): string {
-  const promoted = f.level !== f.cfnLintLevel ? ` (cfn-lint: ${f.cfnLintLevel}; an ARN shape, counted as an error)` : '';
+  const promoted =
+    f.level !== f.cfnLintLevel ? ` (cfn-lint: ${f.cfnLintLevel}; an ARN shape, counted as an error)` : '';
   return `${f.level} ${f.rule} ${path.basename(f.file)}${f.resource ? ` ${f.resource}` : ''}: ${f.message}${promoted}`;
 }

@@ -19,13 +19,17 @@ describe('RecoveryVault lock modes', () => {
   });
 
   test('compliance: ChangeableForDays is the grace time after which the lock is immutable', () => {
-    vaultTemplate({ lock: { vaultLockMinRetentionDays: 14, vaultLockMode: 'compliance', vaultLockChangeableForDays: 5 } }).hasResourceProperties('AWS::Backup::BackupVault', {
+    vaultTemplate({
+      lock: { vaultLockMinRetentionDays: 14, vaultLockMode: 'compliance', vaultLockChangeableForDays: 5 },
+    }).hasResourceProperties('AWS::Backup::BackupVault', {
       LockConfiguration: { MinRetentionDays: 14, ChangeableForDays: 5 },
     });
   });
 
   test('no lock where data is not retained', () => {
-    const vaults = Object.values(vaultTemplate({ protection: { retain: false } }).findResources('AWS::Backup::BackupVault')) as Array<{ Properties: Record<string, unknown> }>;
+    const vaults = Object.values(
+      vaultTemplate({ protection: { retain: false } }).findResources('AWS::Backup::BackupVault'),
+    ) as Array<{ Properties: Record<string, unknown> }>;
     expect(vaults[0].Properties.LockConfiguration).toBeUndefined();
   });
 });

@@ -5,10 +5,13 @@ import { runbookProblems } from '../../lib/monitoring/runbook-check';
 const RUNBOOKS = path.join(__dirname, '..', '..', 'runbooks');
 
 describe('backup and restore runbooks', () => {
-  test.each(['backup-stale', 'restore-database-pitr', 'restore-backup-recovery-point', 'restore-archived-object'])('%s.md has every field and section', (id) => {
-    const text = fs.readFileSync(path.join(RUNBOOKS, `${id}.md`), 'utf8');
-    expect(runbookProblems(text)).toEqual([]);
-  });
+  test.each(['backup-stale', 'restore-database-pitr', 'restore-backup-recovery-point', 'restore-archived-object'])(
+    '%s.md has every field and section',
+    (id) => {
+      const text = fs.readFileSync(path.join(RUNBOOKS, `${id}.md`), 'utf8');
+      expect(runbookProblems(text)).toEqual([]);
+    },
+  );
 
   test('the restore runbooks carry the exact commands', () => {
     const read = (id: string) => fs.readFileSync(path.join(RUNBOOKS, `${id}.md`), 'utf8');

@@ -10,11 +10,15 @@ const root = path.join(__dirname, '..', '..');
 /** Runs bin/app.ts the way the CDK CLI does (context and output dir through the environment). */
 function runApp(context: Record<string, string>) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-app-'));
-  return spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'bin', 'app.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir, CDK_VALIDATION: 'false' },
-  });
+  return spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'bin', 'app.ts')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir, CDK_VALIDATION: 'false' },
+    },
+  );
 }
 
 test('bin/app.ts refuses a bad config file named with -c config=, printing the named error', () => {
@@ -51,7 +55,10 @@ describe('bin/app.ts: malformed input is a named error with exit 1, never a stac
     const file = path.join(dir, 'syntax-error.config.ts');
     fs.copyFileSync(path.join(root, 'test', 'fixtures', 'syntax-error.config.ts.txt'), file);
     const result = runApp({ config: file });
-    expectNamedRefusal(result, 'syntax-error.config.ts: has a syntax error (line 4:1: ERROR: Expected "}" but found ";")');
+    expectNamedRefusal(
+      result,
+      'syntax-error.config.ts: has a syntax error (line 4:1: ERROR: Expected "}" but found ";")',
+    );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   }, 60_000);
 
@@ -60,7 +67,10 @@ describe('bin/app.ts: malformed input is a named error with exit 1, never a stac
   }, 60_000);
 
   test('an environment in region us-fake-9', () => {
-    expectNamedRefusal(runApp({ config: 'test/fixtures/fake-region.config.ts' }), 'Staging.region "us-fake-9" is not an AWS region');
+    expectNamedRefusal(
+      runApp({ config: 'test/fixtures/fake-region.config.ts' }),
+      'Staging.region "us-fake-9" is not an AWS region',
+    );
   }, 60_000);
 
   test('-c drill=yes is refused by name instead of being read as false', () => {
@@ -80,6 +90,8 @@ describe('the drill context', () => {
 
   test('anything else is a ConfigError naming drill and the command', () => {
     expect(() => parseDrillContext('1')).toThrow(ConfigError);
-    expect(() => parseDrillContext('on')).toThrow('drill "on": must be true or false; run the DR drill with `npx cdk deploy DrRegion -c drill=true`, or leave -c drill out');
+    expect(() => parseDrillContext('on')).toThrow(
+      'drill "on": must be true or false; run the DR drill with `npx cdk deploy DrRegion -c drill=true`, or leave -c drill out',
+    );
   });
 });

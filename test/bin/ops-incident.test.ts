@@ -33,7 +33,10 @@ async function ops(args: string[], now = '2026-11-29T11:12:00Z'): Promise<string
   const out: string[] = [];
   const program = new Command('ops').exitOverride();
   registerIncident(program, {
-    store: () => store, whoAmI: async () => ALICE, print: (text) => out.push(text), now: () => Date.parse(now),
+    store: () => store,
+    whoAmI: async () => ALICE,
+    print: (text) => out.push(text),
+    now: () => Date.parse(now),
   });
   await program.parseAsync(['node', 'ops', ...args]);
   return out.join('\n');
@@ -44,10 +47,13 @@ describe('npm run ops -- incident', () => {
     const { settings, region } = incidentSettingsFor('config/bulwark.config.ts', 'Prod');
     expect(region).toBe('us-east-1');
     expect(settings).toMatchObject({
-      tableName: 'orders-prod-incidents', deploymentGroup: 'orders-prod', quietPeriodSeconds: 900,
+      tableName: 'orders-prod-incidents',
+      deploymentGroup: 'orders-prod',
+      quietPeriodSeconds: 900,
     });
-    expect(() => incidentSettingsFor('config/bulwark.config.ts', 'Qa'))
-      .toThrow('no environment "Qa" in config/bulwark.config.ts; have Dev, Staging, Prod');
+    expect(() => incidentSettingsFor('config/bulwark.config.ts', 'Qa')).toThrow(
+      'no environment "Qa" in config/bulwark.config.ts; have Dev, Staging, Prod',
+    );
   });
 
   test('list: newest first, open and resolved, with MTTD and MTTR', async () => {
@@ -55,10 +61,22 @@ describe('npm run ops -- incident', () => {
     expect(lines[0]).toMatch(/^id\s+status\s+sev\s+detected \(UTC\)\s+MTTD\s+MTTR\s+title$/);
     const columns = (line: string) => line.split(/\s{2,}/);
     expect(columns(lines[1])).toEqual([
-      SECOND, 'open', 'P2', '2026-11-29 11:00', '2.0 min', '-', 'orders-prod-latency-p95',
+      SECOND,
+      'open',
+      'P2',
+      '2026-11-29 11:00',
+      '2.0 min',
+      '-',
+      'orders-prod-latency-p95',
     ]);
     expect(columns(lines[2])).toEqual([
-      FIRST, 'resolved', 'P1', '2026-11-29 10:02', '2.5 min', '12.0 min', 'orders-prod-http-5xx-critical',
+      FIRST,
+      'resolved',
+      'P1',
+      '2026-11-29 10:02',
+      '2.5 min',
+      '12.0 min',
+      'orders-prod-http-5xx-critical',
     ]);
     const open = JSON.parse(await ops(['incident', 'list', 'Prod', '--status', 'open', '--json'])) as { id: string }[];
     expect(open.map((r) => r.id)).toEqual([SECOND]);
@@ -72,8 +90,9 @@ describe('npm run ops -- incident', () => {
     expect(text).toContain('  [P1] orders-prod-service-unhealthy (composite): OK since 2026-11-29T10:10:20.000Z');
     const row = '| 2026-11-29 10:05:00 | kill switch deploy-freeze (/orders/prod/switches/deploy-freeze): Update |';
     expect(text).toContain(row);
-    await expect(ops(['incident', 'show', 'Prod', 'inc-nope']))
-      .rejects.toThrow('no incident inc-nope in orders-prod-incidents; list them with: npm run ops -- incident list');
+    await expect(ops(['incident', 'show', 'Prod', 'inc-nope'])).rejects.toThrow(
+      'no incident inc-nope in orders-prod-incidents; list them with: npm run ops -- incident list',
+    );
   });
 
   test('ack, note and resolve by hand are kept in the record; repeating an ack or a resolve is refused', async () => {
@@ -84,12 +103,16 @@ describe('npm run ops -- incident', () => {
     const resolved = JSON.parse(await ops(resolve, '2026-11-29T11:07:00Z'));
     expect(resolved).toMatchObject({ status: 'resolved', resolved: '2026-11-29T11:07:00.000Z', resolvedBy: ALICE });
     expect(resolved.timeline.map((t: { text: string }) => t.text).slice(-3)).toEqual([
-      `acknowledged by ${ALICE}`, `note by ${ALICE}: rolled back d-ABC123`, `resolved by hand by ${ALICE}: fixed`,
+      `acknowledged by ${ALICE}`,
+      `note by ${ALICE}: rolled back d-ABC123`,
+      `resolved by hand by ${ALICE}: fixed`,
     ]);
-    await expect(ops(['incident', 'ack', 'Prod', SECOND]))
-      .rejects.toThrow(`incident ${SECOND} was acknowledged already (2026-11-29T11:05:00.000Z, by ${ALICE})`);
-    await expect(ops(['incident', 'resolve', 'Prod', SECOND]))
-      .rejects.toThrow(`incident ${SECOND} is already resolved (2026-11-29T11:07:00.000Z, by ${ALICE})`);
+    await expect(ops(['incident', 'ack', 'Prod', SECOND])).rejects.toThrow(
+      `incident ${SECOND} was acknowledged already (2026-11-29T11:05:00.000Z, by ${ALICE})`,
+    );
+    await expect(ops(['incident', 'resolve', 'Prod', SECOND])).rejects.toThrow(
+      `incident ${SECOND} is already resolved (2026-11-29T11:07:00.000Z, by ${ALICE})`,
+    );
   });
 
   test('the real command, through AWS_ENDPOINT_URL, lists the record as JSON', async () => {
@@ -97,11 +120,18 @@ describe('npm run ops -- incident', () => {
     const { stdout } = await promisify(execFile)('npx', args, {
       cwd: ROOT,
       env: {
-        ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1',
+        ...process.env,
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        AWS_MAX_ATTEMPTS: '1',
       },
     });
     const records = JSON.parse(stdout) as { id: string; status: string }[];
-    expect(records.map((r) => [r.id, r.status])).toEqual([[SECOND, 'resolved'], [FIRST, 'resolved']]);
+    expect(records.map((r) => [r.id, r.status])).toEqual([
+      [SECOND, 'resolved'],
+      [FIRST, 'resolved'],
+    ]);
   }, 60_000);
 });

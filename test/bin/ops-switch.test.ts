@@ -17,13 +17,23 @@ beforeEach(async () => {
   await moto.reset();
   const ssm = new SSMClient({ ...moto.clientConfig(), credentials });
   for (const name of ['features', 'cost', 'deploy-freeze']) {
-    await ssm.send(new PutParameterCommand({ Name: `/orders/prod/switches/${name}`, Value: JSON.stringify(INITIAL_SWITCH_VALUE), Type: 'String' }));
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `/orders/prod/switches/${name}`,
+        Value: JSON.stringify(INITIAL_SWITCH_VALUE),
+        Type: 'String',
+      }),
+    );
   }
-  await new SNSClient({ ...moto.clientConfig(), credentials }).send(new CreateTopicCommand({ Name: 'orders-prod-alerts-p3' }));
+  await new SNSClient({ ...moto.clientConfig(), credentials }).send(
+    new CreateTopicCommand({ Name: 'orders-prod-alerts-p3' }),
+  );
 });
 
 async function value(name: string) {
-  const out = await new SSMClient({ ...moto.clientConfig(), credentials }).send(new GetParameterCommand({ Name: `/orders/prod/switches/${name}` }));
+  const out = await new SSMClient({ ...moto.clientConfig(), credentials }).send(
+    new GetParameterCommand({ Name: `/orders/prod/switches/${name}` }),
+  );
   return JSON.parse(out.Parameter!.Value!);
 }
 
@@ -37,20 +47,37 @@ describe('npm run ops -- switch', () => {
       noticeTopicArn: 'arn:aws:sns:us-east-1:333333333333:orders-prod-alerts-p3',
       alarmTriggers: { 'orders-prod-http-5xx-critical': ['features'] },
     });
-    expect(() => settingsFor('config/bulwark.config.ts', 'Qa')).toThrow('no environment "Qa" in config/bulwark.config.ts; have Dev, Staging, Prod');
+    expect(() => settingsFor('config/bulwark.config.ts', 'Qa')).toThrow(
+      'no environment "Qa" in config/bulwark.config.ts; have Dev, Staging, Prod',
+    );
   });
 
   test('the real command, through AWS_ENDPOINT_URL, turns the deploy freeze on and off with clear output', async () => {
     const run = (state: string) =>
-      promisify(execFile)('npx', ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'deploy-freeze', state, '--reason', 'incident 42'], {
-        cwd: ROOT,
-        env: { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' },
-      });
+      promisify(execFile)(
+        'npx',
+        ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'deploy-freeze', state, '--reason', 'incident 42'],
+        {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            AWS_ENDPOINT_URL: moto.endpoint,
+            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_REGION: 'us-east-1',
+            AWS_MAX_ATTEMPTS: '1',
+          },
+        },
+      );
     const on = await run('on');
     expect(on.stdout).toContain('Prod switch "deploy-freeze" (/orders/prod/switches/deploy-freeze): off -> on in');
     expect(on.stdout).toContain('undo with: npm run ops -- switch Prod deploy-freeze off');
     expect(on.stderr).toContain('"message":"kill switch changed"');
-    expect(await value('deploy-freeze')).toMatchObject({ state: 'on', reason: 'incident 42', changedBy: expect.stringMatching(/^user:/) });
+    expect(await value('deploy-freeze')).toMatchObject({
+      state: 'on',
+      reason: 'incident 42',
+      changedBy: expect.stringMatching(/^user:/),
+    });
     const again = await run('on');
     expect(again.stdout).toContain('already on, nothing to do');
     await run('off');
@@ -59,16 +86,37 @@ describe('npm run ops -- switch', () => {
 
   test('an unknown switch or state fails with a message naming the choices', async () => {
     const clients = () => ({}) as never;
-    await expect(runSwitchCommand({ environment: 'Prod', name: 'everything', state: 'on', reason: 'x', changedBy: 'user:t' }, { clients, print: () => undefined })).rejects.toThrow(
+    await expect(
+      runSwitchCommand(
+        { environment: 'Prod', name: 'everything', state: 'on', reason: 'x', changedBy: 'user:t' },
+        { clients, print: () => undefined },
+      ),
+    ).rejects.toThrow(
       'switch "everything" does not exist in Prod; the switches are "features", "cost", "deploy-freeze" (config: killSwitch.switches)',
     );
-    const bad = promisify(execFile)('npx', ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'cost', 'maybe'], { cwd: ROOT });
-    await expect(bad).rejects.toMatchObject({ stderr: expect.stringContaining('state must be "on" or "off", not "maybe"') });
+    const bad = promisify(execFile)('npx', ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'cost', 'maybe'], {
+      cwd: ROOT,
+    });
+    await expect(bad).rejects.toMatchObject({
+      stderr: expect.stringContaining('state must be "on" or "off", not "maybe"'),
+    });
   }, 60_000);
 
   test('output lists each action of a change', () => {
     expect(
-      describeOutcome({ environment: 'Prod', switch: 'cost', parameter: '/orders/prod/switches/cost', from: 'off', to: 'on', changed: true, actions: ['scaled c/s to 0 tasks'], durationMs: 12, notice: 'sent' }),
-    ).toBe('Prod switch "cost" (/orders/prod/switches/cost): off -> on in 12 ms\n  - scaled c/s to 0 tasks\n  undo with: npm run ops -- switch Prod cost off --reason "..."');
+      describeOutcome({
+        environment: 'Prod',
+        switch: 'cost',
+        parameter: '/orders/prod/switches/cost',
+        from: 'off',
+        to: 'on',
+        changed: true,
+        actions: ['scaled c/s to 0 tasks'],
+        durationMs: 12,
+        notice: 'sent',
+      }),
+    ).toBe(
+      'Prod switch "cost" (/orders/prod/switches/cost): off -> on in 12 ms\n  - scaled c/s to 0 tasks\n  undo with: npm run ops -- switch Prod cost off --reason "..."',
+    );
   });
 });

@@ -274,7 +274,8 @@ test('network quotas: usage counted from EC2, quotas from Service Quotas, plus w
   expect(full['quota-vpcs']).toMatchObject({
     status: 'FAIL',
     message: 'VPCs per Region 5 in us-east-1: 5 in use + 1 from Prod = 6',
-    fix: 'aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-F678F1CE ' +
+    fix:
+      'aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-F678F1CE ' +
       '--desired-value 6 --region us-east-1 (VPCs per Region)',
   });
 });

@@ -102,18 +102,16 @@ function healthyAccount(account = '333333333333'): void {
       },
     ],
   });
-  mocks.iam
-    .on(GetRoleCommand)
-    .resolves({
-      Role: {
-        RoleName: 'r',
-        Path: '/',
-        RoleId: 'x',
-        Arn: 'arn',
-        CreateDate: new Date(0),
-        AssumeRolePolicyDocument: TOOLING_TRUST,
-      },
-    });
+  mocks.iam.on(GetRoleCommand).resolves({
+    Role: {
+      RoleName: 'r',
+      Path: '/',
+      RoleId: 'x',
+      Arn: 'arn',
+      CreateDate: new Date(0),
+      AssumeRolePolicyDocument: TOOLING_TRUST,
+    },
+  });
   mocks.lambda
     .on(GetAccountSettingsCommand)
     .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } });
@@ -123,25 +121,21 @@ function healthyAccount(account = '333333333333'): void {
   mocks.cloudwatch
     .on(ListMetricsCommand)
     .resolves({ Metrics: [{ Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges' }] });
-  mocks.route53
-    .on(GetHostedZoneCommand)
-    .resolves({
-      HostedZone: {
-        Id: '/hostedzone/Z0123456789ABCDEFGHIJ',
-        Name: 'example.com.',
-        CallerReference: 'x',
-        Config: { PrivateZone: false },
-      },
-    });
-  mocks.acm
-    .on(DescribeCertificateCommand)
-    .resolves({
-      Certificate: {
-        Status: 'ISSUED',
-        DomainName: 'orders.example.com',
-        SubjectAlternativeNames: ['orders.example.com'],
-      },
-    });
+  mocks.route53.on(GetHostedZoneCommand).resolves({
+    HostedZone: {
+      Id: '/hostedzone/Z0123456789ABCDEFGHIJ',
+      Name: 'example.com.',
+      CallerReference: 'x',
+      Config: { PrivateZone: false },
+    },
+  });
+  mocks.acm.on(DescribeCertificateCommand).resolves({
+    Certificate: {
+      Status: 'ISSUED',
+      DomainName: 'orders.example.com',
+      SubjectAlternativeNames: ['orders.example.com'],
+    },
+  });
   mocks.connections
     .on(GetConnectionCommand)
     .resolves({ Connection: { ConnectionName: 'github', ConnectionStatus: 'AVAILABLE' } });
@@ -251,54 +245,56 @@ describe('preflight plan', () => {
     );
   });
 
-  test('requirements come from cdk.out: the highest bootstrap version of stack, assets and lookup role; reserved ' +
-    'concurrency summed', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-cdk-out-'));
-    fs.writeFileSync(
-      path.join(dir, 'manifest.json'),
-      JSON.stringify({
-        artifacts: {
-          'Prod.assets': { type: 'cdk:asset-manifest', properties: { requiresBootstrapStackVersion: 6 } },
-          // As aws-cdk-lib writes it: no stackName when it equals the artifact id.
-          Prod: {
-            type: 'aws:cloudformation:stack',
-            dependencies: ['Prod.assets'],
-            properties: {
-              templateFile: 'Prod.template.json',
-              requiresBootstrapStackVersion: 6,
-              lookupRole: { requiresBootstrapStackVersion: 8 },
+  test(
+    'requirements come from cdk.out: the highest bootstrap version of stack, assets and lookup role; reserved ' +
+      'concurrency summed',
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-cdk-out-'));
+      fs.writeFileSync(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({
+          artifacts: {
+            'Prod.assets': { type: 'cdk:asset-manifest', properties: { requiresBootstrapStackVersion: 6 } },
+            // As aws-cdk-lib writes it: no stackName when it equals the artifact id.
+            Prod: {
+              type: 'aws:cloudformation:stack',
+              dependencies: ['Prod.assets'],
+              properties: {
+                templateFile: 'Prod.template.json',
+                requiresBootstrapStackVersion: 6,
+                lookupRole: { requiresBootstrapStackVersion: 8 },
+              },
+            },
+            Renamed: {
+              type: 'aws:cloudformation:stack',
+              properties: {
+                stackName: 'orders-renamed',
+                templateFile: 'Prod.template.json',
+                requiresBootstrapStackVersion: 21,
+              },
             },
           },
-          Renamed: {
-            type: 'aws:cloudformation:stack',
-            properties: {
-              stackName: 'orders-renamed',
-              templateFile: 'Prod.template.json',
-              requiresBootstrapStackVersion: 21,
-            },
+        }),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'Prod.template.json'),
+        JSON.stringify({
+          Resources: {
+            A: { Type: 'AWS::Lambda::Function', Properties: { ReservedConcurrentExecutions: 1 } },
+            B: { Type: 'AWS::Lambda::Function', Properties: { ReservedConcurrentExecutions: 2 } },
+            C: { Type: 'AWS::Lambda::Function', Properties: {} },
           },
-        },
-      }),
-    );
-    fs.writeFileSync(
-      path.join(dir, 'Prod.template.json'),
-      JSON.stringify({
-        Resources: {
-          A: { Type: 'AWS::Lambda::Function', Properties: { ReservedConcurrentExecutions: 1 } },
-          B: { Type: 'AWS::Lambda::Function', Properties: { ReservedConcurrentExecutions: 2 } },
-          C: { Type: 'AWS::Lambda::Function', Properties: {} },
-        },
-      }),
-    );
-    expect(readRequirements('Prod', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 3 });
-    expect(readRequirements('orders-renamed', dir)).toMatchObject({ bootstrapVersion: 21, reservedConcurrency: 3 });
-    expect(readRequirements('Dev', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 0 });
-    expect(readRequirements('Prod', path.join(dir, 'missing'))).toMatchObject({
-      bootstrapVersion: 8,
-      reservedConcurrency: 0,
-    });
-  });
-
+        }),
+      );
+      expect(readRequirements('Prod', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 3 });
+      expect(readRequirements('orders-renamed', dir)).toMatchObject({ bootstrapVersion: 21, reservedConcurrency: 3 });
+      expect(readRequirements('Dev', dir)).toMatchObject({ bootstrapVersion: 8, reservedConcurrency: 0 });
+      expect(readRequirements('Prod', path.join(dir, 'missing'))).toMatchObject({
+        bootstrapVersion: 8,
+        reservedConcurrency: 0,
+      });
+    },
+  );
 });
 
 describe('preflight Prod against a healthy account', () => {
@@ -371,8 +367,9 @@ describe('each check fails with the fix', () => {
         status: 'FAIL',
         message:
           'the credentials are of account 999999999999 (arn:aws:iam::999999999999:user/me), not 111111111111: the ' +
-            'other checks of Dev were skipped',
-        fix: 'run with credentials of account 111111111111, e.g. AWS_PROFILE=<a profile of 111111111111> npm run ' +
+          'other checks of Dev were skipped',
+        fix:
+          'run with credentials of account 111111111111, e.g. AWS_PROFILE=<a profile of 111111111111> npm run ' +
           'ops -- preflight ...',
       },
     ]);
@@ -387,7 +384,8 @@ describe('each check fails with the fix', () => {
     expect(find(report.checks, 'bootstrap', PROD)).toMatchObject({
       status: 'FAIL',
       message: '333333333333/us-east-1 is not bootstrapped (no CDKToolkit stack)',
-      fix: 'npx cdk bootstrap aws://333333333333/us-east-1 --trust 444444444444 ' +
+      fix:
+        'npx cdk bootstrap aws://333333333333/us-east-1 --trust 444444444444 ' +
         '--cloudformation-execution-policies <policy ARN (README)>',
     });
 
@@ -407,11 +405,9 @@ describe('each check fails with the fix', () => {
       message: expect.stringMatching(/^bootstrap version 6 < 8 required/),
     });
 
-    mocks.cloudformation
-      .on(DescribeStacksCommand, { StackName: 'CDKToolkit' })
-      .resolves({
-        Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0), Outputs: [] }],
-      });
+    mocks.cloudformation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+      Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0), Outputs: [] }],
+    });
     report = await runPreflight(prodPlan(), ctx);
     expect(find(report.checks, 'bootstrap', PROD)).toMatchObject({
       status: 'FAIL',
@@ -419,18 +415,17 @@ describe('each check fails with the fix', () => {
     });
   });
 
-  test('bootstrap trust: a deploy role that does not trust the tooling account; a missing role; an unreadable ' +
-    'one', async () => {
-    const ownAccountOnly = encodeURIComponent(
-      JSON.stringify({
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' }, Action: 'sts:AssumeRole' },
-        ],
-      }),
-    );
-    mocks.iam
-      .on(GetRoleCommand)
-      .resolves({
+  test(
+    'bootstrap trust: a deploy role that does not trust the tooling account; a missing role; an unreadable ' + 'one',
+    async () => {
+      const ownAccountOnly = encodeURIComponent(
+        JSON.stringify({
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      );
+      mocks.iam.on(GetRoleCommand).resolves({
         Role: {
           RoleName: 'r',
           Path: '/',
@@ -440,39 +435,43 @@ describe('each check fails with the fix', () => {
           AssumeRolePolicyDocument: ownAccountOnly,
         },
       });
-    let report = await runPreflight(prodPlan(), ctx);
-    expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
-      status: 'FAIL',
-      message:
-        'cdk-hnb659fds-deploy-role-333333333333-us-east-1 does not trust the tooling account 444444444444: the ' +
+      let report = await runPreflight(prodPlan(), ctx);
+      expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
+        status: 'FAIL',
+        message:
+          'cdk-hnb659fds-deploy-role-333333333333-us-east-1 does not trust the tooling account 444444444444: the ' +
           'pipeline cannot deploy Prod',
-      fix: expect.stringContaining('--trust 444444444444'),
-    });
-    expect(
+        fix: expect.stringContaining('--trust 444444444444'),
+      });
+      expect(
+        mocks.iam
+          .commandCalls(GetRoleCommand)
+          .map((c) => c.args[0].input.RoleName)
+          .sort(),
+      ).toEqual([
+        'cdk-hnb659fds-deploy-role-333333333333-us-east-1',
+        'cdk-hnb659fds-deploy-role-333333333333-us-west-2',
+      ]);
+
       mocks.iam
-        .commandCalls(GetRoleCommand)
-        .map((c) => c.args[0].input.RoleName)
-        .sort(),
-    ).toEqual(['cdk-hnb659fds-deploy-role-333333333333-us-east-1', 'cdk-hnb659fds-deploy-role-333333333333-us-west-2']);
+        .on(GetRoleCommand)
+        .rejects(awsError('NoSuchEntityException', 'The role with name x cannot be found.', 404));
+      report = await runPreflight(prodPlan(), ctx);
+      expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
+        status: 'FAIL',
+        message: expect.stringContaining('does not exist'),
+      });
 
-    mocks.iam
-      .on(GetRoleCommand)
-      .rejects(awsError('NoSuchEntityException', 'The role with name x cannot be found.', 404));
-    report = await runPreflight(prodPlan(), ctx);
-    expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
-      status: 'FAIL',
-      message: expect.stringContaining('does not exist'),
-    });
-
-    mocks.iam
-      .on(GetRoleCommand)
-      .rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:GetRole', 403));
-    report = await runPreflight(prodPlan(), ctx);
-    expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
-      status: 'WARN',
-      fix: expect.stringContaining('iam:GetRole'),
-    });
-  });
+      mocks.iam
+        .on(GetRoleCommand)
+        .rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:GetRole', 403));
+      report = await runPreflight(prodPlan(), ctx);
+      expect(find(report.checks, 'bootstrap-trust', PROD)).toMatchObject({
+        status: 'WARN',
+        fix: expect.stringContaining('iam:GetRole'),
+      });
+    },
+  );
 
   test("Lambda: a new account's quota of 10 is a WARN; leaving < 100 unreserved FAILs", async () => {
     mocks.lambda
@@ -541,11 +540,9 @@ describe('each check fails with the fix', () => {
       message: 'no hosted zone Z0123456789ABCDEFGHIJ in account 333333333333',
     });
 
-    mocks.route53
-      .on(GetHostedZoneCommand)
-      .resolves({
-        HostedZone: { Id: 'z', Name: 'example.org.', CallerReference: 'x', Config: { PrivateZone: false } },
-      });
+    mocks.route53.on(GetHostedZoneCommand).resolves({
+      HostedZone: { Id: 'z', Name: 'example.org.', CallerReference: 'x', Config: { PrivateZone: false } },
+    });
     expect(find((await runPreflight(prodPlan(), ctx)).checks, 'hosted-zone', PROD)).toMatchObject({
       status: 'FAIL',
       message: 'hosted zone Z0123456789ABCDEFGHIJ is "example.org", the config says "example.com"',
@@ -568,33 +565,29 @@ describe('each check fails with the fix', () => {
       status: 'FAIL',
       message:
         'certificate arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000000 is ' +
-          'PENDING_VALIDATION, not ISSUED',
+        'PENDING_VALIDATION, not ISSUED',
       fix: expect.stringContaining('DNS validation records'),
     });
 
-    mocks.acm
-      .on(DescribeCertificateCommand)
-      .resolves({
-        Certificate: {
-          Status: 'ISSUED',
-          DomainName: 'example.com',
-          SubjectAlternativeNames: ['example.com', '*.api.example.com'],
-        },
-      });
+    mocks.acm.on(DescribeCertificateCommand).resolves({
+      Certificate: {
+        Status: 'ISSUED',
+        DomainName: 'example.com',
+        SubjectAlternativeNames: ['example.com', '*.api.example.com'],
+      },
+    });
     expect(find((await runPreflight(prodPlan(), ctx)).checks, 'certificate', PROD)).toMatchObject({
       status: 'FAIL',
       message: expect.stringContaining('covers example.com, *.api.example.com, not orders.example.com'),
     });
 
-    mocks.acm
-      .on(DescribeCertificateCommand)
-      .resolves({
-        Certificate: {
-          Status: 'ISSUED',
-          DomainName: 'example.com',
-          SubjectAlternativeNames: ['example.com', '*.example.com'],
-        },
-      });
+    mocks.acm.on(DescribeCertificateCommand).resolves({
+      Certificate: {
+        Status: 'ISSUED',
+        DomainName: 'example.com',
+        SubjectAlternativeNames: ['example.com', '*.example.com'],
+      },
+    });
     expect(find((await runPreflight(prodPlan(), ctx)).checks, 'certificate', PROD).status).toBe('PASS');
 
     mocks.acm
@@ -703,7 +696,8 @@ describe('each check fails with the fix', () => {
       target: PROD,
       status: 'FAIL',
       message: 'VPCs per Region 5 in us-east-1: 5 in use + 1 from Prod = 6',
-      fix: 'aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-F678F1CE ' +
+      fix:
+        'aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-F678F1CE ' +
         '--desired-value 6 --region us-east-1 (VPCs per Region)',
     });
     // Prod's 3 NAT gateways (us-east-1a, b, c) need 3 EIPs: 3 + 3 = 6 > 5.
@@ -718,37 +712,40 @@ describe('each check fails with the fix', () => {
     });
   });
 
-  test('quotas: a stack that exists adds nothing; an unknown quota is a WARN; a default quota is read when none is ' +
-    'applied', async () => {
-    mocks.cloudformation
-      .on(DescribeStacksCommand, { StackName: 'Prod' })
-      .resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) }] });
-    mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [1, 2, 3, 4, 5].map((i) => ({ VpcId: `vpc-${i}` })) });
-    mocks.serviceQuotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException', 'no applied value'));
-    mocks.serviceQuotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
-    mocks.serviceQuotas
-      .on(GetAWSDefaultServiceQuotaCommand, { QuotaCode: 'L-0263D0A3' })
-      .rejects(awsError('NoSuchResourceException', 'unknown'));
-    const report = await runPreflight(prodPlan(), ctx);
-    expect(find(report.checks, 'quota-vpcs', PROD)).toMatchObject({
-      status: 'PASS',
-      message: 'VPCs per Region 5 in us-east-1: 5 in use + 0 from Prod = 5',
-    });
-    expect(find(report.checks, 'quota-eips', PROD)).toMatchObject({
-      status: 'WARN',
-      message: expect.stringContaining('is unknown to Service Quotas here'),
-    });
-    expect(find(report.checks, 'quota-nat-gateways', PROD)).toMatchObject({
-      status: 'PASS',
-      message: 'Prod exists: it adds no NAT gateway (0 in the region)',
-    });
-    expect(mocks.cloudformation.commandCalls(DescribeStacksCommand, { StackName: 'Prod' })).toHaveLength(1);
-    // DrRegion does not exist yet: its VPC counts.
-    expect(find(report.checks, 'quota-vpcs', DR)).toMatchObject({
-      status: 'FAIL',
-      message: 'VPCs per Region 5 in us-west-2: 5 in use + 1 from DrRegion = 6',
-    });
-  });
+  test(
+    'quotas: a stack that exists adds nothing; an unknown quota is a WARN; a default quota is read when none is ' +
+      'applied',
+    async () => {
+      mocks.cloudformation
+        .on(DescribeStacksCommand, { StackName: 'Prod' })
+        .resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) }] });
+      mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [1, 2, 3, 4, 5].map((i) => ({ VpcId: `vpc-${i}` })) });
+      mocks.serviceQuotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException', 'no applied value'));
+      mocks.serviceQuotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+      mocks.serviceQuotas
+        .on(GetAWSDefaultServiceQuotaCommand, { QuotaCode: 'L-0263D0A3' })
+        .rejects(awsError('NoSuchResourceException', 'unknown'));
+      const report = await runPreflight(prodPlan(), ctx);
+      expect(find(report.checks, 'quota-vpcs', PROD)).toMatchObject({
+        status: 'PASS',
+        message: 'VPCs per Region 5 in us-east-1: 5 in use + 0 from Prod = 5',
+      });
+      expect(find(report.checks, 'quota-eips', PROD)).toMatchObject({
+        status: 'WARN',
+        message: expect.stringContaining('is unknown to Service Quotas here'),
+      });
+      expect(find(report.checks, 'quota-nat-gateways', PROD)).toMatchObject({
+        status: 'PASS',
+        message: 'Prod exists: it adds no NAT gateway (0 in the region)',
+      });
+      expect(mocks.cloudformation.commandCalls(DescribeStacksCommand, { StackName: 'Prod' })).toHaveLength(1);
+      // DrRegion does not exist yet: its VPC counts.
+      expect(find(report.checks, 'quota-vpcs', DR)).toMatchObject({
+        status: 'FAIL',
+        message: 'VPCs per Region 5 in us-west-2: 5 in use + 1 from DrRegion = 6',
+      });
+    },
+  );
 });
 
 describe('faults', () => {
@@ -869,7 +866,7 @@ describe('preflight command', () => {
     expect(lines).toContain(
       'FAIL backup-opt-in      [Dev 111111111111 us-east-1] AWS Backup is not opted in to Aurora in us-east-1: the ' +
         'plan would skip the database. Fix: aws backup update-region-settings --resource-type-opt-in-preference ' +
-          'Aurora=true --region us-east-1',
+        'Aurora=true --region us-east-1',
     );
     expect(lines[lines.length - 1]).toBe('preflight Dev: 8 PASS, 1 WARN, 1 FAIL: fix the FAIL lines before cdk deploy');
   });

@@ -1,4 +1,12 @@
-import { CloudWatchClient, CloudWatchClientResolvedConfig, DescribeAlarmsCommand, PutMetricAlarmCommand, ServiceInputTypes, ServiceOutputTypes, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  CloudWatchClientResolvedConfig,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { buildOpsProgram } from '../../bin/ops';
@@ -34,9 +42,15 @@ async function states(client: CloudWatchClient): Promise<Record<string, string |
 }
 
 describe('test-alarms against moto', () => {
-  test('sets each of the environment\'s alarms to ALARM, waits, returns each to OK; other environments untouched', async () => {
+  test("sets each of the environment's alarms to ALARM, waits, returns each to OK; other environments untouched", async () => {
     const client = cloudwatch();
-    for (const name of ['orders-prod-http-5xx-critical', 'orders-prod-latency-p95', 'orders-prod-cost-spike', 'orders-dev-http-5xx-critical']) await putAlarm(client, name);
+    for (const name of [
+      'orders-prod-http-5xx-critical',
+      'orders-prod-latency-p95',
+      'orders-prod-cost-spike',
+      'orders-dev-http-5xx-critical',
+    ])
+      await putAlarm(client, name);
     const lines: string[] = [];
     let duringWait: Record<string, string | undefined> = {};
     const summary = await testFireAlarms({
@@ -50,10 +64,18 @@ describe('test-alarms against moto', () => {
       },
     });
 
-    expect(duringWait).toMatchObject({ 'orders-prod-http-5xx-critical': 'ALARM', 'orders-prod-latency-p95': 'ALARM', 'orders-prod-cost-spike': 'ALARM' });
+    expect(duringWait).toMatchObject({
+      'orders-prod-http-5xx-critical': 'ALARM',
+      'orders-prod-latency-p95': 'ALARM',
+      'orders-prod-cost-spike': 'ALARM',
+    });
     expect(duringWait['orders-dev-http-5xx-critical']).not.toBe('ALARM');
     const after = await states(client);
-    expect(after).toMatchObject({ 'orders-prod-http-5xx-critical': 'OK', 'orders-prod-latency-p95': 'OK', 'orders-prod-cost-spike': 'OK' });
+    expect(after).toMatchObject({
+      'orders-prod-http-5xx-critical': 'OK',
+      'orders-prod-latency-p95': 'OK',
+      'orders-prod-cost-spike': 'OK',
+    });
     expect(after['orders-dev-http-5xx-critical']).toBe(duringWait['orders-dev-http-5xx-critical']);
 
     expect(summary).toMatchObject({ passed: 3, failed: 0 });
@@ -78,9 +100,13 @@ describe('test-alarms against moto', () => {
     await putAlarm(client, 'orders-prod-service-down');
     let reason: string | undefined;
     await testFireAlarms({
-      client, prefix: 'orders-prod-', waitSeconds: 0, log: () => undefined,
+      client,
+      prefix: 'orders-prod-',
+      waitSeconds: 0,
+      log: () => undefined,
       sleep: async () => {
-        reason = (await client.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-prod-service-down'] }))).MetricAlarms?.[0]?.StateReason;
+        reason = (await client.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-prod-service-down'] })))
+          .MetricAlarms?.[0]?.StateReason;
       },
     });
     expect(reason).toMatch(/^Test fire by "ops test-alarms" at .*Not a real incident\.$/);
@@ -91,7 +117,15 @@ describe('test-alarms against moto', () => {
     for (const name of ['orders-prod-http-5xx-critical', 'orders-prod-latency-p95']) await putAlarm(client, name);
     const before = await states(client);
     const lines: string[] = [];
-    const summary = await testFireAlarms({ client, prefix: 'orders-prod-', waitSeconds: 0, match: 'latency', dryRun: true, log: (l) => lines.push(l), sleep: async () => undefined });
+    const summary = await testFireAlarms({
+      client,
+      prefix: 'orders-prod-',
+      waitSeconds: 0,
+      match: 'latency',
+      dryRun: true,
+      log: (l) => lines.push(l),
+      sleep: async () => undefined,
+    });
     expect(summary.alarms.map((a) => a.alarmName)).toEqual(['orders-prod-latency-p95']);
     expect(lines[0]).toMatch(/dry run/);
     expect(Object.values(before)).not.toContain('ALARM');
@@ -112,7 +146,9 @@ describe('test-alarms against moto', () => {
     } finally {
       process.env = saved;
     }
-    expect(lines[0]).toBe('Test-firing the alarms of Prod (333333333333, us-east-1): their subscribers are notified, P1 pages.');
+    expect(lines[0]).toBe(
+      'Test-firing the alarms of Prod (333333333333, us-east-1): their subscribers are notified, P1 pages.',
+    );
     expect(lines).toContain('Summary: 1 alarms, 1 fired and returned to OK, 0 failed.');
     expect((await states(client))['orders-prod-service-down']).toBe('OK');
   });
@@ -120,7 +156,9 @@ describe('test-alarms against moto', () => {
   test('an unknown environment names the known ones', async () => {
     const program = new Command('ops').exitOverride();
     registerTestAlarms(program, { client: () => cloudwatch(), log: () => undefined });
-    await expect(program.parseAsync(['node', 'ops', 'test-alarms', 'Qa'])).rejects.toThrow('no environment "Qa" in config/bulwark.config.ts; choose one of Dev, Staging, Prod');
+    await expect(program.parseAsync(['node', 'ops', 'test-alarms', 'Qa'])).rejects.toThrow(
+      'no environment "Qa" in config/bulwark.config.ts; choose one of Dev, Staging, Prod',
+    );
   });
 
   test('is registered on the ops program', () => {
@@ -141,7 +179,13 @@ describe('test-alarms, paths moto cannot show (aws-sdk-client-mock)', () => {
       .resolves({ MetricAlarms: [{ AlarmName: 'orders-prod-a', StateValue: 'OK' }], NextToken: 't1' })
       .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-prod-', NextToken: 't1' })
       .resolves({ CompositeAlarms: [{ AlarmName: 'orders-prod-service-unhealthy', StateValue: 'OK' }] });
-    const summary = await testFireAlarms({ client: new CloudWatchClient({ region: 'us-east-1' }), prefix: 'orders-prod-', waitSeconds: 0, dryRun: true, log: () => undefined });
+    const summary = await testFireAlarms({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      prefix: 'orders-prod-',
+      waitSeconds: 0,
+      dryRun: true,
+      log: () => undefined,
+    });
     expect(summary.alarms).toEqual([
       { alarmName: 'orders-prod-a', type: 'metric' },
       { alarmName: 'orders-prod-service-unhealthy', type: 'composite' },
@@ -149,16 +193,29 @@ describe('test-alarms, paths moto cannot show (aws-sdk-client-mock)', () => {
   });
 
   test('one alarm that cannot be set does not stop the others, and the summary counts it', async () => {
-    mock.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-prod-' }).resolves({ MetricAlarms: [{ AlarmName: 'orders-prod-a' }, { AlarmName: 'orders-prod-b' }] });
+    mock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-prod-' })
+      .resolves({ MetricAlarms: [{ AlarmName: 'orders-prod-a' }, { AlarmName: 'orders-prod-b' }] });
     const state: Record<string, string> = {};
     mock.on(SetAlarmStateCommand).callsFake((input: { AlarmName: string; StateValue: string }) => {
-      if (input.AlarmName === 'orders-prod-a') throw Object.assign(new Error('User is not authorized to perform: cloudwatch:SetAlarmState'), { name: 'AccessDenied' });
+      if (input.AlarmName === 'orders-prod-a')
+        throw Object.assign(new Error('User is not authorized to perform: cloudwatch:SetAlarmState'), {
+          name: 'AccessDenied',
+        });
       state[input.AlarmName] = input.StateValue;
       return {};
     });
-    mock.on(DescribeAlarmsCommand, { AlarmNames: ['orders-prod-b'] }).callsFake(() => ({ MetricAlarms: [{ AlarmName: 'orders-prod-b', StateValue: state['orders-prod-b'] }] }));
+    mock
+      .on(DescribeAlarmsCommand, { AlarmNames: ['orders-prod-b'] })
+      .callsFake(() => ({ MetricAlarms: [{ AlarmName: 'orders-prod-b', StateValue: state['orders-prod-b'] }] }));
     const lines: string[] = [];
-    const summary = await testFireAlarms({ client: new CloudWatchClient({ region: 'us-east-1' }), prefix: 'orders-prod-', waitSeconds: 0, log: (l) => lines.push(l), sleep: async () => undefined });
+    const summary = await testFireAlarms({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      prefix: 'orders-prod-',
+      waitSeconds: 0,
+      log: (l) => lines.push(l),
+      sleep: async () => undefined,
+    });
     expect(summary).toMatchObject({ passed: 1, failed: 1 });
     expect(lines).toContain('Summary: 2 alarms, 1 fired and returned to OK, 1 failed.');
     expect(lines.join('\n')).toMatch(/FAILED orders-prod-a: could not set ALARM: User is not authorized/);

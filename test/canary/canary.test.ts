@@ -27,12 +27,25 @@ describe('Canary in every environment', () => {
   });
 
   test('runs every minute', () => {
-    prod.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })] });
+    prod.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
   });
 
   test('may put metrics only in the service namespace', () => {
     prod.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } } }]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'cloudwatch:PutMetricData',
+            Effect: 'Allow',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } },
+          },
+        ]),
+      },
     });
   });
 
@@ -74,7 +87,9 @@ describe('Canary in every environment', () => {
       EvaluationPeriods: 5,
       DatapointsToAlarm: 3,
       TreatMissingData: 'notBreaching',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * MAX([l0 / 1000, l1 / 2000, l2 / 2000, l3 / 2000])' })]),
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: '100 * MAX([l0 / 1000, l1 / 2000, l2 / 2000, l3 / 2000])' }),
+      ]),
       AlarmDescription: Match.stringLikeRegexp('^\\[P2\\] .*canary-latency\\.md$'),
     });
   });

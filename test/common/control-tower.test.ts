@@ -29,7 +29,10 @@ describe('AWS Control Tower proactive controls (cfn-guard plugin)', () => {
   test('fail synth on a container that runs as root with a writable root filesystem, naming both rules', () => {
     const app = plantedApp((stack) => {
       const task = new ecs.FargateTaskDefinition(stack, 'Task', { cpu: 256, memoryLimitMiB: 512 });
-      task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryLimitMiB: 512 });
+      task.addContainer('App', {
+        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'),
+        memoryLimitMiB: 512,
+      });
     });
     const message = synthFailure(app);
     expect(message).toMatch(/ecs_task_definition_nonroot_user_check/);
@@ -39,7 +42,10 @@ describe('AWS Control Tower proactive controls (cfn-guard plugin)', () => {
   test('an acknowledgement clears exactly its rule: a short-lived log group still fails on encryption', () => {
     const app = plantedApp((stack) => {
       const logGroup = new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
-      acknowledgeControlTower(logGroup, { rule: ControlTowerRule.LOG_GROUP_RETENTION, reason: 'Test fixture: a scratch log group.' });
+      acknowledgeControlTower(logGroup, {
+        rule: ControlTowerRule.LOG_GROUP_RETENTION,
+        reason: 'Test fixture: a scratch log group.',
+      });
     });
     const message = synthFailure(app);
     expect(message).toMatch(/cloudwatch_log_group_encrypted_check/);
@@ -59,7 +65,9 @@ describe('AWS Control Tower proactive controls (cfn-guard plugin)', () => {
     // Still fails on its missing log configuration (CT.ECS.PR.5), which this fixture leaves out on purpose.
     const message = synthFailure(app);
     expect(message).toMatch(/ecs_task_definition_log_configuration_check/);
-    expect(message).not.toMatch(/ecs_task_definition_nonroot_user_check|ecs_containers_readonly_access_check|ecs_task_definition_memory_hard_limit_check/);
+    expect(message).not.toMatch(
+      /ecs_task_definition_nonroot_user_check|ecs_containers_readonly_access_check|ecs_task_definition_memory_hard_limit_check/,
+    );
   });
 });
 

@@ -28,9 +28,28 @@ const templatesOf = (name: string, options: { drill?: boolean }): Templates => {
 
 /** Properties that give a resource a fixed physical name: a second create of the same name fails. */
 const NAME_PROPERTIES = [
-  'BucketName', 'BackupVaultName', 'BackupPlanName', 'LogGroupName', 'Name', 'DBSubnetGroupName', 'GlobalClusterIdentifier',
-  'DBClusterIdentifier', 'DBInstanceIdentifier', 'TopicName', 'FunctionName', 'RoleName', 'AliasName', 'TableName', 'GroupName',
-  'KeyName', 'ParameterName', 'SecurityGroupName', 'ClusterName', 'ServiceName', 'LoadBalancerName', 'RepositoryName',
+  'BucketName',
+  'BackupVaultName',
+  'BackupPlanName',
+  'LogGroupName',
+  'Name',
+  'DBSubnetGroupName',
+  'GlobalClusterIdentifier',
+  'DBClusterIdentifier',
+  'DBInstanceIdentifier',
+  'TopicName',
+  'FunctionName',
+  'RoleName',
+  'AliasName',
+  'TableName',
+  'GroupName',
+  'KeyName',
+  'ParameterName',
+  'SecurityGroupName',
+  'ClusterName',
+  'ServiceName',
+  'LoadBalancerName',
+  'RepositoryName',
 ];
 
 /**
@@ -39,15 +58,18 @@ const NAME_PROPERTIES = [
  */
 function isFixed(name: unknown, resources: Record<string, Resource>): boolean {
   const json = JSON.stringify(name);
-  return !Object.keys(resources).some((id) => json.includes(`{"Ref":"${id}"}`) || json.includes(`"Fn::GetAtt":["${id}"`));
+  return !Object.keys(resources).some(
+    (id) => json.includes(`{"Ref":"${id}"}`) || json.includes(`"Fn::GetAtt":["${id}"`),
+  );
 }
 
 describe.each(variants)('first deploy (%s)', (name, options) => {
-  test('no Lambda function reserves concurrency (a new account\'s quota of 10 refuses any reservation)', () => {
+  test("no Lambda function reserves concurrency (a new account's quota of 10 refuses any reservation)", () => {
     const offenders: string[] = [];
     for (const [stack, resources] of Object.entries(templatesOf(name, options))) {
       for (const [id, r] of Object.entries(resources)) {
-        if (r.Type === 'AWS::Lambda::Function' && r.Properties?.ReservedConcurrentExecutions !== undefined) offenders.push(`${stack}/${id}`);
+        if (r.Type === 'AWS::Lambda::Function' && r.Properties?.ReservedConcurrentExecutions !== undefined)
+          offenders.push(`${stack}/${id}`);
       }
     }
     expect(offenders).toEqual([]);
@@ -57,8 +79,11 @@ describe.each(variants)('first deploy (%s)', (name, options) => {
     const offenders: string[] = [];
     for (const [stack, resources] of Object.entries(templatesOf(name, options))) {
       for (const [id, r] of Object.entries(resources)) {
-        const named = NAME_PROPERTIES.filter((p) => r.Properties?.[p] !== undefined && isFixed(r.Properties[p], resources));
-        if (named.length > 0 && r.DeletionPolicy === 'Retain') offenders.push(`${stack}/${id} (${r.Type}, ${named.join(', ')})`);
+        const named = NAME_PROPERTIES.filter(
+          (p) => r.Properties?.[p] !== undefined && isFixed(r.Properties[p], resources),
+        );
+        if (named.length > 0 && r.DeletionPolicy === 'Retain')
+          offenders.push(`${stack}/${id} (${r.Type}, ${named.join(', ')})`);
       }
     }
     expect(offenders).toEqual([]);
@@ -70,7 +95,8 @@ describe.each(variants)('first deploy (%s)', (name, options) => {
       for (const [id, r] of Object.entries(resources)) {
         if (r.Type !== 'AWS::ElasticLoadBalancingV2::LoadBalancer') continue;
         const attributes = (r.Properties?.LoadBalancerAttributes ?? []) as { Key: string; Value: string }[];
-        if (attributes.some((a) => a.Key === 'deletion_protection.enabled' && a.Value === 'true')) offenders.push(`${stack}/${id}`);
+        if (attributes.some((a) => a.Key === 'deletion_protection.enabled' && a.Value === 'true'))
+          offenders.push(`${stack}/${id}`);
       }
     }
     expect(offenders).toEqual([]);
@@ -80,7 +106,11 @@ describe.each(variants)('first deploy (%s)', (name, options) => {
     const offenders: string[] = [];
     for (const [stack, resources] of Object.entries(templatesOf(name, options))) {
       for (const [id, r] of Object.entries(resources)) {
-        if ((r.Type === 'AWS::RDS::DBCluster' || r.Type === 'AWS::RDS::GlobalCluster') && r.Properties?.DeletionProtection === true) offenders.push(`${stack}/${id}`);
+        if (
+          (r.Type === 'AWS::RDS::DBCluster' || r.Type === 'AWS::RDS::GlobalCluster') &&
+          r.Properties?.DeletionProtection === true
+        )
+          offenders.push(`${stack}/${id}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -20,7 +20,9 @@ function findings(validator: CfnGuardValidator, templatePaths: string[]): string
   // The plugin reads only the template paths; a bare App stands in for the app it would be given.
   const report = validator.validate({ templatePaths, appConstruct: new App() });
   return report.violations
-    .flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`))
+    .flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`),
+    )
     .sort();
 }
 
@@ -30,17 +32,28 @@ describe('Control Tower rule selection', () => {
   });
 
   test('a rule naming a type present is kept, one naming only absent types dropped, one naming none kept', () => {
-    const bucketRule = writeFile('bucket.guard', "let b = Resources.*[ Type == 'AWS::S3::Bucket' ]\nrule r when %b !empty { %b.Properties exists }\n");
-    const apiRule = writeFile('api.guard', "let a = Resources.*[ Type == 'AWS::ApiGateway::Stage' ]\nrule r when %a !empty { %a.Properties exists }\n");
+    const bucketRule = writeFile(
+      'bucket.guard',
+      "let b = Resources.*[ Type == 'AWS::S3::Bucket' ]\nrule r when %b !empty { %b.Properties exists }\n",
+    );
+    const apiRule = writeFile(
+      'api.guard',
+      "let a = Resources.*[ Type == 'AWS::ApiGateway::Stage' ]\nrule r when %a !empty { %a.Properties exists }\n",
+    );
     const anyRule = writeFile('any.guard', 'rule r { Resources exists }\n');
-    expect(rulesForTypes([bucketRule, apiRule, anyRule], new Set(['AWS::S3::Bucket', 'AWS::SNS::Topic'])))
-      .toEqual([bucketRule, anyRule]);
+    expect(rulesForTypes([bucketRule, apiRule, anyRule], new Set(['AWS::S3::Bucket', 'AWS::SNS::Topic']))).toEqual([
+      bucketRule,
+      anyRule,
+    ]);
   });
 
   test('the assumption: every bundled rule is silent on a template holding none of the types it names', () => {
-    const template = writeFile('unrelated.template.json', JSON.stringify({
-      Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle', Properties: {} } },
-    }));
+    const template = writeFile(
+      'unrelated.template.json',
+      JSON.stringify({
+        Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle', Properties: {} } },
+      }),
+    );
     expect(findings(new CfnGuardValidator({ maxBuffer: MAX_BUFFER }), [template])).toEqual([]);
   });
 
@@ -51,7 +64,10 @@ describe('Control Tower rule selection', () => {
     const selected = rulesForTypes(guardRuleFiles(), templateResourceTypes([template]));
     expect(selected.length).toBeLessThan(237 / 2);
     const all = findings(new CfnGuardValidator({ maxBuffer: MAX_BUFFER }), [template]);
-    const fromSelected = findings(new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: selected, maxBuffer: MAX_BUFFER }), [template]);
+    const fromSelected = findings(
+      new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: selected, maxBuffer: MAX_BUFFER }),
+      [template],
+    );
     // Prod has findings (acknowledged ones among them), so the comparison is not between two empty lists.
     expect(all.length).toBeGreaterThan(5);
     expect(fromSelected).toEqual(all);

@@ -7,7 +7,11 @@ import { sharedAssemblyDir } from '../helpers/shared-assembly';
 /** A project of two functions sharing a module, with its own bundle cache, in a temporary folder. */
 function fixture(): LambdaBundleSource {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bundles-'));
-  write(root, 'lambdas/alpha/index.ts', "import { GREETING } from '../shared/greeting';\nexport const handler = () => GREETING + '-alpha';\n");
+  write(
+    root,
+    'lambdas/alpha/index.ts',
+    "import { GREETING } from '../shared/greeting';\nexport const handler = () => GREETING + '-alpha';\n",
+  );
   write(root, 'lambdas/beta/index.ts', "export const handler = () => 'beta';\n");
   write(root, 'lambdas/shared/greeting.ts', "export const GREETING = 'hello-one';\n");
   return { projectRoot: root, lambdasDir: path.join(root, 'lambdas'), cacheDir: path.join(root, 'cache') };
@@ -93,10 +97,23 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bundles-real-'));
     const { dir } = bundleLambdas({ ...DEFAULT_BUNDLE_SOURCE, cacheDir });
     const expected = [
-      'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-stopper',
-      'deployment-trigger', 'dr-drill', 'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
+      'aurora-secondary',
+      'backup-verifier',
+      'canary',
+      'deletion-protection',
+      'deploy-hook',
+      'deployment-stopper',
+      'deployment-trigger',
+      'dr-drill',
+      'incident-recorder',
+      'kill-switch',
+      'live-target-groups',
+      'region-switch-action',
     ];
-    const built = fs.readdirSync(dir).filter((name) => fs.statSync(path.join(dir, name)).isDirectory()).sort();
+    const built = fs
+      .readdirSync(dir)
+      .filter((name) => fs.statSync(path.join(dir, name)).isDirectory())
+      .sort();
     expect(built).toEqual(expected);
     for (const name of expected) {
       expect(fs.statSync(path.join(dir, name, 'index.js')).size).toBeGreaterThan(1000);
@@ -107,45 +124,63 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
 });
 
 describe('the synthesized app: every Bulwark function ships its current bundle', () => {
-  interface LambdaResource { Type: string; Properties: { Handler?: string; Code?: { S3Key?: unknown } } }
+  interface LambdaResource {
+    Type: string;
+    Properties: { Handler?: string; Code?: { S3Key?: unknown } };
+  }
   const everyFunction = [
-    'aurora-secondary', 'backup-verifier', 'canary', 'deletion-protection', 'deploy-hook', 'deployment-stopper',
-    'deployment-trigger', 'incident-recorder', 'kill-switch', 'live-target-groups', 'region-switch-action',
+    'aurora-secondary',
+    'backup-verifier',
+    'canary',
+    'deletion-protection',
+    'deploy-hook',
+    'deployment-stopper',
+    'deployment-trigger',
+    'incident-recorder',
+    'kill-switch',
+    'live-target-groups',
+    'region-switch-action',
   ];
 
   test.each([
     ['default', everyFunction],
     // `-c drill=true` adds the drill's function to DrRegion.
     ['drill', [...everyFunction, 'dr-drill'].sort()],
-  ] as const)('%s app: the code of each function folder it uses is in the assembly, staged once', (variant, expected) => {
-    const dir = sharedAssemblyDir(variant);
-    if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
-    const bundles = bundleLambdas(DEFAULT_BUNDLE_SOURCE).dir;
-    const nameByCode = new Map(fs.readdirSync(bundles)
-      .filter((name) => fs.existsSync(path.join(bundles, name, 'index.js')))
-      .map((name) => [bundleOf(bundles, name), name]));
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
-      artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
-    };
-    const assetsByName = new Map<string, Set<string>>();
-    for (const artifact of Object.values(manifest.artifacts)) {
-      if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-      const template = JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')) as {
-        Resources: Record<string, LambdaResource>;
+  ] as const)(
+    '%s app: the code of each function folder it uses is in the assembly, staged once',
+    (variant, expected) => {
+      const dir = sharedAssemblyDir(variant);
+      if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
+      const bundles = bundleLambdas(DEFAULT_BUNDLE_SOURCE).dir;
+      const nameByCode = new Map(
+        fs
+          .readdirSync(bundles)
+          .filter((name) => fs.existsSync(path.join(bundles, name, 'index.js')))
+          .map((name) => [bundleOf(bundles, name), name]),
+      );
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+        artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
       };
-      for (const resource of Object.values(template.Resources)) {
-        const key = resource.Properties.Code?.S3Key;
-        if (resource.Type !== 'AWS::Lambda::Function' || resource.Properties.Handler !== 'index.handler') continue;
-        // The asset's S3 key is `<asset hash>.zip`; the assembly holds its folder as `asset.<asset hash>`.
-        expect(typeof key).toBe('string');
-        const asset = `asset.${String(key).replace(/\.zip$/, '')}`;
-        // CDK's own providers (S3 auto-delete) also use index.handler; they match no Bulwark bundle.
-        const name = nameByCode.get(fs.readFileSync(path.join(dir, asset, 'index.js'), 'utf8'));
-        if (name) assetsByName.set(name, new Set([...(assetsByName.get(name) ?? []), asset]));
+      const assetsByName = new Map<string, Set<string>>();
+      for (const artifact of Object.values(manifest.artifacts)) {
+        if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+        const template = JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')) as {
+          Resources: Record<string, LambdaResource>;
+        };
+        for (const resource of Object.values(template.Resources)) {
+          const key = resource.Properties.Code?.S3Key;
+          if (resource.Type !== 'AWS::Lambda::Function' || resource.Properties.Handler !== 'index.handler') continue;
+          // The asset's S3 key is `<asset hash>.zip`; the assembly holds its folder as `asset.<asset hash>`.
+          expect(typeof key).toBe('string');
+          const asset = `asset.${String(key).replace(/\.zip$/, '')}`;
+          // CDK's own providers (S3 auto-delete) also use index.handler; they match no Bulwark bundle.
+          const name = nameByCode.get(fs.readFileSync(path.join(dir, asset, 'index.js'), 'utf8'));
+          if (name) assetsByName.set(name, new Set([...(assetsByName.get(name) ?? []), asset]));
+        }
       }
-    }
-    expect([...assetsByName.keys()].sort()).toEqual(expected);
-    // One asset per function folder: the same handler in several stacks is bundled and staged once.
-    expect([...assetsByName.values()].map((assets) => assets.size)).toEqual(expected.map(() => 1));
-  });
+      expect([...assetsByName.keys()].sort()).toEqual(expected);
+      // One asset per function folder: the same handler in several stacks is bundled and staged once.
+      expect([...assetsByName.values()].map((assets) => assets.size)).toEqual(expected.map(() => 1));
+    },
+  );
 });

@@ -17,17 +17,32 @@ interface Setup {
 function consumerTemplate(setup: Setup = {}): Record<string, unknown> {
   const app = testApp();
   const producer = new Stack(app, 'Producer', { env: { account: '333333333333', region: 'us-west-2' } });
-  const key = new CfnResource(producer, 'Key', { type: 'AWS::KMS::Key', properties: { Description: setup.keyDescription ?? 'v1', KeyPolicy: {} } });
-  const topic = new CfnResource(producer, 'Topic', { type: 'AWS::SNS::Topic', properties: { KmsMasterKeyId: key.ref } });
-  new CfnResource(producer, 'Unrelated', { type: 'AWS::SNS::Topic', properties: { DisplayName: setup.unrelatedDescription ?? 'v1' } });
+  const key = new CfnResource(producer, 'Key', {
+    type: 'AWS::KMS::Key',
+    properties: { Description: setup.keyDescription ?? 'v1', KeyPolicy: {} },
+  });
+  const topic = new CfnResource(producer, 'Topic', {
+    type: 'AWS::SNS::Topic',
+    properties: { KmsMasterKeyId: key.ref },
+  });
+  new CfnResource(producer, 'Unrelated', {
+    type: 'AWS::SNS::Topic',
+    properties: { DisplayName: setup.unrelatedDescription ?? 'v1' },
+  });
   const consumer = new Stack(app, 'Consumer', { env: { account: '333333333333', region: 'us-east-1' } });
-  new CfnResource(consumer, 'Reader', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: topic.ref } });
+  new CfnResource(consumer, 'Reader', {
+    type: 'AWS::SSM::Parameter',
+    properties: { Type: 'String', Value: topic.ref },
+  });
   new WeakReferenceFingerprint(consumer, 'References', { parameterName: '/test/references' });
   return Template.fromStack(consumer).toJSON();
 }
 
 function fingerprintOf(template: Record<string, unknown>): string {
-  const resources = template.Resources as Record<string, { Type: string; Properties: { Name?: string; Value?: string } }>;
+  const resources = template.Resources as Record<
+    string,
+    { Type: string; Properties: { Name?: string; Value?: string } }
+  >;
   const parameter = Object.values(resources).find((r) => r.Properties.Name === '/test/references');
   if (!parameter) throw new Error('no fingerprint parameter in the consumer');
   return parameter.Properties.Value!;

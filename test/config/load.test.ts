@@ -53,7 +53,9 @@ describe('loadConfig: a config file that cannot be loaded is one named line, no 
   test('a file with a syntax error names the file and says so on one line', () => {
     const file = syntaxErrorFile();
     const message = loadError(file);
-    expect(message).toMatch(/^Cannot load the Bulwark configuration .*syntax-error\.config\.ts: has a syntax error \(.+\); fix it \(npx tsc --noEmit lists every error\)$/);
+    expect(message).toMatch(
+      /^Cannot load the Bulwark configuration .*syntax-error\.config\.ts: has a syntax error \(.+\); fix it \(npx tsc --noEmit lists every error\)$/,
+    );
     expect(message).not.toContain('\n');
   });
 });

@@ -1,5 +1,10 @@
 import { ConfigError, validateConfig } from '../../config';
-import { BACKUP_JOB_DURATION_MINUTES, BACKUP_START_WINDOW_MINUTES, inRegionRpoMinutes, scheduledBackupAgeMinutes } from '../../config/recovery-model';
+import {
+  BACKUP_JOB_DURATION_MINUTES,
+  BACKUP_START_WINDOW_MINUTES,
+  inRegionRpoMinutes,
+  scheduledBackupAgeMinutes,
+} from '../../config/recovery-model';
 import { defaultConfigInput } from '../helpers/app';
 
 type EnvInput = ReturnType<typeof defaultConfigInput>['environments'][number];
@@ -25,7 +30,9 @@ describe('backup configuration checks', () => {
     const message = problemsWith('Prod', (env) => {
       env.backup = { ...env.backup, monthlyRetentionDays: 100, monthlyColdStorageAfterDays: 30 };
     });
-    expect(message).toContain('Prod.backup.monthlyRetentionDays 100: AWS Backup requires DeleteAfter >= MoveToColdStorageAfter (30) + 90 days; set it to 120 or more');
+    expect(message).toContain(
+      'Prod.backup.monthlyRetentionDays 100: AWS Backup requires DeleteAfter >= MoveToColdStorageAfter (30) + 90 days; set it to 120 or more',
+    );
   });
 
   test('an RPO shorter than the backup schedule can deliver fails synth, naming the delivered minutes', () => {
@@ -42,7 +49,9 @@ describe('backup configuration checks', () => {
     const message = problemsWith('Dev', (env) => {
       env.backup = { ...env.backup, scheduleEveryHours: 24 };
     });
-    expect(message).toContain(`Dev.targets.rpoMinutes 1440 is shorter than the backup schedule can deliver (${scheduledBackupAgeMinutes(24)} min`);
+    expect(message).toContain(
+      `Dev.targets.rpoMinutes 1440 is shorter than the backup schedule can deliver (${scheduledBackupAgeMinutes(24)} min`,
+    );
   });
 
   test('continuous backup delivers about 5 minutes whatever the schedule', () => {
@@ -53,22 +62,33 @@ describe('backup configuration checks', () => {
     const message = problemsWith('Prod', (env) => {
       env.backup = { ...env.backup, dailyRetentionDays: 60 };
     });
-    expect(message).toContain('Prod.backup.dailyRetentionDays 60: with backup.continuousBackup the daily rule keeps continuous (point-in-time) backups, which AWS Backup keeps at most 35 days; set it to 35 or less');
+    expect(message).toContain(
+      'Prod.backup.dailyRetentionDays 60: with backup.continuousBackup the daily rule keeps continuous (point-in-time) backups, which AWS Backup keeps at most 35 days; set it to 35 or less',
+    );
   });
 
   test('a rule retention below the vault lock minimum fails synth where the vault is locked, not in Dev', () => {
     const message = problemsWith('Prod', (env) => {
       env.backup = { ...env.backup, hourlyRetentionDays: 2, vaultLockMinRetentionDays: 7 };
     });
-    expect(message).toContain('Prod.backup.hourlyRetentionDays 2 is shorter than backup.vaultLockMinRetentionDays 7: the locked vault would fail every such backup job; keep it at least 7 days or lower the lock minimum');
-    expect(problemsWith('Dev', (env) => (env.backup = { ...env.backup, dailyRetentionDays: 3, vaultLockMinRetentionDays: 7 }))).toBe('');
+    expect(message).toContain(
+      'Prod.backup.hourlyRetentionDays 2 is shorter than backup.vaultLockMinRetentionDays 7: the locked vault would fail every such backup job; keep it at least 7 days or lower the lock minimum',
+    );
+    expect(
+      problemsWith(
+        'Dev',
+        (env) => (env.backup = { ...env.backup, dailyRetentionDays: 3, vaultLockMinRetentionDays: 7 }),
+      ),
+    ).toBe('');
   });
 
   test('a tier-1 database keeps 35 days of point-in-time recovery', () => {
     const message = problemsWith('Prod', (env) => {
       env.database = { ...env.database, backupRetentionDays: 7 };
     });
-    expect(message).toContain('Prod.database.backupRetentionDays 7: a tier-1 database keeps 35 days of point-in-time recovery; set 35');
+    expect(message).toContain(
+      'Prod.database.backupRetentionDays 7: a tier-1 database keeps 35 days of point-in-time recovery; set 35',
+    );
   });
 
   test('the vault lock mode is governance or compliance, with at least 3 grace days', () => {
@@ -99,6 +119,8 @@ describe('continuous backup and the cluster retention (AWS Backup manages the cl
   });
 
   test('without continuous backup the snapshot rule and the cluster may keep different days', () => {
-    expect(problemsWith('Dev', (env) => (env.backup = { ...env.backup, continuousBackup: false, dailyRetentionDays: 30 }))).toBe('');
+    expect(
+      problemsWith('Dev', (env) => (env.backup = { ...env.backup, continuousBackup: false, dailyRetentionDays: 30 })),
+    ).toBe('');
   });
 });

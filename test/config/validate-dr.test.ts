@@ -16,7 +16,11 @@ function withDr(change: (dr: Mutable<DrInput>, input: BulwarkConfigInput) => voi
 describe('DR configuration', () => {
   test('the default DR block is valid: warm standby in us-west-2, checks every 10 s, 2 failures, 3 checker regions', () => {
     const prod = validateConfig(defaultConfigInput()).environments.find((e) => e.name === 'Prod')!;
-    expect(prod.dr).toMatchObject({ region: 'us-west-2', standbyMode: 'warm-standby', healthCheck: { intervalSeconds: 10, failureThreshold: 2, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] } });
+    expect(prod.dr).toMatchObject({
+      region: 'us-west-2',
+      standbyMode: 'warm-standby',
+      healthCheck: { intervalSeconds: 10, failureThreshold: 2, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] },
+    });
   });
 
   test("a DR region equal to Prod's is refused: the standby would not survive the regional outage", () => {
@@ -26,13 +30,21 @@ describe('DR configuration', () => {
         dr.availabilityZones = ['us-east-1d', 'us-east-1e'];
       }),
     );
-    expect(message).toContain('Prod.dr.region "us-east-1" equals Prod.region; a standby in the same region does not survive a regional outage; choose another region such as "us-west-2"');
+    expect(message).toContain(
+      'Prod.dr.region "us-east-1" equals Prod.region; a standby in the same region does not survive a regional outage; choose another region such as "us-west-2"',
+    );
   });
 
   test('a DR CIDR overlapping Prod, Staging or Dev is refused, naming both blocks', () => {
-    expect(problemsOf(withDr((dr) => (dr.cidr = '10.30.0.0/16')))).toContain('Prod.dr.cidr 10.30.0.0/16 overlaps Prod.vpc.cidr 10.30.0.0/16');
-    expect(problemsOf(withDr((dr) => (dr.cidr = '10.20.16.0/20')))).toContain('Prod.dr.cidr 10.20.16.0/20 overlaps Staging.vpc.cidr 10.20.0.0/16; give each environment and its DR standby its own non-overlapping block');
-    expect(problemsOf(withDr((dr) => (dr.cidr = '10.10.0.0/16')))).toContain('Prod.dr.cidr 10.10.0.0/16 overlaps Dev.vpc.cidr 10.10.0.0/16');
+    expect(problemsOf(withDr((dr) => (dr.cidr = '10.30.0.0/16')))).toContain(
+      'Prod.dr.cidr 10.30.0.0/16 overlaps Prod.vpc.cidr 10.30.0.0/16',
+    );
+    expect(problemsOf(withDr((dr) => (dr.cidr = '10.20.16.0/20')))).toContain(
+      'Prod.dr.cidr 10.20.16.0/20 overlaps Staging.vpc.cidr 10.20.0.0/16; give each environment and its DR standby its own non-overlapping block',
+    );
+    expect(problemsOf(withDr((dr) => (dr.cidr = '10.10.0.0/16')))).toContain(
+      'Prod.dr.cidr 10.10.0.0/16 overlaps Dev.vpc.cidr 10.10.0.0/16',
+    );
   });
 
   test('a health-check interval other than 10 or 30 s is refused', () => {
@@ -45,40 +57,62 @@ describe('DR configuration', () => {
   });
 
   test('checker regions must be Route 53 checker regions, at least 3 of them', () => {
-    expect(problemsOf(withDr((dr) => (dr.healthCheck = { intervalSeconds: 10, regions: ['us-east-1', 'us-west-2', 'eu-central-1'] })))).toContain(
+    expect(
+      problemsOf(
+        withDr((dr) => (dr.healthCheck = { intervalSeconds: 10, regions: ['us-east-1', 'us-west-2', 'eu-central-1'] })),
+      ),
+    ).toContain(
       'Prod.dr.healthCheck.regions ["eu-central-1"]: Route 53 has health checkers only in us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1; pick from those',
     );
-    expect(problemsOf(withDr((dr) => (dr.healthCheck = { intervalSeconds: 10, regions: ['us-east-1', 'us-west-2'] })))).toContain(
+    expect(
+      problemsOf(withDr((dr) => (dr.healthCheck = { intervalSeconds: 10, regions: ['us-east-1', 'us-west-2'] }))),
+    ).toContain(
       'Prod.dr.healthCheck.regions ["us-east-1","us-west-2"]: Route 53 needs at least 3 distinct checker regions',
     );
   });
 
   test('the standby needs its own certificate in the DR region (ACM certificates are regional)', () => {
     const input = withDr((dr) => delete dr.certificateArn);
-    expect(problemsOf(input)).toContain('Prod.dr.certificateArn is required: the standby in us-west-2 serves the service domain over HTTPS');
+    expect(problemsOf(input)).toContain(
+      'Prod.dr.certificateArn is required: the standby in us-west-2 serves the service domain over HTTPS',
+    );
     const withDrCert = structuredClone(input);
-    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/wrong-region';
-    expect(problemsOf(withDrCert)).toContain('Prod.dr.certificateArn arn:aws:acm:us-east-1:333333333333:certificate/wrong-region is not in Prod.dr.region "us-west-2"');
-    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn = 'arn:aws:acm:us-west-2:333333333333:certificate/dr';
+    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn =
+      'arn:aws:acm:us-east-1:333333333333:certificate/wrong-region';
+    expect(problemsOf(withDrCert)).toContain(
+      'Prod.dr.certificateArn arn:aws:acm:us-east-1:333333333333:certificate/wrong-region is not in Prod.dr.region "us-west-2"',
+    );
+    withDrCert.environments.find((e) => e.name === 'Prod')!.dr!.certificateArn =
+      'arn:aws:acm:us-west-2:333333333333:certificate/dr';
     expect(() => validateConfig(withDrCert)).not.toThrow();
   });
 
   test('DR availability zones must be in the DR region, and a tier-1 standby needs two', () => {
-    expect(problemsOf(withDr((dr) => (dr.availabilityZones = ['us-west-2a', 'us-east-1b'])))).toContain('Prod.dr.availabilityZones "us-east-1b" is not in Prod.dr.region "us-west-2"');
-    expect(problemsOf(withDr((dr) => ((dr.availabilityZones = ['us-west-2a']), (dr.natGateways = 1))))).toContain('a tier-1 standby needs at least 2 availability zones');
+    expect(problemsOf(withDr((dr) => (dr.availabilityZones = ['us-west-2a', 'us-east-1b'])))).toContain(
+      'Prod.dr.availabilityZones "us-east-1b" is not in Prod.dr.region "us-west-2"',
+    );
+    expect(problemsOf(withDr((dr) => ((dr.availabilityZones = ['us-west-2a']), (dr.natGateways = 1))))).toContain(
+      'a tier-1 standby needs at least 2 availability zones',
+    );
   });
 
   test('pilot light cannot meet a 15-minute RPO with hourly backups plus the copy: the message names warm standby', () => {
-    expect(problemsOf(withDr((dr) => (dr.standbyMode = 'pilot-light')))).toMatch(/Prod\.targets\.rpoMinutes 15 cannot be met in a regional disaster by Prod\.dr\.standbyMode "pilot-light" .*use "warm-standby"/);
+    expect(problemsOf(withDr((dr) => (dr.standbyMode = 'pilot-light')))).toMatch(
+      /Prod\.targets\.rpoMinutes 15 cannot be met in a regional disaster by Prod\.dr\.standbyMode "pilot-light" .*use "warm-standby"/,
+    );
   });
 
   test('an unknown standby mode names the two choices', () => {
-    expect(problemsOf(withDr((dr) => ((dr as { standbyMode: string }).standbyMode = 'cold')))).toContain('Prod.dr.standbyMode "cold": must be "pilot-light" or "warm-standby"');
+    expect(problemsOf(withDr((dr) => ((dr as { standbyMode: string }).standbyMode = 'cold')))).toContain(
+      'Prod.dr.standbyMode "cold": must be "pilot-light" or "warm-standby"',
+    );
   });
 
   test('only one environment may have a DR block', () => {
     const input = withDr((dr, all) => {
-      const staging = all.environments.find((e) => e.name === 'Staging')! as Mutable<BulwarkConfigInput['environments'][number]>;
+      const staging = all.environments.find((e) => e.name === 'Staging')! as Mutable<
+        BulwarkConfigInput['environments'][number]
+      >;
       staging.dr = { ...dr, cidr: '10.50.0.0/16' };
     });
     expect(problemsOf(input)).toContain('Staging.dr, Prod.dr: only one environment may have a DR block');

@@ -42,13 +42,21 @@ describe('killSwitch config', () => {
     expect(problems(prodWith({ switches: ['features', 'deploy-freeze'] }))).toEqual([
       'Prod.killSwitch.onBudget names the switch "cost", which is not in Prod.killSwitch.switches ("features", "deploy-freeze"); use one of those or add "cost" to the switches',
     ]);
-    expect(problems(prodWith({ onAnyP1: ['freeze'] }))[0]).toMatch(/^Prod\.killSwitch\.onAnyP1 names the switch "freeze"/);
+    expect(problems(prodWith({ onAnyP1: ['freeze'] }))[0]).toMatch(
+      /^Prod\.killSwitch\.onAnyP1 names the switch "freeze"/,
+    );
   });
 
   test('a switch listed twice, a malformed service reference or switch name is refused', () => {
-    expect(problems(prodWith({ switches: ['cost', 'cost', 'features', 'deploy-freeze'] }))[0]).toMatch(/lists a switch twice/);
-    expect(problems(prodWith({ nonCriticalServices: ['reports'] }))[0]).toBe('Prod.killSwitch.nonCriticalServices.0 "reports": must be "<cluster name>/<service name>"');
-    expect(problems(prodWith({ switches: ['Cost'] }))[0]).toMatch(/^Prod\.killSwitch\.switches\.0 "Cost": must be a switch name/);
+    expect(problems(prodWith({ switches: ['cost', 'cost', 'features', 'deploy-freeze'] }))[0]).toMatch(
+      /lists a switch twice/,
+    );
+    expect(problems(prodWith({ nonCriticalServices: ['reports'] }))[0]).toBe(
+      'Prod.killSwitch.nonCriticalServices.0 "reports": must be "<cluster name>/<service name>"',
+    );
+    expect(problems(prodWith({ switches: ['Cost'] }))[0]).toMatch(
+      /^Prod\.killSwitch\.switches\.0 "Cost": must be a switch name/,
+    );
   });
 
   test('a tier-1 environment keeps its deploy-freeze switch: the pipeline would read a missing one as off', () => {
@@ -56,7 +64,10 @@ describe('killSwitch config', () => {
       'Prod.killSwitch.switches ["features","cost"] lacks "deploy-freeze": the pipeline keeps a tier-1 environment closed while that switch is on, and reads a missing switch as off; add "deploy-freeze"',
     ]);
     const dev = defaultConfigInput();
-    (dev.environments.find((e) => e.name === 'Dev') as Record<string, unknown>).killSwitch = { switches: ['features', 'cost'], onAnyP1: [] };
+    (dev.environments.find((e) => e.name === 'Dev') as Record<string, unknown>).killSwitch = {
+      switches: ['features', 'cost'],
+      onAnyP1: [],
+    };
     expect(problems(dev)).toEqual([]);
   });
 

@@ -8,8 +8,19 @@ import { testApp } from '../helpers/app';
 
 function databaseStack(overrides: Partial<DatabaseProps> = {}): { template: Template; database: Database } {
   const app = testApp();
-  const stack = new BulwarkStack(app, 'DatabaseTest', { env: { account: '111111111111', region: 'us-east-1' }, availabilityZones: ['us-east-1a', 'us-east-1b'], tags: {} });
-  const network = new Network(stack, 'Network', { cidr: '10.30.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1, interfaceEndpoints: ['secretsmanager'], flowLogRetentionDays: 30, protection: { retain: true } });
+  const stack = new BulwarkStack(app, 'DatabaseTest', {
+    env: { account: '111111111111', region: 'us-east-1' },
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    tags: {},
+  });
+  const network = new Network(stack, 'Network', {
+    cidr: '10.30.0.0/16',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    natGateways: 1,
+    interfaceEndpoints: ['secretsmanager'],
+    flowLogRetentionDays: 30,
+    protection: { retain: true },
+  });
   const database = new Database(stack, 'Database', {
     config: { minCapacityAcu: 0.5, maxCapacityAcu: 4, backupRetentionDays: 35, readers: 0, iamAuthentication: true },
     naming: new Naming('orders', 'Prod'),
@@ -41,7 +52,10 @@ describe('Database', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'rds:ModifyDBCluster', Resource: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:111111111111:cluster:', { Ref: clusterId }]] } }),
+          Match.objectLike({
+            Action: 'rds:ModifyDBCluster',
+            Resource: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:111111111111:cluster:', { Ref: clusterId }]] },
+          }),
           Match.objectLike({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }),
         ]),
       },
@@ -55,18 +69,27 @@ describe('Database', () => {
   });
 
   test('the backup tag is on the cluster only: AWS Backup protects Aurora per cluster, never its instances', () => {
-    template.hasResourceProperties('AWS::RDS::DBCluster', { Tags: Match.arrayWith([{ Key: 'backup', Value: 'orders-prod' }]) });
-    const instances = Object.values(template.findResources('AWS::RDS::DBInstance')) as { Properties: { Tags?: { Key: string }[] } }[];
+    template.hasResourceProperties('AWS::RDS::DBCluster', {
+      Tags: Match.arrayWith([{ Key: 'backup', Value: 'orders-prod' }]),
+    });
+    const instances = Object.values(template.findResources('AWS::RDS::DBInstance')) as {
+      Properties: { Tags?: { Key: string }[] };
+    }[];
     expect(instances.length).toBeGreaterThan(0);
-    for (const instance of instances) expect((instance.Properties.Tags ?? []).map((t) => t.Key)).not.toContain('backup');
-    const tagged = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>)
+    for (const instance of instances)
+      expect((instance.Properties.Tags ?? []).map((t) => t.Key)).not.toContain('backup');
+    const tagged = Object.entries(
+      template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>,
+    )
       .filter(([, r]) => JSON.stringify(r.Properties?.Tags ?? []).includes('"Key":"backup"'))
       .map(([, r]) => r.Type);
     expect(tagged).toEqual(['AWS::RDS::DBCluster']);
   });
 
   test('lives in the isolated data subnets only', () => {
-    const groups = Object.values(template.findResources('AWS::RDS::DBSubnetGroup')) as Array<{ Properties: { SubnetIds: Array<{ Ref: string }> } }>;
+    const groups = Object.values(template.findResources('AWS::RDS::DBSubnetGroup')) as Array<{
+      Properties: { SubnetIds: Array<{ Ref: string }> };
+    }>;
     expect(groups).toHaveLength(1);
     expect(groups[0].Properties.SubnetIds.every((s) => /dataSubnet/.test(s.Ref))).toBe(true);
   });
@@ -77,24 +100,36 @@ describe('Database', () => {
       Properties: { LogGroupName: '/aws/rds/cluster/orders-prod-db/postgresql', RetentionInDays: 365 },
       DeletionPolicy: 'RetainExceptOnCreate',
     });
-    template.hasResource('AWS::RDS::DBCluster', { DependsOn: Match.arrayWith([Match.stringLikeRegexp('DatabasePostgresqlLogs')]) });
+    template.hasResource('AWS::RDS::DBCluster', {
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('DatabasePostgresqlLogs')]),
+    });
     // CDK's log-retention function is a singleton whose logical id starts with LogRetention.
-    expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => /^LogRetention/.test(id))).toEqual([]);
+    expect(
+      Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => /^LogRetention/.test(id)),
+    ).toEqual([]);
   });
 
   test('the rotation function runs in the private subnets and the database admits it on its port', () => {
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      HostedRotationLambda: Match.objectLike({ VpcSubnetIds: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('privateSubnet') }])] } }),
+      HostedRotationLambda: Match.objectLike({
+        VpcSubnetIds: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('privateSubnet') }])] },
+      }),
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { Description: 'Secret rotation function' });
   });
 
   test('the credentials secret is retained with the data (except when its own first create rolls back)', () => {
-    template.hasResource('AWS::SecretsManager::Secret', { Properties: { Name: '/orders/prod/database' }, DeletionPolicy: 'RetainExceptOnCreate' });
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { Name: '/orders/prod/database' },
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
   });
 
   test('the key that encrypts storage, secret and insights is rotated and retained', () => {
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('orders-prod-db') }, DeletionPolicy: 'RetainExceptOnCreate' });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('orders-prod-db') },
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
   });
 
   test('signals for the monitoring alarms: the cluster and its max_connections', () => {
@@ -107,14 +142,18 @@ describe('Database', () => {
   });
 
   test('IAM authentication can be turned off by config', () => {
-    databaseStack({ config: { minCapacityAcu: 0.5, maxCapacityAcu: 4, backupRetentionDays: 7, readers: 0, iamAuthentication: false } }).template.hasResourceProperties('AWS::RDS::DBCluster', {
+    databaseStack({
+      config: { minCapacityAcu: 0.5, maxCapacityAcu: 4, backupRetentionDays: 7, readers: 0, iamAuthentication: false },
+    }).template.hasResourceProperties('AWS::RDS::DBCluster', {
       EnableIAMDatabaseAuthentication: false,
     });
   });
 
   test('refuses a minimum capacity above the maximum', () => {
-    expect(() => databaseStack({ config: { minCapacityAcu: 8, maxCapacityAcu: 4, backupRetentionDays: 7, readers: 0, iamAuthentication: true } })).toThrow(
-      'database.minCapacityAcu 8 exceeds maxCapacityAcu 4',
-    );
+    expect(() =>
+      databaseStack({
+        config: { minCapacityAcu: 8, maxCapacityAcu: 4, backupRetentionDays: 7, readers: 0, iamAuthentication: true },
+      }),
+    ).toThrow('database.minCapacityAcu 8 exceeds maxCapacityAcu 4');
   });
 });

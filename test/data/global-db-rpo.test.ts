@@ -47,7 +47,13 @@ describe('bounded regional RPO: rds.global_db_rpo', () => {
   });
 
   test('a tier 2 Prod with a warm standby sets no bound and no RPO-lag alarm', () => {
-    const tier2 = synthBulwark(validateConfig(withEnv('Prod', (env) => { env.tier = 2; })));
+    const tier2 = synthBulwark(
+      validateConfig(
+        withEnv('Prod', (env) => {
+          env.tier = 2;
+        }),
+      ),
+    );
     tier2.template('Prod').resourceCountIs('AWS::RDS::DBClusterParameterGroup', 0);
     const rpoLag = { Properties: { MetricName: 'AuroraGlobalDBRPOLag' } };
     const alarms = tier2.template('DrRegion').findResources('AWS::CloudWatch::Alarm', rpoLag);

@@ -7,7 +7,7 @@ import { defaultConfig, defaultConfigInput } from '../helpers/app';
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 
-describe('the people\'s guides restate the config, never a copy that drifts', () => {
+describe("the people's guides restate the config, never a copy that drifts", () => {
   const guides = Object.entries(generatedBlocks(defaultConfig()));
   test.each(guides)('%s matches the config (else run npm run docs)', (file, blocks) => {
     const committed = read(file);
@@ -24,7 +24,7 @@ describe('the people\'s guides restate the config, never a copy that drifts', ()
     expect(onCall).toMatch(/\| P4 \| [^|]+ \| 1 d \| best effort \| at each change of phase \| no \|/);
   });
 
-  test('the pages table names each environment\'s topics and who they page', () => {
+  test("the pages table names each environment's topics and who they page", () => {
     const onCall = read('docs/on-call.md');
     expect(onCall).toContain(
       '| Prod | P1 | `orders-prod-alerts-p1` | oncall@example.com | ' +

@@ -25,7 +25,10 @@ describe('DrRegion with a pilot light, drill on', () => {
     bulwark.template('Prod').resourceCountIs('AWS::RDS::GlobalCluster', 0);
     bulwark.template('Prod').resourceCountIs('Custom::AuroraGlobalSecondary', 0);
     // The credentials still reach the DR region: the restored cluster is served with them.
-    bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', { Name: '/orders/prod/database', ReplicaRegions: [{ Region: 'us-west-2' }] });
+    bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: '/orders/prod/database',
+      ReplicaRegions: [{ Region: 'us-west-2' }],
+    });
   });
 
   test('the restore target exists in pilot light too: subnet group, security group, key, private zone, standby admitted', () => {
@@ -34,33 +37,53 @@ describe('DrRegion with a pilot light, drill on', () => {
     drRegion.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupName: 'orders-dr-db' });
     drRegion.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/orders-dr-db' });
     drRegion.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'orders-dr.internal.' });
-    drRegion.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5432, ToPort: 5432, IpProtocol: 'tcp', Description: 'Standby service tasks' });
+    drRegion.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      ToPort: 5432,
+      IpProtocol: 'tcp',
+      Description: 'Standby service tasks',
+    });
     drRegion.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Environment: Match.arrayWith([{ Name: 'DB_HOST', Value: 'db.orders-dr.internal' }]) })]),
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'DB_HOST', Value: 'db.orders-dr.internal' }]) }),
+      ]),
     });
   });
 
   test('dr-restore finds its role and the restore target by name', () => {
     drRegion.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'orders-dr-restore',
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })] }),
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })],
+      }),
     });
     drRegion.hasResourceProperties('AWS::SSM::Parameter', { Name: '/orders/dr/database/restore-target' });
   });
 
   test('no replication-lag alarm in pilot light: there is no global secondary to lag', () => {
     drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'AuroraGlobalDBReplicationLag' }, 0);
-    drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-dr-${REPLICATION_LAG_ALARM_ID}` }, 0);
+    drRegion.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmName: `orders-dr-${REPLICATION_LAG_ALARM_ID}` },
+      0,
+    );
   });
 
   test('no standby health check alarm for a pilot light: its check fails by design', () => {
-    bulwark.template('Prod').resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}` }, 0);
+    bulwark
+      .template('Prod')
+      .resourcePropertiesCountIs(
+        'AWS::CloudWatch::Alarm',
+        { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}` },
+        0,
+      );
   });
 
   test('-c drill=true adds the deploy-time trigger, after the standby, the failover record and the data sinks', () => {
     drRegion.resourceCountIs('Custom::Trigger', 1);
     const [trigger] = Object.values(drRegion.findResources('Custom::Trigger')) as Array<{ DependsOn: string[] }>;
-    for (const prefix of ['Standby', 'Failover', 'DataSinks']) expect(trigger.DependsOn.some((d) => d.startsWith(prefix))).toBe(true);
+    for (const prefix of ['Standby', 'Failover', 'DataSinks'])
+      expect(trigger.DependsOn.some((d) => d.startsWith(prefix))).toBe(true);
   });
 
   test('the drill reports into the replica bucket, whose freshness checks ignore the drill prefix', () => {
@@ -73,7 +96,9 @@ describe('DrRegion with a pilot light, drill on', () => {
 describe('the drill fails over its own record pair, never the live one (whole app, drill on)', () => {
   const prod = bulwark.template('Prod');
   const drillFunction = () => {
-    const found = Object.entries(drRegion.findResources('AWS::Lambda::Function')).filter(([, f]) => JSON.stringify(f).includes('DRILL_SETTINGS'));
+    const found = Object.entries(drRegion.findResources('AWS::Lambda::Function')).filter(([, f]) =>
+      JSON.stringify(f).includes('DRILL_SETTINGS'),
+    );
     expect(found).toHaveLength(1);
     return found[0];
   };
@@ -83,28 +108,54 @@ describe('the drill fails over its own record pair, never the live one (whole ap
       [prod, 'PRIMARY'],
       [drRegion, 'SECONDARY'],
     ] as const) {
-      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'orders.example.com.', Failover: role, SetIdentifier: `orders-${role.toLowerCase()}` });
-      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'drill.orders.example.com.', Failover: role, SetIdentifier: `orders-drill-${role.toLowerCase()}` });
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'orders.example.com.',
+        Failover: role,
+        SetIdentifier: `orders-${role.toLowerCase()}`,
+      });
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'drill.orders.example.com.',
+        Failover: role,
+        SetIdentifier: `orders-drill-${role.toLowerCase()}`,
+      });
       template.resourceCountIs('AWS::Route53::HealthCheck', 2);
-      template.resourcePropertiesCountIs('AWS::Route53::HealthCheck', { HealthCheckTags: Match.arrayWith([{ Key: 'bulwark:purpose', Value: 'dr-drill' }]) }, 1);
+      template.resourcePropertiesCountIs(
+        'AWS::Route53::HealthCheck',
+        { HealthCheckTags: Match.arrayWith([{ Key: 'bulwark:purpose', Value: 'dr-drill' }]) },
+        1,
+      );
     }
-    prod.hasOutput('DrillPrimaryHealthCheckId', { Value: { Ref: Match.stringLikeRegexp('^FailoverDrillFailoverHealthCheck') } });
+    prod.hasOutput('DrillPrimaryHealthCheckId', {
+      Value: { Ref: Match.stringLikeRegexp('^FailoverDrillFailoverHealthCheck') },
+    });
   });
 
   test("the drill's role may update only the health check Prod's output names; its settings name the drill record", () => {
     const [, fn] = drillFunction();
-    const roleRef = ((fn as { Properties: { Role: { 'Fn::GetAtt': string[] } } }).Properties.Role['Fn::GetAtt'])[0];
+    const roleRef = (fn as { Properties: { Role: { 'Fn::GetAtt': string[] } } }).Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(drRegion.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleRef))
-      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } })
+            .Properties.PolicyDocument.Statement,
+      );
     const updates = statements.filter((s) => JSON.stringify(s.Action).includes('route53:UpdateHealthCheck'));
     expect(updates).toHaveLength(1);
     expect(updates[0].Resource).toEqual({
-      'Fn::Join': ['', ['arn:aws:route53:::healthcheck/', { 'Fn::GetStackOutput': { StackName: 'Prod', Region: 'us-east-1', OutputName: 'DrillPrimaryHealthCheckId' } }]],
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:route53:::healthcheck/',
+          { 'Fn::GetStackOutput': { StackName: 'Prod', Region: 'us-east-1', OutputName: 'DrillPrimaryHealthCheckId' } },
+        ],
+      ],
     });
     const settings = JSON.stringify((fn as { Properties: { Environment: unknown } }).Properties.Environment);
     expect(settings).toContain('\\"recordName\\":\\"drill.orders.example.com\\"');
-    expect(settings).toContain('{"Fn::GetStackOutput":{"StackName":"Prod","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}');
+    expect(settings).toContain(
+      '{"Fn::GetStackOutput":{"StackName":"Prod","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}',
+    );
   });
 });
 

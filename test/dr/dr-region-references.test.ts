@@ -5,7 +5,9 @@ import { withEnv } from '../helpers/config';
 /** The fingerprint Prod holds of the DrRegion resources behind its Fn::GetStackOutput references. */
 function prodFingerprint(change: Parameters<typeof withEnv>[1] = () => undefined): string {
   const bulwark = synthBulwark(validateConfig(withEnv('Prod', change)), { nag: false });
-  const parameters = bulwark.template('Prod').findResources('AWS::SSM::Parameter', { Properties: { Name: '/orders/prod/dr-region-references' } });
+  const parameters = bulwark
+    .template('Prod')
+    .findResources('AWS::SSM::Parameter', { Properties: { Name: '/orders/prod/dr-region-references' } });
   const values = Object.values(parameters).map((p) => (p as { Properties: { Value: string } }).Properties.Value);
   expect(values).toHaveLength(1);
   return values[0];

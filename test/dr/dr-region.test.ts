@@ -45,12 +45,21 @@ describe('DrRegion and Prod failover (default config: warm standby)', () => {
   });
 
   test('Prod pages P1 on its own health check and P2 on the standby health check (Route 53 metrics live in us-east-1)', () => {
-    prod.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}`, MetricName: 'HealthCheckStatus' });
-    prod.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}`, MetricName: 'HealthCheckStatus' });
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}`,
+      MetricName: 'HealthCheckStatus',
+    });
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}`,
+      MetricName: 'HealthCheckStatus',
+    });
   });
 
   test('the warm standby runs the same service construct with warmStandbyTasks (1) running', () => {
-    drRegion.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, DeploymentController: { Type: 'CODE_DEPLOY' } });
+    drRegion.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 1,
+      DeploymentController: { Type: 'CODE_DEPLOY' },
+    });
     drRegion.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
   });
 

@@ -6,7 +6,11 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { regionalRpoMinutes, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
+import {
+  regionalRpoMinutes,
+  S3_REPLICATION_LAG_MINUTES,
+  S3_RTC_REPLICATION_LAG_MINUTES,
+} from '../../config/recovery-model';
 import { DEFAULT_RUNBOOKS_DIR } from '../../lib/app';
 import { Naming } from '../../lib/common/naming';
 import { DrDrill, DRILL_LOCK_STALE_SECONDS } from '../../lib/dr/dr-drill';
@@ -41,12 +45,19 @@ interface Built {
 }
 
 /** A Prod-like and a DrRegion-like stack holding only the DR constructs, with cdk-nag and the runbook check on. */
-function build(options: { primaryRegion?: string; https?: boolean; standbyMode?: 'warm-standby' | 'pilot-light' } = {}): Built {
+function build(
+  options: { primaryRegion?: string; https?: boolean; standbyMode?: 'warm-standby' | 'pilot-light' } = {},
+): Built {
   const app = testApp();
   const standbyMode = options.standbyMode ?? 'warm-standby';
   const standby = new Stack(app, 'Standby', { env: { account: '333333333333', region: dr.region } });
   const standbyAlb = importedAlb(standby, 'StandbyAlb', 'standby-123.us-west-2.elb.amazonaws.com', 'Z1H1FL5HABSF5');
-  const secondary = new SecondaryFailover(standby, 'SecondaryFailover', { service, dr, loadBalancer: standbyAlb, https: options.https ?? false });
+  const secondary = new SecondaryFailover(standby, 'SecondaryFailover', {
+    service,
+    dr,
+    loadBalancer: standbyAlb,
+    https: options.https ?? false,
+  });
   const reports = new s3.Bucket(standby, 'Reports', { enforceSSL: true });
   Validations.of(reports).acknowledge({ id: 'AwsSolutions-S1', reason: 'test bucket' });
   const replica = new s3.Bucket(standby, 'Replica', { enforceSSL: true });
@@ -65,9 +76,15 @@ function build(options: { primaryRegion?: string; https?: boolean; standbyMode?:
     executeAfter: [secondary],
   });
 
-  const primary = new Stack(app, 'Primary', { env: { account: '333333333333', region: options.primaryRegion ?? 'us-east-1' } });
+  const primary = new Stack(app, 'Primary', {
+    env: { account: '333333333333', region: options.primaryRegion ?? 'us-east-1' },
+  });
   const naming = new Naming(service.name, 'Prod');
-  const alarms = new AlarmFactory({ naming, runbookBaseUrl: service.runbookBaseUrl, topics: new SeverityTopics(primary, 'Topics', { naming, subscriptions: {} }) });
+  const alarms = new AlarmFactory({
+    naming,
+    runbookBaseUrl: service.runbookBaseUrl,
+    topics: new SeverityTopics(primary, 'Topics', { naming, subscriptions: {} }),
+  });
   new PrimaryFailover(primary, 'PrimaryFailover', {
     service,
     dr: { ...dr, standbyMode },
@@ -111,7 +128,7 @@ describe('Route 53 failover pair', () => {
     }
   });
 
-  test('health checks probe each load balancer on the health path every 10 s, 2 failures (Prod\'s config), from the configured regions', () => {
+  test("health checks probe each load balancer on the health path every 10 s, 2 failures (Prod's config), from the configured regions", () => {
     for (const [template, host] of [
       [primary, 'primary-123.us-east-1.elb.amazonaws.com'],
       [standby, 'standby-123.us-west-2.elb.amazonaws.com'],
@@ -131,8 +148,13 @@ describe('Route 53 failover pair', () => {
   });
 
   test('the record uses its own health check, one without the drill tag', () => {
-    const [live] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
-    const check = primary.toJSON().Resources[live.Properties.HealthCheckId.Ref] as { Type: string; Properties: { HealthCheckTags?: unknown } };
+    const [live] = Object.values(
+      primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'orders.example.com.' } }),
+    ) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    const check = primary.toJSON().Resources[live.Properties.HealthCheckId.Ref] as {
+      Type: string;
+      Properties: { HealthCheckTags?: unknown };
+    };
     expect(check.Type).toBe('AWS::Route53::HealthCheck');
     expect(JSON.stringify(check.Properties.HealthCheckTags ?? [])).not.toContain('dr-drill');
   });
@@ -143,12 +165,24 @@ describe('Route 53 failover pair', () => {
       [standby, 'SECONDARY', 'standby-123.us-west-2.elb.amazonaws.com'],
     ] as const) {
       const setIdentifier = role === 'PRIMARY' ? 'orders-drill-primary' : 'orders-drill-secondary';
-      const records = template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } });
+      const records = template.findResources('AWS::Route53::RecordSet', {
+        Properties: { Name: 'drill.orders.example.com.' },
+      });
       expect(Object.values(records)).toHaveLength(1);
-      const record = Object.values(records)[0] as { Properties: Record<string, unknown> & { HealthCheckId: { Ref: string } } };
-      expect(record.Properties).toMatchObject({ Type: 'A', HostedZoneId: 'Z0123456789ABCDEFGHIJ', Failover: role, SetIdentifier: setIdentifier });
+      const record = Object.values(records)[0] as {
+        Properties: Record<string, unknown> & { HealthCheckId: { Ref: string } };
+      };
+      expect(record.Properties).toMatchObject({
+        Type: 'A',
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        Failover: role,
+        SetIdentifier: setIdentifier,
+      });
       expect(record.Properties.AliasTarget).toMatchObject({ EvaluateTargetHealth: true });
-      const check = template.toJSON().Resources[record.Properties.HealthCheckId.Ref] as { Type: string; Properties: { HealthCheckConfig: unknown; HealthCheckTags: unknown } };
+      const check = template.toJSON().Resources[record.Properties.HealthCheckId.Ref] as {
+        Type: string;
+        Properties: { HealthCheckConfig: unknown; HealthCheckTags: unknown };
+      };
       expect(check.Type).toBe('AWS::Route53::HealthCheck');
       // Same settings as the live check, so the drill measures the failover users would get.
       expect(check.Properties.HealthCheckConfig).toEqual({
@@ -175,18 +209,26 @@ describe('Route 53 failover pair', () => {
   });
 
   test('Prod outputs the drill primary health check id under the fixed name DrRegion reads', () => {
-    const [drill] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    const [drill] = Object.values(
+      primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } }),
+    ) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
     primary.hasOutput('DrillPrimaryHealthCheckId', { Value: { Ref: drill.Properties.HealthCheckId.Ref } });
   });
 
   test('no alarm on the drill health checks (drills fail them on purpose)', () => {
-    const [drill] = Object.values(primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } })) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
-    expect(JSON.stringify(primary.findResources('AWS::CloudWatch::Alarm'))).not.toContain(drill.Properties.HealthCheckId.Ref);
+    const [drill] = Object.values(
+      primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'drill.orders.example.com.' } }),
+    ) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
+    expect(JSON.stringify(primary.findResources('AWS::CloudWatch::Alarm'))).not.toContain(
+      drill.Properties.HealthCheckId.Ref,
+    );
   });
 
   test('probes over HTTPS on 443 when a certificate is configured', () => {
     const https = Template.fromStack(build({ https: true }).primary);
-    https.hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, EnableSNI: true }) });
+    https.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, EnableSNI: true }),
+    });
   });
 
   test('a P1 alarm on the primary health check status, in us-east-1, linking its runbook', () => {
@@ -214,14 +256,25 @@ describe('Route 53 failover pair', () => {
 
   test('no standby alarm for a pilot light (it runs no tasks until failover, so its check fails by design)', () => {
     const pilot = Template.fromStack(build({ standbyMode: 'pilot-light' }).primary);
-    pilot.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}` }, 0);
-    pilot.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}` }, 1);
+    pilot.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmName: `orders-prod-${STANDBY_UNHEALTHY_ALARM_ID}` },
+      0,
+    );
+    pilot.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmName: `orders-prod-${PRIMARY_UNHEALTHY_ALARM_ID}` },
+      1,
+    );
   });
 
   test('outside us-east-1 the alarm is not created (it could never fire) and synth warns', () => {
     const elsewhere = build({ primaryRegion: 'eu-west-1' }).primary;
     Template.fromStack(elsewhere).resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    Annotations.fromStack(elsewhere).hasWarning('/Primary/PrimaryFailover', Match.stringLikeRegexp('Route 53 health check metrics exist only in us-east-1'));
+    Annotations.fromStack(elsewhere).hasWarning(
+      '/Primary/PrimaryFailover',
+      Match.stringLikeRegexp('Route 53 health check metrics exist only in us-east-1'),
+    );
   });
 
   test('worst-case DNS failover (refused connections) is interval x threshold + live TTL: 10 x 2 + 15 = 35 s', () => {
@@ -237,43 +290,83 @@ describe('DR drill construct', () => {
 
   test('a deploy-time trigger invokes the drill synchronously once the standby exists', () => {
     standby.resourceCountIs('Custom::Trigger', 1);
-    standby.hasResourceProperties('Custom::Trigger', { InvocationType: 'RequestResponse', Timeout: String(15 * 60 * 1000) });
+    standby.hasResourceProperties('Custom::Trigger', {
+      InvocationType: 'RequestResponse',
+      Timeout: String(15 * 60 * 1000),
+    });
     const trigger = Object.values(standby.findResources('Custom::Trigger'))[0] as { DependsOn?: string[] };
     expect((trigger.DependsOn ?? []).some((d) => d.startsWith('SecondaryFailover'))).toBe(true);
   });
 
   test('the drill function gets its settings: zone, set identifiers, buckets, vault, targets, lock staleness', () => {
-    const fn = Object.values(standby.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^DR drill') } }))[0] as {
+    const fn = Object.values(
+      standby.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^DR drill') },
+      }),
+    )[0] as {
       Properties: { Environment: { Variables: { DRILL_SETTINGS: unknown } }; Timeout: number; Runtime: string };
     };
     expect(fn.Properties.Timeout).toBe(900);
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
     const settings = JSON.stringify(fn.Properties.Environment.Variables.DRILL_SETTINGS);
-    for (const expected of ['Z0123456789ABCDEFGHIJ', 'warm-standby', 'Vault23237E5B', `${DRILL_LOCK_STALE_SECONDS}`, '"failoverSeconds\\":60']) {
+    for (const expected of [
+      'Z0123456789ABCDEFGHIJ',
+      'warm-standby',
+      'Vault23237E5B',
+      `${DRILL_LOCK_STALE_SECONDS}`,
+      '"failoverSeconds\\":60',
+    ]) {
       expect(settings).toContain(expected);
     }
     // The drill pair, never the live one: its name, its set identifiers, its health check (Prod's output), its tag.
-    for (const expected of ['\\"recordName\\":\\"drill.orders.example.com\\"', '\\"primarySetIdentifier\\":\\"orders-drill-primary\\"', '\\"secondarySetIdentifier\\":\\"orders-drill-secondary\\"']) {
+    for (const expected of [
+      '\\"recordName\\":\\"drill.orders.example.com\\"',
+      '\\"primarySetIdentifier\\":\\"orders-drill-primary\\"',
+      '\\"secondarySetIdentifier\\":\\"orders-drill-secondary\\"',
+    ]) {
       expect(settings).toContain(expected);
     }
     expect(settings).not.toContain('\\"recordName\\":\\"orders.example.com\\"');
-    expect(settings).toContain('{"Fn::GetStackOutput":{"StackName":"Primary","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}');
-    expect(settings).toContain('\\"drillHealthCheckTag\\":{\\"key\\":\\"bulwark:purpose\\",\\"value\\":\\"dr-drill\\"}');
+    expect(settings).toContain(
+      '{"Fn::GetStackOutput":{"StackName":"Primary","Region":"us-east-1","OutputName":"DrillPrimaryHealthCheckId"}}',
+    );
+    expect(settings).toContain(
+      '\\"drillHealthCheckTag\\":{\\"key\\":\\"bulwark:purpose\\",\\"value\\":\\"dr-drill\\"}',
+    );
   });
 
-  test('may update only the drill health check (Prod\'s output), never the live one or health checks in general', () => {
+  test("may update only the drill health check (Prod's output), never the live one or health checks in general", () => {
     const statements = Object.values(standby.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement,
+      (p) =>
+        (
+          p as {
+            Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } };
+          }
+        ).Properties.PolicyDocument.Statement,
     );
-    const healthCheckStatements = statements.filter((s) => JSON.stringify(s.Action).includes('HealthCheck') || JSON.stringify(s.Action).includes('ListTagsForResource'));
+    const healthCheckStatements = statements.filter(
+      (s) =>
+        JSON.stringify(s.Action).includes('HealthCheck') || JSON.stringify(s.Action).includes('ListTagsForResource'),
+    );
     expect(healthCheckStatements).toHaveLength(1);
-    expect(healthCheckStatements[0].Action).toEqual(['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:ListTagsForResource', 'route53:UpdateHealthCheck']);
+    expect(healthCheckStatements[0].Action).toEqual([
+      'route53:GetHealthCheck',
+      'route53:GetHealthCheckStatus',
+      'route53:ListTagsForResource',
+      'route53:UpdateHealthCheck',
+    ]);
     expect(healthCheckStatements[0].Resource).toEqual({
       'Fn::Join': [
         '',
         [
           'arn:aws:route53:::healthcheck/',
-          { 'Fn::GetStackOutput': { StackName: 'Primary', Region: 'us-east-1', OutputName: 'DrillPrimaryHealthCheckId' } },
+          {
+            'Fn::GetStackOutput': {
+              StackName: 'Primary',
+              Region: 'us-east-1',
+              OutputName: 'DrillPrimaryHealthCheckId',
+            },
+          },
         ],
       ],
     });
@@ -293,7 +386,7 @@ describe('DR drill construct', () => {
 });
 
 describe('drill targets', () => {
-  test('tier 1 warm standby: failover within Prod\'s 60 s P1 detection target; copies held to the backup schedule + copy (the global database carries the RPO)', () => {
+  test("tier 1 warm standby: failover within Prod's 60 s P1 detection target; copies held to the backup schedule + copy (the global database carries the RPO)", () => {
     // TestDNSAnswer reads Route 53's own answer, so the drill measures detection and propagation, never a TTL:
     // 2 checks x (10 s + 4 s connect + 2 s first byte) = 32 s worst case fits the 60 s target.
     expect(drillTargets(prodConfig)).toEqual({
@@ -305,11 +398,18 @@ describe('drill targets', () => {
   });
 
   test('replicated objects: the RPO plus the replication lag (60 min without RTC)', () => {
-    expect(drillTargets({ ...prodConfig, backup: { ...prodConfig.backup, replicationTimeControl: false } }).replicaObjectMaxAgeSeconds).toBe((15 + S3_REPLICATION_LAG_MINUTES) * 60);
+    expect(
+      drillTargets({ ...prodConfig, backup: { ...prodConfig.backup, replicationTimeControl: false } })
+        .replicaObjectMaxAgeSeconds,
+    ).toBe((15 + S3_REPLICATION_LAG_MINUTES) * 60);
   });
 
   test('pilot light: the copied recovery point must be within the RPO', () => {
-    const targets = drillTargets({ ...prodConfig, targets: { ...prodConfig.targets, rpoMinutes: 24 * 60 }, dr: { standbyMode: 'pilot-light' } });
+    const targets = drillTargets({
+      ...prodConfig,
+      targets: { ...prodConfig.targets, rpoMinutes: 24 * 60 },
+      dr: { standbyMode: 'pilot-light' },
+    });
     expect(targets.recoveryPointMaxAgeSeconds).toBe(24 * 3600);
   });
 });

@@ -150,11 +150,16 @@ describe('ARC Region switch plan (default config)', () => {
     // Nothing mutating on "*".
     const onStar = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(onStar.sort()).toEqual([
-      'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget',
-      'cloudwatch:GetMetricStatistics', 'ecs:ListServices', 'rds:DescribeDBClusters', 'rds:DescribeGlobalClusters',
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:RegisterScalableTarget',
+      'cloudwatch:GetMetricStatistics',
+      'ecs:ListServices',
+      'rds:DescribeDBClusters',
+      'rds:DescribeGlobalClusters',
     ]);
-    expect(statements.find((s) => s.Sid === 'ReadTheTriggerAlarms')?.Resource)
-      .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ProbesPrimaryProbe/), 'Arn'] });
+    expect(statements.find((s) => s.Sid === 'ReadTheTriggerAlarms')?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ProbesPrimaryProbe/), 'Arn'],
+    });
   });
 
   test("the custom action may only read and write Prod's deploy-freeze switch and publish DrRegion's P2", () => {
@@ -183,12 +188,22 @@ describe('dr.automaticFailover', () => {
   });
 
   test('off: the failover workflow starts with a manual approval by the approver role; failback has none', () => {
-    const manual = synthBulwark(validateConfig(withEnv('Prod', (env) => { env.dr!.automaticFailover = false; })));
+    const manual = synthBulwark(
+      validateConfig(
+        withEnv('Prod', (env) => {
+          env.dr!.automaticFailover = false;
+        }),
+      ),
+    );
     const template = manual.template('DrRegion');
     const workflows = planOf(template).Workflows as Workflow[];
     const failover = workflows.find((w) => w.WorkflowTargetRegion === 'us-west-2')!;
-    expect(failover.Steps.map((s) => s.Name))
-      .toEqual(['approve-failover', 'freeze-and-notify', 'database-and-capacity', 'route53-failover-records']);
+    expect(failover.Steps.map((s) => s.Name)).toEqual([
+      'approve-failover',
+      'freeze-and-notify',
+      'database-and-capacity',
+      'route53-failover-records',
+    ]);
     type Approval = { ApprovalRole: { 'Fn::GetAtt': string[] }; TimeoutMinutes: number };
     const approval = failover.Steps[0].ExecutionBlockConfiguration.ExecutionApprovalConfig as Approval;
     expect(approval.TimeoutMinutes).toBe(60);

@@ -9,7 +9,9 @@ import { BulwarkConfigInput, ResolvedConfig, validateConfig } from '../../config
 import { BulwarkAppOptions, BulwarkStacks, buildBulwarkApp } from '../../lib/app';
 import { SharedVariant, sharedAssemblyDir } from './shared-assembly';
 
-const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
 
 /**
  * An App with cdk.json's context: jest's `new App()` does not read cdk.json, and without its
@@ -45,7 +47,11 @@ export interface SynthesizedBulwark {
  * (test/helpers/shared-assembly.ts), synthesized once for all files; the constructs behind `app`, `stacks`
  * and `stack()` are then built only if a test asks for them.
  */
-export function synthBulwark(config: ResolvedConfig = defaultConfig(), options: BulwarkAppOptions = {}, context: Record<string, unknown> = {}): SynthesizedBulwark {
+export function synthBulwark(
+  config: ResolvedConfig = defaultConfig(),
+  options: BulwarkAppOptions = {},
+  context: Record<string, unknown> = {},
+): SynthesizedBulwark {
   const shared = sharedVariantOf(config, options, context);
   const sharedDir = shared && sharedAssemblyDir(shared);
   if (sharedDir) return fromSharedAssembly(sharedDir, () => build(config, options, context));
@@ -53,7 +59,11 @@ export function synthBulwark(config: ResolvedConfig = defaultConfig(), options: 
   return withTemplates(built.app, built.stacks, built.app.synth());
 }
 
-function build(config: ResolvedConfig, options: BulwarkAppOptions, context: Record<string, unknown>): { app: App; stacks: BulwarkStacks } {
+function build(
+  config: ResolvedConfig,
+  options: BulwarkAppOptions,
+  context: Record<string, unknown>,
+): { app: App; stacks: BulwarkStacks } {
   const app = testApp(context);
   // Control Tower's cfn-guard costs about 40 s of CPU per whole-app synth: it runs once per variant in the shared
   // synth (shared-assembly.ts), which test/app.test.ts and the drill test read; `cdk synth` always runs it.
@@ -65,14 +75,21 @@ function build(config: ResolvedConfig, options: BulwarkAppOptions, context: Reco
  * The shared variant these arguments ask for, if any: the default config, no extra context, and no option beyond
  * the drill and cdk-nag (cdk-nag only checks; its acknowledgements add nothing to the templates).
  */
-function sharedVariantOf(config: ResolvedConfig, options: BulwarkAppOptions, context: Record<string, unknown>): SharedVariant | undefined {
+function sharedVariantOf(
+  config: ResolvedConfig,
+  options: BulwarkAppOptions,
+  context: Record<string, unknown>,
+): SharedVariant | undefined {
   if (Object.keys(context).length > 0) return undefined;
   if (Object.keys(options).some((key) => key !== 'drill' && key !== 'nag' && key !== 'controlTower')) return undefined;
   if (JSON.stringify(config) !== JSON.stringify(defaultConfig())) return undefined;
   return options.drill ? 'drill' : 'default';
 }
 
-function fromSharedAssembly(directory: string, buildApp: () => { app: App; stacks: BulwarkStacks }): SynthesizedBulwark {
+function fromSharedAssembly(
+  directory: string,
+  buildApp: () => { app: App; stacks: BulwarkStacks },
+): SynthesizedBulwark {
   let built: { app: App; stacks: BulwarkStacks } | undefined;
   const constructs = () => (built ??= buildApp());
   const assembly = new CloudAssembly(directory);
@@ -87,7 +104,8 @@ function fromSharedAssembly(directory: string, buildApp: () => { app: App; stack
     assembly,
     stack: (stackId: string) => findStack(constructs().app, stackId),
     template(stackId: string): Template {
-      if (!templates.has(stackId)) templates.set(stackId, Template.fromJSON(assembly.getStackArtifact(stackId).template));
+      if (!templates.has(stackId))
+        templates.set(stackId, Template.fromJSON(assembly.getStackArtifact(stackId).template));
       return templates.get(stackId)!;
     },
   };
@@ -102,7 +120,8 @@ function withTemplates(app: App, stacks: BulwarkStacks, assembly: CloudAssembly)
     assembly,
     stack,
     template(stackId: string): Template {
-      if (!templates.has(stackId)) templates.set(stackId, Template.fromJSON(assembly.getStackByName(stack(stackId).stackName).template));
+      if (!templates.has(stackId))
+        templates.set(stackId, Template.fromJSON(assembly.getStackByName(stack(stackId).stackName).template));
       return templates.get(stackId)!;
     },
   };
@@ -110,6 +129,7 @@ function withTemplates(app: App, stacks: BulwarkStacks, assembly: CloudAssembly)
 
 function findStack(app: App, stackId: string): Stack {
   const found = app.node.tryFindChild(stackId);
-  if (!(found instanceof Stack)) throw new Error(`no stack with id ${stackId}; have ${app.node.children.map((c) => c.node.id).join(', ')}`);
+  if (!(found instanceof Stack))
+    throw new Error(`no stack with id ${stackId}; have ${app.node.children.map((c) => c.node.id).join(', ')}`);
   return found;
 }

@@ -5,7 +5,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type EnvironmentInput = Mutable<BulwarkConfigInput['environments'][number]>;
 
 /** The default config with one environment changed. */
-export function withEnv(name: string, change: (env: EnvironmentInput, input: BulwarkConfigInput) => void): BulwarkConfigInput {
+export function withEnv(
+  name: string,
+  change: (env: EnvironmentInput, input: BulwarkConfigInput) => void,
+): BulwarkConfigInput {
   const input = defaultConfigInput();
   const env = input.environments.find((e) => e.name === name);
   if (!env) throw new Error(`no environment ${name} in the default config`);

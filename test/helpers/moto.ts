@@ -22,7 +22,12 @@ export class MotoServer {
   }
 
   clientConfig(region = 'us-east-1') {
-    return { endpoint: this.endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };
+    return {
+      endpoint: this.endpoint,
+      region,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 1,
+    };
   }
 
   async start(): Promise<void> {

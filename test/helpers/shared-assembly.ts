@@ -26,7 +26,11 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
 /** Synthesize one variant into `outdir`, exactly as a test file's own synth would (cdk.json context, nag on). */
 export function synthSharedVariant(variant: SharedVariant, outdir: string): void {
   const app = new App({ outdir, context: { ...cdkJson.context }, builtinCloudFormationValidation: false });
-  buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), { nag: true, controlTower: true, ...SHARED_VARIANTS[variant] });
+  buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), {
+    nag: true,
+    controlTower: true,
+    ...SHARED_VARIANTS[variant],
+  });
   app.synth();
 }
 
@@ -57,8 +61,10 @@ export function sharedAssemblyDir(variant: SharedVariant): string | undefined {
   for (;;) {
     if (fs.existsSync(path.join(dir, DONE_MARKER))) return dir;
     const failed = path.join(dir, FAILED_MARKER);
-    if (fs.existsSync(failed)) throw new Error(`the shared synth of the ${variant} app failed:\n${fs.readFileSync(failed, 'utf8')}`);
-    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`the shared synth of the ${variant} app did not end in ${WAIT_LIMIT_MS / 60_000} min`);
+    if (fs.existsSync(failed))
+      throw new Error(`the shared synth of the ${variant} app failed:\n${fs.readFileSync(failed, 'utf8')}`);
+    if (Date.now() - started > WAIT_LIMIT_MS)
+      throw new Error(`the shared synth of the ${variant} app did not end in ${WAIT_LIMIT_MS / 60_000} min`);
     Atomics.wait(pause, 0, 0, 200);
   }
 }
@@ -81,7 +87,10 @@ export function synthSharedVariantWithMarker(variant: SharedVariant, outdir: str
     fs.writeFileSync(path.join(outdir, DONE_MARKER), '');
   } catch (error) {
     fs.mkdirSync(outdir, { recursive: true });
-    fs.writeFileSync(path.join(outdir, FAILED_MARKER), error instanceof Error ? (error.stack ?? error.message) : String(error));
+    fs.writeFileSync(
+      path.join(outdir, FAILED_MARKER),
+      error instanceof Error ? (error.stack ?? error.message) : String(error),
+    );
     process.exitCode = 1;
   }
 }

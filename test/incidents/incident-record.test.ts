@@ -6,7 +6,10 @@ const prod = bulwark.template('Prod');
 const dev = bulwark.template('Dev');
 
 type Resource = {
-  Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string;
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 };
 const resourcesOf = (type: string, template = prod): [string, Resource][] =>
   Object.entries(template.findResources(type) as Record<string, Resource>);
@@ -26,16 +29,25 @@ describe('IncidentRecord: the table', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{
-        IndexName: 'byStatus',
-        KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'detectedKey', KeyType: 'RANGE' }],
-        Projection: { ProjectionType: 'ALL' },
-      }],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'detectedKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
     expect(table.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'backup', Value: 'orders-prod' }]));
     prod.hasResourceProperties('AWS::KMS::Key', {
-      Description: 'Encrypts the orders-prod-incidents table', EnableKeyRotation: true,
+      Description: 'Encrypts the orders-prod-incidents table',
+      EnableKeyRotation: true,
     });
   });
 
@@ -60,10 +72,14 @@ describe('IncidentRecord: the rules', () => {
     expect(pattern.source).toEqual(['aws.cloudwatch']);
     expect(pattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
     const names = pattern.detail.alarmName;
-    expect(names).toEqual(expect.arrayContaining([
-      'orders-prod-service-unhealthy', 'orders-prod-http-5xx-critical', 'orders-prod-canary-journey-failed',
-      'orders-prod-latency-p95',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'orders-prod-service-unhealthy',
+        'orders-prod-http-5xx-critical',
+        'orders-prod-canary-journey-failed',
+        'orders-prod-latency-p95',
+      ]),
+    );
     expect(names.every((n) => n.startsWith('orders-prod-'))).toBe(true);
     // P3 and P4 alarms are tickets, not incidents: the recorder's own alarm among them.
     expect(names).not.toContain('orders-prod-incident-recorder-failed');
@@ -74,16 +90,18 @@ describe('IncidentRecord: the rules', () => {
     expect([...names].sort()).toEqual([...p1p2].sort());
   });
 
-  test('deployments of the environment\'s group, its kill switches, and a sweep every 5 minutes', () => {
+  test("deployments of the environment's group, its kill switches, and a sweep every 5 minutes", () => {
     prod.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
-        source: ['aws.codedeploy'], 'detail-type': ['CodeDeploy Deployment State-change Notification'],
+        source: ['aws.codedeploy'],
+        'detail-type': ['CodeDeploy Deployment State-change Notification'],
         detail: { application: ['orders-prod'], deploymentGroup: ['orders-prod'] },
       },
     });
     prod.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
-        source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'],
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
         detail: { name: [{ prefix: '/orders/prod/switches/' }] },
       },
     });
@@ -96,15 +114,20 @@ describe('IncidentRecord: the rules', () => {
 
 describe('IncidentRecord: the function and its grants', () => {
   test('orders-prod-incident-recorder on a live runtime, with the settings it needs', () => {
-    const fn = resourcesOf('AWS::Lambda::Function')
-      .find(([, r]) => r.Properties.FunctionName === 'orders-prod-incident-recorder')![1];
+    const fn = resourcesOf('AWS::Lambda::Function').find(
+      ([, r]) => r.Properties.FunctionName === 'orders-prod-incident-recorder',
+    )![1];
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
     const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     const settings = JSON.parse(variables.INCIDENT_SETTINGS);
     expect(settings).toMatchObject({
-      environment: 'Prod', tableName: 'orders-prod-incidents', metricNamespace: 'Bulwark/orders',
+      environment: 'Prod',
+      tableName: 'orders-prod-incidents',
+      metricNamespace: 'Bulwark/orders',
       deploymentGroup: 'orders-prod',
-      switchParameterPrefix: '/orders/prod/switches/', quietPeriodSeconds: 900, metricsSettleSeconds: 3600,
+      switchParameterPrefix: '/orders/prod/switches/',
+      quietPeriodSeconds: 900,
+      metricsSettleSeconds: 3600,
     });
     expect(settings.alarms).toMatchObject({ 'orders-prod-service-unhealthy': 'P1', 'orders-prod-latency-p95': 'P2' });
   });
@@ -125,7 +148,8 @@ describe('IncidentRecord: the function and its grants', () => {
       Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
     });
     expect(statements[3]).toMatchObject({
-      Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } },
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'Bulwark/orders' } },
     });
   });
 
@@ -133,7 +157,11 @@ describe('IncidentRecord: the function and its grants', () => {
     prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'orders-prod-incident-recorder-failed',
       AlarmDescription: Match.stringLikeRegexp('^\\[P3\\] .* \\| Runbook: .*/incident-recorder-failed\\.md$'),
-      MetricName: 'Errors', Namespace: 'AWS/Lambda', Period: 300, Threshold: 0, TreatMissingData: 'notBreaching',
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Period: 300,
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
     });
   });
 });

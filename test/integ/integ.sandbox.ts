@@ -16,7 +16,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AwsApiCall, ExpectedResult, IApiCall, IDeployAssert, IntegTestCase, Match } from '@aws-cdk/integ-tests-alpha';
 import {
-  App, Arn, ArnFormat, Aspects, attachCustomSynthesis, CfnElement, Duration, RemovalPolicy, Stack,
+  App,
+  Arn,
+  ArnFormat,
+  Aspects,
+  attachCustomSynthesis,
+  CfnElement,
+  Duration,
+  RemovalPolicy,
+  Stack,
 } from 'aws-cdk-lib';
 import { IntegManifest, Manifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -149,12 +157,9 @@ function physicalId(resource: Construct): string {
 // (a) The smoke check reaches the test listener. A create serves the first revision without CodeDeploy, so the
 // test redeploys the running revision through CodeDeploy with the AppSpec the deployment trigger uses; the
 // deployment succeeds only if the AfterAllowTestTraffic hook (the smoke check) reports Succeeded.
-const running = flows.awsApiCall(
-  'ECS',
-  'describeServices',
-  { cluster: BASE_NAME, services: [BASE_NAME] },
-  ['services.0.taskDefinition'],
-);
+const running = flows.awsApiCall('ECS', 'describeServices', { cluster: BASE_NAME, services: [BASE_NAME] }, [
+  'services.0.taskDefinition',
+]);
 const appSpec = JSON.stringify({
   version: 0.0,
   Resources: [
@@ -366,12 +371,9 @@ const rolledBack = after
       deploymentInfo: { rollbackInfo: Match.objectLike({ rollbackDeploymentId: Match.stringLikeRegexp('^d-') }) },
     }),
   );
-const serving = after.awsApiCall(
-  'ECS',
-  'describeServices',
-  { cluster: BASE_NAME, services: [BASE_NAME] },
-  ['services.0.taskDefinition'],
-);
+const serving = after.awsApiCall('ECS', 'describeServices', { cluster: BASE_NAME, services: [BASE_NAME] }, [
+  'services.0.taskDefinition',
+]);
 const servesGoodImage = after
   .awsApiCall('ECS', 'describeTaskDefinition', { taskDefinition: serving.getAttString('services.0.taskDefinition') })
   .expect(

@@ -46,7 +46,9 @@ export function sandboxTarget(env: NodeJS.ProcessEnv): SandboxTarget {
         'credentials (npx integ-runner --force --parallel-regions <region>), which sets both',
     );
   }
-  const zones = env.BULWARK_SANDBOX_AZS?.split(',').map((zone) => zone.trim()).filter((zone) => zone.length > 0);
+  const zones = env.BULWARK_SANDBOX_AZS?.split(',')
+    .map((zone) => zone.trim())
+    .filter((zone) => zone.length > 0);
   return { account, region, availabilityZones: zones && zones.length > 0 ? zones : [`${region}a`, `${region}b`] };
 }
 

@@ -19,14 +19,38 @@ export const RUNBOOK_BASE_URL = 'https://github.com/acme/bulwark/blob/main/runbo
  * cluster. Stands in for BlueGreenService and Database so the catalog is tested on its own.
  */
 export function serviceFixture(scope: Construct): { signals: ServiceSignals; database: DatabaseSignals } {
-  const vpc = new ec2.Vpc(scope, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }, { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const vpc = new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+      { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ],
+  });
   const cluster = new ecs.Cluster(scope, 'Cluster', { vpc, clusterName: 'orders-fixture' });
   const containerLogGroup = new logs.LogGroup(scope, 'ContainerLogs', { logGroupName: '/ecs/orders-fixture' });
   const taskDefinition = new ecs.FargateTaskDefinition(scope, 'Task');
-  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), portMappings: [{ containerPort: 80 }], logging: ecs.LogDrivers.awsLogs({ logGroup: containerLogGroup, streamPrefix: 'app' }) });
-  const service = new ecs.FargateService(scope, 'Service', { cluster, taskDefinition, serviceName: 'orders-fixture', assignPublicIp: true, deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY }, minHealthyPercent: 100 });
+  taskDefinition.addContainer('app', {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'),
+    portMappings: [{ containerPort: 80 }],
+    logging: ecs.LogDrivers.awsLogs({ logGroup: containerLogGroup, streamPrefix: 'app' }),
+  });
+  const service = new ecs.FargateService(scope, 'Service', {
+    cluster,
+    taskDefinition,
+    serviceName: 'orders-fixture',
+    assignPublicIp: true,
+    deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+    minHealthyPercent: 100,
+  });
   const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'Alb', { vpc, internetFacing: true });
-  const targetGroup = (id: string) => new elbv2.ApplicationTargetGroup(scope, id, { vpc, port: 80, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP });
+  const targetGroup = (id: string) =>
+    new elbv2.ApplicationTargetGroup(scope, id, {
+      vpc,
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+    });
   const blue = targetGroup('Blue');
   const green = targetGroup('Green');
   loadBalancer.addListener('Prod', { port: 80, open: true, defaultTargetGroups: [blue] });
@@ -40,16 +64,31 @@ export function serviceFixture(scope: Construct): { signals: ServiceSignals; dat
     serverlessV2MinCapacity: 0.5,
     serverlessV2MaxCapacity: 4,
   });
-  return { signals: { loadBalancer, targetGroups: [blue, green], service, containerLogGroup }, database: { cluster: db, maxConnections: 1000 } };
+  return {
+    signals: { loadBalancer, targetGroups: [blue, green], service, containerLogGroup },
+    database: { cluster: db, maxConnections: 1000 },
+  };
 }
 
 /** A stack holding the fixture plus Monitoring and the full AlarmCatalog, wired as EnvironmentStack wires them. */
 export function catalogStack(scope: Construct, environment: EnvironmentConfig, withDatabase = true): Stack {
-  const stack = new Stack(scope, environment.name, { env: { account: environment.account, region: environment.region } });
+  const stack = new Stack(scope, environment.name, {
+    env: { account: environment.account, region: environment.region },
+  });
   const naming = new Naming('orders', environment.name);
   const { signals, database } = serviceFixture(stack);
-  const monitoring = new Monitoring(stack, 'Monitoring', { naming, runbookBaseUrl: RUNBOOK_BASE_URL, notifications: environment.notifications, thresholds: environment.alarms });
-  const catalog = new AlarmCatalog(stack, 'Alarms', { factory: monitoring.alarms, signals, thresholds: environment.alarms, dashboard: monitoring.dashboard });
+  const monitoring = new Monitoring(stack, 'Monitoring', {
+    naming,
+    runbookBaseUrl: RUNBOOK_BASE_URL,
+    notifications: environment.notifications,
+    thresholds: environment.alarms,
+  });
+  const catalog = new AlarmCatalog(stack, 'Alarms', {
+    factory: monitoring.alarms,
+    signals,
+    thresholds: environment.alarms,
+    dashboard: monitoring.dashboard,
+  });
   if (withDatabase) catalog.addDatabase(database);
   return stack;
 }

@@ -66,7 +66,7 @@ function admits(statements: Cfn[], service: string, account: string, sourceArn: 
 }
 
 describe('alarms can notify', () => {
-  test('every alarm, metric and composite, in every stack carries its environment\'s name prefix', () => {
+  test("every alarm, metric and composite, in every stack carries its environment's name prefix", () => {
     let count = 0;
     for (const stackId of Object.keys(STACKS)) {
       for (const [id, alarm] of alarmsOf(stackId)) {
@@ -114,7 +114,7 @@ describe('alarms can notify', () => {
     expect(admits(statements, cw, '333333333333', alarm('333333333333', 'orders-staging-service-down'))).toBe(false);
   });
 
-  test('every severity topic of every stack (pipeline included) admits its environment\'s alarms', () => {
+  test("every severity topic of every stack (pipeline included) admits its environment's alarms", () => {
     for (const [stackId, { account, region, prefix }] of Object.entries(STACKS)) {
       const topics = ofType(stackId, 'AWS::SNS::Topic').filter(([, t]) => /-alerts-p\d$/.test(t.Properties.TopicName));
       expect({ stackId, topics: topics.map(([, t]) => t.Properties.TopicName).sort() }).toEqual({
@@ -182,7 +182,7 @@ describe('other publishers are scoped to this account and their own resources', 
     }
   });
 
-  test('AWS Budgets may publish to the budget topic for this account\'s budgets only', () => {
+  test("AWS Budgets may publish to the budget topic for this account's budgets only", () => {
     const statements = topicStatements('Prod', topicNamed('Prod', 'orders-prod-budget'));
     const b = 'budgets.amazonaws.com';
     const budget = 'budget/orders-prod-monthly-cost';
@@ -191,7 +191,7 @@ describe('other publishers are scoped to this account and their own resources', 
     expect(admits(statements, b, '999999999999', `arn:aws:budgets::999999999999:${budget}`)).toBe(false);
   });
 
-  test('the pipeline\'s failure notifications: this account\'s CodeStar Notifications rules only', () => {
+  test("the pipeline's failure notifications: this account's CodeStar Notifications rules only", () => {
     const [[ruleId, rule]] = ofType('Pipeline', 'AWS::CodeStarNotifications::NotificationRule');
     const [target] = rule.Properties.Targets as Cfn[];
     expect(target.TargetType).toBe('SNS');
@@ -204,7 +204,7 @@ describe('other publishers are scoped to this account and their own resources', 
     });
   });
 
-  test('the topics\' keys: CloudWatch under the topic\'s conditions; EventBridge and CodeStar as AWS documents', () => {
+  test("the topics' keys: CloudWatch under the topic's conditions; EventBridge and CodeStar as AWS documents", () => {
     // SNS forwarding the alarm's aws:SourceArn to KMS is documented for CloudWatch only; a condition KMS never
     // receives would drop every EventBridge/CodeStar notification, so those two keep AWS's unconditioned statement.
     type Expected = (account: string, region: string, prefix: string) => { account?: string; sourceArn?: string };

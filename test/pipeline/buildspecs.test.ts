@@ -60,7 +60,9 @@ const gate: ProdGateProps = {
 
 describe('bootstrap roles', () => {
   test('are the roles `cdk bootstrap` creates, per account and region', () => {
-    expect(bootstrapRoleArn('lookup', '333333333333', 'us-west-2')).toBe('arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-west-2');
+    expect(bootstrapRoleArn('lookup', '333333333333', 'us-west-2')).toBe(
+      'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-west-2',
+    );
     expect(deployRoleArns('111111111111', 'us-east-1', { qualifier: 'custom123' })).toEqual([
       'arn:aws:iam::111111111111:role/cdk-custom123-deploy-role-111111111111-us-east-1',
       'arn:aws:iam::111111111111:role/cdk-custom123-file-publishing-role-111111111111-us-east-1',
@@ -69,18 +71,18 @@ describe('bootstrap roles', () => {
 });
 
 describe('the deploy command', () => {
-  test('is the README\'s, with the stack id users type', () => {
+  test("is the README's, with the stack id users type", () => {
     expect(deployCommand('Prod')).toBe('npx cdk deploy Prod --require-approval never');
   });
 });
 
-describe('the builds\' install (issue 12, item 13)', () => {
+describe("the builds' install (issue 12, item 13)", () => {
   // Template JSON of a buildspec, walked freely.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Spec = any;
   const installOf = (spec: Spec) => spec.phases.install;
 
-  test('a deploy build installs from the lock without running any dependency\'s install scripts', () => {
+  test("a deploy build installs from the lock without running any dependency's install scripts", () => {
     for (const stackId of ['Dev', 'Staging', 'Prod', 'DrRegion']) {
       const spec: Spec = deployBuildSpec(stackId);
       expect(installOf(spec).commands).toEqual(['npm install --ignore-scripts --no-audit --no-fund']);
@@ -103,14 +105,27 @@ describe('the builds\' install (issue 12, item 13)', () => {
 
 describe('the Prod deploy-freeze gate', () => {
   // The kill switch's parameter value (lambdas/kill-switch/settings.ts).
-  const switchValue = (state: string) => JSON.stringify({ state, reason: 'created by CloudFormation', changedAt: '1970-01-01T00:00:00.000Z', changedBy: 'cloudformation' });
+  const switchValue = (state: string) =>
+    JSON.stringify({
+      state,
+      reason: 'created by CloudFormation',
+      changedAt: '1970-01-01T00:00:00.000Z',
+      changedBy: 'cloudformation',
+    });
 
-  test.each([switchValue('off'), 'off', 'OFF'])('lets Prod open while the switch is %s, reading it through the lookup role', (value) => {
-    const result = run(freezeGateCommands(gate), { FAKE_SSM: value });
-    expect(result.code).toBe(0);
-    expect(result.calls).toContain('configure set profile.prod.role_arn arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-1');
-    expect(result.calls).toContain('ssm get-parameter --profile prod --region us-east-1 --name /orders/prod/switches/deploy-freeze');
-  });
+  test.each([switchValue('off'), 'off', 'OFF'])(
+    'lets Prod open while the switch is %s, reading it through the lookup role',
+    (value) => {
+      const result = run(freezeGateCommands(gate), { FAKE_SSM: value });
+      expect(result.code).toBe(0);
+      expect(result.calls).toContain(
+        'configure set profile.prod.role_arn arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-1',
+      );
+      expect(result.calls).toContain(
+        'ssm get-parameter --profile prod --region us-east-1 --name /orders/prod/switches/deploy-freeze',
+      );
+    },
+  );
 
   test.each([
     [switchValue('on'), 'on'],
@@ -138,7 +153,9 @@ describe('the Prod P1 gate', () => {
   test('lets Prod open while the P1 alarm is not in ALARM', () => {
     const result = run(p1AlarmGateCommands(gate), { FAKE_CW: '' });
     expect(result.code).toBe(0);
-    expect(result.calls).toContain('cloudwatch describe-alarms --profile prod --region us-east-1 --alarm-names orders-prod-service-unhealthy');
+    expect(result.calls).toContain(
+      'cloudwatch describe-alarms --profile prod --region us-east-1 --alarm-names orders-prod-service-unhealthy',
+    );
   });
 
   test('keeps Prod closed while the P1 alarm is in ALARM', () => {
@@ -153,7 +170,11 @@ describe('the Prod P1 gate', () => {
 });
 
 describe('the integration checks', () => {
-  const sweep = alarmSweepCommands({ region: 'us-east-1', lookupRoleArn: bootstrapRoleArn('lookup', '222222222222', 'us-east-1'), alarmNamePrefix: 'orders-staging-' });
+  const sweep = alarmSweepCommands({
+    region: 'us-east-1',
+    lookupRoleArn: bootstrapRoleArn('lookup', '222222222222', 'us-east-1'),
+    alarmNamePrefix: 'orders-staging-',
+  });
 
   test('pass when no alarm of the environment is in ALARM', () => {
     expect(run(sweep, { FAKE_CW: '' }).code).toBe(0);
@@ -168,16 +189,25 @@ describe('the integration checks', () => {
 });
 
 describe('the canary check', () => {
-  const spec = canaryBuildSpec({ environmentName: 'Dev', functionName: 'orders-dev-canary', region: 'us-east-1', invokerRoleArn: 'arn:aws:iam::111111111111:role/orders-dev-pipeline-canary' }) as {
+  const spec = canaryBuildSpec({
+    environmentName: 'Dev',
+    functionName: 'orders-dev-canary',
+    region: 'us-east-1',
+    invokerRoleArn: 'arn:aws:iam::111111111111:role/orders-dev-pipeline-canary',
+  }) as {
     phases: { build: { commands: string[] } };
   };
   const commands = spec.phases.build.commands;
   const check = commands[commands.length - 1];
   const withResult = (result: string) => [`printf '%s' '${result}' > canary-result.json`, check];
 
-  test('invokes the environment\'s canary through its invoker role', () => {
-    expect(commands).toContain('aws configure set profile.canary.role_arn arn:aws:iam::111111111111:role/orders-dev-pipeline-canary');
-    expect(commands.join('\n')).toMatch(/aws lambda invoke --profile canary --region us-east-1 --function-name orders-dev-canary .* canary-result\.json/);
+  test("invokes the environment's canary through its invoker role", () => {
+    expect(commands).toContain(
+      'aws configure set profile.canary.role_arn arn:aws:iam::111111111111:role/orders-dev-pipeline-canary',
+    );
+    expect(commands.join('\n')).toMatch(
+      /aws lambda invoke --profile canary --region us-east-1 --function-name orders-dev-canary .* canary-result\.json/,
+    );
   });
 
   test('passes on {"ok":true}', () => {

@@ -39,7 +39,7 @@ const connectionGrants = (statements: Cfn[]) =>
 const NEW_ARN = 'arn:aws:codeconnections:us-east-1:444444444444:connection/0f3e7c2a-1111-2222-3333-444455556666';
 const OLD_ARN = 'arn:aws:codestar-connections:us-east-1:444444444444:connection/0f3e7c2a-1111-2222-3333-444455556666';
 
-describe('the Source action\'s connection permission', () => {
+describe("the Source action's connection permission", () => {
   test('has the prefix of the connection ARN it is granted on', () => {
     expect(useConnectionAction(NEW_ARN)).toBe('codeconnections:UseConnection');
     expect(useConnectionAction(OLD_ARN)).toBe('codestar-connections:UseConnection');

@@ -13,13 +13,20 @@ import { defaultConfig, testApp } from '../helpers/app';
 // (an unacknowledged finding makes synth throw, failing every test below).
 const config = defaultConfig();
 const app = testApp();
-const stack = new PipelineStack(app, { service: config.service, pipeline: config.pipeline, environments: config.environments, drStackId: 'DrRegion' });
+const stack = new PipelineStack(app, {
+  service: config.service,
+  pipeline: config.pipeline,
+  environments: config.environments,
+  drStackId: 'DrRegion',
+});
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const assembly = app.synth();
 // Template JSON is walked freely below; one loose alias instead of a cast at every step.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cfn = any;
-const templateJson = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: Cfn }> };
+const templateJson = assembly.getStackByName(stack.stackName).template as {
+  Resources: Record<string, { Type: string; Properties: Cfn }>;
+};
 const template = Template.fromJSON(templateJson);
 
 type Resource = { Type: string; Properties: Record<string, Cfn> };
@@ -41,7 +48,8 @@ const buildSpecOf = (stageName: string, actionName: string) => {
   const projectId = action(stageName, actionName).Configuration.ProjectName.Ref as string;
   return JSON.parse(templateJson.Resources[projectId].Properties.Source.BuildSpec as string);
 };
-const commandsOf = (spec: Cfn): string[] => Object.values(spec.phases as Record<string, { commands?: string[] }>).flatMap((p) => p.commands ?? []);
+const commandsOf = (spec: Cfn): string[] =>
+  Object.values(spec.phases as Record<string, { commands?: string[] }>).flatMap((p) => p.commands ?? []);
 /** Every policy statement attached to a role, by the role's logical id. */
 const statementsOfRole = (roleId: string): Cfn[] =>
   ofType('AWS::IAM::Policy')
@@ -58,7 +66,8 @@ const projectRoleId = (stageName: string, actionName: string): string => {
   const projectId = action(stageName, actionName).Configuration.ProjectName.Ref as string;
   return templateJson.Resources[projectId].Properties.ServiceRole['Fn::GetAtt'][0];
 };
-const bootstrap = (kind: string, account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-${kind}-role-${account}-${region}`;
+const bootstrap = (kind: string, account: string, region: string) =>
+  `arn:aws:iam::${account}:role/cdk-hnb659fds-${kind}-role-${account}-${region}`;
 
 describe('the Pipeline stack', () => {
   test('is the top-level stack `Pipeline` in the tooling account and region', () => {
@@ -69,19 +78,34 @@ describe('the Pipeline stack', () => {
 
   test('is a CodePipeline V2 with its stages in order: Source, Validate, Dev, approval, Staging, approval, Prod, DrRegion', () => {
     expect(pipeline.PipelineType).toBe('V2');
-    expect(pipeline.Stages.map((s: { Name: string }) => s.Name)).toEqual(['Source', 'Validate', 'Dev', 'ApproveStaging', 'Staging', 'ApproveProd', 'Prod', 'DrRegion']);
+    expect(pipeline.Stages.map((s: { Name: string }) => s.Name)).toEqual([
+      'Source',
+      'Validate',
+      'Dev',
+      'ApproveStaging',
+      'Staging',
+      'ApproveProd',
+      'Prod',
+      'DrRegion',
+    ]);
   });
 
   test('takes its source from the configured CodeConnections connection, repository and branch', () => {
     const source = action('Source', 'Checkout');
     expect(source.ActionTypeId).toMatchObject({ Category: 'Source', Provider: 'CodeStarSourceConnection' });
-    expect(source.Configuration).toMatchObject({ ConnectionArn: config.pipeline.connectionArn, FullRepositoryId: 'acme/bulwark', BranchName: 'main' });
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: config.pipeline.connectionArn,
+      FullRepositoryId: 'acme/bulwark',
+      BranchName: 'main',
+    });
   });
 
   test('Validate runs the README test command, the audit and the report, and keeps reports/ as an artifact', () => {
     const spec = buildSpecOf('Validate', 'TestAuditSynthReport');
     const commands = commandsOf(spec);
-    expect(commands).toEqual(expect.arrayContaining([INSTALL_COMMAND, 'npm test', 'npm audit --audit-level=high', 'npm run report']));
+    expect(commands).toEqual(
+      expect.arrayContaining([INSTALL_COMMAND, 'npm test', 'npm audit --audit-level=high', 'npm run report']),
+    );
     expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npm run report'));
     expect(spec.artifacts).toEqual({ 'base-directory': 'reports', files: ['**/*'] });
     expect(action('Validate', 'TestAuditSynthReport').OutputArtifacts).toEqual([{ Name: 'Report' }]);
@@ -89,10 +113,13 @@ describe('the Pipeline stack', () => {
     expect(assumable(projectRoleId('Validate', 'TestAuditSynthReport'))).toEqual([]);
   });
 
-  test.each(['Dev', 'Staging', 'Prod', 'DrRegion'])('the %s stage deploys with the very command a person runs', (env) => {
-    const commands = commandsOf(buildSpecOf(env, 'Deploy'));
-    expect(commands).toEqual([INSTALL_COMMAND, `npx cdk deploy ${env} --require-approval never`]);
-  });
+  test.each(['Dev', 'Staging', 'Prod', 'DrRegion'])(
+    'the %s stage deploys with the very command a person runs',
+    (env) => {
+      const commands = commandsOf(buildSpecOf(env, 'Deploy'));
+      expect(commands).toEqual([INSTALL_COMMAND, `npx cdk deploy ${env} --require-approval never`]);
+    },
+  );
 
   test('no stage uses CloudFormation actions: the only deploy path is `cdk deploy` in CodeBuild', () => {
     const providers = pipeline.Stages.flatMap((s: { Actions: Cfn[] }) => s.Actions.map((a) => a.ActionTypeId.Provider));
@@ -128,7 +155,9 @@ describe('the Pipeline stack', () => {
     // The Validate build copies reports/ to exactly that prefix.
     const validate = action('Validate', 'TestAuditSynthReport');
     // (a Fn::Join: the bucket name is a reference)
-    expect(JSON.stringify(validate.Configuration.EnvironmentVariables)).toContain('{\\"name\\":\\"REPORT_PREFIX\\",\\"type\\":\\"PLAINTEXT\\",\\"value\\":\\"reports/#{codepipeline.PipelineExecutionId}/\\"}');
+    expect(JSON.stringify(validate.Configuration.EnvironmentVariables)).toContain(
+      '{\\"name\\":\\"REPORT_PREFIX\\",\\"type\\":\\"PLAINTEXT\\",\\"value\\":\\"reports/#{codepipeline.PipelineExecutionId}/\\"}',
+    );
   });
 
   test('Prod stays closed (beforeEntry FAIL) while the deploy freeze is on or the P1 alarm is in ALARM; other stages have no condition', () => {
@@ -143,29 +172,44 @@ describe('the Pipeline stack', () => {
     const [freeze, p1] = condition.Rules.map((r: Cfn) => (r.Commands as string[]).join('\n'));
     expect(freeze).toContain('--name /orders/prod/switches/deploy-freeze');
     expect(p1).toContain('--alarm-names orders-prod-service-unhealthy');
-    for (const rule of [freeze, p1]) expect(rule).toContain(`role_arn ${bootstrap('lookup', '333333333333', 'us-east-1')}`);
-    for (const name of ['Source', 'Validate', 'Dev', 'ApproveStaging', 'Staging', 'ApproveProd', 'DrRegion']) expect(stage(name).BeforeEntry).toBeUndefined();
+    for (const rule of [freeze, p1])
+      expect(rule).toContain(`role_arn ${bootstrap('lookup', '333333333333', 'us-east-1')}`);
+    for (const name of ['Source', 'Validate', 'Dev', 'ApproveStaging', 'Staging', 'ApproveProd', 'DrRegion'])
+      expect(stage(name).BeforeEntry).toBeUndefined();
   });
 
-  test('the pipeline role may read Prod only through its read-only bootstrap lookup role, and write its rules\' logs', () => {
+  test("the pipeline role may read Prod only through its read-only bootstrap lookup role, and write its rules' logs", () => {
     const pipelineRoleId = pipeline.RoleArn['Fn::GetAtt'][0] as string;
     expect(assumable(pipelineRoleId)).toEqual([bootstrap('lookup', '333333333333', 'us-east-1')]);
     const logs = statementsOfRole(pipelineRoleId).find((s) => asList(s.Action).includes('logs:PutLogEvents'));
-    expect(logs.Resource).toEqual(expect.arrayContaining(['arn:aws:logs:us-east-1:444444444444:log-group:/aws/codepipeline/orders-pipeline-delivery']));
+    expect(logs.Resource).toEqual(
+      expect.arrayContaining([
+        'arn:aws:logs:us-east-1:444444444444:log-group:/aws/codepipeline/orders-pipeline-delivery',
+      ]),
+    );
   });
 
-  test('each deploy build may assume exactly its target\'s bootstrap deploy and file-publishing roles', () => {
-    const deployRoles = (account: string, region: string) => [bootstrap('deploy', account, region), bootstrap('file-publishing', account, region)];
+  test("each deploy build may assume exactly its target's bootstrap deploy and file-publishing roles", () => {
+    const deployRoles = (account: string, region: string) => [
+      bootstrap('deploy', account, region),
+      bootstrap('file-publishing', account, region),
+    ];
     expect(assumable(projectRoleId('Dev', 'Deploy'))).toEqual(deployRoles('111111111111', 'us-east-1').sort());
     expect(assumable(projectRoleId('Staging', 'Deploy'))).toEqual(deployRoles('222222222222', 'us-east-1').sort());
     // `cdk deploy Prod` deploys DrRegion first (Prod depends on it), so it needs both regions of the Prod account.
-    expect(assumable(projectRoleId('Prod', 'Deploy'))).toEqual([...deployRoles('333333333333', 'us-east-1'), ...deployRoles('333333333333', 'us-west-2')].sort());
+    expect(assumable(projectRoleId('Prod', 'Deploy'))).toEqual(
+      [...deployRoles('333333333333', 'us-east-1'), ...deployRoles('333333333333', 'us-west-2')].sort(),
+    );
     expect(assumable(projectRoleId('DrRegion', 'Deploy'))).toEqual(deployRoles('333333333333', 'us-west-2').sort());
-    expect(assumable(projectRoleId('Staging', 'IntegrationChecks'))).toEqual([bootstrap('lookup', '222222222222', 'us-east-1')]);
-    expect(assumable(projectRoleId('Dev', 'Canary'))).toEqual(['arn:aws:iam::111111111111:role/orders-dev-pipeline-canary']);
+    expect(assumable(projectRoleId('Staging', 'IntegrationChecks'))).toEqual([
+      bootstrap('lookup', '222222222222', 'us-east-1'),
+    ]);
+    expect(assumable(projectRoleId('Dev', 'Canary'))).toEqual([
+      'arn:aws:iam::111111111111:role/orders-dev-pipeline-canary',
+    ]);
   });
 
-  test('every cross-account role the stack may assume is a bootstrap role or an environment\'s canary invoker; no wildcard actions', () => {
+  test("every cross-account role the stack may assume is a bootstrap role or an environment's canary invoker; no wildcard actions", () => {
     const allStatements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const crossAccount = allStatements
       .filter((s) => asList(s.Action).includes('sts:AssumeRole'))
@@ -173,7 +217,9 @@ describe('the Pipeline stack', () => {
       .filter((r): r is string => typeof r === 'string');
     expect(crossAccount.length).toBeGreaterThan(0);
     for (const arn of crossAccount) {
-      expect(arn).toMatch(/^arn:aws:iam::(111111111111|222222222222|333333333333):role\/(cdk-hnb659fds-(deploy|file-publishing|lookup)-role-\d{12}-[a-z]+-[a-z]+-\d|orders-(dev|staging|prod)-pipeline-canary)$/);
+      expect(arn).toMatch(
+        /^arn:aws:iam::(111111111111|222222222222|333333333333):role\/(cdk-hnb659fds-(deploy|file-publishing|lookup)-role-\d{12}-[a-z]+-[a-z]+-\d|orders-(dev|staging|prod)-pipeline-canary)$/,
+      );
     }
     for (const s of allStatements) {
       for (const a of asList(s.Action)) expect(a).not.toMatch(/^(\*|sts:\*|iam:\*)$/);
@@ -182,40 +228,62 @@ describe('the Pipeline stack', () => {
   });
 
   test('CodeBuild roles trust only CodeBuild; the canary runners have the fixed names the workload accounts trust', () => {
-    for (const [stageName, actionName] of [['Validate', 'TestAuditSynthReport'], ['Prod', 'Deploy'], ['Dev', 'Canary']]) {
+    for (const [stageName, actionName] of [
+      ['Validate', 'TestAuditSynthReport'],
+      ['Prod', 'Deploy'],
+      ['Dev', 'Canary'],
+    ]) {
       const role = templateJson.Resources[projectRoleId(stageName, actionName)].Properties as Cfn;
-      expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' } }]);
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' } },
+      ]);
     }
-    expect((templateJson.Resources[projectRoleId('Staging', 'Canary')].Properties as Cfn).RoleName).toBe('orders-pipeline-canary-runner-staging');
+    expect((templateJson.Resources[projectRoleId('Staging', 'Canary')].Properties as Cfn).RoleName).toBe(
+      'orders-pipeline-canary-runner-staging',
+    );
   });
 
   test('artifacts are KMS-encrypted (store, bucket, builds), the bucket is versioned, logged, TLS-only and shared with no other account', () => {
     expect(pipeline.ArtifactStore.EncryptionKey.Type).toBe('KMS');
     const bucketId = pipeline.ArtifactStore.Location.Ref as string;
     const bucket = templateJson.Resources[bucketId].Properties as Cfn;
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(
+      bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('aws:kms');
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.LoggingConfiguration.DestinationBucketName).toBeDefined();
-    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === bucketId)![1].Properties.PolicyDocument.Statement as Cfn[];
-    expect(policy).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === bucketId)![1].Properties
+      .PolicyDocument.Statement as Cfn[];
+    expect(policy).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    );
     // Deploys publish to the targets' own bootstrap buckets, so no foreign principal is ever granted here.
     expect(JSON.stringify(policy)).not.toMatch(/111111111111|222222222222|333333333333/);
     template.allResourcesProperties('AWS::CodeBuild::Project', { EncryptionKey: Match.anyValue() });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  test('a failed execution notifies the tooling account\'s KMS-encrypted P3 topic', () => {
+  test("a failed execution notifies the tooling account's KMS-encrypted P3 topic", () => {
     template.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
       EventTypeIds: ['codepipeline-pipeline-pipeline-execution-failed'],
       Targets: [{ TargetType: 'SNS', TargetAddress: { Ref: Match.stringLikeRegexp('TopicsP3') } }],
     });
-    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'orders-pipeline-alerts-p3', KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'orders-pipeline-alerts-p3',
+      KmsMasterKeyId: Match.anyValue(),
+    });
   });
 
   test('passes cfn-lint with zero errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-lint-'));
     const file = path.join(dir, 'Pipeline.template.json');
     fs.writeFileSync(file, JSON.stringify(templateJson));
-    expect(runCfnLint([file]).filter((f) => f.level === 'Error').map(formatFinding)).toEqual([]);
+    expect(
+      runCfnLint([file])
+        .filter((f) => f.level === 'Error')
+        .map(formatFinding),
+    ).toEqual([]);
   });
 });

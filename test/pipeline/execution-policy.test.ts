@@ -61,7 +61,7 @@ describe('the scoped CloudFormation execution policy', () => {
     expect([...new Set(missing)]).toEqual([]);
   });
 
-  test('allows reading the DR region stack\'s outputs where a template reads them (Fn::GetStackOutput)', () => {
+  test("allows reading the DR region stack's outputs where a template reads them (Fn::GetStackOutput)", () => {
     const readsOutputs = templates.some(({ template }) => JSON.stringify(template).includes('Fn::GetStackOutput'));
     expect(readsOutputs).toBe(true);
     expect(allows('cloudformation:DescribeStacks')).toBe(true);

@@ -7,11 +7,14 @@ import { testApp } from '../helpers/app';
 // One small workload-like stack (Dev's account) holding the access role, synthesized once.
 const app = testApp();
 const stack = new Stack(app, 'Dev', { env: { account: '111111111111', region: 'us-east-1' } });
-new PipelineCanaryAccess(stack, 'PipelineCanaryAccess', { naming: new Naming('orders', 'Dev'), toolingAccount: '444444444444' });
+new PipelineCanaryAccess(stack, 'PipelineCanaryAccess', {
+  naming: new Naming('orders', 'Dev'),
+  toolingAccount: '444444444444',
+});
 const template = Template.fromStack(stack);
 
 describe('PipelineCanaryAccess', () => {
-  test('is the role the pipeline\'s canary step assumes, by its agreed name, trusting only that runner role', () => {
+  test("is the role the pipeline's canary step assumes, by its agreed name, trusting only that runner role", () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'orders-dev-pipeline-canary',
       AssumeRolePolicyDocument: {
@@ -20,16 +23,28 @@ describe('PipelineCanaryAccess', () => {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
             Principal: { AWS: 'arn:aws:iam::444444444444:root' },
-            Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::444444444444:role/${canaryRunnerRoleName('orders', 'Dev')}` } },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': `arn:aws:iam::444444444444:role/${canaryRunnerRoleName('orders', 'Dev')}`,
+              },
+            },
           },
         ],
       },
     });
   });
 
-  test('may only invoke the environment\'s canary function', () => {
+  test("may only invoke the environment's canary function", () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:orders-dev-canary' }] },
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'lambda:InvokeFunction',
+            Effect: 'Allow',
+            Resource: 'arn:aws:lambda:us-east-1:111111111111:function:orders-dev-canary',
+          },
+        ],
+      },
     });
     template.resourceCountIs('AWS::IAM::Policy', 1);
   });

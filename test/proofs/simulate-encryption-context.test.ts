@@ -49,7 +49,7 @@ const condition = (operator: string, pattern: string): PolicyStatement['Conditio
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
 describe('proofs: a KMS key policy conditioned on the encryption context is evaluated with it', () => {
   test.each(['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'])(
-    '%s is ALLOW when the condition admits the account\'s log groups (log-group:*)',
+    "%s is ALLOW when the condition admits the account's log groups (log-group:*)",
     async (action) => {
       const flow = logsUseKey(action, condition('ArnLike', 'arn:aws:logs:us-east-1:111111111111:log-group:*'));
       expect((await evaluateFlow(flow, noIndex)).verdict).toBe('ALLOW');
@@ -72,7 +72,7 @@ describe('proofs: a KMS key policy conditioned on the encryption context is eval
     );
   });
 
-  test('DENY when the condition admits another account\'s log groups only', async () => {
+  test("DENY when the condition admits another account's log groups only", async () => {
     const flow = logsUseKey('kms:Decrypt', condition('ArnLike', 'arn:aws:logs:us-east-1:222222222222:log-group:*'));
     expect((await evaluateFlow(flow, noIndex)).verdict).toBe('DENY');
   });

@@ -12,7 +12,13 @@ import { sharedAssemblyDir } from '../helpers/shared-assembly';
 export function synthTemplates(options: { drill?: boolean } = {}): () => StackTemplate[] {
   const shared = sharedAssemblyDir(options.drill ? 'drill' : 'default');
   const assembly = shared ? new CloudAssembly(shared) : ownSynth(options);
-  const artifacts = assembly.stacks.map((s) => ({ id: s.id, stackName: s.stackName, template: s.template, environment: s.environment, dependencies: s.dependencies }));
+  const artifacts = assembly.stacks.map((s) => ({
+    id: s.id,
+    stackName: s.stackName,
+    template: s.template,
+    environment: s.environment,
+    dependencies: s.dependencies,
+  }));
   return () => stacksFromAssembly({ stacks: artifacts });
 }
 

@@ -14,7 +14,12 @@ describe('alarm detection', () => {
   test('a Sum alarm: partial period + M periods + vended delay + evaluation interval', () => {
     const t = timing(alarm({ Period: 60, EvaluationPeriods: 3 }));
     expect(t.worstCaseSeconds).toBe(60 + 3 * 60 + 60 + 60);
-    expect(t.sources[0]).toEqual({ template: 'Prod.template.json', logicalId: 'A', type: 'AWS::CloudWatch::Alarm', properties: ['EvaluationPeriods', 'Period', 'Statistic', 'ComparisonOperator'] });
+    expect(t.sources[0]).toEqual({
+      template: 'Prod.template.json',
+      logicalId: 'A',
+      type: 'AWS::CloudWatch::Alarm',
+      properties: ['EvaluationPeriods', 'Period', 'Statistic', 'ComparisonOperator'],
+    });
   });
 
   test('M of N: a sustained breach fires after M datapoints, so 1 of 5 is no slower than 1 of 1', () => {
@@ -22,22 +27,41 @@ describe('alarm detection', () => {
     const oneOfOne = timing(alarm({ Period: 60, EvaluationPeriods: 1 }));
     expect(oneOfFive.worstCaseSeconds).toBe(60 + 1 * 60 + 60 + 60);
     expect(oneOfFive.worstCaseSeconds).toBe(oneOfOne.worstCaseSeconds);
-    expect(timing(alarm({ Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 5 })).worstCaseSeconds).toBe(60 + 5 * 60 + 60 + 60);
+    expect(timing(alarm({ Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 5 })).worstCaseSeconds).toBe(
+      60 + 5 * 60 + 60 + 60,
+    );
     expect(oneOfFive.sources[0].properties).toContain('DatapointsToAlarm');
   });
 
   test('Minimum below / Maximum above a threshold lose no partial period', () => {
-    expect(timing(alarm({ Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60);
-    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60);
+    expect(timing(alarm({ Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(
+      60 + 60 + 60,
+    );
+    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' })).worstCaseSeconds).toBe(
+      60 + 60 + 60,
+    );
     // Maximum compared *below* a line is not extreme: the whole period must stay low.
-    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(60 + 60 + 60 + 60);
+    expect(timing(alarm({ Statistic: 'Maximum', ComparisonOperator: 'LessThanThreshold' })).worstCaseSeconds).toBe(
+      60 + 60 + 60 + 60,
+    );
     expect(timing(alarm({ Statistic: undefined, ExtendedStatistic: 'p95' })).worstCaseSeconds).toBe(60 + 60 + 60 + 60);
   });
 
   test('a 10-second custom metric fed by a log metric filter: 10-s evaluation and the custom delay', () => {
     const stack = stackOf({
-      A: alarm({ Namespace: 'Bulwark/orders', MetricName: 'errors', Period: 10, EvaluationPeriods: 3, DatapointsToAlarm: 3 }),
-      Filter: { Type: 'AWS::Logs::MetricFilter', Properties: { MetricTransformations: [{ MetricNamespace: 'Bulwark/orders', MetricName: 'errors', MetricValue: '1' }] } },
+      A: alarm({
+        Namespace: 'Bulwark/orders',
+        MetricName: 'errors',
+        Period: 10,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+      }),
+      Filter: {
+        Type: 'AWS::Logs::MetricFilter',
+        Properties: {
+          MetricTransformations: [{ MetricNamespace: 'Bulwark/orders', MetricName: 'errors', MetricValue: '1' }],
+        },
+      },
     });
     const result = assessAlarm(stack, 'A');
     if (!result.assessed) throw new Error(result.reason);
@@ -46,23 +70,56 @@ describe('alarm detection', () => {
   });
 
   test('a custom metric nothing in the stack publishes can never fire: not assessed, naming it', () => {
-    const result = assessAlarm(stackOf({ A: alarm({ Namespace: 'Bulwark/orders', MetricName: 'orders-dr-error-log-lines' }) }), 'A');
+    const result = assessAlarm(
+      stackOf({ A: alarm({ Namespace: 'Bulwark/orders', MetricName: 'orders-dr-error-log-lines' }) }),
+      'A',
+    );
     expect(result.assessed).toBe(false);
-    if (!result.assessed) expect(result.reason).toMatch(/nothing in Prod.template.json publishes Bulwark\/orders\/orders-dr-error-log-lines/);
+    if (!result.assessed)
+      expect(result.reason).toMatch(
+        /nothing in Prod.template.json publishes Bulwark\/orders\/orders-dr-error-log-lines/,
+      );
   });
 
   test('metric math: the slowest MetricStat period paces the expression', () => {
-    const t = timing(alarm({
-      Namespace: undefined, MetricName: undefined, Period: undefined, Statistic: undefined, EvaluationPeriods: 2,
-      Metrics: [
-        { Id: 'rate', Expression: '100 * errors / requests', Label: '5xx rate' },
-        { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count' }, Period: 60, Stat: 'Sum' } },
-        { Id: 'requests', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount' }, Period: 300, Stat: 'Sum' } },
-      ],
-    }));
+    const t = timing(
+      alarm({
+        Namespace: undefined,
+        MetricName: undefined,
+        Period: undefined,
+        Statistic: undefined,
+        EvaluationPeriods: 2,
+        Metrics: [
+          { Id: 'rate', Expression: '100 * errors / requests', Label: '5xx rate' },
+          {
+            Id: 'errors',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count' },
+              Period: 60,
+              Stat: 'Sum',
+            },
+          },
+          {
+            Id: 'requests',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount' },
+              Period: 300,
+              Stat: 'Sum',
+            },
+          },
+        ],
+      }),
+    );
     expect(t.periodSeconds).toBe(300);
     expect(t.worstCaseSeconds).toBe(300 + 2 * 300 + 60 + 60);
-    expect(t.sources[0].properties).toEqual(['EvaluationPeriods', 'Metrics[1].MetricStat.Period', 'Metrics[2].MetricStat.Period', 'ComparisonOperator']);
+    expect(t.sources[0].properties).toEqual([
+      'EvaluationPeriods',
+      'Metrics[1].MetricStat.Period',
+      'Metrics[2].MetricStat.Period',
+      'ComparisonOperator',
+    ]);
   });
 
   test('missing-data treatment decides whether losing the signal is detected', () => {
@@ -94,7 +151,18 @@ describe('alarm detection', () => {
         Type: 'AWS::CloudWatch::CompositeAlarm',
         Properties: {
           AlarmDescription: `[P1] Service down ${RUNBOOK}`,
-          AlarmRule: { 'Fn::Join': ['', ['(ALARM("', { 'Fn::GetAtt': ['Fast', 'Arn'] }, '") OR ALARM("', { 'Fn::GetAtt': ['Slow', 'Arn'] }, '"))']] },
+          AlarmRule: {
+            'Fn::Join': [
+              '',
+              [
+                '(ALARM("',
+                { 'Fn::GetAtt': ['Fast', 'Arn'] },
+                '") OR ALARM("',
+                { 'Fn::GetAtt': ['Slow', 'Arn'] },
+                '"))',
+              ],
+            ],
+          },
           ActionsSuppressor: { 'Fn::GetAtt': ['Suppressor', 'Arn'] },
           ActionsSuppressorWaitPeriod: 120,
           ActionsSuppressorExtensionPeriod: 60,

@@ -9,7 +9,12 @@ import { defaultConfig, synthBulwark } from '../helpers/app';
 describe('report on the synthesized Bulwark app', () => {
   const bulwark = synthBulwark();
   const cdkOut = bulwark.assembly.directory;
-  const result = runReport({ cdkOut, configPath: 'config/bulwark.config.ts', config: defaultConfig(), outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-app-')) });
+  const result = runReport({
+    cdkOut,
+    configPath: 'config/bulwark.config.ts',
+    config: defaultConfig(),
+    outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-app-')),
+  });
   const env = (name: string) => result.report.environments.find((e) => e.name === name)!;
 
   test('covers Dev, Staging, Prod and DrRegion (not the pipeline) with the targets each sets', () => {
@@ -17,7 +22,9 @@ describe('report on the synthesized Bulwark app', () => {
     const tierTargets = ['detectionSeconds', 'rollbackSeconds', 'rpoMinutes', 'rtoMinutes'];
     // Only Prod (and DrRegion, on Prod's targets) sets a DNS failover target.
     for (const e of result.report.environments) {
-      expect(e.headlines.map((h) => h.targetKey)).toEqual(['Prod', 'DrRegion'].includes(e.name) ? [...tierTargets, 'dnsFailoverSeconds'] : tierTargets);
+      expect(e.headlines.map((h) => h.targetKey)).toEqual(
+        ['Prod', 'DrRegion'].includes(e.name) ? [...tierTargets, 'dnsFailoverSeconds'] : tierTargets,
+      );
     }
     expect(env('DrRegion').targets).toEqual(env('Prod').targets);
   });
@@ -25,23 +32,38 @@ describe('report on the synthesized Bulwark app', () => {
   test('every figure points at resources and properties that exist in the synthesized templates', () => {
     const templates = new Map<string, Record<string, CfnResource>>();
     const resources = (file: string) => {
-      if (!templates.has(file)) templates.set(file, (JSON.parse(fs.readFileSync(path.join(cdkOut, file), 'utf8')) as { Resources: Record<string, CfnResource> }).Resources);
+      if (!templates.has(file))
+        templates.set(
+          file,
+          (JSON.parse(fs.readFileSync(path.join(cdkOut, file), 'utf8')) as { Resources: Record<string, CfnResource> })
+            .Resources,
+        );
       return templates.get(file)!;
     };
     for (const e of result.report.environments) {
       for (const f of e.figures) {
-        if (f.status !== 'not-assessed') expect({ figure: f.name, hasSources: f.sources.length > 0 }).toEqual({ figure: f.name, hasSources: true });
-        for (const s of f.sources) expect({ figure: f.name, type: resources(s.template)[s.logicalId]?.Type }).toEqual({ figure: f.name, type: s.type });
+        if (f.status !== 'not-assessed')
+          expect({ figure: f.name, hasSources: f.sources.length > 0 }).toEqual({ figure: f.name, hasSources: true });
+        for (const s of f.sources)
+          expect({ figure: f.name, type: resources(s.template)[s.logicalId]?.Type }).toEqual({
+            figure: f.name,
+            type: s.type,
+          });
       }
     }
   });
 
-  test('Prod\'s P1 alarms, blue/green rollback, data stores and failover are all assessed', () => {
+  test("Prod's P1 alarms, blue/green rollback, data stores and failover are all assessed", () => {
     const prod = env('Prod');
     for (const key of ['detectionSeconds', 'rollbackSeconds', 'rpoMinutes', 'rtoMinutes']) {
-      expect({ key, value: prod.headlines.find((h) => h.targetKey === key)!.value }).toEqual({ key, value: expect.any(Number) });
+      expect({ key, value: prod.headlines.find((h) => h.targetKey === key)!.value }).toEqual({
+        key,
+        value: expect.any(Number),
+      });
     }
-    expect(prod.figures.filter((f) => f.category === 'failure-mode' && f.targetKey === 'detectionSeconds').length).toBe(4);
+    expect(prod.figures.filter((f) => f.category === 'failure-mode' && f.targetKey === 'detectionSeconds').length).toBe(
+      4,
+    );
     expect(prod.figures.find((f) => f.id.startsWith('exposure/'))?.value).toBe(10);
     expect(prod.figures.find((f) => f.id.startsWith('full-shift/'))?.value).toBe(5);
     expect(prod.figures.find((f) => f.id.startsWith('bake/'))?.value).toBe(30);

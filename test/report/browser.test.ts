@@ -29,7 +29,12 @@ describe('the HTML report in headless Chromium', () => {
     const { files } = runReport({ cdkOut: FIXTURE, configPath: CONFIG, config: loadConfig(CONFIG), outDir: out });
 
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: browser.executablePath, headless: true, args: browser.args, viewport: { width: 1000, height: 800 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: browser.executablePath,
+      headless: true,
+      args: browser.args,
+      viewport: { width: 1000, height: 800 },
+    });
     const page = await context.newPage();
     // The page must need no network: every request other than the file itself is refused and recorded.
     const requests: string[] = [];
@@ -48,10 +53,27 @@ describe('the HTML report in headless Chromium', () => {
     expect(requests).toEqual([]);
 
     const charts = await page.evaluate(() => {
-      const chartGlobal = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[][]; datasets: { label: string; data: (number | null)[] }[] }; options: { plugins: { title: { text: string } } } } | undefined } }).Chart;
+      const chartGlobal = (
+        window as unknown as {
+          Chart: {
+            getChart(id: string):
+              | {
+                  data: { labels: string[][]; datasets: { label: string; data: (number | null)[] }[] };
+                  options: { plugins: { title: { text: string } } };
+                }
+              | undefined;
+          };
+        }
+      ).Chart;
       return ['Dev', 'Staging', 'Prod', 'DrRegion'].map((env) => {
         const chart = chartGlobal.getChart(`chart-${env}`);
-        return chart && { title: chart.options.plugins.title.text, labels: chart.data.labels, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })) };
+        return (
+          chart && {
+            title: chart.options.plugins.title.text,
+            labels: chart.data.labels,
+            datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })),
+          }
+        );
       });
     });
     expect(charts.map((c) => c?.title)).toEqual([
@@ -89,7 +111,10 @@ describe('the HTML report in headless Chromium', () => {
 });
 
 /** Share of non-white pixels in a box of the screenshot, and the count of the "met" bar colour (#2da44e). */
-function inspect(png: PNG, box: { x: number; y: number; width: number; height: number }): { inked: number; green: number } {
+function inspect(
+  png: PNG,
+  box: { x: number; y: number; width: number; height: number },
+): { inked: number; green: number } {
   let inked = 0;
   let green = 0;
   let total = 0;

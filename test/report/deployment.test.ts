@@ -9,15 +9,23 @@ function group(props: Record<string, unknown> = {}): CfnResource {
       ApplicationName: { Ref: 'App' },
       DeploymentConfigName: { Ref: 'TrafficConfig' },
       AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: 'FiveXx' } }, { Name: 'orders-prod-latency' }] },
-      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'] },
-      BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 30 } },
+      AutoRollbackConfiguration: {
+        Enabled: true,
+        Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+      },
+      BlueGreenDeploymentConfiguration: {
+        TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 30 },
+      },
       ...props,
     },
   };
 }
 
 function trafficConfig(routing: Record<string, unknown>): CfnResource {
-  return { Type: 'AWS::CodeDeploy::DeploymentConfig', Properties: { ComputePlatform: 'ECS', TrafficRoutingConfig: routing } };
+  return {
+    Type: 'AWS::CodeDeploy::DeploymentConfig',
+    Properties: { ComputePlatform: 'ECS', TrafficRoutingConfig: routing },
+  };
 }
 
 function figures(resources: Record<string, CfnResource>): Record<string, Figure> {
@@ -32,7 +40,13 @@ function figures(resources: Record<string, CfnResource>): Record<string, Figure>
 
 describe('deployment safety', () => {
   test('canary: exposed share, full shift after one interval, bake time', () => {
-    const f = figures({ Group: group(), TrafficConfig: trafficConfig({ Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: 10, CanaryInterval: 5 } }) });
+    const f = figures({
+      Group: group(),
+      TrafficConfig: trafficConfig({
+        Type: 'TimeBasedCanary',
+        TimeBasedCanary: { CanaryPercentage: 10, CanaryInterval: 5 },
+      }),
+    });
     expect(f.exposure.value).toBe(10);
     expect(f['full-shift'].value).toBe(5);
     expect(f.bake.value).toBe(30);
@@ -40,7 +54,13 @@ describe('deployment safety', () => {
   });
 
   test('linear: one increment at once, the rest one interval apart', () => {
-    const f = figures({ Group: group(), TrafficConfig: trafficConfig({ Type: 'TimeBasedLinear', TimeBasedLinear: { LinearPercentage: 10, LinearInterval: 1 } }) });
+    const f = figures({
+      Group: group(),
+      TrafficConfig: trafficConfig({
+        Type: 'TimeBasedLinear',
+        TimeBasedLinear: { LinearPercentage: 10, LinearInterval: 1 },
+      }),
+    });
     expect(f.exposure.value).toBe(10);
     expect(f['full-shift'].value).toBe(9);
     expect(shiftTiming({ type: 'linear', percentage: 30, intervalMinutes: 2 }).fullShiftMinutes).toBe(3 * 2);
@@ -73,7 +93,9 @@ describe('deployment safety', () => {
   });
 
   test('no alarm-triggered rollback: not assessed', () => {
-    const noStop = figures({ Group: group({ AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE'] } }) });
+    const noStop = figures({
+      Group: group({ AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE'] } }),
+    });
     expect(noStop.rollback.status).toBe('not-assessed');
     expect(noStop.rollback.reason).toMatch(/DEPLOYMENT_STOP_ON_ALARM/);
     const noAlarms = figures({ Group: group({ AlarmConfiguration: undefined }) });
@@ -81,7 +103,13 @@ describe('deployment safety', () => {
   });
 
   test('KEEP_ALIVE and a missing wait are not given a number', () => {
-    expect(figures({ Group: group({ BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'KEEP_ALIVE' } } }) }).bake.value).toBeUndefined();
+    expect(
+      figures({
+        Group: group({
+          BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'KEEP_ALIVE' } },
+        }),
+      }).bake.value,
+    ).toBeUndefined();
     expect(figures({ Group: group({ BlueGreenDeploymentConfiguration: {} }) }).bake.status).toBe('not-assessed');
   });
 
@@ -94,30 +122,50 @@ describe('deployment safety', () => {
 
 describe('rollback on the alarm state-change event', () => {
   const canaryAlarm = alarm({
-    AlarmName: 'orders-prod-canary-journey-failed', Namespace: 'AWS/Synthetic', MetricName: 'Success', Statistic: 'Minimum', Period: 10,
-    ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 1,
+    AlarmName: 'orders-prod-canary-journey-failed',
+    Namespace: 'AWS/Synthetic',
+    MetricName: 'Success',
+    Statistic: 'Minimum',
+    Period: 10,
+    ComparisonOperator: 'LessThanThreshold',
+    EvaluationPeriods: 1,
   });
   const rule = (alarmNames: unknown[]): CfnResource => ({
     Type: 'AWS::Events::Rule',
     Properties: {
-      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: alarmNames, state: { value: ['ALARM'] } } },
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
+      },
       Targets: [{ Arn: { 'Fn::GetAtt': ['Stopper', 'Arn'] }, Id: 'stop' }],
     },
   });
-  const stopper: CfnResource = { Type: 'AWS::Lambda::Function', Properties: { Timeout: 15, Environment: { Variables: { DEPLOYMENT_GROUP_NAME: { Ref: 'Group' } } } } };
+  const stopper: CfnResource = {
+    Type: 'AWS::Lambda::Function',
+    Properties: { Timeout: 15, Environment: { Variables: { DEPLOYMENT_GROUP_NAME: { Ref: 'Group' } } } },
+  };
   const groupWith = (alarmName: string): CfnResource => ({
     Type: 'AWS::CodeDeploy::DeploymentGroup',
     Properties: {
       DeploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce',
       AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: alarmName } }] },
       AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
-      BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 } },
+      BlueGreenDeploymentConfiguration: {
+        TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 },
+      },
     },
   });
-  const rollbackOf = (resources: Record<string, CfnResource>) => deploymentFigures(stackOf(resources)).find((f) => f.id.startsWith('rollback/'))!;
+  const rollbackOf = (resources: Record<string, CfnResource>) =>
+    deploymentFigures(stackOf(resources)).find((f) => f.id.startsWith('rollback/'))!;
 
   test('a rule on every deployment alarm, whose function stops this group: event delivery + the function timeout', () => {
-    const f = rollbackOf({ Canary: canaryAlarm, Group: groupWith('Canary'), Rule: rule([{ Ref: 'Canary' }]), Stopper: stopper });
+    const f = rollbackOf({
+      Canary: canaryAlarm,
+      Group: groupWith('Canary'),
+      Rule: rule([{ Ref: 'Canary' }]),
+      Stopper: stopper,
+    });
     // 10-s Minimum alarm on a vended-namespace metric: 0 partial + 1 x 10 + 60 delay + 10 evaluation = 80 s;
     // then 10 s event delivery (assumption) + 15 s function timeout.
     expect(f.value).toBe(10 + 60 + 10 + 10 + 15);
@@ -125,7 +173,12 @@ describe('rollback on the alarm state-change event', () => {
   });
 
   test('a rule that misses a deployment alarm leaves CodeDeploy polling in the figure', () => {
-    const f = rollbackOf({ Canary: canaryAlarm, Group: groupWith('Canary'), Rule: rule(['some-other-alarm']), Stopper: stopper });
+    const f = rollbackOf({
+      Canary: canaryAlarm,
+      Group: groupWith('Canary'),
+      Rule: rule(['some-other-alarm']),
+      Stopper: stopper,
+    });
     expect(f.value).toBe(10 + 60 + 10 + 60);
   });
 });

@@ -1,22 +1,61 @@
 import {
-  AURORA_GLOBAL_LAG_MINUTES, BACKUP_JOB_DURATION_MINUTES, CONTINUOUS_BACKUP_LAG_MINUTES, CROSS_REGION_COPY_DURATION_MINUTES, FAILOVER_DECISION_MINUTES,
-  PITR_RESTORE_LAG_MINUTES, S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES, STANDBY_RECOVERY_MINUTES, STANDBY_RECOVERY_PARTS,
+  AURORA_GLOBAL_LAG_MINUTES,
+  BACKUP_JOB_DURATION_MINUTES,
+  CONTINUOUS_BACKUP_LAG_MINUTES,
+  CROSS_REGION_COPY_DURATION_MINUTES,
+  FAILOVER_DECISION_MINUTES,
+  PITR_RESTORE_LAG_MINUTES,
+  S3_REPLICATION_LAG_MINUTES,
+  S3_RTC_REPLICATION_LAG_MINUTES,
+  STANDBY_RECOVERY_MINUTES,
+  STANDBY_RECOVERY_PARTS,
 } from '../../config/recovery-model';
 import { DEFAULT_BACKUP_START_WINDOW_MINUTES } from '../../lib/report/allowances';
 import { dnsFailovers } from '../../lib/report/dns';
 import { CfnResource, Figure, StackTemplate } from '../../lib/report/model';
-import { dataStores, GLOBAL_SECONDARY_TYPE, rpoFigures, rtoFigure, standbyShape, unmodelledStoreFigures } from '../../lib/report/recovery';
+import {
+  dataStores,
+  GLOBAL_SECONDARY_TYPE,
+  rpoFigures,
+  rtoFigure,
+  standbyShape,
+  unmodelledStoreFigures,
+} from '../../lib/report/recovery';
 import { scheduleIntervalMinutes } from '../../lib/report/schedule';
 import { stackOf } from './helpers';
 
-const cluster = (props: Record<string, unknown> = {}): CfnResource => ({ Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', MasterUsername: 'admin', ...props } });
+const cluster = (props: Record<string, unknown> = {}): CfnResource => ({
+  Type: 'AWS::RDS::DBCluster',
+  Properties: { Engine: 'aurora-postgresql', MasterUsername: 'admin', ...props },
+});
 const bucket = (props: Record<string, unknown> = {}): CfnResource => ({ Type: 'AWS::S3::Bucket', Properties: props });
-const plan = (rules: Record<string, unknown>[]): CfnResource => ({ Type: 'AWS::Backup::BackupPlan', Properties: { BackupPlan: { BackupPlanName: 'p', BackupPlanRule: rules } } });
-const selection = (resources: unknown[]): CfnResource => ({ Type: 'AWS::Backup::BackupSelection', Properties: { BackupPlanId: { 'Fn::GetAtt': ['Plan', 'BackupPlanId'] }, BackupSelection: { SelectionName: 's', IamRoleArn: 'x', Resources: resources } } });
-const copyToDr = { DestinationBackupVaultArn: { 'Fn::GetStackOutput': { StackName: 'DrRegion', OutputName: 'VaultArn' } } };
+const plan = (rules: Record<string, unknown>[]): CfnResource => ({
+  Type: 'AWS::Backup::BackupPlan',
+  Properties: { BackupPlan: { BackupPlanName: 'p', BackupPlanRule: rules } },
+});
+const selection = (resources: unknown[]): CfnResource => ({
+  Type: 'AWS::Backup::BackupSelection',
+  Properties: {
+    BackupPlanId: { 'Fn::GetAtt': ['Plan', 'BackupPlanId'] },
+    BackupSelection: { SelectionName: 's', IamRoleArn: 'x', Resources: resources },
+  },
+});
+const copyToDr = {
+  DestinationBackupVaultArn: { 'Fn::GetStackOutput': { StackName: 'DrRegion', OutputName: 'VaultArn' } },
+};
 
 function dr(resources: Record<string, CfnResource> = {}): StackTemplate {
-  return stackOf({ Vault: { Type: 'AWS::Backup::BackupVault' }, ...resources }, { environment: 'DrRegion', stackId: 'DrRegion', file: 'DrRegion.template.json', region: 'us-west-2', standbyFor: 'Prod', outputs: { VaultArn: { Value: { 'Fn::GetAtt': ['Vault', 'BackupVaultArn'] } } } });
+  return stackOf(
+    { Vault: { Type: 'AWS::Backup::BackupVault' }, ...resources },
+    {
+      environment: 'DrRegion',
+      stackId: 'DrRegion',
+      file: 'DrRegion.template.json',
+      region: 'us-west-2',
+      standbyFor: 'Prod',
+      outputs: { VaultArn: { Value: { 'Fn::GetAtt': ['Vault', 'BackupVaultArn'] } } },
+    },
+  );
 }
 
 function rpo(primary: StackTemplate, others: StackTemplate[] = [dr()]): Record<string, Figure> {
@@ -45,39 +84,92 @@ describe('schedule intervals', () => {
 
 describe('RPO per data store', () => {
   test('Aurora PITR in region, global database across regions', () => {
-    const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } } } });
-    const figures = rpo(primary, [dr({ Replica: cluster({ MasterUsername: undefined, GlobalClusterIdentifier: 'orders-global' }) })]);
-    expect(figures['rpo-in-region/Prod/Db']).toMatchObject({ value: PITR_RESTORE_LAG_MINUTES, targetKey: 'rpoMinutes' });
+    const primary = stackOf({
+      Db: cluster({ BackupRetentionPeriod: 35 }),
+      Global: {
+        Type: 'AWS::RDS::GlobalCluster',
+        Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } },
+      },
+    });
+    const figures = rpo(primary, [
+      dr({ Replica: cluster({ MasterUsername: undefined, GlobalClusterIdentifier: 'orders-global' }) }),
+    ]);
+    expect(figures['rpo-in-region/Prod/Db']).toMatchObject({
+      value: PITR_RESTORE_LAG_MINUTES,
+      targetKey: 'rpoMinutes',
+    });
     expect(figures['rpo-in-region/Prod/Db'].sources[0].properties).toEqual(['BackupRetentionPeriod']);
     expect(figures['rpo-regional/Prod/Db'].value).toBe(AURORA_GLOBAL_LAG_MINUTES);
-    expect(figures['rpo-regional/Prod/Db'].sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual(['Prod.template.json#Db', 'Prod.template.json#Global', 'DrRegion.template.json#Replica']);
+    expect(figures['rpo-regional/Prod/Db'].sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual([
+      'Prod.template.json#Db',
+      'Prod.template.json#Global',
+      'DrRegion.template.json#Replica',
+    ]);
   });
 
-  describe('a secondary created by Custom::AuroraGlobalSecondary in the primary\'s own stack', () => {
-    const globalCluster: CfnResource = { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] } } };
-    const secondary = (props: Record<string, unknown> = {}): CfnResource => ({ Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'us-west-2', GlobalClusterIdentifier: { Ref: 'Global' }, DBClusterIdentifier: 'orders-dr-db', ...props } });
+  describe("a secondary created by Custom::AuroraGlobalSecondary in the primary's own stack", () => {
+    const globalCluster: CfnResource = {
+      Type: 'AWS::RDS::GlobalCluster',
+      Properties: {
+        GlobalClusterIdentifier: 'orders-global',
+        SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] },
+      },
+    };
+    const secondary = (props: Record<string, unknown> = {}): CfnResource => ({
+      Type: GLOBAL_SECONDARY_TYPE,
+      Properties: {
+        SecondaryRegion: 'us-west-2',
+        GlobalClusterIdentifier: { Ref: 'Global' },
+        DBClusterIdentifier: 'orders-dr-db',
+        ...props,
+      },
+    });
 
     test('counts as the regional copy: the global replication lag, with the custom resource as a source', () => {
-      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary() });
+      const primary = stackOf({
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: globalCluster,
+        Secondary: secondary(),
+      });
       const figure = rpo(primary)['rpo-regional/Prod/Db'];
       expect(figure.value).toBe(AURORA_GLOBAL_LAG_MINUTES);
       expect(figure.formula).toMatch(/secondary in us-west-2 \(Prod#Secondary\)/);
-      expect(figure.sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual(['Prod.template.json#Db', 'Prod.template.json#Global', 'Prod.template.json#Secondary']);
-      expect(figure.sources[2].properties).toEqual(['SecondaryRegion', 'GlobalClusterIdentifier', 'DBClusterIdentifier']);
+      expect(figure.sources.map((s) => `${s.template}#${s.logicalId}`)).toEqual([
+        'Prod.template.json#Db',
+        'Prod.template.json#Global',
+        'Prod.template.json#Secondary',
+      ]);
+      expect(figure.sources[2].properties).toEqual([
+        'SecondaryRegion',
+        'GlobalClusterIdentifier',
+        'DBClusterIdentifier',
+      ]);
     });
 
     test('the global cluster named by literal identifier also joins', () => {
-      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ GlobalClusterIdentifier: 'orders-global' }) });
+      const primary = stackOf({
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: globalCluster,
+        Secondary: secondary({ GlobalClusterIdentifier: 'orders-global' }),
+      });
       expect(rpo(primary)['rpo-regional/Prod/Db'].value).toBe(AURORA_GLOBAL_LAG_MINUTES);
     });
 
-    test('a secondary in the primary\'s own region is no regional copy', () => {
-      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ SecondaryRegion: 'us-east-1' }) });
+    test("a secondary in the primary's own region is no regional copy", () => {
+      const primary = stackOf({
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: globalCluster,
+        Secondary: secondary({ SecondaryRegion: 'us-east-1' }),
+      });
       expect(rpo(primary)['rpo-regional/Prod/Db'].status).toBe('not-assessed');
     });
 
     test('a secondary of another global cluster does not count', () => {
-      const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 35 }), Global: globalCluster, Secondary: secondary({ GlobalClusterIdentifier: 'someone-else' }) });
+      const primary = stackOf({
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: globalCluster,
+        Secondary: secondary({ GlobalClusterIdentifier: 'someone-else' }),
+      });
       expect(rpo(primary)['rpo-regional/Prod/Db'].status).toBe('not-assessed');
     });
 
@@ -97,7 +189,14 @@ describe('RPO per data store', () => {
   test('scheduled backup: interval + start window + job; cross-region copy: interval + start window + copy', () => {
     const primary = stackOf({
       Db: cluster({ BackupRetentionPeriod: 0 }),
-      Plan: plan([{ RuleName: 'hourly', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] }]),
+      Plan: plan([
+        {
+          RuleName: 'hourly',
+          ScheduleExpression: 'cron(0 * ? * * *)',
+          StartWindowMinutes: 60,
+          CopyActions: [copyToDr],
+        },
+      ]),
       Selection: selection([{ 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] }]),
     });
     const figures = rpo(primary);
@@ -106,16 +205,30 @@ describe('RPO per data store', () => {
     expect(figures['rpo-regional/Prod/Db'].sources.map((s) => s.logicalId)).toEqual(['Plan', 'Selection']);
   });
 
-  test('a rule without StartWindowMinutes gets AWS Backup\'s 8-hour default', () => {
-    const primary = stackOf({ Db: cluster({ BackupRetentionPeriod: 0 }), Plan: plan([{ RuleName: 'daily', ScheduleExpression: 'cron(0 5 ? * * *)' }]), Selection: selection([{ 'Fn::GetAtt': ['Db', 'DBClusterArn'] }]) });
-    expect(rpo(primary)['rpo-in-region/Prod/Db'].value).toBe(1440 + DEFAULT_BACKUP_START_WINDOW_MINUTES + BACKUP_JOB_DURATION_MINUTES);
+  test("a rule without StartWindowMinutes gets AWS Backup's 8-hour default", () => {
+    const primary = stackOf({
+      Db: cluster({ BackupRetentionPeriod: 0 }),
+      Plan: plan([{ RuleName: 'daily', ScheduleExpression: 'cron(0 5 ? * * *)' }]),
+      Selection: selection([{ 'Fn::GetAtt': ['Db', 'DBClusterArn'] }]),
+    });
+    expect(rpo(primary)['rpo-in-region/Prod/Db'].value).toBe(
+      1440 + DEFAULT_BACKUP_START_WINDOW_MINUTES + BACKUP_JOB_DURATION_MINUTES,
+    );
   });
 
   test('continuous backup, and tag-based selection', () => {
     const primary = stackOf({
       Db: cluster({ BackupRetentionPeriod: 0, Tags: [{ Key: 'backup', Value: 'yes' }] }),
       Plan: plan([{ RuleName: 'pitr', ScheduleExpression: 'cron(0 5 ? * * *)', EnableContinuousBackup: true }]),
-      Selection: { Type: 'AWS::Backup::BackupSelection', Properties: { BackupPlanId: { Ref: 'Plan' }, BackupSelection: { ListOfTags: [{ ConditionType: 'STRINGEQUALS', ConditionKey: 'backup', ConditionValue: 'yes' }] } } },
+      Selection: {
+        Type: 'AWS::Backup::BackupSelection',
+        Properties: {
+          BackupPlanId: { Ref: 'Plan' },
+          BackupSelection: {
+            ListOfTags: [{ ConditionType: 'STRINGEQUALS', ConditionKey: 'backup', ConditionValue: 'yes' }],
+          },
+        },
+      },
     });
     expect(rpo(primary)['rpo-in-region/Prod/Db'].value).toBe(CONTINUOUS_BACKUP_LAG_MINUTES);
   });
@@ -129,12 +242,29 @@ describe('RPO per data store', () => {
   });
 
   test('S3 replication with RTC, without RTC, and versioning', () => {
-    const standby = dr({ Replica: bucket({ BucketName: 'orders-replica' }), Replica2: bucket({ BucketName: 'orders-replica-2' }) });
+    const standby = dr({
+      Replica: bucket({ BucketName: 'orders-replica' }),
+      Replica2: bucket({ BucketName: 'orders-replica-2' }),
+    });
     const replication = (name: string, rtc: boolean) => ({
-      Role: 'r', Rules: [{ Status: 'Enabled', Destination: { Bucket: `arn:aws:s3:::${name}`, ...(rtc ? { ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled' } } : {}) } }],
+      Role: 'r',
+      Rules: [
+        {
+          Status: 'Enabled',
+          Destination: {
+            Bucket: `arn:aws:s3:::${name}`,
+            ...(rtc
+              ? { ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled' } }
+              : {}),
+          },
+        },
+      ],
     });
     const primary = stackOf({
-      Archive: bucket({ VersioningConfiguration: { Status: 'Enabled' }, ReplicationConfiguration: replication('orders-replica', true) }),
+      Archive: bucket({
+        VersioningConfiguration: { Status: 'Enabled' },
+        ReplicationConfiguration: replication('orders-replica', true),
+      }),
       Uploads: bucket({ ReplicationConfiguration: replication('orders-replica-2', false) }),
     });
     const figures = rpo(primary, [standby]);
@@ -149,9 +279,18 @@ describe('RPO per data store', () => {
   test('log buckets are not data stores', () => {
     const primary = stackOf({
       Logs: bucket({ OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] } }),
-      Data: bucket({ VersioningConfiguration: { Status: 'Enabled' }, LoggingConfiguration: { DestinationBucketName: { Ref: 'Logs' } } }),
+      Data: bucket({
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: { DestinationBucketName: { Ref: 'Logs' } },
+      }),
       AlbLogs: bucket({}),
-      AlbLogsPolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'AlbLogs' }, PolicyDocument: { Statement: [{ Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' } }] } } },
+      AlbLogsPolicy: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: { Ref: 'AlbLogs' },
+          PolicyDocument: { Statement: [{ Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' } }] },
+        },
+      },
     });
     const { stores, excluded } = dataStores(primary, [primary]);
     expect(stores.map((s) => s.logicalId)).toEqual(['Data']);
@@ -168,12 +307,26 @@ describe('RPO per data store', () => {
 describe('RTO per DR mode', () => {
   const alb: CfnResource = { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' };
   const record = (failover: string, extra: Record<string, unknown>): CfnResource => ({
-    Type: 'AWS::Route53::RecordSet', Properties: { Name: 'orders.example.com.', Failover: failover, AliasTarget: { DNSName: { 'Fn::GetAtt': ['Alb', 'DNSName'] } }, ...extra },
+    Type: 'AWS::Route53::RecordSet',
+    Properties: {
+      Name: 'orders.example.com.',
+      Failover: failover,
+      AliasTarget: { DNSName: { 'Fn::GetAtt': ['Alb', 'DNSName'] } },
+      ...extra,
+    },
   });
   const service = (count: number): CfnResource => ({ Type: 'AWS::ECS::Service', Properties: { DesiredCount: count } });
 
   function rto(primaryResources: Record<string, CfnResource>, standbyResources: Record<string, CfnResource>): Figure {
-    const primary = stackOf({ Alb: alb, Check: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { RequestInterval: 10, FailureThreshold: 3 } } }, Primary: record('PRIMARY', { HealthCheckId: { Ref: 'Check' } }), ...primaryResources });
+    const primary = stackOf({
+      Alb: alb,
+      Check: {
+        Type: 'AWS::Route53::HealthCheck',
+        Properties: { HealthCheckConfig: { RequestInterval: 10, FailureThreshold: 3 } },
+      },
+      Primary: record('PRIMARY', { HealthCheckId: { Ref: 'Check' } }),
+      ...primaryResources,
+    });
     const standby = dr({ Alb: alb, Secondary: record('SECONDARY', {}), ...standbyResources });
     const stacks = [primary, standby];
     const { stores } = dataStores(primary, stacks);
@@ -181,30 +334,59 @@ describe('RTO per DR mode', () => {
   }
 
   test('the model parts add up to STANDBY_RECOVERY_MINUTES', () => {
-    expect(STANDBY_RECOVERY_PARTS.data['global-database'] + STANDBY_RECOVERY_PARTS.compute.running).toBe(STANDBY_RECOVERY_MINUTES['warm-standby']);
-    expect(STANDBY_RECOVERY_PARTS.data['restore-from-backup'] + STANDBY_RECOVERY_PARTS.compute['from-zero']).toBe(STANDBY_RECOVERY_MINUTES['pilot-light']);
+    expect(STANDBY_RECOVERY_PARTS.data['global-database'] + STANDBY_RECOVERY_PARTS.compute.running).toBe(
+      STANDBY_RECOVERY_MINUTES['warm-standby'],
+    );
+    expect(STANDBY_RECOVERY_PARTS.data['restore-from-backup'] + STANDBY_RECOVERY_PARTS.compute['from-zero']).toBe(
+      STANDBY_RECOVERY_MINUTES['pilot-light'],
+    );
   });
 
   test('warm standby: decision + promote + scale + DNS', () => {
     const figure = rto(
-      { Db: cluster({ BackupRetentionPeriod: 35 }), Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'g', SourceDBClusterIdentifier: { Ref: 'Db' } } } },
+      {
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: {
+          Type: 'AWS::RDS::GlobalCluster',
+          Properties: { GlobalClusterIdentifier: 'g', SourceDBClusterIdentifier: { Ref: 'Db' } },
+        },
+      },
       { Replica: cluster({ MasterUsername: undefined, GlobalClusterIdentifier: 'g' }), Service: service(2) },
     );
     expect(figure.name).toMatch(/warm standby/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60);
+    expect(figure.value).toBe(
+      FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60,
+    );
   });
 
-  test('warm standby with the secondary created from the primary\'s stack (Custom::AuroraGlobalSecondary in the DR region)', () => {
+  test("warm standby with the secondary created from the primary's stack (Custom::AuroraGlobalSecondary in the DR region)", () => {
     const figure = rto(
       {
         Db: cluster({ BackupRetentionPeriod: 35 }),
-        Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]] } } },
-        Secondary: { Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'us-west-2', GlobalClusterIdentifier: { Ref: 'Global' }, DBClusterIdentifier: 'orders-dr-db' } },
+        Global: {
+          Type: 'AWS::RDS::GlobalCluster',
+          Properties: {
+            GlobalClusterIdentifier: 'orders-global',
+            SourceDBClusterIdentifier: {
+              'Fn::Join': ['', ['arn:aws:rds:us-east-1:333333333333:cluster:', { Ref: 'Db' }]],
+            },
+          },
+        },
+        Secondary: {
+          Type: GLOBAL_SECONDARY_TYPE,
+          Properties: {
+            SecondaryRegion: 'us-west-2',
+            GlobalClusterIdentifier: { Ref: 'Global' },
+            DBClusterIdentifier: 'orders-dr-db',
+          },
+        },
       },
       { Service: service(1) },
     );
     expect(figure.name).toMatch(/\(warm standby\)$/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60);
+    expect(figure.value).toBe(
+      FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['warm-standby'] + (3 * (10 + 4 + 2) + 60) / 60,
+    );
     expect(figure.sources.some((s) => s.logicalId === 'Secondary')).toBe(true);
   });
 
@@ -212,9 +394,18 @@ describe('RTO per DR mode', () => {
     const figure = rto(
       {
         Db: cluster({ BackupRetentionPeriod: 35 }),
-        Global: { Type: 'AWS::RDS::GlobalCluster', Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } } },
-        Secondary: { Type: GLOBAL_SECONDARY_TYPE, Properties: { SecondaryRegion: 'eu-west-1', GlobalClusterIdentifier: { Ref: 'Global' } } },
-        Plan: plan([{ RuleName: 'h', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] }]), Selection: selection([{ Ref: 'Db' }]),
+        Global: {
+          Type: 'AWS::RDS::GlobalCluster',
+          Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } },
+        },
+        Secondary: {
+          Type: GLOBAL_SECONDARY_TYPE,
+          Properties: { SecondaryRegion: 'eu-west-1', GlobalClusterIdentifier: { Ref: 'Global' } },
+        },
+        Plan: plan([
+          { RuleName: 'h', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] },
+        ]),
+        Selection: selection([{ Ref: 'Db' }]),
       },
       { Service: service(1) },
     );
@@ -223,11 +414,19 @@ describe('RTO per DR mode', () => {
 
   test('pilot light: decision + restore the copied backup + start tasks + DNS', () => {
     const figure = rto(
-      { Db: cluster(), Plan: plan([{ RuleName: 'h', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] }]), Selection: selection([{ Ref: 'Db' }]) },
+      {
+        Db: cluster(),
+        Plan: plan([
+          { RuleName: 'h', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 60, CopyActions: [copyToDr] },
+        ]),
+        Selection: selection([{ Ref: 'Db' }]),
+      },
       { Service: service(0) },
     );
     expect(figure.name).toMatch(/pilot light/);
-    expect(figure.value).toBe(FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['pilot-light'] + (3 * (10 + 4 + 2) + 60) / 60);
+    expect(figure.value).toBe(
+      FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['pilot-light'] + (3 * (10 + 4 + 2) + 60) / 60,
+    );
   });
 
   test('no service in the standby: not assessed', () => {

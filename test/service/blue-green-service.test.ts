@@ -20,16 +20,19 @@ describe('ECS service', () => {
     ['Dev', dev, 1],
     ['Staging', staging, 2],
     ['Prod', prod, 3],
-  ])('%s runs a Fargate service on the CODE_DEPLOY controller in private subnets with its configured size', (_name, template, desired) => {
-    const service = only(template, 'AWS::ECS::Service');
-    expect(service.props.DeploymentController).toEqual({ Type: 'CODE_DEPLOY' });
-    expect(service.props.LaunchType).toBe('FARGATE');
-    expect(service.props.DesiredCount).toBe(desired);
-    expect(service.props.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
-    const subnets = JSON.stringify(service.props.NetworkConfiguration.AwsvpcConfiguration.Subnets);
-    expect(subnets).toMatch(/privateSubnet/);
-    expect(subnets).not.toMatch(/publicSubnet|dataSubnet/);
-  });
+  ])(
+    '%s runs a Fargate service on the CODE_DEPLOY controller in private subnets with its configured size',
+    (_name, template, desired) => {
+      const service = only(template, 'AWS::ECS::Service');
+      expect(service.props.DeploymentController).toEqual({ Type: 'CODE_DEPLOY' });
+      expect(service.props.LaunchType).toBe('FARGATE');
+      expect(service.props.DesiredCount).toBe(desired);
+      expect(service.props.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+      const subnets = JSON.stringify(service.props.NetworkConfiguration.AwsvpcConfiguration.Subnets);
+      expect(subnets).toMatch(/privateSubnet/);
+      expect(subnets).not.toMatch(/publicSubnet|dataSubnet/);
+    },
+  );
 
   test('the service names its task definition by family only, so CloudFormation never tries to change it', () => {
     const service = only(prod, 'AWS::ECS::Service');
@@ -68,7 +71,13 @@ describe('ECS service', () => {
   });
 
   test('task and execution roles hold no managed policies and no wildcard actions', () => {
-    const roles = prod.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } } });
+    const roles = prod.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })],
+        },
+      },
+    });
     expect(Object.keys(roles)).toHaveLength(2);
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const policies = JSON.stringify(prod.findResources('AWS::IAM::Policy'));
@@ -76,8 +85,14 @@ describe('ECS service', () => {
   });
 
   test('tasks accept traffic on the container port from the load balancer only', () => {
-    const albSg = Object.keys(prod.findResources('AWS::EC2::SecurityGroup')).find((id) => id.startsWith('ServiceLoadBalancerSecurityGroup'))!;
-    prod.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 80, ToPort: 80, SourceSecurityGroupId: { 'Fn::GetAtt': [albSg, 'GroupId'] } });
+    const albSg = Object.keys(prod.findResources('AWS::EC2::SecurityGroup')).find((id) =>
+      id.startsWith('ServiceLoadBalancerSecurityGroup'),
+    )!;
+    prod.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 80,
+      ToPort: 80,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [albSg, 'GroupId'] },
+    });
   });
 });
 
@@ -86,13 +101,23 @@ describe('load balancer', () => {
     const alb = only(prod, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(alb.props.Scheme).toBe('internet-facing');
     expect(JSON.stringify(alb.props.Subnets)).toMatch(/publicSubnet/);
-    expect(alb.props.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'access_logs.s3.enabled', Value: 'true' }, { Key: 'deletion_protection.enabled', Value: 'false' }]));
-    const bucket = alb.props.LoadBalancerAttributes.find((a: { Key: string }) => a.Key === 'access_logs.s3.bucket').Value.Ref;
-    expect(prod.toJSON().Resources[bucket].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(alb.props.LoadBalancerAttributes).toEqual(
+      expect.arrayContaining([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+      ]),
+    );
+    const bucket = alb.props.LoadBalancerAttributes.find((a: { Key: string }) => a.Key === 'access_logs.s3.bucket')
+      .Value.Ref;
+    expect(
+      prod.toJSON().Resources[bucket].Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]
+        .ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('AES256');
   });
 
   test('the access-log bucket is retained in Prod, and emptied then deleted with a Dev stack', () => {
-    const accessLogBucket = (template: typeof prod) => Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('ServiceAccessLogs'))!;
+    const accessLogBucket = (template: typeof prod) =>
+      Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('ServiceAccessLogs'))!;
     expect(accessLogBucket(prod)[1].DeletionPolicy).toBe('Retain');
     expect(accessLogBucket(dev)[1].DeletionPolicy).toBe('Delete');
     dev.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: accessLogBucket(dev)[0] } });
@@ -101,9 +126,17 @@ describe('load balancer', () => {
 
   test('two target groups (blue and green) on the container port with the health path', () => {
     const groups = prod.findResources('AWS::ElasticLoadBalancingV2::TargetGroup');
-    expect(Object.keys(groups).sort()).toEqual([expect.stringMatching(/^ServiceBlueTargetGroup/), expect.stringMatching(/^ServiceGreenTargetGroup/)]);
+    expect(Object.keys(groups).sort()).toEqual([
+      expect.stringMatching(/^ServiceBlueTargetGroup/),
+      expect.stringMatching(/^ServiceGreenTargetGroup/),
+    ]);
     for (const group of Object.values(groups)) {
-      expect(group.Properties).toMatchObject({ Port: 80, Protocol: 'HTTP', TargetType: 'ip', HealthCheckPath: '/health' });
+      expect(group.Properties).toMatchObject({
+        Port: 80,
+        Protocol: 'HTTP',
+        TargetType: 'ip',
+        HealthCheckPath: '/health',
+      });
     }
   });
 
@@ -120,7 +153,9 @@ describe('load balancer', () => {
 
   // Where the test listener admits traffic from is tested in test/service/test-listener.test.ts.
   test('production from anywhere; the test listener never from anywhere', () => {
-    const sg = Object.entries(prod.findResources('AWS::EC2::SecurityGroup')).find(([id]) => id.startsWith('ServiceLoadBalancerSecurityGroup'))![1];
+    const sg = Object.entries(prod.findResources('AWS::EC2::SecurityGroup')).find(([id]) =>
+      id.startsWith('ServiceLoadBalancerSecurityGroup'),
+    )![1];
     const ingress = sg.Properties.SecurityGroupIngress as { CidrIp: unknown; FromPort: number }[];
     expect(ingress).toEqual(expect.arrayContaining([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443 })]));
     expect(ingress.filter((rule) => rule.FromPort === 8080).length).toBeGreaterThan(0);
@@ -132,7 +167,10 @@ describe('CodeDeploy', () => {
   test('deployment group: blue/green with traffic control, both target groups, prod and test listeners, bake time', () => {
     const group = only(prod, 'AWS::CodeDeploy::DeploymentGroup').props;
     expect(group.DeploymentStyle).toEqual({ DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' });
-    expect(group.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess).toEqual({ Action: 'TERMINATE', TerminationWaitTimeInMinutes: 30 });
+    expect(group.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess).toEqual({
+      Action: 'TERMINATE',
+      TerminationWaitTimeInMinutes: 30,
+    });
     const pair = group.LoadBalancerInfo.TargetGroupPairInfoList[0];
     expect(pair.TargetGroups).toHaveLength(2);
     expect(pair.ProdTrafficRoute.ListenerArns[0].Ref).toMatch(/^ServiceLoadBalancerHttpsListener/);
@@ -141,7 +179,10 @@ describe('CodeDeploy', () => {
 
   test('rolls back on failed, stopped and in-alarm deployments, gated by the catalog deployment alarms', () => {
     const group = only(prod, 'AWS::CodeDeploy::DeploymentGroup').props;
-    expect(group.AutoRollbackConfiguration).toEqual({ Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'] });
+    expect(group.AutoRollbackConfiguration).toEqual({
+      Enabled: true,
+      Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+    });
     expect(group.AlarmConfiguration.Enabled).toBe(true);
     expect(group.AlarmConfiguration.IgnorePollAlarmFailure).toBe(false);
     const gated = group.AlarmConfiguration.Alarms.map((a: { Name: { Ref: string } }) => a.Name.Ref);
@@ -153,7 +194,9 @@ describe('CodeDeploy', () => {
   });
 
   test('traffic routing per environment: Dev all at once, Staging linear 10 % a minute, Prod canary 10 % then the rest after 5 minutes', () => {
-    expect(only(dev, 'AWS::CodeDeploy::DeploymentGroup').props.DeploymentConfigName).toBe('CodeDeployDefault.ECSAllAtOnce');
+    expect(only(dev, 'AWS::CodeDeploy::DeploymentGroup').props.DeploymentConfigName).toBe(
+      'CodeDeployDefault.ECSAllAtOnce',
+    );
     dev.resourceCountIs('AWS::CodeDeploy::DeploymentConfig', 0);
     staging.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
       ComputePlatform: 'ECS',
@@ -163,14 +206,21 @@ describe('CodeDeploy', () => {
       ComputePlatform: 'ECS',
       TrafficRoutingConfig: { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryInterval: 5, CanaryPercentage: 10 } },
     });
-    expect(only(prod, 'AWS::CodeDeploy::DeploymentGroup').props.DeploymentConfigName).toEqual({ Ref: only(prod, 'AWS::CodeDeploy::DeploymentConfig').id });
-    expect(only(staging, 'AWS::CodeDeploy::DeploymentGroup').props.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes).toBe(5);
+    expect(only(prod, 'AWS::CodeDeploy::DeploymentGroup').props.DeploymentConfigName).toEqual({
+      Ref: only(prod, 'AWS::CodeDeploy::DeploymentConfig').id,
+    });
+    expect(
+      only(staging, 'AWS::CodeDeploy::DeploymentGroup').props.BlueGreenDeploymentConfiguration
+        .TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes,
+    ).toBe(5);
   });
 });
 
 describe('smoke-check hook', () => {
   const hook = () => {
-    const fns = prod.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { TEST_ENDPOINT_URL: Match.anyValue() } } } });
+    const fns = prod.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { TEST_ENDPOINT_URL: Match.anyValue() } } },
+    });
     expect(Object.keys(fns)).toHaveLength(1);
     const [id, fn] = Object.entries(fns)[0];
     return { id, props: fn.Properties };
@@ -189,8 +239,12 @@ describe('smoke-check hook', () => {
     const { id } = hook();
     const group = only(prod, 'AWS::CodeDeploy::DeploymentGroup');
     const policies = Object.values(prod.findResources('AWS::IAM::Policy'));
-    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]);
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [id, 'Arn'] } }));
+    const statements = policies.flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [id, 'Arn'] } }),
+    );
     const report = statements.find((s) => s.Action === 'codedeploy:PutLifecycleEventHookExecutionStatus')!;
     expect(JSON.stringify(report.Resource)).toContain(group.props.ApplicationName.Ref);
   });
@@ -212,12 +266,16 @@ describe('deploy trigger', () => {
       ApplicationName: { Ref: expect.stringMatching(/^ServiceApplication/) },
       DeploymentGroupName: { Ref: expect.stringMatching(/^ServiceDeploymentGroup/) },
     });
-    expect(trigger.dependsOn).toEqual(expect.arrayContaining([only(prod, 'AWS::ECS::Service').id, only(prod, 'AWS::CodeDeploy::DeploymentGroup').id]));
+    expect(trigger.dependsOn).toEqual(
+      expect.arrayContaining([only(prod, 'AWS::ECS::Service').id, only(prod, 'AWS::CodeDeploy::DeploymentGroup').id]),
+    );
   });
 
-  test('its Provider waits up to 55 minutes, inside CloudFormation\'s one-hour custom-resource limit', () => {
+  test("its Provider waits up to 55 minutes, inside CloudFormation's one-hour custom-resource limit", () => {
     // Prod has a second Provider (the global database secondary's): pick the deploy trigger's waiter.
-    const [, machine] = Object.entries(prod.findResources('AWS::StepFunctions::StateMachine')).find(([id]) => id.startsWith('ServiceDeploymentTrigger'))!;
+    const [, machine] = Object.entries(prod.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
+      id.startsWith('ServiceDeploymentTrigger'),
+    )!;
     const definition = JSON.stringify(machine.Properties.DefinitionString);
     // 55 min / 30 s poll = 110 attempts
     expect(definition).toMatch(/MaxAttempts\\":110/);
@@ -225,7 +283,9 @@ describe('deploy trigger', () => {
   });
 
   test('start and wait handlers may only touch their own deployment group and service', () => {
-    const statements = Object.values(prod.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const statements = Object.values(prod.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
     const create = statements.find((s) => [s.Action].flat().includes('codedeploy:CreateDeployment'))!;
     expect(JSON.stringify(create.Resource)).toMatch(/deploymentgroup/);
     const describe = statements.find((s) => [s.Action].flat().includes('ecs:DescribeServices'))!;
@@ -233,7 +293,9 @@ describe('deploy trigger', () => {
   });
 
   test.each(['Dev', 'Staging', 'Prod'])('every function in %s runs on nodejs24.x', (name) => {
-    const runtimes = Object.values(bulwark.template(name).findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Runtime);
+    const runtimes = Object.values(bulwark.template(name).findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Runtime,
+    );
     expect(runtimes.length).toBeGreaterThanOrEqual(6);
     for (const runtime of runtimes) expect(runtime).toBe('nodejs24.x');
   });
@@ -245,9 +307,11 @@ describe('HTTPS when a certificate is configured', () => {
     const { validateConfig } = await import('../../config');
     const input = defaultConfigInput();
     const prodInput = input.environments.find((e) => e.name === 'Prod')!;
-    prodInput.service.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/11111111-2222-3333-4444-555555555555';
+    prodInput.service.certificateArn =
+      'arn:aws:acm:us-east-1:333333333333:certificate/11111111-2222-3333-4444-555555555555';
     // ACM certificates are regional: the standby in the DR region needs its own (validation insists).
-    prodInput.dr!.certificateArn = 'arn:aws:acm:us-west-2:333333333333:certificate/66666666-7777-8888-9999-000000000000';
+    prodInput.dr!.certificateArn =
+      'arn:aws:acm:us-west-2:333333333333:certificate/66666666-7777-8888-9999-000000000000';
     const { testApp } = await import('../helpers/app');
     const { Stack } = await import('aws-cdk-lib');
     const { Network } = await import('../../lib/network/network');
@@ -256,7 +320,14 @@ describe('HTTPS when a certificate is configured', () => {
     const config = validateConfig(input);
     const env = config.environments.find((e) => e.name === 'Prod')!;
     const stack = new Stack(testApp(), 'Https', { env: { account: env.account, region: env.region } });
-    const network = new Network(stack, 'Network', { cidr: env.vpc.cidr, availabilityZones: env.availabilityZones, natGateways: 1, interfaceEndpoints: [], flowLogRetentionDays: 30, protection: { retain: false } });
+    const network = new Network(stack, 'Network', {
+      cidr: env.vpc.cidr,
+      availabilityZones: env.availabilityZones,
+      natGateways: 1,
+      interfaceEndpoints: [],
+      flowLogRetentionDays: 30,
+      protection: { retain: false },
+    });
     const service = new BlueGreenService(stack, 'Service', {
       service: config.service,
       environment: env,
@@ -268,11 +339,22 @@ describe('HTTPS when a certificate is configured', () => {
     });
     const template = Template.fromStack(stack);
     // No deployment alarm attached (a standby): rollback on failure and stop only, and synth still succeeds.
-    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] } });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: prodInput.service.certificateArn }] });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: prodInput.service.certificateArn }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect' })],
+    });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080, Protocol: 'HTTPS' });
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
-    expect(stack.resolve(service.endpointUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DNSName'] }]] });
+    expect(stack.resolve(service.endpointUrl)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DNSName'] }]],
+    });
   });
 });

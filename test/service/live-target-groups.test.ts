@@ -20,9 +20,15 @@ function synth(setup: ListenerSetup = {}): Template {
   const stack = new Stack(testApp(), 'Listeners', { env: { account: '333333333333', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
   const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'LoadBalancer', { vpc, internetFacing: true });
-  const targetGroup = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
+  const targetGroup = (id: string) =>
+    new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
   const [blueTargetGroup, greenTargetGroup] = [targetGroup('Blue'), targetGroup('Green')];
-  const live = new LiveTargetGroups(stack, 'LiveTargetGroups', { loadBalancer, blueTargetGroup, greenTargetGroup, protection: { retain: false } });
+  const live = new LiveTargetGroups(stack, 'LiveTargetGroups', {
+    loadBalancer,
+    blueTargetGroup,
+    greenTargetGroup,
+    protection: { retain: false },
+  });
   const tls = setup.certificate
     ? {
         protocol: elbv2.ApplicationProtocol.HTTPS,
@@ -43,16 +49,22 @@ function lookupResource(template: Template): { id: string; props: Record<string,
 }
 
 const listenerOnPort = (template: Template, port: number) =>
-  Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener')).find((l) => l.Properties.Port === port)!.Properties;
+  Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener')).find(
+    (l) => l.Properties.Port === port,
+  )!.Properties;
 
 const plain = synth();
 const https = synth({ certificate: CERTIFICATE });
 
 describe('listeners forward to the live target group', () => {
-  test('each listener\'s default action forwards to the lookup\'s attribute for its port, not to a fixed target group', () => {
+  test("each listener's default action forwards to the lookup's attribute for its port, not to a fixed target group", () => {
     const { id } = lookupResource(plain);
-    expect(listenerOnPort(plain, 80).DefaultActions).toEqual([{ Type: 'forward', TargetGroupArn: { 'Fn::GetAtt': [id, 'TargetGroupForPort80'] } }]);
-    expect(listenerOnPort(plain, 8080).DefaultActions).toEqual([{ Type: 'forward', TargetGroupArn: { 'Fn::GetAtt': [id, 'TargetGroupForPort8080'] } }]);
+    expect(listenerOnPort(plain, 80).DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { 'Fn::GetAtt': [id, 'TargetGroupForPort80'] } },
+    ]);
+    expect(listenerOnPort(plain, 8080).DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { 'Fn::GetAtt': [id, 'TargetGroupForPort8080'] } },
+    ]);
   });
 
   test('the lookup is given the load balancer (not the listeners: a cycle), both target groups and the ports', () => {
@@ -67,15 +79,25 @@ describe('listeners forward to the live target group', () => {
     expect(JSON.stringify(props)).not.toMatch(/Listener[A-Z0-9]*"\}/); // no Ref to a listener
   });
 
-  test('the fingerprint holds the listeners\' configuration (port, protocol, certificate, TLS policy)', () => {
+  test("the fingerprint holds the listeners' configuration (port, protocol, certificate, TLS policy)", () => {
     expect(JSON.parse(lookupResource(plain).props.ListenerFingerprint as string)).toEqual([
       { Port: 80, Protocol: 'HTTP' },
       { Port: 8080, Protocol: 'HTTP' },
     ]);
     expect(JSON.parse(lookupResource(https).props.ListenerFingerprint as string)).toEqual([
       // The L1 listener's own property values (camelCase keys inside): a fingerprint, compared, never deployed.
-      { Port: 443, Protocol: 'HTTPS', Certificates: [{ certificateArn: CERTIFICATE }], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' },
-      { Port: 8080, Protocol: 'HTTPS', Certificates: [{ certificateArn: CERTIFICATE }], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' },
+      {
+        Port: 443,
+        Protocol: 'HTTPS',
+        Certificates: [{ certificateArn: CERTIFICATE }],
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      },
+      {
+        Port: 8080,
+        Protocol: 'HTTPS',
+        Certificates: [{ certificateArn: CERTIFICATE }],
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      },
     ]);
   });
 
@@ -84,7 +106,9 @@ describe('listeners forward to the live target group', () => {
     const otherCertificate = 'arn:aws:acm:us-east-1:333333333333:certificate/99999999-8888-7777-6666-555555555555';
     expect(fingerprint(synth())).toEqual(fingerprint(plain)); // unchanged listeners: no re-run
     expect(fingerprint(https)).not.toEqual(fingerprint(plain)); // HTTP -> HTTPS with a certificate
-    expect(fingerprint(synth({ certificate: CERTIFICATE, sslPolicy: elbv2.SslPolicy.TLS13_13 }))).not.toEqual(fingerprint(https)); // SSL policy
+    expect(fingerprint(synth({ certificate: CERTIFICATE, sslPolicy: elbv2.SslPolicy.TLS13_13 }))).not.toEqual(
+      fingerprint(https),
+    ); // SSL policy
     expect(fingerprint(synth({ certificate: otherCertificate }))).not.toEqual(fingerprint(https)); // certificate renewal
   });
 
@@ -113,7 +137,10 @@ describe('listeners forward to the live target group', () => {
         GreenTargetGroupArn: green,
       },
     });
-    const { Data } = await lookUpLiveTargetGroups(event, { elb: new ElasticLoadBalancingV2Client({}), logger: { info: () => undefined, warn: () => undefined } });
+    const { Data } = await lookUpLiveTargetGroups(event, {
+      elb: new ElasticLoadBalancingV2Client({}),
+      logger: { info: () => undefined, warn: () => undefined },
+    });
     const [{ TargetGroupArn }] = listenerOnPort(https, 443).DefaultActions;
     expect(TargetGroupArn).toEqual({ 'Fn::GetAtt': [id, 'TargetGroupForPort443'] });
     expect(Data!.TargetGroupForPort443).toBe(green);
@@ -123,7 +150,9 @@ describe('listeners forward to the live target group', () => {
 
   test('its role may only describe listeners, which has no resource-level permission (Resource "*")', () => {
     const { id } = lookupResource(plain);
-    const lookupRole = Object.keys(plain.findResources('AWS::IAM::Role')).find((r) => r.startsWith('LiveTargetGroupsLookupRole'))!;
+    const lookupRole = Object.keys(plain.findResources('AWS::IAM::Role')).find((r) =>
+      r.startsWith('LiveTargetGroupsLookupRole'),
+    )!;
     const statements = Object.values(plain.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(lookupRole))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
@@ -133,7 +162,7 @@ describe('listeners forward to the live target group', () => {
     expect(id).toMatch(/^LiveTargetGroups/);
   });
 
-  test('the lookup runs on the project\'s Lambda runtime', () => {
+  test("the lookup runs on the project's Lambda runtime", () => {
     const functions = plain.findResources('AWS::Lambda::Function');
     const lookup = Object.keys(functions).filter((id) => id.startsWith('LiveTargetGroups'));
     expect(lookup).toHaveLength(2); // the handler and the Provider framework's onEvent
@@ -146,8 +175,14 @@ describe('misuse fails at synth', () => {
     const stack = new Stack(testApp(), 'Unused', { env: { account: '333333333333', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
     const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'LoadBalancer', { vpc });
-    const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
-    const live = new LiveTargetGroups(stack, 'Live', { loadBalancer, blueTargetGroup: tg('B'), greenTargetGroup: tg('G'), protection: { retain: false } });
+    const tg = (id: string) =>
+      new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
+    const live = new LiveTargetGroups(stack, 'Live', {
+      loadBalancer,
+      blueTargetGroup: tg('B'),
+      greenTargetGroup: tg('G'),
+      protection: { retain: false },
+    });
     live.forward(443);
     expect(() => Template.fromStack(stack)).toThrow(/forward\(443\) is no listener's default action on port 443/);
   });
@@ -156,9 +191,17 @@ describe('misuse fails at synth', () => {
     const stack = new Stack(testApp(), 'Wrong', { env: { account: '333333333333', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
     const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'LoadBalancer', { vpc });
-    const tg = (id: string) => new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
-    const live = new LiveTargetGroups(stack, 'Live', { loadBalancer, blueTargetGroup: tg('B'), greenTargetGroup: tg('G'), protection: { retain: false } });
-    expect(() => loadBalancer.addListener('L', { port: 80, defaultAction: live.forward(8080) })).toThrow(/forward\(8080\) bound to a listener on port 80/);
+    const tg = (id: string) =>
+      new elbv2.ApplicationTargetGroup(stack, id, { vpc, port: 80, targetType: elbv2.TargetType.IP });
+    const live = new LiveTargetGroups(stack, 'Live', {
+      loadBalancer,
+      blueTargetGroup: tg('B'),
+      greenTargetGroup: tg('G'),
+      protection: { retain: false },
+    });
+    expect(() => loadBalancer.addListener('L', { port: 80, defaultAction: live.forward(8080) })).toThrow(
+      /forward\(8080\) bound to a listener on port 80/,
+    );
     expect(() => live.forward(8080)).toThrow(/port 8080 already has a forward action/);
   });
 });

@@ -34,17 +34,25 @@ describe('@aws-sdk/* versions', () => {
   test('every @aws-sdk/* dependency is pinned at the one SDK version, or at its documented exception', () => {
     const off = sdkDependencies()
       .filter(([name, version]) => version !== (EXCEPTIONS[name] ?? SDK_VERSION))
-      .map(([name, version]) => `${name} is ${version}; pin it at ${EXCEPTIONS[name] ?? SDK_VERSION} (README, ` +
-        'Toolchain choices), or, if the registry has no such version, add it to the exceptions with its newest');
+      .map(
+        ([name, version]) =>
+          `${name} is ${version}; pin it at ${EXCEPTIONS[name] ?? SDK_VERSION} (README, ` +
+          'Toolchain choices), or, if the registry has no such version, add it to the exceptions with its newest',
+      );
     expect(off).toEqual([]);
   });
 
   test('the rule covers the SDK clients the project uses (the test reads the real package.json)', () => {
     const names = sdkDependencies().map(([name]) => name);
-    expect(names).toEqual(expect.arrayContaining([
-      '@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-backup',
-      '@aws-sdk/client-codestar-connections',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        '@aws-sdk/client-s3',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/lib-dynamodb',
+        '@aws-sdk/client-backup',
+        '@aws-sdk/client-codestar-connections',
+      ]),
+    );
   });
 
   test('every exception is still a dependency, so the list cannot silently go stale', () => {
@@ -58,7 +66,9 @@ describe('@aws-sdk/* versions', () => {
     };
     const off = sdkDependencies()
       .filter(([name, version]) => lock.packages[`node_modules/${name}`]?.version !== version)
-      .map(([name, version]) => `${name}: package.json ${version}, lock ${lock.packages[`node_modules/${name}`]?.version}`);
+      .map(
+        ([name, version]) => `${name}: package.json ${version}, lock ${lock.packages[`node_modules/${name}`]?.version}`,
+      );
     expect(off).toEqual([]);
   });
 

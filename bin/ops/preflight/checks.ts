@@ -321,7 +321,8 @@ export function checkLambdaConcurrency(
     const quota = settings.AccountLimit?.ConcurrentExecutions ?? 0;
     const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0;
     const reserved = requirements.reservedConcurrency;
-    const increase = `request an increase of "Concurrent executions" (Service Quotas console > AWS Lambda, region ` +
+    const increase =
+      `request an increase of "Concurrent executions" (Service Quotas console > AWS Lambda, region ` +
       `${target.region}) to 1000, the default quota`;
     if (reserved > 0 && unreserved - reserved < LAMBDA_MINIMUM_UNRESERVED) {
       return fail(
@@ -586,15 +587,13 @@ export function checkImage(ctx: CheckContext, target: PreflightTarget, image: st
     try {
       const found = await withRetry(
         () =>
-          ctx
-            .clients(ecr.region)
-            .ecr.send(
-              new DescribeImagesCommand({
-                registryId: ecr.registryId,
-                repositoryName: ecr.repositoryName,
-                imageIds: [imageId],
-              }),
-            ),
+          ctx.clients(ecr.region).ecr.send(
+            new DescribeImagesCommand({
+              registryId: ecr.registryId,
+              repositoryName: ecr.repositoryName,
+              imageIds: [imageId],
+            }),
+          ),
         ctx.retry,
       );
       if ((found.imageDetails ?? []).length === 0)
@@ -665,8 +664,10 @@ function quotaIncrease(
   region: string,
   desired: number,
 ): string {
-  return `aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ` +
-    `${quota.quotaCode} --desired-value ${desired} --region ${region} (${quota.name})`;
+  return (
+    `aws service-quotas request-service-quota-increase --service-code ${quota.serviceCode} --quota-code ` +
+    `${quota.quotaCode} --desired-value ${desired} --region ${region} (${quota.name})`
+  );
 }
 
 /**

@@ -78,7 +78,7 @@ export function formatReport(report: PreflightReport): string[] {
   const lines = report.checks.map(
     (c) =>
       `${c.status} ${c.check.padEnd(width)} [${c.target}] ` +
-        `${c.message.replace(/\.$/, '')}${c.fix && c.status !== 'PASS' ? `. Fix: ${c.fix}` : ''}`,
+      `${c.message.replace(/\.$/, '')}${c.fix && c.status !== 'PASS' ? `. Fix: ${c.fix}` : ''}`,
   );
   const { PASS, WARN, FAIL } = report.counts;
   lines.push(

@@ -12,7 +12,13 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { isComplete, isCompleteSchema, onEvent, onEventSchema, SecondaryDeps } from '../../../lambdas/aurora-secondary/secondary';
+import {
+  isComplete,
+  isCompleteSchema,
+  onEvent,
+  onEventSchema,
+  SecondaryDeps,
+} from '../../../lambdas/aurora-secondary/secondary';
 
 const rdsMock = mockClient(RDSClient);
 const cfnMock = mockClient(CloudFormationClient);
@@ -27,7 +33,10 @@ const deps: SecondaryDeps = {
   logger: logger as never,
   retry: { sleep: async () => undefined },
 };
-const stackIs = (status: StackStatus) => cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Prod', StackStatus: status, CreationTime: new Date() }] });
+const stackIs = (status: StackStatus) =>
+  cfnMock
+    .on(DescribeStacksCommand)
+    .resolves({ Stacks: [{ StackName: 'Prod', StackStatus: status, CreationTime: new Date() }] });
 
 const properties = (overrides: Record<string, unknown> = {}) => ({
   ServiceToken: 'arn:aws:lambda:us-east-1:333333333333:function:provider',
@@ -49,17 +58,59 @@ const properties = (overrides: Record<string, unknown> = {}) => ({
   Tags: { service: 'orders' },
   ...overrides,
 });
-const base = { RequestId: 'req-1', StackId: 'arn:aws:cloudformation:us-east-1:333333333333:stack/Prod/uuid', LogicalResourceId: 'GlobalDatabaseSecondary', ResponseURL: 'https://example.invalid', ResourceType: 'Custom::AuroraGlobalSecondary' };
-const create = (overrides = {}) => onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(overrides) });
-const update = (overrides = {}, old = {}) => onEventSchema.parse({ ...base, RequestType: 'Update', PhysicalResourceId: 'orders-dr-db', ResourceProperties: properties(overrides), OldResourceProperties: properties(old) });
-const remove = (overrides = {}, physicalId = 'orders-dr-db') => onEventSchema.parse({ ...base, RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: properties(overrides) });
+const base = {
+  RequestId: 'req-1',
+  StackId: 'arn:aws:cloudformation:us-east-1:333333333333:stack/Prod/uuid',
+  LogicalResourceId: 'GlobalDatabaseSecondary',
+  ResponseURL: 'https://example.invalid',
+  ResourceType: 'Custom::AuroraGlobalSecondary',
+};
+const create = (overrides = {}) =>
+  onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(overrides) });
+const update = (overrides = {}, old = {}) =>
+  onEventSchema.parse({
+    ...base,
+    RequestType: 'Update',
+    PhysicalResourceId: 'orders-dr-db',
+    ResourceProperties: properties(overrides),
+    OldResourceProperties: properties(old),
+  });
+const remove = (overrides = {}, physicalId = 'orders-dr-db') =>
+  onEventSchema.parse({
+    ...base,
+    RequestType: 'Delete',
+    PhysicalResourceId: physicalId,
+    ResourceProperties: properties(overrides),
+  });
 const waitEvent = (requestType: 'Create' | 'Update' | 'Delete', action: string, overrides = {}) =>
-  isCompleteSchema.parse({ ...base, RequestType: requestType, PhysicalResourceId: 'orders-dr-db', ResourceProperties: properties(overrides), Data: { Action: action } });
+  isCompleteSchema.parse({
+    ...base,
+    RequestType: requestType,
+    PhysicalResourceId: 'orders-dr-db',
+    ResourceProperties: properties(overrides),
+    Data: { Action: action },
+  });
 const fault = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } });
-const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
-const cluster = (status: string, extra = {}) => rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-dr-db', Status: status, DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db', Endpoint: 'orders-dr-db.cluster-abc.us-west-2.rds.amazonaws.com', ReaderEndpoint: 'orders-dr-db.cluster-ro-abc.us-west-2.rds.amazonaws.com', ...extra }] });
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+const cluster = (status: string, extra = {}) =>
+  rdsMock.on(DescribeDBClustersCommand).resolves({
+    DBClusters: [
+      {
+        DBClusterIdentifier: 'orders-dr-db',
+        Status: status,
+        DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+        Endpoint: 'orders-dr-db.cluster-abc.us-west-2.rds.amazonaws.com',
+        ReaderEndpoint: 'orders-dr-db.cluster-ro-abc.us-west-2.rds.amazonaws.com',
+        ...extra,
+      },
+    ],
+  });
 const noCluster = () => rdsMock.on(DescribeDBClustersCommand).rejects(fault('DBClusterNotFoundFault'));
-const instance = (status: string) => rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-dr-db-1', DBInstanceStatus: status }] });
+const instance = (status: string) =>
+  rdsMock
+    .on(DescribeDBInstancesCommand)
+    .resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-dr-db-1', DBInstanceStatus: status }] });
 const noInstance = () => rdsMock.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
 
 beforeEach(() => {
@@ -138,7 +189,13 @@ describe('isComplete: Create and Update', () => {
     noInstance();
     rdsMock.on(CreateDBInstanceCommand).resolves({});
     await expect(isComplete(waitEvent('Create', 'wait'), deps)).resolves.toEqual({ IsComplete: false });
-    expect(rdsMock).toHaveReceivedCommandWith(CreateDBInstanceCommand, { DBInstanceIdentifier: 'orders-dr-db-1', DBClusterIdentifier: 'orders-dr-db', DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql', PubliclyAccessible: false });
+    expect(rdsMock).toHaveReceivedCommandWith(CreateDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-dr-db-1',
+      DBClusterIdentifier: 'orders-dr-db',
+      DBInstanceClass: 'db.serverless',
+      Engine: 'aurora-postgresql',
+      PubliclyAccessible: false,
+    });
   });
 
   test('pending while the instance is being created; complete with the endpoints when it is available', async () => {
@@ -148,20 +205,28 @@ describe('isComplete: Create and Update', () => {
     instance('available');
     await expect(isComplete(waitEvent('Create', 'wait'), deps)).resolves.toEqual({
       IsComplete: true,
-      Data: { Endpoint: 'orders-dr-db.cluster-abc.us-west-2.rds.amazonaws.com', ReaderEndpoint: 'orders-dr-db.cluster-ro-abc.us-west-2.rds.amazonaws.com', DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db' },
+      Data: {
+        Endpoint: 'orders-dr-db.cluster-abc.us-west-2.rds.amazonaws.com',
+        ReaderEndpoint: 'orders-dr-db.cluster-ro-abc.us-west-2.rds.amazonaws.com',
+        DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+      },
     });
     expect(rdsMock).not.toHaveReceivedCommand(CreateDBInstanceCommand);
   });
 
   test('a failed cluster fails the deployment with the command to look', async () => {
     cluster('inaccessible-encryption-credentials');
-    await expect(isComplete(waitEvent('Create', 'wait'), deps)).rejects.toThrow(/inaccessible-encryption-credentials; see aws rds describe-events --region us-west-2/);
+    await expect(isComplete(waitEvent('Create', 'wait'), deps)).rejects.toThrow(
+      /inaccessible-encryption-credentials; see aws rds describe-events --region us-west-2/,
+    );
   });
 
   test('a failed instance fails the deployment', async () => {
     cluster('available');
     instance('failed');
-    await expect(isComplete(waitEvent('Create', 'wait'), deps)).rejects.toThrow(/orders-dr-db-1 in us-west-2 is failed/);
+    await expect(isComplete(waitEvent('Create', 'wait'), deps)).rejects.toThrow(
+      /orders-dr-db-1 in us-west-2 is failed/,
+    );
   });
 
   test('a cluster that vanished fails clearly', async () => {
@@ -175,7 +240,11 @@ describe('onEvent: Update', () => {
     rdsMock.on(ModifyDBClusterCommand).resolves({});
     const response = await onEvent(update({ MaxCapacity: '32' }), deps);
     expect(response).toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'wait' } });
-    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 32 }, ApplyImmediately: true });
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, {
+      DBClusterIdentifier: 'orders-dr-db',
+      ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 32 },
+      ApplyImmediately: true,
+    });
   });
 
   test('nothing changed that the cluster holds: no call', async () => {
@@ -184,8 +253,12 @@ describe('onEvent: Update', () => {
   });
 
   test('a change that would need a new cluster is refused, naming the fields', async () => {
-    await expect(onEvent(update({ SecondaryRegion: 'eu-west-1' }), deps)).rejects.toThrow(/SecondaryRegion of the global database secondary cannot change in place/);
-    await expect(onEvent(update({ KmsKeyId: 'arn:aws:kms:us-west-2:333333333333:key/other' }), deps)).rejects.toThrow(/KmsKeyId/);
+    await expect(onEvent(update({ SecondaryRegion: 'eu-west-1' }), deps)).rejects.toThrow(
+      /SecondaryRegion of the global database secondary cannot change in place/,
+    );
+    await expect(onEvent(update({ KmsKeyId: 'arn:aws:kms:us-west-2:333333333333:key/other' }), deps)).rejects.toThrow(
+      /KmsKeyId/,
+    );
   });
 });
 
@@ -195,8 +268,13 @@ describe('onEvent and isComplete: Delete', () => {
     const response = await onEvent(remove(), deps);
     expect(response).toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'none' } });
     expect(rdsMock.calls()).toHaveLength(0);
-    expect(cfnMock).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'arn:aws:cloudformation:us-east-1:333333333333:stack/Prod/uuid' });
-    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/retained/), expect.objectContaining({ cluster: 'orders-dr-db' }));
+    expect(cfnMock).toHaveReceivedCommandWith(DescribeStacksCommand, {
+      StackName: 'arn:aws:cloudformation:us-east-1:333333333333:stack/Prod/uuid',
+    });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/retained/),
+      expect.objectContaining({ cluster: 'orders-dr-db' }),
+    );
     await expect(isComplete(waitEvent('Delete', 'none'), deps)).resolves.toEqual({ IsComplete: true });
   });
 
@@ -206,26 +284,44 @@ describe('onEvent and isComplete: Delete', () => {
     rdsMock.on(DeleteDBInstanceCommand).resolves({});
     const response = await onEvent(remove({ Retain: 'false', DeletionProtection: 'false' }), deps);
     expect(response.Data.Action).toBe('delete');
-    expect(rdsMock).toHaveReceivedCommandWith(RemoveFromGlobalClusterCommand, { GlobalClusterIdentifier: 'orders-global', DbClusterIdentifier: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db' });
-    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: 'orders-dr-db-1', SkipFinalSnapshot: true });
+    expect(rdsMock).toHaveReceivedCommandWith(RemoveFromGlobalClusterCommand, {
+      GlobalClusterIdentifier: 'orders-global',
+      DbClusterIdentifier: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+    });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-dr-db-1',
+      SkipFinalSnapshot: true,
+    });
 
     // The instance is still going: wait.
     instance('deleting');
-    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({ IsComplete: false });
+    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({
+      IsComplete: false,
+    });
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBClusterCommand);
     // The instance is gone: delete the cluster, and wait until it is gone too.
     noInstance();
     cluster('available', { DBClusterMembers: [] });
     rdsMock.on(DeleteDBClusterCommand).resolves({});
-    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({ IsComplete: false });
-    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', SkipFinalSnapshot: true });
+    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({
+      IsComplete: false,
+    });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, {
+      DBClusterIdentifier: 'orders-dr-db',
+      SkipFinalSnapshot: true,
+    });
     noCluster();
-    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({ IsComplete: true });
+    await expect(isComplete(waitEvent('Delete', 'delete', { Retain: 'false' }), deps)).resolves.toEqual({
+      IsComplete: true,
+    });
   });
 
   test('retained, update rollback: the cluster stays', async () => {
     stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
-    await expect(onEvent(remove(), deps)).resolves.toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'none' } });
+    await expect(onEvent(remove(), deps)).resolves.toEqual({
+      PhysicalResourceId: 'orders-dr-db',
+      Data: { Action: 'none' },
+    });
     expect(rdsMock.calls()).toHaveLength(0);
   });
 
@@ -237,22 +333,34 @@ describe('onEvent and isComplete: Delete', () => {
     const response = await onEvent(remove(), deps);
     expect(response.Data.Action).toBe('delete');
     expect(rdsMock).toHaveReceivedCommand(RemoveFromGlobalClusterCommand);
-    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: 'orders-dr-db-1', SkipFinalSnapshot: true });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-dr-db-1',
+      SkipFinalSnapshot: true,
+    });
     // The instance is gone; the cluster is still protected: lift protection, then delete on the next poll.
     noInstance();
     cluster('available', { DBClusterMembers: [], DeletionProtection: true });
     rdsMock.on(ModifyDBClusterCommand).resolves({});
     await expect(isComplete(waitEvent('Delete', 'delete'), deps)).resolves.toEqual({ IsComplete: false });
-    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', DeletionProtection: false });
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, {
+      DBClusterIdentifier: 'orders-dr-db',
+      DeletionProtection: false,
+    });
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBClusterCommand);
     cluster('available', { DBClusterMembers: [], DeletionProtection: false });
     rdsMock.on(DeleteDBClusterCommand).resolves({});
     await expect(isComplete(waitEvent('Delete', 'delete'), deps)).resolves.toEqual({ IsComplete: false });
-    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, { DBClusterIdentifier: 'orders-dr-db', SkipFinalSnapshot: true });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBClusterCommand, {
+      DBClusterIdentifier: 'orders-dr-db',
+      SkipFinalSnapshot: true,
+    });
   });
 
   test('retained: a throttled DescribeStacks is retried; one that keeps failing fails the Delete, deleting nothing', async () => {
-    cfnMock.on(DescribeStacksCommand).rejectsOnce(throttled()).resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'DELETE_IN_PROGRESS', CreationTime: new Date() }] });
+    cfnMock
+      .on(DescribeStacksCommand)
+      .rejectsOnce(throttled())
+      .resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'DELETE_IN_PROGRESS', CreationTime: new Date() }] });
     await expect(onEvent(remove(), deps)).resolves.toMatchObject({ Data: { Action: 'none' } });
     expect(cfnMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
     cfnMock.reset();
@@ -263,11 +371,16 @@ describe('onEvent and isComplete: Delete', () => {
 
   test('not retained and already gone: nothing to do', async () => {
     noCluster();
-    await expect(onEvent(remove({ Retain: 'false' }), deps)).resolves.toEqual({ PhysicalResourceId: 'orders-dr-db', Data: { Action: 'none' } });
+    await expect(onEvent(remove({ Retain: 'false' }), deps)).resolves.toEqual({
+      PhysicalResourceId: 'orders-dr-db',
+      Data: { Action: 'none' },
+    });
   });
 
   test('a Create that failed before naming the cluster: its Delete touches nothing', async () => {
-    await expect(onEvent(remove({ Retain: 'false' }, 'Prod-GlobalDatabaseSecondary-log-stream'), deps)).resolves.toMatchObject({ Data: { Action: 'none' } });
+    await expect(
+      onEvent(remove({ Retain: 'false' }, 'Prod-GlobalDatabaseSecondary-log-stream'), deps),
+    ).resolves.toMatchObject({ Data: { Action: 'none' } });
     expect(rdsMock.calls()).toHaveLength(0);
   });
 });
@@ -280,7 +393,9 @@ describe('bad events are rejected before any call', () => {
     ['an uppercase identifier', { DBClusterIdentifier: 'Orders-DR' }],
     ['no security group', { VpcSecurityGroupIds: [] }],
   ])('%s', (_name, overrides) => {
-    expect(() => onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(overrides) })).toThrow();
+    expect(() =>
+      onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(overrides) }),
+    ).toThrow();
   });
   test('an unknown request type', () => {
     expect(() => onEventSchema.parse({ ...base, RequestType: 'Replace', ResourceProperties: properties() })).toThrow();

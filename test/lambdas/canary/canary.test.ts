@@ -31,7 +31,8 @@ beforeAll(async () => {
     if (mode === 'broken' && req.url === '/api/orders') return void res.writeHead(503).end('down');
     if (mode === 'hang' && req.url === '/api/orders') return; // never answers
     if (mode === 'slow' && req.url === '/api/orders') return void setTimeout(() => res.writeHead(200).end('[]'), 250);
-    if (mode === 'flaky' && req.url === '/api/orders' && flakyFailures-- > 0) return void res.writeHead(502).end('blip');
+    if (mode === 'flaky' && req.url === '/api/orders' && flakyFailures-- > 0)
+      return void res.writeHead(502).end('blip');
     if (req.url === '/api/me' && req.headers.authorization !== 'Bearer s3cret') return void res.writeHead(401).end();
     if (req.url === '/') return void res.writeHead(200).end('<html>orders</html>');
     res.writeHead(200).end('ok');
@@ -53,13 +54,35 @@ beforeEach(async () => {
   seenTls = [];
   cloudwatch = new CloudWatchClient(moto.clientConfig());
   secrets = new SecretsManagerClient(moto.clientConfig());
-  secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'orders-prod-canary-credentials', SecretString: JSON.stringify({ token: 's3cret' }) }))).ARN!;
+  secretArn = (
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: 'orders-prod-canary-credentials',
+        SecretString: JSON.stringify({ token: 's3cret' }),
+      }),
+    )
+  ).ARN!;
 });
 
 const journeys: Journey[] = [
   { name: 'health', method: 'GET', path: '/health', expectStatus: 200, latencyBudgetMs: 1000, authenticated: false },
-  { name: 'home', method: 'GET', path: '/', expectStatus: 200, bodyMatch: '<html', latencyBudgetMs: 1000, authenticated: false },
-  { name: 'list-orders', method: 'GET', path: '/api/orders', expectStatus: 200, latencyBudgetMs: 150, authenticated: false },
+  {
+    name: 'home',
+    method: 'GET',
+    path: '/',
+    expectStatus: 200,
+    bodyMatch: '<html',
+    latencyBudgetMs: 1000,
+    authenticated: false,
+  },
+  {
+    name: 'list-orders',
+    method: 'GET',
+    path: '/api/orders',
+    expectStatus: 200,
+    latencyBudgetMs: 150,
+    authenticated: false,
+  },
   { name: 'my-account', method: 'GET', path: '/api/me', expectStatus: 200, latencyBudgetMs: 1000, authenticated: true },
 ];
 const settings = (over: Partial<CanarySettings> = {}): CanarySettings => ({
@@ -91,7 +114,20 @@ async function latest(metric: string, dims: Record<string, string>): Promise<num
     new GetMetricDataCommand({
       StartTime: start,
       EndTime: end,
-      MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: { Namespace: 'Bulwark/orders', MetricName: metric, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) }, Period: 1, Stat: 'Minimum' } }],
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {
+              Namespace: 'Bulwark/orders',
+              MetricName: metric,
+              Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+            },
+            Period: 1,
+            Stat: 'Minimum',
+          },
+        },
+      ],
     }),
   );
   return out.MetricDataResults?.[0]?.Values?.[0];
@@ -103,7 +139,8 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
     expect(result.ok).toBe(true);
     const port = new URL(baseUrl).port;
     expect(seenTls).toHaveLength(4);
-    for (const seen of seenTls) expect(seen).toEqual({ servername: 'orders.example.test', host: `orders.example.test:${port}` });
+    for (const seen of seenTls)
+      expect(seen).toEqual({ servername: 'orders.example.test', host: `orders.example.test:${port}` });
   });
 
   test('over plain HTTP the token is never sent: the authenticated journey fails, the others run', async () => {
@@ -117,7 +154,11 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
       const result = await runCanary(settings({ endpointUrl: plainUrl, serviceHostname: undefined }), deps());
       expect(result.ok).toBe(false);
       const account = result.results.find((r) => r.name === 'my-account')!;
-      expect(account).toMatchObject({ ok: false, outcome: 'error', detail: `refusing to send the bearer token over plain HTTP to ${plainUrl}; serve the endpoint over HTTPS` });
+      expect(account).toMatchObject({
+        ok: false,
+        outcome: 'error',
+        detail: `refusing to send the bearer token over plain HTTP to ${plainUrl}; serve the endpoint over HTTPS`,
+      });
       expect(result.results.filter((r) => r.ok).map((r) => r.name)).toEqual(['health', 'home', 'list-orders']);
       expect(seenAuth).toEqual([]);
     } finally {
@@ -126,21 +167,34 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
     }
   });
 
-
-  test('pass: every journey passes, with the secret\'s token; Success 1 and LatencyMs per journey and overall', async () => {
+  test("pass: every journey passes, with the secret's token; Success 1 and LatencyMs per journey and overall", async () => {
     const result = await runCanary(settings(), deps());
     expect(result).toMatchObject({ ok: true, environment: 'Prod', summary: 'all 4 journeys passed' });
-    expect(result.results.map((r) => [r.name, r.ok])).toEqual([['health', true], ['home', true], ['list-orders', true], ['my-account', true]]);
+    expect(result.results.map((r) => [r.name, r.ok])).toEqual([
+      ['health', true],
+      ['home', true],
+      ['list-orders', true],
+      ['my-account', true],
+    ]);
     expect(seenAuth).toEqual(['Bearer s3cret']);
     expect(await latest('Success', { Environment: 'Prod' })).toBe(1);
     expect(await latest('Success', { Environment: 'Prod', Journey: 'my-account' })).toBe(1);
     expect(await latest('LatencyMs', { Environment: 'Prod', Journey: 'health' })).toBeGreaterThanOrEqual(0);
     const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'Bulwark/orders' }));
-    const names = (listed.Metrics ?? []).map((m) => `${m.MetricName}{${(m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).sort().join(',')}}`);
+    const names = (listed.Metrics ?? []).map(
+      (m) =>
+        `${m.MetricName}{${(m.Dimensions ?? [])
+          .map((d) => `${d.Name}=${d.Value}`)
+          .sort()
+          .join(',')}}`,
+    );
     expect(new Set(names)).toEqual(
       new Set([
         'Success{Environment=Prod}',
-        ...journeys.flatMap((j) => [`Success{Environment=Prod,Journey=${j.name}}`, `LatencyMs{Environment=Prod,Journey=${j.name}}`]),
+        ...journeys.flatMap((j) => [
+          `Success{Environment=Prod,Journey=${j.name}}`,
+          `LatencyMs{Environment=Prod,Journey=${j.name}}`,
+        ]),
       ]),
     );
   });
@@ -149,7 +203,11 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
     mode = 'broken';
     const result = await runCanary(settings(), deps());
     expect(result.ok).toBe(false);
-    expect(result.results.find((r) => r.name === 'list-orders')).toMatchObject({ ok: false, outcome: 'status', status: 503 });
+    expect(result.results.find((r) => r.name === 'list-orders')).toMatchObject({
+      ok: false,
+      outcome: 'status',
+      status: 503,
+    });
     expect(result.summary).toContain('1 of 4 journeys failed: list-orders (status: expected HTTP 200, got 503)');
     expect(await latest('Success', { Environment: 'Prod' })).toBe(0);
     expect(await latest('Success', { Environment: 'Prod', Journey: 'list-orders' })).toBe(0);
@@ -160,7 +218,11 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
     mode = 'hang';
     const started = Date.now();
     const result = await runCanary(settings(), deps());
-    expect(result.results.find((r) => r.name === 'list-orders')).toMatchObject({ ok: false, outcome: 'timeout', detail: 'no response within 300 ms' });
+    expect(result.results.find((r) => r.name === 'list-orders')).toMatchObject({
+      ok: false,
+      outcome: 'timeout',
+      detail: 'no response within 300 ms',
+    });
     // First attempt plus the confirmation: two request timeouts, no more.
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await latest('Success', { Environment: 'Prod' })).toBe(0);
@@ -183,10 +245,16 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
   test('a scheduled run probes probesPerRun times, probeEveryMs apart, and publishes each probe', async () => {
     const sleeps: number[] = [];
     let clock = 1_000_000;
-    const result = await runCanary(settings({ probesPerRun: 3, probeEveryMs: 20_000 }), deps({ now: () => clock, sleep: async (ms) => {
-      sleeps.push(ms);
-      clock += ms;
-    } }));
+    const result = await runCanary(
+      settings({ probesPerRun: 3, probeEveryMs: 20_000 }),
+      deps({
+        now: () => clock,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+      }),
+    );
     expect(result.probes).toHaveLength(3);
     expect(sleeps).toEqual([20_000, 20_000]);
     expect(result.probes.every((p) => p.published)).toBe(true);
@@ -194,7 +262,9 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
 
   test('the token is read once per container within its TTL, and re-read after a 401', async () => {
     const cache = new TokenCache(60_000);
-    const counting = { send: jest.fn((command: GetSecretValueCommand) => secrets.send(command)) } as unknown as SecretsManagerClient;
+    const counting = {
+      send: jest.fn((command: GetSecretValueCommand) => secrets.send(command)),
+    } as unknown as SecretsManagerClient;
     await probe(settings(), deps({ secrets: counting, tokenCache: cache }));
     await probe(settings(), deps({ secrets: counting, tokenCache: cache }));
     expect((counting.send as jest.Mock).mock.calls).toHaveLength(1);
@@ -208,10 +278,14 @@ describe('canary against a local HTTPS server, metrics on moto', () => {
 
   test('a canary that cannot publish still answers, says so, and logs the error (the alarm then sees missing data)', async () => {
     const logger = memoryLogger();
-    const broken = { send: jest.fn().mockRejectedValue(Object.assign(new Error('AccessDenied'), { name: 'AccessDenied' })) } as unknown as CloudWatchClient;
+    const broken = {
+      send: jest.fn().mockRejectedValue(Object.assign(new Error('AccessDenied'), { name: 'AccessDenied' })),
+    } as unknown as CloudWatchClient;
     const result = await runCanary(settings(), deps({ cloudwatch: broken, logger }));
     expect(result.ok).toBe(true);
     expect(result.probes[0].published).toBe(false);
-    expect(logger.lines.some((l) => l.level === 'error' && l.message === 'canary metrics could not be published')).toBe(true);
+    expect(logger.lines.some((l) => l.level === 'error' && l.message === 'canary metrics could not be published')).toBe(
+      true,
+    );
   });
 });

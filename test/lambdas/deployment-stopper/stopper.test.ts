@@ -6,11 +6,12 @@ const codedeploy = mockClient(CodeDeployClient);
 const logger = { info: jest.fn(), warn: jest.fn() };
 const settings = { applicationName: 'orders-prod', deploymentGroupName: 'orders-prod' };
 const deps = { codedeploy: codedeploy as unknown as CodeDeployClient, logger, retry: { sleep: async () => undefined } };
-const event = (state = 'ALARM') => alarmEventSchema.parse({
-  'detail-type': 'CloudWatch Alarm State Change',
-  source: 'aws.cloudwatch',
-  detail: { alarmName: 'orders-prod-canary-journey-failed', state: { value: state } },
-});
+const event = (state = 'ALARM') =>
+  alarmEventSchema.parse({
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    detail: { alarmName: 'orders-prod-canary-journey-failed', state: { value: state } },
+  });
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
 beforeEach(() => {
@@ -23,12 +24,20 @@ describe('deployment stopper', () => {
     codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-123'] });
     codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
     const result = await stopDeployments(event(), settings, deps);
-    expect(result).toEqual({ alarmName: 'orders-prod-canary-journey-failed', stopped: ['d-123'], alreadyCompleted: [] });
-    expect(codedeploy.commandCalls(ListDeploymentsCommand)[0].args[0].input).toEqual({
-      applicationName: 'orders-prod', deploymentGroupName: 'orders-prod',
-      includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'], nextToken: undefined,
+    expect(result).toEqual({
+      alarmName: 'orders-prod-canary-journey-failed',
+      stopped: ['d-123'],
+      alreadyCompleted: [],
     });
-    expect(codedeploy.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: 'd-123', autoRollbackEnabled: true }]);
+    expect(codedeploy.commandCalls(ListDeploymentsCommand)[0].args[0].input).toEqual({
+      applicationName: 'orders-prod',
+      deploymentGroupName: 'orders-prod',
+      includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'],
+      nextToken: undefined,
+    });
+    expect(codedeploy.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([
+      { deploymentId: 'd-123', autoRollbackEnabled: true },
+    ]);
   });
 
   test('nothing in progress: no StopDeployment call', async () => {
@@ -40,13 +49,22 @@ describe('deployment stopper', () => {
 
   test('a deployment that completed or was stopped meanwhile is fine (a repeated event)', async () => {
     codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-123'] });
-    codedeploy.on(StopDeploymentCommand).rejects(Object.assign(new Error('done'), { name: 'DeploymentAlreadyCompletedException' }));
+    codedeploy
+      .on(StopDeploymentCommand)
+      .rejects(Object.assign(new Error('done'), { name: 'DeploymentAlreadyCompletedException' }));
     const result = await stopDeployments(event(), settings, deps);
-    expect(result).toEqual({ alarmName: 'orders-prod-canary-journey-failed', stopped: [], alreadyCompleted: ['d-123'] });
+    expect(result).toEqual({
+      alarmName: 'orders-prod-canary-journey-failed',
+      stopped: [],
+      alreadyCompleted: ['d-123'],
+    });
   });
 
   test('throttling on both calls is retried', async () => {
-    codedeploy.on(ListDeploymentsCommand).rejectsOnce(throttled()).resolves({ deployments: ['d-123'] });
+    codedeploy
+      .on(ListDeploymentsCommand)
+      .rejectsOnce(throttled())
+      .resolves({ deployments: ['d-123'] });
     codedeploy.on(StopDeploymentCommand).rejectsOnce(throttled()).resolves({ status: 'Pending' });
     const result = await stopDeployments(event(), settings, deps);
     expect(result.stopped).toEqual(['d-123']);

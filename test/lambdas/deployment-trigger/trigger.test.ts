@@ -60,15 +60,19 @@ const update = (arn = NEW, requestId = 'req-1') =>
     ResourceProperties: properties(arn),
     OldResourceProperties: properties(OLD),
   });
-const create = (arn = NEW) => onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(arn) });
+const create = (arn = NEW) =>
+  onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: properties(arn) });
 /** The isComplete event: the request plus what onEvent returned (the Provider framework merges them). */
 const poll = (request: object, data: Record<string, string>) =>
   isCompleteSchema.parse({ ...request, PhysicalResourceId: 'orders-prod/orders-prod', Data: data });
 const waitingFor = (deploymentId: string, arn = NEW) => poll(update(arn), { DeploymentId: deploymentId });
 
 const running = (arn: string) =>
-  ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'orders-prod', taskSets: [{ status: 'PRIMARY', taskDefinition: arn }] }] });
-const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+  ecs
+    .on(DescribeServicesCommand)
+    .resolves({ services: [{ serviceName: 'orders-prod', taskSets: [{ status: 'PRIMARY', taskDefinition: arn }] }] });
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
 /**
  * A small CodeDeploy double: a table of deployments. ListDeployments with includeOnlyStatuses answers the active
@@ -80,10 +84,13 @@ function useTable(initial: Record<string, DeploymentInfo>): void {
   table = initial;
   codedeploy.on(ListDeploymentsCommand).callsFake((input: ListDeploymentsCommandInput) => {
     const ids = Object.keys(table);
-    if (input.includeOnlyStatuses) return { deployments: ids.filter((id) => input.includeOnlyStatuses!.includes(table[id].status!)) };
+    if (input.includeOnlyStatuses)
+      return { deployments: ids.filter((id) => input.includeOnlyStatuses!.includes(table[id].status!)) };
     return { deployments: ids };
   });
-  codedeploy.on(GetDeploymentCommand).callsFake(({ deploymentId }: { deploymentId: string }) => ({ deploymentInfo: table[deploymentId] }));
+  codedeploy
+    .on(GetDeploymentCommand)
+    .callsFake(({ deploymentId }: { deploymentId: string }) => ({ deploymentInfo: table[deploymentId] }));
   codedeploy.on(CreateDeploymentCommand).callsFake(({ description }: { description: string }) => {
     table['d-NEW00001'] = { deploymentId: 'd-NEW00001', status: 'InProgress', description };
     return { deploymentId: 'd-NEW00001' };
@@ -102,14 +109,28 @@ describe('onEvent (start)', () => {
   test('update with a new task definition starts a blue/green deployment with the AppSpec and the hook', async () => {
     running(OLD);
     const response = await startDeployment(update(), deps);
-    expect(response).toEqual({ PhysicalResourceId: 'orders-prod/orders-prod', Data: { DeploymentId: 'd-NEW00001', WaitingForGroup: 'false' } });
+    expect(response).toEqual({
+      PhysicalResourceId: 'orders-prod/orders-prod',
+      Data: { DeploymentId: 'd-NEW00001', WaitingForGroup: 'false' },
+    });
     expect(codedeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
     const input = codedeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input;
-    expect(input).toMatchObject({ applicationName: 'orders-prod', deploymentGroupName: 'orders-prod', revision: { revisionType: 'AppSpecContent' } });
+    expect(input).toMatchObject({
+      applicationName: 'orders-prod',
+      deploymentGroupName: 'orders-prod',
+      revision: { revisionType: 'AppSpecContent' },
+    });
     expect(input.description).toBe(`CloudFormation Prod/Trigger request req-1: ${NEW}`);
     expect(JSON.parse(input.revision!.appSpecContent!.content!)).toEqual({
       version: 0,
-      Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: NEW, LoadBalancerInfo: { ContainerName: 'app', ContainerPort: 80 } } } }],
+      Resources: [
+        {
+          TargetService: {
+            Type: 'AWS::ECS::Service',
+            Properties: { TaskDefinition: NEW, LoadBalancerInfo: { ContainerName: 'app', ContainerPort: 80 } },
+          },
+        },
+      ],
       Hooks: [{ AfterAllowTestTraffic: 'Prod-ServiceSmokeCheck' }],
     });
   });
@@ -117,14 +138,19 @@ describe('onEvent (start)', () => {
   test('create: the service already runs the task definition it was created with, so no deployment starts', async () => {
     running(NEW);
     const response = await startDeployment(create(), deps);
-    expect(response).toEqual({ PhysicalResourceId: 'orders-prod/orders-prod', Data: { DeploymentId: '', WaitingForGroup: 'false' } });
+    expect(response).toEqual({
+      PhysicalResourceId: 'orders-prod/orders-prod',
+      Data: { DeploymentId: '', WaitingForGroup: 'false' },
+    });
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 
   test('stack rollback after a finished CodeDeploy rollback: the service already runs the old revision, nothing to do', async () => {
     running(OLD);
     useTable({ 'd-ROLLBACK1': { status: 'Succeeded', description: 'rollback' } });
-    await expect(startDeployment(update(OLD, 'req-rollback'), deps)).resolves.toMatchObject({ Data: { DeploymentId: '', WaitingForGroup: 'false' } });
+    await expect(startDeployment(update(OLD, 'req-rollback'), deps)).resolves.toMatchObject({
+      Data: { DeploymentId: '', WaitingForGroup: 'false' },
+    });
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 
@@ -137,7 +163,9 @@ describe('onEvent (start)', () => {
     await expect(startDeployment(update(), deps)).resolves.toMatchObject({ Data: { DeploymentId: 'd-MINE0001' } });
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
     // It looks for its own deployment among the last hour's, CloudFormation's limit for a custom resource.
-    const listed = codedeploy.commandCalls(ListDeploymentsCommand).map((call) => call.args[0].input.createTimeRange?.start);
+    const listed = codedeploy
+      .commandCalls(ListDeploymentsCommand)
+      .map((call) => call.args[0].input.createTimeRange?.start);
     expect(listed).toContainEqual(new Date('2026-03-01T11:00:00Z'));
   });
 
@@ -153,13 +181,22 @@ describe('onEvent (start)', () => {
 
   test('DeploymentLimitExceeded (a deployment created between the check and the call) means wait, not fail', async () => {
     running(OLD);
-    codedeploy.on(CreateDeploymentCommand).rejects(new DeploymentLimitExceededException({ message: 'The deployment limit was exceeded', $metadata: {} }));
-    await expect(startDeployment(update(), deps)).resolves.toMatchObject({ Data: { DeploymentId: '', WaitingForGroup: 'true' } });
-    expect(logger.warn).toHaveBeenCalledWith('another deployment took the group first; waiting for it', { message: 'The deployment limit was exceeded' });
+    codedeploy
+      .on(CreateDeploymentCommand)
+      .rejects(new DeploymentLimitExceededException({ message: 'The deployment limit was exceeded', $metadata: {} }));
+    await expect(startDeployment(update(), deps)).resolves.toMatchObject({
+      Data: { DeploymentId: '', WaitingForGroup: 'true' },
+    });
+    expect(logger.warn).toHaveBeenCalledWith('another deployment took the group first; waiting for it', {
+      message: 'The deployment limit was exceeded',
+    });
   });
 
   test('throttled calls are retried', async () => {
-    ecs.on(DescribeServicesCommand).rejectsOnce(throttled()).resolves({ services: [{ taskSets: [{ status: 'PRIMARY', taskDefinition: OLD }] }] });
+    ecs
+      .on(DescribeServicesCommand)
+      .rejectsOnce(throttled())
+      .resolves({ services: [{ taskSets: [{ status: 'PRIMARY', taskDefinition: OLD }] }] });
     codedeploy.on(ListDeploymentsCommand).rejectsOnce(throttled()).resolves({ deployments: [] });
     codedeploy.on(CreateDeploymentCommand).rejectsOnce(throttled()).resolves({ deploymentId: 'd-NEW00001' });
     await expect(startDeployment(update(), deps)).resolves.toMatchObject({ Data: { DeploymentId: 'd-NEW00001' } });
@@ -168,7 +205,8 @@ describe('onEvent (start)', () => {
 
   test('every page of ListDeployments is read: an active deployment on page two still holds the group', async () => {
     running(OLD);
-    codedeploy.on(ListDeploymentsCommand, { includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] })
+    codedeploy
+      .on(ListDeploymentsCommand, { includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] })
       .resolvesOnce({ deployments: [], nextToken: 'page-2' })
       .resolves({ deployments: ['d-OPERATOR'] });
     await expect(startDeployment(update(), deps)).resolves.toMatchObject({ Data: { WaitingForGroup: 'true' } });
@@ -176,7 +214,12 @@ describe('onEvent (start)', () => {
   });
 
   test('delete does nothing to the service', async () => {
-    const event = onEventSchema.parse({ ...base, RequestType: 'Delete', PhysicalResourceId: 'orders-prod/orders-prod', ResourceProperties: properties(NEW) });
+    const event = onEventSchema.parse({
+      ...base,
+      RequestType: 'Delete',
+      PhysicalResourceId: 'orders-prod/orders-prod',
+      ResourceProperties: properties(NEW),
+    });
     const response = await startDeployment(event, deps);
     expect(response.PhysicalResourceId).toBe('orders-prod/orders-prod');
     expect(codedeploy).not.toHaveReceivedAnyCommand();
@@ -184,10 +227,22 @@ describe('onEvent (start)', () => {
   });
 
   test('bad events are rejected', () => {
-    expect(() => onEventSchema.parse({ ...base, RequestType: 'Update', ResourceProperties: properties(NEW) })).toThrow(); // no PhysicalResourceId
-    expect(() => onEventSchema.parse({ ...base, RequestType: 'Create', ResourceProperties: { ...properties(NEW), TaskDefinitionArn: 'orders-prod' } })).toThrow(/revision/);
-    expect(() => onEventSchema.parse({ ...base, RequestType: 'Replace', ResourceProperties: properties(NEW) })).toThrow();
-    expect(() => isCompleteSchema.parse({ ...update(), Data: { DeploymentId: 'd-1', WaitingForGroup: 'maybe' } })).toThrow();
+    expect(() =>
+      onEventSchema.parse({ ...base, RequestType: 'Update', ResourceProperties: properties(NEW) }),
+    ).toThrow(); // no PhysicalResourceId
+    expect(() =>
+      onEventSchema.parse({
+        ...base,
+        RequestType: 'Create',
+        ResourceProperties: { ...properties(NEW), TaskDefinitionArn: 'orders-prod' },
+      }),
+    ).toThrow(/revision/);
+    expect(() =>
+      onEventSchema.parse({ ...base, RequestType: 'Replace', ResourceProperties: properties(NEW) }),
+    ).toThrow();
+    expect(() =>
+      isCompleteSchema.parse({ ...update(), Data: { DeploymentId: 'd-1', WaitingForGroup: 'maybe' } }),
+    ).toThrow();
   });
 });
 
@@ -199,10 +254,13 @@ describe('isComplete (wait)', () => {
 
   test('Succeeded completes', async () => {
     useTable({ 'd-NEW00001': { status: 'Succeeded' } });
-    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).resolves.toEqual({ IsComplete: true, Data: { DeploymentId: 'd-NEW00001' } });
+    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).resolves.toEqual({
+      IsComplete: true,
+      Data: { DeploymentId: 'd-NEW00001' },
+    });
   });
 
-  test('Failed, with its rollback finished, fails the stack update with CodeDeploy\'s reason and the rollback\'s outcome', async () => {
+  test("Failed, with its rollback finished, fails the stack update with CodeDeploy's reason and the rollback's outcome", async () => {
     useTable({
       'd-NEW00001': {
         status: 'Failed',
@@ -217,8 +275,15 @@ describe('isComplete (wait)', () => {
   });
 
   test('Stopped without automatic rollback fails at once', async () => {
-    useTable({ 'd-NEW00001': { status: 'Stopped', errorInformation: { code: 'HOOK_EXECUTION_FAILURE', message: 'AfterAllowTestTraffic failed' } } });
-    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(/d-NEW00001 Stopped: HOOK_EXECUTION_FAILURE: AfterAllowTestTraffic failed\. See/);
+    useTable({
+      'd-NEW00001': {
+        status: 'Stopped',
+        errorInformation: { code: 'HOOK_EXECUTION_FAILURE', message: 'AfterAllowTestTraffic failed' },
+      },
+    });
+    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(
+      /d-NEW00001 Stopped: HOOK_EXECUTION_FAILURE: AfterAllowTestTraffic failed\. See/,
+    );
   });
 
   test('a failure with automatic rollback on waits for CodeDeploy to create the rollback, then fails', async () => {
@@ -231,7 +296,9 @@ describe('isComplete (wait)', () => {
     useTable({ 'd-NEW00001': failed });
     await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).resolves.toEqual({ IsComplete: false });
     table['d-NEW00001'] = { ...failed, completeTime: new Date('2026-03-01T11:57:00Z') }; // 3 min before NOW, still no rollback
-    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(/d-NEW00001 Failed: HEALTH_CONSTRAINTS/);
+    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(
+      /d-NEW00001 Failed: HEALTH_CONSTRAINTS/,
+    );
   });
 
   test('a deployment still active in the group (a rollback not yet linked) delays the failure', async () => {
@@ -243,7 +310,11 @@ describe('isComplete (wait)', () => {
   });
 
   test('a throttled GetDeployment is retried, and never starts a deployment', async () => {
-    codedeploy.on(GetDeploymentCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ deploymentInfo: { status: 'InProgress' } });
+    codedeploy
+      .on(GetDeploymentCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ deploymentInfo: { status: 'InProgress' } });
     await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).resolves.toEqual({ IsComplete: false });
     expect(codedeploy).toHaveReceivedCommandTimes(GetDeploymentCommand, 3);
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
@@ -251,7 +322,12 @@ describe('isComplete (wait)', () => {
 
   test('no deployment started and none awaited (create, rollback) or delete completes at once', async () => {
     await expect(checkDeployment(waitingFor(''), deps)).resolves.toEqual({ IsComplete: true });
-    const deleted = isCompleteSchema.parse({ ...base, RequestType: 'Delete', PhysicalResourceId: 'x', ResourceProperties: properties(NEW) });
+    const deleted = isCompleteSchema.parse({
+      ...base,
+      RequestType: 'Delete',
+      PhysicalResourceId: 'x',
+      ResourceProperties: properties(NEW),
+    });
     await expect(checkDeployment(deleted, deps)).resolves.toEqual({ IsComplete: true });
     expect(codedeploy).not.toHaveReceivedAnyCommand();
   });
@@ -278,13 +354,20 @@ describe('rollback race (issue 12, item 7)', () => {
     const rollbackUpdate = update(OLD, 'req-rollback');
     const started = await startDeployment(rollbackUpdate, deps);
     expect(started.Data).toEqual({ DeploymentId: '', WaitingForGroup: 'true' });
-    await expect(checkDeployment(poll(rollbackUpdate, { ...started.Data }), deps)).resolves.toEqual({ IsComplete: false });
+    await expect(checkDeployment(poll(rollbackUpdate, { ...started.Data }), deps)).resolves.toEqual({
+      IsComplete: false,
+    });
 
     // 4. CodeDeploy's rollback finishes: the old revision serves again.
     table['d-ROLLBACK1'].status = 'Succeeded';
     running(OLD);
-    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(/rolled back by d-ROLLBACK1 \(Succeeded\)/);
-    await expect(checkDeployment(poll(rollbackUpdate, { ...started.Data }), deps)).resolves.toEqual({ IsComplete: true, Data: { DeploymentId: '' } });
+    await expect(checkDeployment(waitingFor('d-NEW00001'), deps)).rejects.toThrow(
+      /rolled back by d-ROLLBACK1 \(Succeeded\)/,
+    );
+    await expect(checkDeployment(poll(rollbackUpdate, { ...started.Data }), deps)).resolves.toEqual({
+      IsComplete: true,
+      Data: { DeploymentId: '' },
+    });
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 
@@ -294,7 +377,9 @@ describe('rollback race (issue 12, item 7)', () => {
     const response = await startDeployment(update(OLD, 'req-rollback'), deps);
     expect(response.Data).toEqual({ DeploymentId: 'd-NEW00001', WaitingForGroup: 'false' });
     expect(codedeploy).toHaveReceivedCommandTimes(CreateDeploymentCommand, 1);
-    expect(codedeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.description).toBe(`CloudFormation Prod/Trigger request req-rollback: ${OLD}`);
+    expect(codedeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.description).toBe(
+      `CloudFormation Prod/Trigger request req-rollback: ${OLD}`,
+    );
   });
 
   test('the waiter starts the deployment once the busy group is free, then follows it to the end, starting it once', async () => {
@@ -318,7 +403,9 @@ describe('rollback race (issue 12, item 7)', () => {
   test('the waiter treats DeploymentLimitExceeded as busy and retries on the next poll', async () => {
     running(OLD);
     const event = update();
-    codedeploy.on(CreateDeploymentCommand).rejectsOnce(new DeploymentLimitExceededException({ message: 'limit', $metadata: {} }));
+    codedeploy
+      .on(CreateDeploymentCommand)
+      .rejectsOnce(new DeploymentLimitExceededException({ message: 'limit', $metadata: {} }));
     const started = await startDeployment(event, deps);
     expect(started.Data.WaitingForGroup).toBe('true');
     useTable({});
@@ -332,8 +419,12 @@ describe('rollback race (issue 12, item 7)', () => {
     useTable({});
     const list = codedeploy.on(ListDeploymentsCommand);
     list.rejectsOnce(throttled()).resolves({ deployments: ['d-OPERATOR'] });
-    codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'InProgress', description: 'console deploy' } });
-    await expect(checkDeployment(poll(update(), { DeploymentId: '', WaitingForGroup: 'true' }), deps)).resolves.toEqual({ IsComplete: false });
+    codedeploy
+      .on(GetDeploymentCommand)
+      .resolves({ deploymentInfo: { status: 'InProgress', description: 'console deploy' } });
+    await expect(checkDeployment(poll(update(), { DeploymentId: '', WaitingForGroup: 'true' }), deps)).resolves.toEqual(
+      { IsComplete: false },
+    );
     expect(codedeploy).not.toHaveReceivedCommand(CreateDeploymentCommand);
   });
 });
@@ -348,10 +439,18 @@ describe('handler', () => {
     process.env.TRIGGER_STEP = 'wait';
     const { handler } = await import('../../../lambdas/deployment-trigger/index');
     codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Succeeded' } });
-    const event = { ...base, RequestType: 'Update', PhysicalResourceId: 'p', ResourceProperties: properties(NEW), Data: { DeploymentId: 'd-1' } };
+    const event = {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: 'p',
+      ResourceProperties: properties(NEW),
+      Data: { DeploymentId: 'd-1' },
+    };
     await expect(handler(event)).resolves.toMatchObject({ IsComplete: true });
     await expect(handler({ RequestType: 'Nope' })).rejects.toThrow();
     process.env.TRIGGER_STEP = 'bogus';
-    await expect(jest.isolateModulesAsync(() => import('../../../lambdas/deployment-trigger/index').then(() => undefined))).rejects.toThrow();
+    await expect(
+      jest.isolateModulesAsync(() => import('../../../lambdas/deployment-trigger/index').then(() => undefined)),
+    ).rejects.toThrow();
   });
 });

@@ -62,13 +62,25 @@ export function route53World(real: Route53Client, clock: VirtualClock, behaviour
       const status = behaviour.endpointFailing
         ? 'Failure: Connection timed out. Resolved IP: 192.0.2.10.'
         : 'Success: HTTP Status Code 200, OK';
-      return { HealthCheckObservations: ['us-east-1', 'us-west-2', 'eu-west-1'].map((Region) => ({ Region, StatusReport: { Status: status } })) };
+      return {
+        HealthCheckObservations: ['us-east-1', 'us-west-2', 'eu-west-1'].map((Region) => ({
+          Region,
+          StatusReport: { Status: status },
+        })),
+      };
     }
     if (command instanceof TestDNSAnswerCommand) {
       if (behaviour.dnsFault && invertedSince !== undefined) throw behaviour.dnsFault;
-      const at = behaviour.secondaryAnswerAfterSeconds === null ? Infinity : (behaviour.secondaryAnswerAfterSeconds ?? 40);
+      const at =
+        behaviour.secondaryAnswerAfterSeconds === null ? Infinity : (behaviour.secondaryAnswerAfterSeconds ?? 40);
       const standby = invertedSince !== undefined && since() >= at;
-      return { RecordName: command.input.RecordName, RecordType: 'A', RecordData: [standby ? SECONDARY_IP : PRIMARY_IP], ResponseCode: 'NOERROR', Protocol: 'UDP' };
+      return {
+        RecordName: command.input.RecordName,
+        RecordType: 'A',
+        RecordData: [standby ? SECONDARY_IP : PRIMARY_IP],
+        ResponseCode: 'NOERROR',
+        Protocol: 'UDP',
+      };
     }
     if (command instanceof UpdateHealthCheckCommand) {
       updates.push({ healthCheckId: String(command.input.HealthCheckId), inverted: Boolean(command.input.Inverted) });
@@ -127,7 +139,12 @@ export function baseSettings(overrides: Partial<DrillSettings> = {}): DrillSetti
     replicaPrefix: '',
     vaultName: 'orders-dr-vault',
     metricNamespace: 'Bulwark/orders',
-    targets: { failoverSeconds: 180, recoveryPointMaxAgeSeconds: 3 * 3600, replicaObjectMaxAgeSeconds: 3600, waitBoundSeconds: 300 },
+    targets: {
+      failoverSeconds: 180,
+      recoveryPointMaxAgeSeconds: 3 * 3600,
+      replicaObjectMaxAgeSeconds: 3600,
+      waitBoundSeconds: 300,
+    },
     lockStaleSeconds: 960,
     pollSeconds: 5,
     ...overrides,

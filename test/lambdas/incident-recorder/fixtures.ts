@@ -31,8 +31,15 @@ type State = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
 /** A CloudWatch Alarm State Change event in the documented shape (cloudwatch-and-eventbridge.html). */
 export function alarmEvent(options: {
-  id: string; name: string; state: State; previous: State; at: string;
-  reason?: string; reasonData?: object; composite?: boolean; description?: string;
+  id: string;
+  name: string;
+  state: State;
+  previous: State;
+  at: string;
+  reason?: string;
+  reasonData?: object;
+  composite?: boolean;
+  description?: string;
 }): Record<string, unknown> {
   const state = {
     value: options.state,
@@ -41,8 +48,13 @@ export function alarmEvent(options: {
     timestamp: options.at.replace('Z', '+0000'),
   };
   return {
-    version: '0', id: options.id, 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch',
-    account: ACCOUNT, time: options.at.replace(/\.\d{3}Z$/, 'Z'), region: 'us-east-1',
+    version: '0',
+    id: options.id,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: ACCOUNT,
+    time: options.at.replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
     resources: [`${ARN}${options.name}`],
     detail: {
       alarmName: options.name,
@@ -56,13 +68,26 @@ export function alarmEvent(options: {
 }
 
 export function deploymentEvent(
-  id: string, time: string, state: string, group = 'orders-prod',
+  id: string,
+  time: string,
+  state: string,
+  group = 'orders-prod',
 ): Record<string, unknown> {
   return {
-    version: '0', id, 'detail-type': 'CodeDeploy Deployment State-change Notification', source: 'aws.codedeploy',
-    account: ACCOUNT, time, region: 'us-east-1', resources: [],
+    version: '0',
+    id,
+    'detail-type': 'CodeDeploy Deployment State-change Notification',
+    source: 'aws.codedeploy',
+    account: ACCOUNT,
+    time,
+    region: 'us-east-1',
+    resources: [],
     detail: {
-      region: 'us-east-1', application: group, deploymentGroup: group, deploymentId: 'd-ABC123', state,
+      region: 'us-east-1',
+      application: group,
+      deploymentGroup: group,
+      deploymentId: 'd-ABC123',
+      state,
       instanceGroupId: 'x',
     },
   };
@@ -70,7 +95,12 @@ export function deploymentEvent(
 
 export function switchEvent(id: string, time: string, name: string, operation = 'Update'): Record<string, unknown> {
   return {
-    version: '0', id, 'detail-type': 'Parameter Store Change', source: 'aws.ssm', account: ACCOUNT, time,
+    version: '0',
+    id,
+    'detail-type': 'Parameter Store Change',
+    source: 'aws.ssm',
+    account: ACCOUNT,
+    time,
     region: 'us-east-1',
     resources: [`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter${name}`],
     detail: { operation, name, type: 'String', description: '' },
@@ -91,33 +121,58 @@ export function morning(): Record<string, unknown>[] {
     deploymentEvent('dep-1', '2026-11-29T09:50:00Z', 'START'),
     deploymentEvent('dep-2', '2026-11-29T09:58:00Z', 'SUCCESS'),
     alarmEvent({
-      id: 'evt-a1', name: FIVE_XX, state: 'ALARM', previous: 'OK', at: at('10:02:30'),
-      reason: 'Threshold Crossed: 1 out of the last 1 datapoints [12.5 (29/11/26 10:01:00)] was greater than the '
-        + 'threshold (5.0) (minimum 1 datapoint for OK -> ALARM transition).',
+      id: 'evt-a1',
+      name: FIVE_XX,
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('10:02:30'),
+      reason:
+        'Threshold Crossed: 1 out of the last 1 datapoints [12.5 (29/11/26 10:01:00)] was greater than the ' +
+        'threshold (5.0) (minimum 1 datapoint for OK -> ALARM transition).',
       reasonData: {
-        version: '1.0', queryDate: '2026-11-29T10:02:30.100+0000', startDate: cw('10:01:00'), statistic: 'Maximum',
-        period: 60, recentDatapoints: [12.5], threshold: 5.0,
+        version: '1.0',
+        queryDate: '2026-11-29T10:02:30.100+0000',
+        startDate: cw('10:01:00'),
+        statistic: 'Maximum',
+        period: 60,
+        recentDatapoints: [12.5],
+        threshold: 5.0,
         evaluatedDatapoints: [{ timestamp: cw('10:01:00'), sampleCount: 1, value: 12.5 }],
       },
     }),
     alarmEvent({
-      id: 'evt-c1', name: UNHEALTHY, state: 'ALARM', previous: 'OK', at: at('10:02:40'), composite: true,
+      id: 'evt-c1',
+      name: UNHEALTHY,
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('10:02:40'),
+      composite: true,
       reason: `${ARN}${FIVE_XX} transitioned to ALARM at Sunday 29 November, 2026 10:02:30 UTC`,
       reasonData: {
         triggeringAlarms: [{ arn: `${ARN}${FIVE_XX}`, state: { value: 'ALARM', timestamp: cw('10:02:30') } }],
       },
     }),
     alarmEvent({
-      id: 'evt-b1', name: LATENCY, state: 'ALARM', previous: 'OK', at: at('10:03:10'),
-      reason: 'Threshold Crossed: 3 out of the last 5 datapoints [0.9 (29/11/26 10:02:00), 0.8 (29/11/26 10:01:00), '
-        + '0.7 (29/11/26 10:00:00)] were greater than the threshold (0.5) '
-        + '(minimum 3 datapoints for OK -> ALARM transition).',
+      id: 'evt-b1',
+      name: LATENCY,
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('10:03:10'),
+      reason:
+        'Threshold Crossed: 3 out of the last 5 datapoints [0.9 (29/11/26 10:02:00), 0.8 (29/11/26 10:01:00), ' +
+        '0.7 (29/11/26 10:00:00)] were greater than the threshold (0.5) ' +
+        '(minimum 3 datapoints for OK -> ALARM transition).',
       reasonData: {
-        version: '1.0', startDate: cw('09:58:00'), period: 60, threshold: 0.5,
+        version: '1.0',
+        startDate: cw('09:58:00'),
+        period: 60,
+        threshold: 0.5,
         recentDatapoints: [0.1, 0.2, 0.7, 0.8, 0.9],
         evaluatedDatapoints: [
-          { timestamp: cw('10:02:00'), value: 0.9 }, { timestamp: cw('10:01:00'), value: 0.8 },
-          { timestamp: cw('10:00:00'), value: 0.7 }, { timestamp: cw('09:59:00'), value: 0.2 },
+          { timestamp: cw('10:02:00'), value: 0.9 },
+          { timestamp: cw('10:01:00'), value: 0.8 },
+          { timestamp: cw('10:00:00'), value: 0.7 },
+          { timestamp: cw('09:59:00'), value: 0.2 },
           { timestamp: cw('09:58:00'), value: 0.1 },
         ],
       },
@@ -127,19 +182,35 @@ export function morning(): Record<string, unknown>[] {
     alarmEvent({ id: 'evt-c2', name: UNHEALTHY, state: 'OK', previous: 'ALARM', at: at('10:10:20'), composite: true }),
     alarmEvent({ id: 'evt-b3', name: LATENCY, state: 'OK', previous: 'ALARM', at: at('10:12:00') }),
     alarmEvent({
-      id: 'evt-b2', name: LATENCY, state: 'ALARM', previous: 'OK', at: at('11:00:00'),
+      id: 'evt-b2',
+      name: LATENCY,
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('11:00:00'),
       reasonData: {
-        version: '1.0', startDate: cw('10:58:00'), period: 60, threshold: 0.5, recentDatapoints: [0.7, 0.8, 0.9],
+        version: '1.0',
+        startDate: cw('10:58:00'),
+        period: 60,
+        threshold: 0.5,
+        recentDatapoints: [0.7, 0.8, 0.9],
       },
     }),
     alarmEvent({ id: 'evt-b4', name: LATENCY, state: 'OK', previous: 'ALARM', at: at('11:04:00') }),
     // Noise: a P3 alarm, a test fire of a P1, another application's deployment.
     alarmEvent({
-      id: 'noise-p3', name: 'orders-prod-incident-recorder-failed', state: 'ALARM', previous: 'OK', at: at('10:30:00'),
+      id: 'noise-p3',
+      name: 'orders-prod-incident-recorder-failed',
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('10:30:00'),
       description: '[P3] x | Runbook: u',
     }),
     alarmEvent({
-      id: 'noise-test', name: FIVE_XX, state: 'ALARM', previous: 'OK', at: at('11:30:00'),
+      id: 'noise-test',
+      name: FIVE_XX,
+      state: 'ALARM',
+      previous: 'OK',
+      at: at('11:30:00'),
       reason: 'Test fire by "ops test-alarms" at 11:30',
     }),
     deploymentEvent('noise-dep', '2026-11-29T10:04:00Z', 'FAILURE', 'other-app'),

@@ -40,7 +40,11 @@ const stored = (id: string, time: string, alarmName: string, severity: string, s
 });
 const P1_ALARM = morning()[2];
 const envelope = (detailType: string, source: string, detail: object) => ({
-  id: 'x', 'detail-type': detailType, source, time: '2026-11-29T10:00:00Z', detail,
+  id: 'x',
+  'detail-type': detailType,
+  source,
+  time: '2026-11-29T10:00:00Z',
+  detail,
 });
 const AT = Date.parse('2026-11-29T10:03:00Z');
 
@@ -93,10 +97,12 @@ describe('incident recorder faults', () => {
   });
 
   test('CloudWatch failing after the metrics claim releases the claim and fails (next sweep publishes)', async () => {
-    ddb.on(QueryCommand, EVENTS_QUERY).resolves({ Items: [
-      stored('a1', '2026-11-29T10:00:00.000Z', 'orders-prod-latency-p95', 'P2', 'ALARM'),
-      stored('a2', '2026-11-29T10:05:00.000Z', 'orders-prod-latency-p95', 'P2', 'OK'),
-    ] });
+    ddb.on(QueryCommand, EVENTS_QUERY).resolves({
+      Items: [
+        stored('a1', '2026-11-29T10:00:00.000Z', 'orders-prod-latency-p95', 'P2', 'ALARM'),
+        stored('a2', '2026-11-29T10:05:00.000Z', 'orders-prod-latency-p95', 'P2', 'OK'),
+      ],
+    });
     cloudwatch.on(PutMetricDataCommand).rejects(denied());
     const noon = '2026-11-29T12:00:00Z';
     const sweep = { id: 's', 'detail-type': 'Scheduled Event', source: 'aws.events', time: noon, detail: {} };
@@ -129,7 +135,11 @@ describe('incident recorder faults', () => {
   test.each([
     [
       alarmEvent({
-        id: 'p3', name: 'orders-prod-error-log-spike', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z',
+        id: 'p3',
+        name: 'orders-prod-error-log-spike',
+        state: 'ALARM',
+        previous: 'OK',
+        at: '2026-11-29T10:00:00.000Z',
         description: '[P3] x | Runbook: y',
       }),
       'is not a P1/P2 alarm of Prod',
@@ -148,9 +158,13 @@ describe('incident recorder faults', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
-  test('an alarm missing from the settings is judged by its description\'s severity', async () => {
+  test("an alarm missing from the settings is judged by its description's severity", async () => {
     const event = alarmEvent({
-      id: 'n', name: 'orders-prod-new-alarm', state: 'ALARM', previous: 'OK', at: '2026-11-29T10:00:00.000Z',
+      id: 'n',
+      name: 'orders-prod-new-alarm',
+      state: 'ALARM',
+      previous: 'OK',
+      at: '2026-11-29T10:00:00.000Z',
       description: '[P1] new | Runbook: u',
     });
     expect(await handleIncidentEvent(event, SETTINGS, deps, AT)).toMatchObject({ outcome: 'recorded', eventId: 'n' });

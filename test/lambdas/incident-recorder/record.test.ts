@@ -1,6 +1,9 @@
 import { interpretEvent, onsetOf } from '../../../lambdas/incident-recorder/events';
 import {
-  IncidentEvent, ManualEvent, buildIncidents, incidentDurations,
+  IncidentEvent,
+  ManualEvent,
+  buildIncidents,
+  incidentDurations,
 } from '../../../lambdas/incident-recorder/record';
 import { SETTINGS, alarmEvent, morning, shuffled } from './fixtures';
 
@@ -15,8 +18,12 @@ function toEvents(raw: Record<string, unknown>[]): IncidentEvent[] {
   });
 }
 const ack: ManualEvent = {
-  kind: 'manual', id: 'ack-1', time: '2026-11-29T10:06:00.000Z', incidentId: 'inc-20261129T100230Z-a40b70',
-  action: 'ack', by: ALICE,
+  kind: 'manual',
+  id: 'ack-1',
+  time: '2026-11-29T10:06:00.000Z',
+  incidentId: 'inc-20261129T100230Z-a40b70',
+  action: 'ack',
+  by: ALICE,
 };
 const morningEvents = () => [...toEvents(morning()), ack];
 
@@ -29,10 +36,15 @@ describe('buildIncidents: the morning', () => {
     expect(first.severity).toBe('P1');
     expect(first.title).toBe('orders-prod-http-5xx-critical');
     expect(Object.keys(first.members)).toEqual([
-      'orders-prod-http-5xx-critical', 'orders-prod-latency-p95', 'orders-prod-service-unhealthy',
+      'orders-prod-http-5xx-critical',
+      'orders-prod-latency-p95',
+      'orders-prod-service-unhealthy',
     ]);
     expect(first.members['orders-prod-service-unhealthy']).toEqual({
-      severity: 'P1', state: 'OK', since: '2026-11-29T10:10:20.000Z', composite: true,
+      severity: 'P1',
+      state: 'OK',
+      since: '2026-11-29T10:10:20.000Z',
+      composite: true,
     });
     expect(second.id).toBe('inc-20261129T110000Z-6ab589');
     expect(second.severity).toBe('P2');
@@ -41,16 +53,24 @@ describe('buildIncidents: the morning', () => {
   test('times: onset from the breaching datapoints, detected at the first ALARM, resolved at the last OK', () => {
     // Latency's 3 of 5 breach from 10:00 (its evaluated datapoints), earlier than 5xx's 10:01 datapoint.
     expect(first).toMatchObject({
-      onset: '2026-11-29T10:00:00.000Z', detected: '2026-11-29T10:02:30.000Z',
-      acknowledged: '2026-11-29T10:06:00.000Z', acknowledgedBy: ALICE,
-      resolved: '2026-11-29T10:12:00.000Z', resolvedBy: 'quiet-period', status: 'resolved',
+      onset: '2026-11-29T10:00:00.000Z',
+      detected: '2026-11-29T10:02:30.000Z',
+      acknowledged: '2026-11-29T10:06:00.000Z',
+      acknowledgedBy: ALICE,
+      resolved: '2026-11-29T10:12:00.000Z',
+      resolvedBy: 'quiet-period',
+      status: 'resolved',
     });
     expect(incidentDurations(first)).toEqual({ detectSeconds: 150, acknowledgeSeconds: 210, resolveSeconds: 720 });
     expect(second).toMatchObject({
-      onset: '2026-11-29T10:58:00.000Z', detected: '2026-11-29T11:00:00.000Z', resolved: '2026-11-29T11:04:00.000Z',
+      onset: '2026-11-29T10:58:00.000Z',
+      detected: '2026-11-29T11:00:00.000Z',
+      resolved: '2026-11-29T11:04:00.000Z',
     });
     expect(incidentDurations(second)).toEqual({
-      detectSeconds: 120, acknowledgeSeconds: undefined, resolveSeconds: 360,
+      detectSeconds: 120,
+      acknowledgeSeconds: undefined,
+      resolveSeconds: 360,
     });
   });
 
@@ -107,8 +127,12 @@ describe('buildIncidents: order, duplicates and late events', () => {
   test('resolved by hand: the next ALARM opens a new incident; later recoveries of its members still join it', () => {
     const resolve: ManualEvent = { ...ack, id: 'res-1', time: '2026-11-29T10:07:00.000Z', action: 'resolve' };
     const reopen = alarmEvent({
-      id: 'evt-x', name: 'orders-prod-service-unhealthy', state: 'ALARM', previous: 'OK',
-      at: '2026-11-29T10:11:00.000Z', composite: true,
+      id: 'evt-x',
+      name: 'orders-prod-service-unhealthy',
+      state: 'ALARM',
+      previous: 'OK',
+      at: '2026-11-29T10:11:00.000Z',
+      composite: true,
     });
     const incidents = buildIncidents([...morningEvents(), resolve, ...toEvents([reopen])], FOLD, NOON);
     expect(incidents[0]).toMatchObject({ status: 'resolved', resolved: '2026-11-29T10:07:00.000Z', resolvedBy: ALICE });
@@ -136,7 +160,11 @@ describe('buildIncidents: order, duplicates and late events', () => {
 
   test('a late recovery can move a later ALARM out of an incident into its own (records do not only grow)', () => {
     const events = toEvents(morning());
-    const withoutRecovery = buildIncidents(events.filter((e) => e.id !== 'evt-b3'), FOLD, NOON);
+    const withoutRecovery = buildIncidents(
+      events.filter((e) => e.id !== 'evt-b3'),
+      FOLD,
+      NOON,
+    );
     // Latency never recovered: the incident stays open and its 11:00 ALARM joins it.
     expect(withoutRecovery).toHaveLength(1);
     expect(withoutRecovery[0].timeline.map((t) => t.eventId)).toContain('evt-b2');
@@ -148,20 +176,27 @@ describe('buildIncidents: order, duplicates and late events', () => {
 describe('onsetOf (the start of the breaching datapoints)', () => {
   const at = '2026-11-29T10:05:00.000Z';
   test('M of N: the earliest evaluated datapoint that breaches, read with the comparison in the reason', () => {
-    const data = JSON.stringify({ threshold: 10, startDate: '2026-11-29T09:59:00.000+0000', evaluatedDatapoints: [
-      { timestamp: '2026-11-29T10:03:00.000+0000', value: 3 }, { timestamp: '2026-11-29T10:02:00.000+0000', value: 4 },
-      { timestamp: '2026-11-29T10:01:00.000+0000', value: 12 },
-    ] });
+    const data = JSON.stringify({
+      threshold: 10,
+      startDate: '2026-11-29T09:59:00.000+0000',
+      evaluatedDatapoints: [
+        { timestamp: '2026-11-29T10:03:00.000+0000', value: 3 },
+        { timestamp: '2026-11-29T10:02:00.000+0000', value: 4 },
+        { timestamp: '2026-11-29T10:01:00.000+0000', value: 12 },
+      ],
+    });
     const reason = '2 out of the last 3 datapoints were less than or equal to the threshold (10.0)';
     expect(onsetOf(at, reason, data)).toBe('2026-11-29T10:02:00.000Z');
   });
   test('else startDate; a composite: its earliest triggering alarm; else the period; else the time', () => {
     const startDate = JSON.stringify({ startDate: '2026-11-29T10:04:00.000+0000' });
     expect(onsetOf(at, 'x', startDate)).toBe('2026-11-29T10:04:00.000Z');
-    const composite = JSON.stringify({ triggeringAlarms: [
-      { state: { timestamp: '2026-11-29T10:03:30.000+0000' } },
-      { state: { timestamp: '2026-11-29T10:03:10.000+0000' } },
-    ] });
+    const composite = JSON.stringify({
+      triggeringAlarms: [
+        { state: { timestamp: '2026-11-29T10:03:30.000+0000' } },
+        { state: { timestamp: '2026-11-29T10:03:10.000+0000' } },
+      ],
+    });
     expect(onsetOf(at, 'x', composite)).toBe('2026-11-29T10:03:10.000Z');
     expect(onsetOf(at, 'x', '{not json', 300)).toBe('2026-11-29T10:00:00.000Z');
     expect(onsetOf(at, 'x', undefined)).toBe(at);

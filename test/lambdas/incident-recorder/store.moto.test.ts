@@ -22,11 +22,17 @@ afterAll(() => moto.stop());
 
 const ONE_PM = Date.parse('2026-11-29T13:00:00Z');
 const SWEEP = {
-  id: 'sweep', 'detail-type': 'Scheduled Event', source: 'aws.events', time: '2026-11-29T13:00:00Z', detail: {},
+  id: 'sweep',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  time: '2026-11-29T13:00:00Z',
+  detail: {},
 };
 
 async function replay(
-  tableName: string, namespace: string, events: Record<string, unknown>[],
+  tableName: string,
+  namespace: string,
+  events: Record<string, unknown>[],
 ): Promise<IncidentSettings> {
   const settings = { ...SETTINGS, tableName, metricNamespace: namespace };
   await createIncidentTable(moto, tableName);
@@ -37,7 +43,10 @@ async function replay(
 
 /** The records as readers see them; the log version they were derived at is storage bookkeeping. */
 async function current(settings: IncidentSettings): Promise<Omit<StoredRecord, 'metricsPublishedAt' | 'logVersion'>[]> {
-  const records = [...await loadRecords(store, settings, 'open'), ...await loadRecords(store, settings, 'resolved')];
+  const records = [
+    ...(await loadRecords(store, settings, 'open')),
+    ...(await loadRecords(store, settings, 'resolved')),
+  ];
   return records
     .map(({ metricsPublishedAt: _published, logVersion: _version, ...rest }) => rest)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -54,12 +63,22 @@ describe('incident recorder on moto', () => {
     const records = await current(ordered);
     expect(records.map((r) => [r.id, r.status, r.severity, r.onset, r.detected, r.resolved, r.resolvedBy])).toEqual([
       [
-        'inc-20261129T100230Z-a40b70', 'resolved', 'P1',
-        '2026-11-29T10:00:00.000Z', '2026-11-29T10:02:30.000Z', '2026-11-29T10:12:00.000Z', 'quiet-period',
+        'inc-20261129T100230Z-a40b70',
+        'resolved',
+        'P1',
+        '2026-11-29T10:00:00.000Z',
+        '2026-11-29T10:02:30.000Z',
+        '2026-11-29T10:12:00.000Z',
+        'quiet-period',
       ],
       [
-        'inc-20261129T110000Z-6ab589', 'resolved', 'P2',
-        '2026-11-29T10:58:00.000Z', '2026-11-29T11:00:00.000Z', '2026-11-29T11:04:00.000Z', 'quiet-period',
+        'inc-20261129T110000Z-6ab589',
+        'resolved',
+        'P2',
+        '2026-11-29T10:58:00.000Z',
+        '2026-11-29T11:00:00.000Z',
+        '2026-11-29T11:04:00.000Z',
+        'quiet-period',
       ],
     ]);
     expect(records[0].timeline).toHaveLength(9);
@@ -83,12 +102,20 @@ describe('incident recorder on moto', () => {
   test('MTTD and MTTR are published once per incident, per severity, in seconds, by either stream', async () => {
     const cloudwatch = new CloudWatchClient(moto.clientConfig());
     const stat = async (namespace: string, metric: string, severity: string) => {
-      const out = await cloudwatch.send(new GetMetricStatisticsCommand({
-        Namespace: namespace, MetricName: metric,
-        Dimensions: [{ Name: 'Environment', Value: 'Prod' }, { Name: 'Severity', Value: severity }],
-        StartTime: new Date('2026-11-29T00:00:00Z'), EndTime: new Date('2026-11-30T00:00:00Z'), Period: 86400,
-        Statistics: ['SampleCount', 'Maximum'],
-      }));
+      const out = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: namespace,
+          MetricName: metric,
+          Dimensions: [
+            { Name: 'Environment', Value: 'Prod' },
+            { Name: 'Severity', Value: severity },
+          ],
+          StartTime: new Date('2026-11-29T00:00:00Z'),
+          EndTime: new Date('2026-11-30T00:00:00Z'),
+          Period: 86400,
+          Statistics: ['SampleCount', 'Maximum'],
+        }),
+      );
       return out.Datapoints?.[0];
     };
     for (const namespace of ['Test/ordered', 'Test/shuffled']) {

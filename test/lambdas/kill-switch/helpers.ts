@@ -10,8 +10,11 @@ export interface LogLine {
 /** A logger that keeps the structured lines, so tests can assert the audit record. */
 export function memoryLogger(): AuditLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: unknown, extra?: unknown) => void lines.push({ level, message: String(message), extra: (extra ?? {}) as Record<string, unknown> });
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') } as unknown as AuditLogger & { lines: LogLine[] };
+  const at = (level: LogLine['level']) => (message: unknown, extra?: unknown) =>
+    void lines.push({ level, message: String(message), extra: (extra ?? {}) as Record<string, unknown> });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') } as unknown as AuditLogger & {
+    lines: LogLine[];
+  };
 }
 
 export function testSettings(over: Partial<SwitchSettings> = {}): SwitchSettings {

@@ -1,4 +1,8 @@
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -17,10 +21,21 @@ const ecs = mockClient(ECSClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
 const lambda = mockClient(LambdaClient);
 const sns = mockClient(SNSClient);
-const clients: SwitchClients = { ssm: new SSMClient({}), ecs: new ECSClient({}), autoscaling: new ApplicationAutoScalingClient({}), lambda: new LambdaClient({}), sns: new SNSClient({}) };
+const clients: SwitchClients = {
+  ssm: new SSMClient({}),
+  ecs: new ECSClient({}),
+  autoscaling: new ApplicationAutoScalingClient({}),
+  lambda: new LambdaClient({}),
+  sns: new SNSClient({}),
+};
 const settings = testSettings({ nonCriticalServices: ['orders-prod/reports'], nonCriticalFunctions: [] });
 const COST = '/orders/prod/switches/cost';
-const OFF = JSON.stringify({ state: 'off', reason: 'initial', changedAt: '2026-01-01T00:00:00.000Z', changedBy: 'deploy' });
+const OFF = JSON.stringify({
+  state: 'off',
+  reason: 'initial',
+  changedAt: '2026-01-01T00:00:00.000Z',
+  changedBy: 'deploy',
+});
 
 let history: { Version: number; Value: string }[];
 let desired: number;
@@ -34,7 +49,9 @@ beforeEach(() => {
   desired = 4;
   scaledDown = new Promise((resolve) => (signalScaledDown = resolve));
   const latest = () => history[history.length - 1];
-  ssm.on(GetParameterCommand).callsFake(() => ({ Parameter: { Name: COST, Value: latest().Value, Version: latest().Version } }));
+  ssm
+    .on(GetParameterCommand)
+    .callsFake(() => ({ Parameter: { Name: COST, Value: latest().Value, Version: latest().Version } }));
   ssm.on(PutParameterCommand).callsFake((input: { Value: string }) => {
     history.push({ Version: latest().Version + 1, Value: input.Value });
     return { Version: latest().Version };
@@ -71,7 +88,11 @@ describe('kill switch under concurrent invocations', () => {
 
     expect(desired).toBe(0);
     // The switch holds the first invocation's record: 4 tasks, not the 0 the second one saw.
-    expect(stored()).toMatchObject({ state: 'on', changedBy: 'budget:first', recorded: { services: [{ service: 'reports', desiredCount: 4 }] } });
+    expect(stored()).toMatchObject({
+      state: 'on',
+      changedBy: 'budget:first',
+      recorded: { services: [{ service: 'reports', desiredCount: 4 }] },
+    });
     expect(secondLog.lines.some((l) => l.level === 'warn' && l.message.includes('concurrently'))).toBe(true);
 
     await setSwitch(costOff, settings, clients, { logger: memoryLogger(), retry: FAST_RETRY });
@@ -80,7 +101,9 @@ describe('kill switch under concurrent invocations', () => {
   });
 
   test('no race: one write after the read, no history lookup', async () => {
-    ecs.on(DescribeServicesCommand).callsFake(() => ({ services: [{ serviceName: 'reports', status: 'ACTIVE', desiredCount: desired }] }));
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake(() => ({ services: [{ serviceName: 'reports', status: 'ACTIVE', desiredCount: desired }] }));
     await setSwitch(costOn('budget:only'), settings, clients, { logger: memoryLogger(), retry: FAST_RETRY });
     expect(ssm.commandCalls(GetParameterHistoryCommand)).toHaveLength(0);
     expect(history.map((h) => h.Version)).toEqual([1, 2]);
@@ -88,9 +111,17 @@ describe('kill switch under concurrent invocations', () => {
   });
 
   test('a throttled history lookup is retried', async () => {
-    ecs.on(DescribeServicesCommand).callsFake(() => ({ services: [{ serviceName: 'reports', status: 'ACTIVE', desiredCount: desired }] }));
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake(() => ({ services: [{ serviceName: 'reports', status: 'ACTIVE', desiredCount: desired }] }));
     // Someone else's "on" (recorded 4) lands between our read and our write.
-    const foreign = JSON.stringify({ state: 'on', reason: 'alarm', changedAt: '2026-01-01T00:00:01.000Z', changedBy: 'alarm:x', recorded: { services: [{ cluster: 'orders-prod', service: 'reports', desiredCount: 4 }], functions: [] } });
+    const foreign = JSON.stringify({
+      state: 'on',
+      reason: 'alarm',
+      changedAt: '2026-01-01T00:00:01.000Z',
+      changedBy: 'alarm:x',
+      recorded: { services: [{ cluster: 'orders-prod', service: 'reports', desiredCount: 4 }], functions: [] },
+    });
     let reads = 0;
     ssm.on(GetParameterCommand).callsFake(() => {
       reads += 1;
@@ -98,8 +129,12 @@ describe('kill switch under concurrent invocations', () => {
       if (reads === 1) history.push({ Version: 2, Value: foreign });
       return { Parameter: { Name: COST, Value: h.Value, Version: h.Version } };
     });
-    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
-    ssm.on(GetParameterHistoryCommand)
+    const throttle = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ssm
+      .on(GetParameterHistoryCommand)
       .rejectsOnce(throttle)
       .callsFake(() => ({ Parameters: history.map((h) => ({ Name: COST, ...h })) }));
     await setSwitch(costOn('budget:late'), settings, clients, { logger: memoryLogger(), retry: FAST_RETRY });

@@ -1,6 +1,21 @@
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { CreateFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  LambdaClient,
+  PutFunctionConcurrencyCommand,
+} from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { INITIAL_SWITCH_VALUE, SwitchSettings, switchValueSchema } from '../../../lambdas/kill-switch/settings';
@@ -31,32 +46,84 @@ beforeEach(async () => {
     sns: new SNSClient(config),
   };
   const topic = await clients.sns.send(new CreateTopicCommand({ Name: 'orders-prod-alerts-p3' }));
-  settings = testSettings({ nonCriticalServices: ['orders-prod/reports', 'orders-prod/thumbnails'], nonCriticalFunctions: ['orders-prod-batch', 'orders-prod-digest'], noticeTopicArn: topic.TopicArn! });
+  settings = testSettings({
+    nonCriticalServices: ['orders-prod/reports', 'orders-prod/thumbnails'],
+    nonCriticalFunctions: ['orders-prod-batch', 'orders-prod-digest'],
+    noticeTopicArn: topic.TopicArn!,
+  });
   for (const name of settings.switches) {
-    await clients.ssm.send(new PutParameterCommand({ Name: `${settings.parameterPrefix}${name}`, Value: JSON.stringify(INITIAL_SWITCH_VALUE), Type: 'String' }));
+    await clients.ssm.send(
+      new PutParameterCommand({
+        Name: `${settings.parameterPrefix}${name}`,
+        Value: JSON.stringify(INITIAL_SWITCH_VALUE),
+        Type: 'String',
+      }),
+    );
   }
   await clients.ecs.send(new CreateClusterCommand({ clusterName: 'orders-prod' }));
-  await clients.ecs.send(new RegisterTaskDefinitionCommand({ family: 'worker', containerDefinitions: [{ name: 'app', image: 'nginx', memory: 512 }] }));
-  await clients.ecs.send(new CreateServiceCommand({ cluster: 'orders-prod', serviceName: 'reports', taskDefinition: 'worker', desiredCount: 3 }));
-  await clients.ecs.send(new CreateServiceCommand({ cluster: 'orders-prod', serviceName: 'thumbnails', taskDefinition: 'worker', desiredCount: 1 }));
+  await clients.ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'worker',
+      containerDefinitions: [{ name: 'app', image: 'nginx', memory: 512 }],
+    }),
+  );
+  await clients.ecs.send(
+    new CreateServiceCommand({
+      cluster: 'orders-prod',
+      serviceName: 'reports',
+      taskDefinition: 'worker',
+      desiredCount: 3,
+    }),
+  );
+  await clients.ecs.send(
+    new CreateServiceCommand({
+      cluster: 'orders-prod',
+      serviceName: 'thumbnails',
+      taskDefinition: 'worker',
+      desiredCount: 1,
+    }),
+  );
   await clients.autoscaling.send(
-    new RegisterScalableTargetCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/orders-prod/reports', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 6 }),
+    new RegisterScalableTargetCommand({
+      ServiceNamespace: 'ecs',
+      ResourceId: 'service/orders-prod/reports',
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: 2,
+      MaxCapacity: 6,
+    }),
   );
   const roleArn = await createRole('fn');
   for (const name of settings.nonCriticalFunctions) {
     await clients.lambda.send(
-      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Role: roleArn, Handler: 'index.handler', Code: { ZipFile: new Uint8Array([80, 75, 5, 6, ...new Array(18).fill(0)]) } }),
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Role: roleArn,
+        Handler: 'index.handler',
+        Code: { ZipFile: new Uint8Array([80, 75, 5, 6, ...new Array(18).fill(0)]) },
+      }),
     );
   }
-  await clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'orders-prod-batch', ReservedConcurrentExecutions: 5 }));
+  await clients.lambda.send(
+    new PutFunctionConcurrencyCommand({ FunctionName: 'orders-prod-batch', ReservedConcurrentExecutions: 5 }),
+  );
 }, 30_000);
 
 /** moto's Lambda wants an existing IAM role; the IAM client is not a dependency, so ask moto's query API directly. */
 async function createRole(name: string): Promise<string> {
-  const body = new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: name, AssumeRolePolicyDocument: '{}' });
+  const body = new URLSearchParams({
+    Action: 'CreateRole',
+    Version: '2010-05-08',
+    RoleName: name,
+    AssumeRolePolicyDocument: '{}',
+  });
   const response = await fetch(moto.endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x',
+    },
     body,
   });
   const text = await response.text();
@@ -74,13 +141,21 @@ async function desired(service: string) {
   return out.services![0].desiredCount;
 }
 async function scaling() {
-  const out = await clients.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/orders-prod/reports'] }));
+  const out = await clients.autoscaling.send(
+    new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/orders-prod/reports'] }),
+  );
   return { min: out.ScalableTargets![0].MinCapacity, max: out.ScalableTargets![0].MaxCapacity };
 }
 async function concurrency(name: string) {
-  return (await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))).ReservedConcurrentExecutions;
+  return (await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })))
+    .ReservedConcurrentExecutions;
 }
-const request = (state: 'on' | 'off', name = 'cost') => ({ name, state, reason: `test ${state}`, changedBy: 'user:test' });
+const request = (state: 'on' | 'off', name = 'cost') => ({
+  name,
+  state,
+  reason: `test ${state}`,
+  changedBy: 'user:test',
+});
 
 describe('cost switch against moto: on -> on -> off restores the original state', () => {
   test('on records the original state first, then scales to zero; on again changes nothing; off restores exactly', async () => {
@@ -128,7 +203,9 @@ describe('cost switch against moto: on -> on -> off restores the original state'
     const offAgain = await setSwitch(request('off'), settings, clients, { logger });
     expect(offAgain).toMatchObject({ changed: false, actions: [] });
 
-    const audit = logger.lines.filter((l) => l.message === 'kill switch changed').map((l) => l.extra.audit as Record<string, unknown>);
+    const audit = logger.lines
+      .filter((l) => l.message === 'kill switch changed')
+      .map((l) => l.extra.audit as Record<string, unknown>);
     expect(audit.map((a) => [a.switch, a.from, a.to, a.changedBy])).toEqual([
       ['cost', 'off', 'on', 'user:test'],
       ['cost', 'on', 'off', 'user:test'],

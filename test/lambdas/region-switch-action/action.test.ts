@@ -22,8 +22,10 @@ const event = {
 const ssm = mockClient(SSMClient);
 const sns = mockClient(SNSClient);
 const logged: { level: string; message: string; data?: unknown }[] = [];
-const record = (level: string) => (message: unknown, ...data: unknown[]) =>
-  void logged.push({ level, message: String(message), data });
+const record =
+  (level: string) =>
+  (message: unknown, ...data: unknown[]) =>
+    void logged.push({ level, message: String(message), data });
 const logger = { info: record('info'), warn: record('warn'), error: record('error') };
 const options = { logger, retry: { sleep: async () => undefined }, now: () => new Date('2026-11-29T12:00:00.000Z') };
 const clients = { ssm: ssm as unknown as SSMClient, sns: sns as unknown as SNSClient };

@@ -12,7 +12,8 @@ beforeAll(async () => {
     lastAuthorization = req.headers.authorization;
     const url = req.url ?? '/';
     if (url === '/health') return void res.writeHead(200).end('ok');
-    if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>orders</body></html>');
+    if (url === '/')
+      return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>orders</body></html>');
     if (url === '/broken') return void res.writeHead(500).end('boom');
     if (url === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 300);
     if (url === '/hang') return; // never answers
@@ -22,9 +23,23 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
-const journey = (over: Partial<Journey>): Journey => ({ name: 'j', method: 'GET', path: '/health', expectStatus: 200, latencyBudgetMs: 1000, authenticated: false, ...over });
+const journey = (over: Partial<Journey>): Journey => ({
+  name: 'j',
+  method: 'GET',
+  path: '/health',
+  expectStatus: 200,
+  latencyBudgetMs: 1000,
+  authenticated: false,
+  ...over,
+});
 
 describe('journey runner against a local HTTP server', () => {
   test('passes a healthy journey and measures latency', async () => {
@@ -34,11 +49,19 @@ describe('journey runner against a local HTTP server', () => {
   });
 
   test('fails on HTTP 500', async () => {
-    expect(await runJourney(baseUrl, journey({ path: '/broken' }))).toMatchObject({ ok: false, outcome: 'status', status: 500, detail: 'expected HTTP 200, got 500' });
+    expect(await runJourney(baseUrl, journey({ path: '/broken' }))).toMatchObject({
+      ok: false,
+      outcome: 'status',
+      status: 500,
+      detail: 'expected HTTP 200, got 500',
+    });
   });
 
   test('fails when the body does not match', async () => {
-    expect(await runJourney(baseUrl, journey({ path: '/', bodyMatch: 'checkout' }))).toMatchObject({ ok: false, outcome: 'body' });
+    expect(await runJourney(baseUrl, journey({ path: '/', bodyMatch: 'checkout' }))).toMatchObject({
+      ok: false,
+      outcome: 'body',
+    });
     expect(await runJourney(baseUrl, journey({ path: '/', bodyMatch: '<html' }))).toMatchObject({ ok: true });
   });
 
@@ -64,7 +87,11 @@ describe('journey runner against a local HTTP server', () => {
 
   test('fails an authenticated journey without a token, before sending anything', async () => {
     lastAuthorization = 'untouched';
-    expect(await runJourney(baseUrl, journey({ authenticated: true }))).toMatchObject({ ok: false, outcome: 'error', detail: 'journey needs credentials but no token was supplied' });
+    expect(await runJourney(baseUrl, journey({ authenticated: true }))).toMatchObject({
+      ok: false,
+      outcome: 'error',
+      detail: 'journey needs credentials but no token was supplied',
+    });
     expect(lastAuthorization).toBe('untouched');
   });
 
@@ -77,7 +104,9 @@ describe('journey runner against a local HTTP server', () => {
     try {
       const result = await runJourney(plain.baseUrl, journey({ authenticated: true }), { authToken: 's3cret' });
       expect(result).toMatchObject({ ok: false, outcome: 'error' });
-      expect(result.detail).toBe(`refusing to send the bearer token over plain HTTP to ${plain.baseUrl}; serve the endpoint over HTTPS`);
+      expect(result.detail).toBe(
+        `refusing to send the bearer token over plain HTTP to ${plain.baseUrl}; serve the endpoint over HTTPS`,
+      );
       expect(requests).toBe(0);
       // An unauthenticated journey still runs over HTTP.
       expect(await runJourney(plain.baseUrl, journey({}), { authToken: 's3cret' })).toMatchObject({ ok: true });
@@ -88,13 +117,20 @@ describe('journey runner against a local HTTP server', () => {
   });
 
   test('runs journeys in order and summarizes failures', async () => {
-    const results = await runJourneys(baseUrl, [journey({ name: 'health' }), journey({ name: 'broken', path: '/broken' })]);
+    const results = await runJourneys(baseUrl, [
+      journey({ name: 'health' }),
+      journey({ name: 'broken', path: '/broken' }),
+    ]);
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(summarize(results)).toBe('1 of 2 journeys failed: broken (status: expected HTTP 200, got 500)');
   });
 
   test('parses journeys from JSON with defaults, and refuses bad input', () => {
-    expect(parseJourneys('[{"name":"h","path":"/health"}]')[0]).toMatchObject({ method: 'GET', expectStatus: 200, latencyBudgetMs: 2000 });
+    expect(parseJourneys('[{"name":"h","path":"/health"}]')[0]).toMatchObject({
+      method: 'GET',
+      expectStatus: 200,
+      latencyBudgetMs: 2000,
+    });
     expect(() => parseJourneys(undefined)).toThrow('JOURNEYS is not set');
     expect(() => parseJourneys('[{"name":"h","path":"health"}]')).toThrow();
   });
@@ -109,16 +145,29 @@ describe('journey runner over HTTPS, as against the load balancer: connect by ad
 
   beforeAll(async () => {
     certificate = selfSignedCertificate(SERVICE_HOSTNAME);
-    tls = await startLocalServer((req, res) => void res.writeHead(req.url === '/health' ? 200 : 404).end('ok'), certificate);
+    tls = await startLocalServer(
+      (req, res) => void res.writeHead(req.url === '/health' ? 200 : 404).end('ok'),
+      certificate,
+    );
   });
   afterAll(() => tls.close());
   beforeEach(() => tls.seen.splice(0));
 
   test('sends the service hostname as TLS server name (SNI) and Host, and passes with the certificate verified', async () => {
     const port = new URL(tls.baseUrl).port;
-    const result = await runJourney(tls.baseUrl, journey({}), { serviceHostname: SERVICE_HOSTNAME, ca: certificate.cert });
+    const result = await runJourney(tls.baseUrl, journey({}), {
+      serviceHostname: SERVICE_HOSTNAME,
+      ca: certificate.cert,
+    });
     expect(result).toMatchObject({ ok: true, outcome: 'ok', status: 200 });
-    expect(tls.seen).toEqual([{ path: '/health', servername: 'orders.example.test', host: `orders.example.test:${port}`, authorization: undefined }]);
+    expect(tls.seen).toEqual([
+      {
+        path: '/health',
+        servername: 'orders.example.test',
+        host: `orders.example.test:${port}`,
+        authorization: undefined,
+      },
+    ]);
   });
 
   test('sends the bearer token over HTTPS on authenticated journeys only', async () => {
@@ -129,7 +178,10 @@ describe('journey runner over HTTPS, as against the load balancer: connect by ad
   });
 
   test('verifies the certificate against the service hostname: without it the address does not match, and nothing is sent', async () => {
-    const result = await runJourney(tls.baseUrl, journey({ authenticated: true }), { ca: certificate.cert, authToken: 's3cret' });
+    const result = await runJourney(tls.baseUrl, journey({ authenticated: true }), {
+      ca: certificate.cert,
+      authToken: 's3cret',
+    });
     expect(result).toMatchObject({ ok: false, outcome: 'error' });
     expect(result.detail).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
     expect(tls.seen).toEqual([]);

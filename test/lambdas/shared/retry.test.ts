@@ -25,21 +25,45 @@ describe('withRetry', () => {
 
   test('gives up after the configured attempts and rethrows the last error', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw throttled(); }, { attempts: 4, sleep: noSleep })).rejects.toThrow('Rate exceeded');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw throttled();
+        },
+        { attempts: 4, sleep: noSleep },
+      ),
+    ).rejects.toThrow('Rate exceeded');
     expect(calls).toBe(4);
   });
 
   test('does not retry errors that are not transient', async () => {
     let calls = 0;
-    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
-    await expect(withRetry(async () => { calls++; throw denied; }, { sleep: noSleep })).rejects.toThrow('denied');
+    const denied = Object.assign(new Error('denied'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw denied;
+        },
+        { sleep: noSleep },
+      ),
+    ).rejects.toThrow('denied');
     expect(calls).toBe(1);
   });
 
   test('backoff delays stay within the exponential cap', async () => {
     const delays: number[] = [];
     await expect(
-      withRetry(async () => { throw throttled(); }, { attempts: 6, baseDelayMs: 100, maxDelayMs: 400, sleep: noSleep, onRetry: (_e, _a, d) => delays.push(d) }),
+      withRetry(
+        async () => {
+          throw throttled();
+        },
+        { attempts: 6, baseDelayMs: 100, maxDelayMs: 400, sleep: noSleep, onRetry: (_e, _a, d) => delays.push(d) },
+      ),
     ).rejects.toThrow();
     expect(delays.every((d, i) => d >= 0 && d <= Math.min(400, 100 * 2 ** i))).toBe(true);
   });
