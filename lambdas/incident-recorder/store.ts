@@ -1,6 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { withRetry } from '../shared/retry';
 import {
   IncidentEvent,
@@ -125,27 +132,17 @@ export async function loadEvents(
   settings: IncidentSettings,
   fromMs: number,
 ): Promise<IncidentEvent[]> {
-  const events: IncidentEvent[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await retry(
-      deps,
-      () =>
-        deps.ddb.send(
-          new QueryCommand({
-            TableName: settings.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk >= :from',
-            ExpressionAttributeValues: { ':pk': EVENT_PK, ':from': new Date(fromMs).toISOString() },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      'load events',
-    );
-    for (const item of page.Items ?? []) events.push(item.event as IncidentEvent);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return events;
+  const items = await queryAll(
+    deps,
+    {
+      TableName: settings.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': EVENT_PK, ':from': new Date(fromMs).toISOString() },
+      ConsistentRead: true,
+    },
+    'load events',
+  );
+  return items.map((item) => item.event as IncidentEvent);
 }
 
 /** Records of one status, newest detection first; `fromIso` limits to those detected at or after it. */
@@ -155,31 +152,38 @@ export async function loadRecords(
   status: IncidentStatus,
   options: { fromIso?: string; limit?: number } = {},
 ): Promise<StoredRecord[]> {
-  const records: StoredRecord[] = [];
+  const items = await queryAll(
+    deps,
+    {
+      TableName: settings.tableName,
+      IndexName: INCIDENT_TABLE.statusIndex,
+      KeyConditionExpression: options.fromIso ? '#status = :status AND detectedKey >= :from' : '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ...(options.fromIso ? { ':from': options.fromIso } : {}) },
+      ScanIndexForward: false,
+    },
+    'load records',
+    options.limit,
+  );
+  const records = items.map(toRecord);
+  return options.limit === undefined ? records : records.slice(0, options.limit);
+}
+
+/** Every page of a query (each page retried on throttling), stopping early once `limit` items are in. */
+async function queryAll(
+  deps: StoreDeps,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+  what: string,
+  limit?: number,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await retry(
-      deps,
-      () =>
-        deps.ddb.send(
-          new QueryCommand({
-            TableName: settings.tableName,
-            IndexName: INCIDENT_TABLE.statusIndex,
-            KeyConditionExpression: options.fromIso
-              ? '#status = :status AND detectedKey >= :from'
-              : '#status = :status',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ...(options.fromIso ? { ':from': options.fromIso } : {}) },
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      'load records',
-    );
-    for (const item of page.Items ?? []) records.push(toRecord(item));
+    const page = await retry(deps, () => deps.ddb.send(new QueryCommand({ ...input, ExclusiveStartKey: start })), what);
+    items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
-  } while (start && (options.limit === undefined || records.length < options.limit));
-  return options.limit === undefined ? records : records.slice(0, options.limit);
+  } while (start && (limit === undefined || items.length < limit));
+  return items;
 }
 
 export async function getRecord(
