@@ -1,16 +1,11 @@
 import { spawnSync } from 'child_process';
 import { ACMClient, RequestCertificateCommand } from '@aws-sdk/client-acm';
-import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { CreateNatGatewayCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { STSClient } from '@aws-sdk/client-sts';
 import {
   checkBillingAlerts,
   checkBootstrap,
@@ -22,6 +17,7 @@ import {
   checkNetworkQuotas,
   PreflightClients,
 } from '../../bin/ops/preflight/checks';
+import { preflightClients } from '../../bin/ops/preflight/command';
 import { PreflightTarget } from '../../bin/ops/preflight/plan';
 import { MotoServer } from '../helpers/moto';
 
@@ -42,20 +38,7 @@ beforeEach(() => moto.reset());
 
 function clients(region: string): PreflightClients {
   const config = moto.clientConfig(region);
-  return {
-    sts: new STSClient(config),
-    cloudformation: new CloudFormationClient(config),
-    iam: new IAMClient(config),
-    lambda: new LambdaClient(config),
-    backup: new BackupClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    route53: new Route53Client(config),
-    acm: new ACMClient(config),
-    connections: new CodeStarConnectionsClient(config),
-    ecr: new ECRClient(config),
-    ec2: new EC2Client(config),
-    serviceQuotas: new ServiceQuotasClient(config),
-  };
+  return preflightClients(config);
 }
 const ctx = { clients, retry: { attempts: 1 } };
 

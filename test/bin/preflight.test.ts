@@ -33,7 +33,13 @@ import {
   PreflightClients,
   trustsAccount,
 } from '../../bin/ops/preflight/checks';
-import { formatReport, PreflightFailed, registerPreflight, runPreflight } from '../../bin/ops/preflight/command';
+import {
+  formatReport,
+  preflightClients,
+  PreflightFailed,
+  registerPreflight,
+  runPreflight,
+} from '../../bin/ops/preflight/command';
 import { PreflightPlan, preflightPlanFor, readRequirements } from '../../bin/ops/preflight/plan';
 import { defaultConfigInput } from '../helpers/app';
 
@@ -57,20 +63,7 @@ const regionsAsked: string[] = [];
 function clients(region: string): PreflightClients {
   regionsAsked.push(region);
   const config = { region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  return {
-    sts: new STSClient(config),
-    cloudformation: new CloudFormationClient(config),
-    iam: new IAMClient(config),
-    lambda: new LambdaClient(config),
-    backup: new BackupClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    route53: new Route53Client(config),
-    acm: new ACMClient(config),
-    connections: new CodeStarConnectionsClient(config),
-    ecr: new ECRClient(config),
-    ec2: new EC2Client(config),
-    serviceQuotas: new ServiceQuotasClient(config),
-  };
+  return preflightClients(config);
 }
 
 const sleeps: number[] = [];

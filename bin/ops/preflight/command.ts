@@ -14,7 +14,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { STSClient } from '@aws-sdk/client-sts';
+import { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../config';
 import { CLIENT_CONFIG } from '../../../lambdas/shared/aws';
@@ -98,24 +98,34 @@ function defaultClients(endpoint?: string): (region: string) => PreflightClients
   return (region) => {
     let clients = cache.get(region);
     if (!clients) {
-      const config = { ...CLIENT_CONFIG, region, ...(endpoint ? { endpoint } : {}) };
-      clients = {
-        sts: new STSClient(config),
-        cloudformation: new CloudFormationClient(config),
-        iam: new IAMClient(config),
-        lambda: new LambdaClient(config),
-        backup: new BackupClient(config),
-        cloudwatch: new CloudWatchClient(config),
-        route53: new Route53Client(config),
-        acm: new ACMClient(config),
-        connections: new CodeStarConnectionsClient(config),
-        ecr: new ECRClient(config),
-        ec2: new EC2Client(config),
-        serviceQuotas: new ServiceQuotasClient(config),
-      };
+      clients = preflightClients({ ...CLIENT_CONFIG, region, ...(endpoint ? { endpoint } : {}) });
       cache.set(region, clients);
     }
     return clients;
+  };
+}
+
+/** The settings every client shares: the command's own, or a test's (a moto endpoint, test credentials). */
+export type PreflightClientConfig = Pick<
+  STSClientConfig,
+  'region' | 'endpoint' | 'credentials' | 'maxAttempts' | 'retryMode'
+>;
+
+/** Every client the checks use, made with one configuration (the command's, or a test's moto endpoint). */
+export function preflightClients(config: PreflightClientConfig): PreflightClients {
+  return {
+    sts: new STSClient(config),
+    cloudformation: new CloudFormationClient(config),
+    iam: new IAMClient(config),
+    lambda: new LambdaClient(config),
+    backup: new BackupClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    route53: new Route53Client(config),
+    acm: new ACMClient(config),
+    connections: new CodeStarConnectionsClient(config),
+    ecr: new ECRClient(config),
+    ec2: new EC2Client(config),
+    serviceQuotas: new ServiceQuotasClient(config),
   };
 }
 
