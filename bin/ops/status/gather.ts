@@ -3,23 +3,17 @@ import {
   CloudWatchClient,
   CompositeAlarm,
   DescribeAlarmsCommand,
-  GetMetricDataCommand,
   MetricAlarm,
   MetricDataQuery,
-  MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchGetDeploymentsCommand,
-  CodeDeployClient,
-  DeploymentInfo,
-  ListDeploymentsCommand,
-} from '@aws-sdk/client-codedeploy';
+import { CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { IncidentRecord, Severity } from '../../../lambdas/incident-recorder/record';
 import type { IncidentSettings } from '../../../lambdas/incident-recorder/settings';
 import { StoreDeps, loadRecords } from '../../../lambdas/incident-recorder/store';
 import type { SwitchSettings } from '../../../lambdas/kill-switch/settings';
 import { readSwitch } from '../../../lambdas/kill-switch/switches';
+import { MAX_METRIC_QUERIES, getMetricSeries, listDeploymentInfos } from '../../../lambdas/shared/ops-data';
 import { withRetry } from '../../../lambdas/shared/retry';
 import { ALARM_DESCRIPTION_PATTERN } from '../../../lib/monitoring/alarm-spec';
 import {
@@ -75,12 +69,6 @@ export interface StatusClients {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const WEEK_MS = 7 * DAY_MS;
-/** GetMetricData takes at most 500 MetricDataQuery structures in one call
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html). */
-export const MAX_METRIC_QUERIES = 500;
-/** BatchGetDeployments takes at most 25 ids
- * (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_BatchGetDeployments.html). */
-const DEPLOYMENTS_PER_BATCH = 25;
 
 /** One line for a failed call: the error's name and message (`AccessDeniedException: User ... is not authorized`). */
 function describeError(error: unknown): string {
@@ -325,36 +313,13 @@ async function getMetricData(clients: StatusClients, queries: readonly PlannedQu
       ReturnData: true,
     })),
   );
-  const results: MetricDataResult[] = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.cloudwatch.send(
-      new GetMetricDataCommand({
-        MetricDataQueries: request,
-        StartTime: new Date(end - DAY_MS),
-        EndTime: new Date(end),
-        ScanBy: 'TimestampDescending',
-        NextToken: token,
-      }),
-    );
-    results.push(...(page.MetricDataResults ?? []));
-    token = page.NextToken;
-  } while (token);
-
-  const byId = new Map<string, { timestamps: Date[]; values: number[] }>();
-  for (const r of results) {
-    const entry = byId.get(r.Id ?? '') ?? { timestamps: [], values: [] };
-    entry.timestamps.push(...(r.Timestamps ?? []));
-    entry.values.push(...(r.Values ?? []));
-    byId.set(r.Id ?? '', entry);
-  }
+  const byId = await getMetricSeries(clients.cloudwatch, request, end - DAY_MS, end);
   // The hour query's datapoint for the last hour is the one stamped at or after end - 1 h.
   const latestSince = (id: string, since: number): number | null => {
     const entry = byId.get(id);
     if (!entry) return null;
     let best: { t: number; v: number } | undefined;
-    entry.timestamps.forEach((t, i) => {
-      const time = t.getTime();
+    entry.timestamps.forEach((time, i) => {
       if (time >= since && (!best || time > best.t)) best = { t: time, v: entry.values[i] };
     });
     return best?.v ?? null;
@@ -498,27 +463,7 @@ async function readDeployments(
   target: StatusTarget,
   now: number,
 ): Promise<Omit<Deployment, 'correlatedIncidents'>[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.codedeploy.send(
-      new ListDeploymentsCommand({
-        applicationName: target.deploymentGroup.application,
-        deploymentGroupName: target.deploymentGroup.group,
-        createTimeRange: { start: new Date(now - WEEK_MS), end: new Date(now) },
-        nextToken: token,
-      }),
-    );
-    ids.push(...(page.deployments ?? []));
-    token = page.nextToken;
-  } while (token);
-  const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += DEPLOYMENTS_PER_BATCH) batches.push(ids.slice(i, i + DEPLOYMENTS_PER_BATCH));
-  const infos = (
-    await Promise.all(
-      batches.map((deploymentIds) => clients.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds }))),
-    )
-  ).flatMap((out) => out.deploymentsInfo ?? []);
+  const infos = await listDeploymentInfos(clients.codedeploy, target.deploymentGroup, now - WEEK_MS, now);
   return infos
     .map((d: DeploymentInfo) => ({
       id: d.deploymentId ?? '?',
