@@ -21,7 +21,9 @@ import {
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import type { RegionSwitchApi } from '../shared/arc-region-switch';
 import { withRetry } from '../shared/retry';
+import { checkPlanEvaluation, checkReplicationLag, PlanReadiness, ReplicationLag } from './readiness';
 
 /** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
 z.config(en());
@@ -57,6 +59,27 @@ export const drillSettingsSchema = z.object({
   /** A lock older than this belongs to a drill that cannot still be running (longer than the function's timeout). */
   lockStaleSeconds: z.number().check(z.positive()),
   pollSeconds: z._default(z.number().check(z.positive()), 5),
+  /** The Region switch plan whose latest evaluation the drill checks (and, in a switchover drill, executes). */
+  planArn: z.optional(z.string().check(z.minLength(1))),
+  /** An evaluation older than this fails the drill (readiness.ts says why an hour). */
+  planEvaluationMaxAgeSeconds: z._default(z.number().check(z.positive()), 3600),
+  /** The global database secondary whose replication lag the drill checks, and its bound. */
+  replicationLag: z.optional(
+    z.object({ clusterIdentifier: z.string().check(z.minLength(1)), boundSeconds: z.number().check(z.positive()) }),
+  ),
+  /** `-c drill=switchover`: the Regions and what each step and each direction must beat. */
+  switchover: z.optional(
+    z.object({
+      primaryRegion: z.string().check(z.minLength(1)),
+      standbyRegion: z.string().check(z.minLength(1)),
+      /** Per plan step name: its timeout in the plan, the most it may take. */
+      stepTargetSeconds: z.record(z.string(), z.number().check(z.positive())),
+      /** Each direction, end to end: the tier's RTO. */
+      totalTargetSeconds: z.number().check(z.positive()),
+      /** How long the drill waits for one direction before failing it (inside CloudFormation's hour). */
+      waitBoundSeconds: z.number().check(z.positive()),
+    }),
+  ),
 });
 export type DrillSettings = z.output<typeof drillSettingsSchema>;
 
@@ -67,6 +90,8 @@ export interface DrillDeps {
   readonly s3: S3Client;
   readonly cloudwatch: CloudWatchClient;
   readonly backup: BackupClient;
+  /** Region switch, for the plan's evaluation (when settings name a plan). */
+  readonly arc?: RegionSwitchApi;
   readonly logger: DrillLogger;
   /** The IPv4 addresses a DNS name resolves to (the standby load balancer's, to recognise its answer). */
   readonly resolveIps: (host: string) => Promise<string[]>;
@@ -105,6 +130,8 @@ export interface DataFreshness {
     readonly ageSeconds: number;
     readonly targetSeconds: number;
   };
+  /** The global database secondary's newest replication lag (warm standby). */
+  readonly replicationLag?: ReplicationLag;
   readonly problems: string[];
 }
 
@@ -121,6 +148,8 @@ export interface DrillReport {
   drillRecordName?: string;
   drillHealthCheckId?: string;
   data?: DataFreshness;
+  /** The Region switch plan's latest evaluation. */
+  plan?: PlanReadiness;
   failover?: {
     failoverSeconds?: number;
     targetSeconds: number;
@@ -190,6 +219,12 @@ export async function runDrill(settings: DrillSettings, deps: DrillDeps): Promis
 
     report.data = await checkDataFreshness(settings, deps, now);
     report.problems.push(...report.data.problems);
+    if (settings.planArn) {
+      if (!deps.arc)
+        throw new Error('the drill settings name a Region switch plan but no Region switch client was given');
+      report.plan = await checkPlanEvaluation(deps.arc, settings.planArn, settings.planEvaluationMaxAgeSeconds, now);
+      report.problems.push(...report.plan.problems);
+    }
 
     // GetHealthCheckStatus returns what each checker observed at the endpoint
     // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html): the drill
@@ -599,7 +634,11 @@ async function measureFailover(
 
 // --------------------------------------------------------------------------------------------- data
 
-async function checkDataFreshness(settings: DrillSettings, deps: DrillDeps, now: () => number): Promise<DataFreshness> {
+export async function checkDataFreshness(
+  settings: DrillSettings,
+  deps: Pick<DrillDeps, 'backup' | 's3' | 'cloudwatch'>,
+  now: () => number,
+): Promise<DataFreshness> {
   const problems: string[] = [];
   let recoveryPoint: DataFreshness['recoveryPoint'];
   let replicaObject: DataFreshness['replicaObject'];
@@ -681,7 +720,12 @@ async function checkDataFreshness(settings: DrillSettings, deps: DrillDeps, now:
         );
     }
   }
-  return { recoveryPoint, replicaObject, problems };
+  let replicationLag: ReplicationLag | undefined;
+  if (settings.replicationLag) {
+    replicationLag = await checkReplicationLag(deps.cloudwatch, settings.replicationLag, now);
+    problems.push(...replicationLag.problems);
+  }
+  return { recoveryPoint, replicaObject, replicationLag, problems };
 }
 
 // ---------------------------------------------------------------------------------------- reporting
@@ -726,7 +770,12 @@ async function publishMetrics(settings: DrillSettings, deps: DrillDeps, report: 
   );
 }
 
-async function writeReport(settings: DrillSettings, deps: DrillDeps, report: DrillReport): Promise<void> {
+/** The report under `reports/` (one per run) and as `latest.json`: what `cdk deploy` leaves to read afterwards. */
+export async function writeReport(
+  settings: Pick<DrillSettings, 'reportBucket' | 'reportPrefix'>,
+  deps: Pick<DrillDeps, 's3'>,
+  report: { readonly startedAt: string; readonly runId: string },
+): Promise<void> {
   const Body = JSON.stringify(report, null, 2);
   for (const Key of [
     `${settings.reportPrefix}reports/${report.startedAt}-${report.runId}.json`,
@@ -738,6 +787,6 @@ async function writeReport(settings: DrillSettings, deps: DrillDeps, report: Dri
   }
 }
 
-function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

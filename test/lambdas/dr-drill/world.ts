@@ -147,6 +147,7 @@ export function baseSettings(overrides: Partial<DrillSettings> = {}): DrillSetti
     },
     lockStaleSeconds: 960,
     pollSeconds: 5,
+    planEvaluationMaxAgeSeconds: 3600,
     ...overrides,
   };
 }
