@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerDrRestore } from './ops/dr-restore';
 import { registerIncident } from './ops/incident';
+import { registerPostmortem } from './ops/postmortem';
 import { registerPreflight } from './ops/preflight/command';
 import { registerStatus } from './ops/status';
 import { registerSwitch } from './ops/switch';
@@ -20,6 +21,7 @@ export function buildOpsProgram(): Command {
   registerDrRestore(program);
   registerPreflight(program);
   registerIncident(program);
+  registerPostmortem(program);
   registerStatus(program);
   return program;
 }

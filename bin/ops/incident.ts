@@ -54,7 +54,7 @@ const stderrLogger = {
   error: (message: string, extra?: object) => console.error(JSON.stringify({ level: 'ERROR', message, ...extra })),
 } as unknown as StoreDeps['logger'];
 
-function defaultStore(region: string): StoreDeps {
+export function defaultStore(region: string): StoreDeps {
   const config = { ...CLIENT_CONFIG, region };
   return {
     ddb: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),

@@ -86,12 +86,15 @@ async function attempt<T>(clients: StatusClients, read: () => Promise<T>): Promi
   }
 }
 
-interface AlarmInventory {
+export interface AlarmInventory {
   readonly metricAlarms: MetricAlarm[];
   readonly compositeAlarms: CompositeAlarm[];
 }
 
-async function describeAlarms(clients: StatusClients, target: StatusTarget): Promise<AlarmInventory> {
+export async function describeAlarms(
+  clients: Pick<StatusClients, 'cloudwatch'>,
+  target: Pick<StatusTarget, 'alarmNamePrefix'>,
+): Promise<AlarmInventory> {
   const metricAlarms: MetricAlarm[] = [];
   const compositeAlarms: CompositeAlarm[] = [];
   let token: string | undefined;
@@ -169,7 +172,10 @@ export interface WatchedResources {
   }[];
 }
 
-export function watchedResources(alarms: readonly MetricAlarm[], target: StatusTarget): WatchedResources {
+export function watchedResources(
+  alarms: readonly MetricAlarm[],
+  target: Pick<StatusTarget, 'backupMetric'>,
+): WatchedResources {
   const metrics = watchedMetrics(alarms);
   const alb = metrics.filter((m) => m.namespace === 'AWS/ApplicationELB');
   const loadBalancer =
