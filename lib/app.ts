@@ -55,6 +55,7 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
       toolingAccount: config.pipeline.account,
       drDataSinks: environment === primary ? drRegion?.dataSinks : undefined,
       drStandbyHealthCheck: environment === primary ? drRegion?.failover.failover.healthCheck : undefined,
+      drPlanHealthCheckId: environment === primary ? drRegion?.planHealthChecks.primaryHealthCheckId : undefined,
       drDatabaseSite: environment === primary ? drRegion?.databaseSite : undefined,
     });
     // DrRegion holds Prod's DR data sinks (copy vault, replica bucket): a first `cdk deploy Prod` brings it up first.

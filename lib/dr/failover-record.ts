@@ -17,8 +17,8 @@ export const ALIAS_TTL_SECONDS = 60;
  * that the TTL is ours to set: Route 53 recommends 60 s or less for records with health checks, "so
  * clients respond quickly to changes in health status"
  * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover.html).
- * 15 s keeps the worst-case failover (two 10-s checks ending at Route 53's 4 s + 2 s timeouts, 32 s, plus
- * this TTL: 47 s) within the 60-s tier 1 target with room to spare. A CNAME is allowed because the service
+ * Since the live pair follows the Region switch plan's health checks (see FailoverRecord), these 15 s are the last
+ * term of the plan's worst case (lib/report/dns.ts). A CNAME is allowed because the service
  * domain is a subdomain, not the zone apex, the one name a CNAME cannot have
  * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-choosing-alias-non-alias.html).
  * Resolvers cache the load balancer's own name separately; after failover they look up the other region's
@@ -59,10 +59,11 @@ export function drillRecordName(domainName: string): string {
 export const DRILL_HEALTH_CHECK_TAG = { key: 'bulwark:purpose', value: 'dr-drill' } as const;
 
 /**
- * Worst-case seconds from the endpoint failing to clients resolving the other side (live pair, endpoint
- * refusing connections): the checkers need `failureThreshold` failed checks `intervalSeconds` apart, then
- * resolvers may hold the record's answer for its TTL. The report (lib/report/dns.ts) adds Route 53's
- * timeouts for a blackholed endpoint.
+ * Worst-case seconds from the endpoint failing to clients resolving the other side of a pair that follows an
+ * endpoint health check (endpoint refusing connections): the checkers need `failureThreshold` failed checks
+ * `intervalSeconds` apart, then resolvers may hold a record's answer for LIVE_RECORD_TTL_SECONDS. The live pair no
+ * longer follows endpoint checks (it moves with the Region switch plan); the report (lib/report/dns.ts) computes
+ * both and adds Route 53's timeouts for a blackholed endpoint.
  */
 export function worstCaseDnsFailoverSeconds(healthCheck: DrConfig['healthCheck']): number {
   return healthCheck.intervalSeconds * healthCheck.failureThreshold + LIVE_RECORD_TTL_SECONDS;
@@ -78,18 +79,32 @@ export interface FailoverRecordProps {
   readonly https: boolean;
   /** The live pair (the service's domain) or the drill pair (`drillRecordName`). @default 'live' */
   readonly pair?: FailoverPair;
+  /**
+   * The live record's HealthCheckId: the Region switch plan's health check for this record's Region
+   * (PlanHealthChecks, lib/dr/plan-health-checks.ts). Required for the live pair, refused for the drill pair,
+   * which keeps its own endpoint checks so that a drill moves only `drill.<domain>`.
+   */
+  readonly planHealthCheckId?: string;
 }
 
 /**
- * One side of the failover pair: a Route 53 health check probing the load balancer's health path
- * from the configured checker regions, and a record with the failover role answering while the health
- * check is healthy. The live pair's record is a CNAME to the load balancer with LIVE_RECORD_TTL_SECONDS
- * (active-passive failover with non-alias records answers with the primary while its health check is healthy:
- * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html); the
- * health check reaches the targets through the health path, so it also covers what evaluateTargetHealth
- * did. The drill pair stays an A alias (evaluateTargetHealth), which the drill function looks up by type.
+ * One side of a failover pair: a Route 53 health check probing the load balancer's health path from the
+ * configured checker regions, and a record with the failover role.
+ *
+ * The live pair's record is a CNAME to the load balancer with LIVE_RECORD_TTL_SECONDS whose health check is the
+ * Region switch plan's for its Region (`planHealthCheckId`), not the endpoint check: failover records answer with
+ * the primary while its health check is healthy and with the secondary when only the secondary's is
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html), and the plan changes those
+ * checks' state only in its DNS step, after the database step. So DNS no longer fails over by itself when Prod's
+ * endpoint fails: it moves when the plan runs (its region-down trigger with `dr.automaticFailover`, otherwise a
+ * person starting and approving it). The endpoint check stays, watched by alarms (PrimaryFailover), attached to
+ * no live record.
+ *
+ * The drill pair keeps the endpoint check on its record and stays an A alias (evaluateTargetHealth), which the
+ * drill function looks up by type; the health check reaches the targets through the health path.
  */
 export class FailoverRecord extends Construct {
+  /** The endpoint health check: on the drill pair's record; on the live pair, watched by alarms only. */
   readonly healthCheck: route53.HealthCheck;
   readonly record: route53.RecordSet;
   readonly setIdentifier: string;
@@ -98,6 +113,14 @@ export class FailoverRecord extends Construct {
     super(scope, id);
     const { service, healthCheck } = props;
     const pair = props.pair ?? 'live';
+    if ((pair === 'live') !== (props.planHealthCheckId !== undefined)) {
+      throw new Error(
+        pair === 'live'
+          ? `FailoverRecord ${id}: the live ${props.role} record needs planHealthCheckId (the Region switch plan's ` +
+              'health check for its Region), so that DNS moves only when the plan does'
+          : `FailoverRecord ${id}: the drill pair keeps its own endpoint health checks; leave planHealthCheckId out`,
+      );
+    }
     this.setIdentifier = failoverSetIdentifier(service.name, props.role, pair);
 
     // Probe the load balancer itself, not the service domain: the domain answers with whichever side
@@ -131,7 +154,10 @@ export class FailoverRecord extends Construct {
       recordName: `${pair === 'live' ? service.domainName : drillRecordName(service.domainName)}.`,
       failover: props.role === 'PRIMARY' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
       setIdentifier: this.setIdentifier,
-      healthCheck: this.healthCheck,
+      healthCheck:
+        props.planHealthCheckId === undefined
+          ? this.healthCheck
+          : route53.HealthCheck.fromHealthCheckId(this, 'PlanHealthCheck', props.planHealthCheckId),
       comment: `${description} (failover pair: ${primaryId} / ${secondaryId})`,
     };
     this.record =

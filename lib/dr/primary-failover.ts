@@ -45,6 +45,11 @@ export interface PrimaryFailoverProps {
   readonly loadBalancer: elbv2.ILoadBalancerV2;
   /** Probe over HTTPS (a certificate is configured) rather than HTTP. */
   readonly https: boolean;
+  /**
+   * The Region switch plan's health check for Prod's Region (DrRegion's PlanHealthChecks, which Prod reads as a
+   * weak reference, Fn::GetStackOutput, like the rest of DrRegion's values): the live PRIMARY record's check.
+   */
+  readonly planHealthCheckId: string;
   readonly alarms: AlarmFactory;
   /**
    * The standby's health check (DrRegion's SecondaryFailover). Its alarm lives here because the
@@ -68,8 +73,9 @@ export function healthCheckStatusMetric(healthCheck: route53.IHealthCheck): clou
 }
 
 /**
- * Prod's side of the DNS failover: the PRIMARY record with its health check, and the P1 alarm that
- * pages when Route 53 considers Prod unhealthy (and is therefore answering with the standby).
+ * Prod's side of the DNS failover: the PRIMARY record, which follows the Region switch plan's health check for
+ * Prod's Region (it moves only when the plan runs), Prod's endpoint health check, and the P1 alarm that pages
+ * when Route 53's checkers find Prod's endpoint unhealthy.
  * Also the PRIMARY of the drill pair (`drill.<domain>`), with its own health check, which the DR
  * drill inverts instead of the live one.
  */
@@ -88,6 +94,7 @@ export class PrimaryFailover extends Construct {
       healthCheck: props.dr.healthCheck,
       loadBalancer: props.loadBalancer,
       https: props.https,
+      planHealthCheckId: props.planHealthCheckId,
     });
 
     // Always present, not only in drill deploys: a drill then changes nothing in Prod's template (no
@@ -133,7 +140,7 @@ export class PrimaryFailover extends Construct {
 function primaryUnhealthySpec(healthCheck: route53.IHealthCheck, config: DrConfig['healthCheck']): AlarmSpec {
   return {
     id: PRIMARY_UNHEALTHY_ALARM_ID,
-    summary: `Route 53 considers the primary endpoint unhealthy (${config.failureThreshold} failed checks ${config.intervalSeconds} s apart) and answers with the DR standby`,
+    summary: `Route 53 health checkers find the primary endpoint unhealthy (${config.failureThreshold} failed checks ${config.intervalSeconds} s apart); DNS moves to the DR standby only when the Region switch plan runs`,
     severity: 'P1',
     runbook: 'dr-primary-unhealthy',
     metric: healthCheckStatusMetric(healthCheck),

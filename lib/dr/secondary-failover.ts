@@ -9,12 +9,14 @@ export interface SecondaryFailoverProps {
   /** The standby's load balancer. */
   readonly loadBalancer: elbv2.ILoadBalancerV2;
   readonly https: boolean;
+  /** The Region switch plan's health check for this (the DR) Region: the live SECONDARY record's check. */
+  readonly planHealthCheckId: string;
 }
 
 /**
- * DrRegion's side of the DNS failover: the SECONDARY record for the service's domain, answering
- * when the primary is unhealthy, and its own health check so Route 53 never fails over to a standby
- * that cannot serve (and so Prod can alarm on it; the metrics exist only in us-east-1). Also the
+ * DrRegion's side of the DNS failover: the SECONDARY record for the service's domain, which follows the Region
+ * switch plan's health check for this Region (users reach the standby only after the plan's database step), and
+ * the standby's endpoint health check, which Prod alarms on (the metrics exist only in us-east-1). Also the
  * SECONDARY of the drill pair, which only the DR drill fails over to.
  */
 export class SecondaryFailover extends Construct {
@@ -30,6 +32,7 @@ export class SecondaryFailover extends Construct {
       healthCheck: props.dr.healthCheck,
       loadBalancer: props.loadBalancer,
       https: props.https,
+      planHealthCheckId: props.planHealthCheckId,
     });
     // Always present, like the drill PRIMARY in Prod (see PrimaryFailover): its own health check on the
     // standby, so the drill name fails over only to a standby that can serve, as the live name would.

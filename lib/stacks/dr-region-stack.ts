@@ -22,6 +22,7 @@ import { drillTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
 import { StandbyAlarms } from '../dr/standby-alarms';
 import { StandbyProbes } from '../dr/standby-probes';
+import { PlanHealthChecks } from '../dr/plan-health-checks';
 import { RegionSwitchPlan } from '../dr/region-switch-plan';
 import { standbyDesiredCount } from '../dr/standby-sizing';
 import { BlueGreenService } from '../service/blue-green-service';
@@ -57,6 +58,8 @@ export class DrRegionStack extends BulwarkStack {
   readonly drill?: DrDrill;
   /** The ARC Region switch plan that moves Prod here and back (lib/dr/region-switch-plan.ts says why it lives here). */
   readonly regionSwitch: RegionSwitchPlan;
+  /** The plan's Route 53 health check for each Region, picked by Region: the live failover records' checks. */
+  readonly planHealthChecks: PlanHealthChecks;
   /** Subnet group, security group, key and DNS name of the DR database: Prod's global secondary (warm standby) or the restored copy (pilot light). */
   readonly databaseSite: DrDatabaseSite;
   /** The role AWS Backup restores the DR copies with (`orders-dr-restore`). */
@@ -188,13 +191,6 @@ export class DrRegionStack extends BulwarkStack {
       alarms: this.monitoring.alarms,
     });
 
-    this.failover = new SecondaryFailover(this, 'Failover', {
-      service,
-      dr,
-      loadBalancer: this.standby.loadBalancer,
-      https: primary.service.certificateArn !== undefined,
-    });
-
     // The plan's trigger: the region-down P1 seen from outside the failing region, this region's probe of the
     // service's domain. Prod's dr-primary-unhealthy is not one: it lives in Prod's region and goes silent with it.
     const primaryNaming = new Naming(service.name, primary.name);
@@ -217,6 +213,24 @@ export class DrRegionStack extends BulwarkStack {
       triggerAlarmArns,
       noticeTopic: this.monitoring.topics.topic('P2'),
       noticeTopicKey: this.monitoring.topics.key,
+    });
+
+    // The live records follow the plan's health checks (the plan's DNS step names the same zone and record):
+    // DNS moves only when the plan does. Prod reads the PRIMARY one through a weak reference.
+    this.planHealthChecks = new PlanHealthChecks(this, 'PlanHealthChecks', {
+      plan: this.regionSwitch.plan,
+      hostedZoneId: service.hostedZoneId,
+      recordName: service.domainName,
+      primaryRegion: primary.region,
+      secondaryRegion: dr.region,
+      protection: this.protection,
+    });
+    this.failover = new SecondaryFailover(this, 'Failover', {
+      service,
+      dr,
+      loadBalancer: this.standby.loadBalancer,
+      https: primary.service.certificateArn !== undefined,
+      planHealthCheckId: this.planHealthChecks.secondaryHealthCheckId,
     });
 
     if (props.drill) {

@@ -26,6 +26,8 @@ export interface EnvironmentStackProps {
   readonly drDataSinks?: DrDataSinks;
   /** DrRegion's standby health check: Prod alarms on it, as Route 53 metrics exist only in us-east-1. */
   readonly drStandbyHealthCheck?: route53.IHealthCheck;
+  /** The Region switch plan's health check for this environment's Region (DrRegion's PlanHealthChecks). */
+  readonly drPlanHealthCheckId?: string;
   /** DrRegion's database site: Prod replicates its credentials secret there, and in warm standby makes its cluster a global database with a secondary there. */
   readonly drDatabaseSite?: DrDatabaseSite;
   /** The pipeline's account: it may assume a role here that only invokes this environment's canary. */
@@ -157,6 +159,12 @@ export class EnvironmentStack extends BulwarkStack {
 
     // The environment with a DR block (Prod) owns the PRIMARY failover record and its P1 alarm.
     if (environment.dr) {
+      if (props.drPlanHealthCheckId === undefined) {
+        throw new Error(
+          `${environment.name} has a dr block but no drPlanHealthCheckId: build it with buildBulwarkApp (lib/app.ts), ` +
+            "which creates the DrRegion stack whose Region switch plan owns the live records' health checks",
+        );
+      }
       this.failover = new PrimaryFailover(this, 'Failover', {
         service,
         dr: environment.dr,
@@ -164,6 +172,7 @@ export class EnvironmentStack extends BulwarkStack {
         https: environment.service.certificateArn !== undefined,
         alarms: this.monitoring.alarms,
         standbyHealthCheck: props.drStandbyHealthCheck,
+        planHealthCheckId: props.drPlanHealthCheckId,
       });
     }
 

@@ -108,6 +108,7 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
       'incident-recorder',
       'kill-switch',
       'live-target-groups',
+      'plan-health-checks',
       'region-switch-action',
     ];
     const built = fs
@@ -139,6 +140,7 @@ describe('the synthesized app: every Bulwark function ships its current bundle',
     'incident-recorder',
     'kill-switch',
     'live-target-groups',
+    'plan-health-checks',
     'region-switch-action',
   ];
 

@@ -15,7 +15,12 @@ import { DEFAULT_RUNBOOKS_DIR } from '../../lib/app';
 import { Naming } from '../../lib/common/naming';
 import { DrDrill, DRILL_LOCK_STALE_SECONDS } from '../../lib/dr/dr-drill';
 import { drillTargets } from '../../lib/dr/drill-targets';
-import { ALIAS_TTL_SECONDS, failoverSetIdentifier, worstCaseDnsFailoverSeconds } from '../../lib/dr/failover-record';
+import {
+  ALIAS_TTL_SECONDS,
+  FailoverRecord,
+  failoverSetIdentifier,
+  worstCaseDnsFailoverSeconds,
+} from '../../lib/dr/failover-record';
 import { PRIMARY_UNHEALTHY_ALARM_ID, PrimaryFailover, STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
 import { SecondaryFailover } from '../../lib/dr/secondary-failover';
 import { AlarmFactory } from '../../lib/monitoring/alarm-factory';
@@ -38,6 +43,10 @@ function importedAlb(stack: Stack, id: string, dnsName: string, zoneId: string):
   });
 }
 
+/** Stand-ins for the Region switch plan's health checks, one per Region (DrRegion's PlanHealthChecks). */
+const PLAN_CHECK_US_EAST_1 = 'aaaaaaaa-1111-4111-8111-000000000001';
+const PLAN_CHECK_US_WEST_2 = 'bbbbbbbb-2222-4222-8222-000000000002';
+
 interface Built {
   app: App;
   primary: Stack;
@@ -57,6 +66,7 @@ function build(
     dr,
     loadBalancer: standbyAlb,
     https: options.https ?? false,
+    planHealthCheckId: PLAN_CHECK_US_WEST_2,
   });
   const reports = new s3.Bucket(standby, 'Reports', { enforceSSL: true });
   Validations.of(reports).acknowledge({ id: 'AwsSolutions-S1', reason: 'test bucket' });
@@ -90,6 +100,7 @@ function build(
     dr: { ...dr, standbyMode },
     loadBalancer: importedAlb(primary, 'PrimaryAlb', 'primary-123.us-east-1.elb.amazonaws.com', 'Z35SXDOTRQ7X7K'),
     https: options.https ?? false,
+    planHealthCheckId: PLAN_CHECK_US_EAST_1,
     alarms,
     standbyHealthCheck: secondary.failover.healthCheck,
   });
@@ -147,16 +158,41 @@ describe('Route 53 failover pair', () => {
     }
   });
 
-  test('the record uses its own health check, one without the drill tag', () => {
-    const [live] = Object.values(
-      primary.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'orders.example.com.' } }),
-    ) as Array<{ Properties: { HealthCheckId: { Ref: string } } }>;
-    const check = primary.toJSON().Resources[live.Properties.HealthCheckId.Ref] as {
-      Type: string;
-      Properties: { HealthCheckTags?: unknown };
-    };
-    expect(check.Type).toBe('AWS::Route53::HealthCheck');
+  test("each live record uses the Region switch plan's health check for its Region, never an endpoint check", () => {
+    for (const [template, planCheck] of [
+      [primary, PLAN_CHECK_US_EAST_1],
+      [standby, PLAN_CHECK_US_WEST_2],
+    ] as const) {
+      const [live] = Object.values(
+        template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'orders.example.com.' } }),
+      ) as Array<{ Properties: { HealthCheckId: unknown } }>;
+      expect(live.Properties.HealthCheckId).toBe(planCheck);
+    }
+  });
+
+  test('the endpoint health check stays for the alarms but carries no drill tag and no live record', () => {
+    const drillChecks = new Set(
+      Object.values(primary.findResources('AWS::Route53::RecordSet'))
+        .map((r) => (r as { Properties: { HealthCheckId: unknown } }).Properties.HealthCheckId)
+        .map((id) => (id as { Ref?: string }).Ref),
+    );
+    const endpointChecks = Object.entries(primary.findResources('AWS::Route53::HealthCheck')).filter(
+      ([logicalId]) => !drillChecks.has(logicalId),
+    );
+    expect(endpointChecks).toHaveLength(1);
+    const [logicalId, check] = endpointChecks[0] as [string, { Properties: { HealthCheckTags?: unknown } }];
     expect(JSON.stringify(check.Properties.HealthCheckTags ?? [])).not.toContain('dr-drill');
+    expect(JSON.stringify(primary.findResources('AWS::CloudWatch::Alarm'))).toContain(logicalId);
+  });
+
+  test('a live record without the plan health check, or a drill record with one, is refused', () => {
+    const stack = new Stack(testApp(), 'Refused', { env: { account: '333333333333', region: 'us-east-1' } });
+    const alb = importedAlb(stack, 'Alb', 'alb-1.us-east-1.elb.amazonaws.com', 'Z35SXDOTRQ7X7K');
+    const base = { role: 'PRIMARY' as const, service, healthCheck: dr.healthCheck, loadBalancer: alb, https: true };
+    expect(() => new FailoverRecord(stack, 'Live', base)).toThrow(/needs planHealthCheckId/);
+    expect(
+      () => new FailoverRecord(stack, 'Drill', { ...base, pair: 'drill', planHealthCheckId: PLAN_CHECK_US_EAST_1 }),
+    ).toThrow(/drill pair keeps its own endpoint health checks/);
   });
 
   test('a drill pair drill.orders.example.com with its own health checks, tagged as drill checks, on the same load balancers', () => {
