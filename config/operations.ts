@@ -75,6 +75,9 @@ export const severityMatrixSchema = z
  */
 export const DEFAULT_EXPLAIN_MODEL_ID = 'amazon.nova-lite-v1:0';
 
+/** Prod's readiness score at or above which the report says go (the seeds' "go at 90/100"). */
+export const DEFAULT_READINESS_THRESHOLD = 90;
+
 export const operationsSchema = z
   .object({
     /** Respond and resolve times, update cadence and status-page use per severity. */
@@ -87,6 +90,15 @@ export const operationsSchema = z
           'must be a Bedrock model id (amazon.nova-lite-v1:0), an inference profile id (us.amazon.nova-lite-v1:0) or an ARN',
       })
       .default(DEFAULT_EXPLAIN_MODEL_ID),
+    /**
+     * The resilience report's go/no-go line: Prod's readiness score (out of 100, weighted over the checks of
+     * lib/report/readiness/) must reach it, or `npm run report` exits 1. The seeds' practice: go at 90.
+     */
+    readinessThreshold: z
+      .number({ message: 'must be a number from 0 to 100 (the readiness score Prod must reach; default 90)' })
+      .min(0, { message: 'must be from 0 to 100: the readiness score is out of 100 (default 90)' })
+      .max(100, { message: 'must be from 0 to 100: the readiness score is out of 100 (default 90)' })
+      .default(DEFAULT_READINESS_THRESHOLD),
   })
   .strict();
 

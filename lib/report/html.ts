@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatMargin, formatValue, missLine } from './markdown';
 import { EnvironmentReport, Figure, ResilienceReport } from './model';
+import { parityHtml, readinessHtml } from './readiness/render';
 
 /** Chart.js's UMD build, read from the installed package so the page needs no network at view time. */
 export function chartJsSource(): string {
@@ -108,6 +109,8 @@ tr.missed td { background: #ffebe9; } tr.na td { color: #57606a; font-style: ita
 <p>Worst cases computed from <code>${escapeHtml(report.cdkOut)}</code> against the targets in <code>${escapeHtml(report.config)}</code> (model: docs/recovery-model.md). Bars: worst case as % of target; the line is the target (100 %).</p>
 ${misses}
 ${sections}
+${report.readiness ? readinessHtml(report.readiness) : ''}
+${report.parity ? parityHtml(report.parity) : ''}
 <script id="report-data" type="application/json">${json}</script>
 <script>${chartJs.replace(/<\/script/gi, '<\\/script')}</script>
 <script>

@@ -1,5 +1,6 @@
 import { MODEL_TERMS } from './allowances';
 import { EnvironmentReport, Figure, FigureUnit, Headline, ResilienceReport } from './model';
+import { parityMarkdown, readinessMarkdown } from './readiness/render';
 
 const UNIT_SUFFIX: Record<FigureUnit, string> = { seconds: 's', minutes: 'min', percent: '%' };
 
@@ -117,6 +118,8 @@ export function renderMarkdown(report: ResilienceReport): string {
       ...notAssessed,
       '',
     );
+  if (report.readiness) out.push(readinessMarkdown(report.readiness));
+  if (report.parity) out.push(parityMarkdown(report.parity));
   out.push(
     '## Model terms',
     '',

@@ -1,4 +1,5 @@
 import { ResilienceTargets } from '../../config/tiers';
+import type { ParityOutcome, ReadinessReport } from './readiness/model';
 
 /** One CloudFormation resource as it appears in a synthesized template. */
 export interface CfnResource {
@@ -117,6 +118,10 @@ export interface ResilienceReport {
   readonly misses: readonly Miss[];
   /** Environments in the config with no stack in cdk.out, and stacks with no matching environment. */
   readonly warnings: readonly string[];
+  /** The readiness score per environment (lib/report/readiness/); absent from a report built without it. */
+  readonly readiness?: ReadinessReport;
+  /** lib/parity's comparison of the config's environments, as `npm run parity` makes it. */
+  readonly parity?: ParityOutcome;
 }
 
 export const TARGET_LABELS: Readonly<Record<TargetKey, { readonly label: string; readonly unit: FigureUnit }>> = {

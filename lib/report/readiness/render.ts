@@ -1,0 +1,121 @@
+import { parityText } from '../../parity/run';
+import { CheckResult, EnvironmentReadiness, formatScore, ParityOutcome, ReadinessReport } from './model';
+
+const STATUS_TEXT: Record<CheckResult['status'], string> = {
+  pass: 'pass',
+  fail: '**FAIL**',
+  'not-applicable': 'n/a',
+};
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function verdictText(env: EnvironmentReadiness): string {
+  return `${formatScore(env.score)}, ${env.verdict === 'go' ? 'GO' : 'NO-GO'} (threshold ${env.threshold})`;
+}
+
+/** Markdown: the scores of every environment, then each environment's categories and checks. */
+export function readinessMarkdown(readiness: ReadinessReport): string {
+  const out: string[] = ['## Readiness', ''];
+  const gate = readiness.environments.find((e) => e.gates);
+  out.push(
+    `Operational readiness computed from the templates and the config (lib/report/readiness/): each check weighs ` +
+      `1 to 3; a category's score is the weight passed over the weight that applies. Go at ` +
+      `${readiness.threshold}/100 (operations.readinessThreshold)${gate ? `; ${gate.environment}'s no-go fails the report` : ''}.`,
+    '',
+    '| Environment | Score | Verdict | Failed checks |',
+    '| --- | --- | --- | --- |',
+    ...readiness.environments.map(
+      (e) =>
+        `| ${e.environment} | ${formatScore(e.score)} | ${e.verdict === 'go' ? 'GO' : '**NO-GO**'} | ` +
+        `${cell(
+          e.checks
+            .filter((c) => c.status === 'fail')
+            .map((c) => c.id)
+            .join(', ') || 'none',
+        )} |`,
+    ),
+    '',
+  );
+  for (const env of readiness.environments) {
+    out.push(`### ${env.environment} readiness: ${verdictText(env)}`, '');
+    out.push('| Category | Score | Passed | Failed | Not applicable |', '| --- | --- | --- | --- | --- |');
+    for (const c of env.categories)
+      out.push(`| ${c.category} | ${formatScore(c.score)} | ${c.passed} | ${c.failed} | ${c.notApplicable} |`);
+    out.push('', '| Check | Category | Weight | Status | Resources | Why |', '| --- | --- | --- | --- | --- | --- |');
+    for (const c of env.checks)
+      out.push(
+        `| ${c.id} | ${c.category} | ${c.weight} | ${STATUS_TEXT[c.status]} | ${cell(shortList(c.resources))} | ${cell(c.why)} |`,
+      );
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Markdown: lib/parity's own text of the comparison (the same as `npm run parity` prints). */
+export function parityMarkdown(parity: ParityOutcome): string {
+  if ('error' in parity) return ['## Parity', '', `Not computed: ${parity.error}`, ''].join('\n');
+  const verdict =
+    parity.result.unexplained.length === 0
+      ? 'Every difference between the environments is one the config asks for.'
+      : `**${parity.result.unexplained.length} difference(s) nothing in the config explains.**`;
+  return ['## Parity', '', verdict, '', '```text', parityText(parity.result).trimEnd(), '```', ''].join('\n');
+}
+
+function shortList(resources: readonly string[], limit = 6): string {
+  return resources.length <= limit
+    ? resources.join(', ')
+    : `${resources.slice(0, limit).join(', ')} and ${resources.length - limit} more`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const ROW_CLASS: Record<CheckResult['status'], string> = { pass: 'met', fail: 'missed', 'not-applicable': 'na' };
+
+/** HTML: one section per environment with its score, verdict, categories and checks (data-* for the browser test). */
+export function readinessHtml(readiness: ReadinessReport): string {
+  const sections = readiness.environments.map((env) => {
+    const categories = env.categories
+      .map(
+        (c) =>
+          `<tr><td>${escapeHtml(c.category)}</td><td>${formatScore(c.score)}</td><td>${c.passed}</td><td>${c.failed}</td><td>${c.notApplicable}</td></tr>`,
+      )
+      .join('\n');
+    const checks = env.checks
+      .map(
+        (c) =>
+          `<tr class="${ROW_CLASS[c.status]}" data-check="${escapeHtml(c.id)}" data-status="${c.status}"><td>${escapeHtml(c.id)}</td><td>${escapeHtml(c.title)}</td><td>${c.weight}</td><td>${c.status}</td><td class="src">${c.resources.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(c.why)}</td></tr>`,
+      )
+      .join('\n');
+    const failed = env.checks.filter((c) => c.status === 'fail').length;
+    return `
+<section class="readiness" id="readiness-${escapeHtml(env.environment)}" data-score="${env.score.toFixed(2)}" data-verdict="${env.verdict}">
+  <h3>${escapeHtml(env.environment)} readiness: <span class="verdict ${env.verdict === 'go' ? 'met' : 'missed'}">${escapeHtml(verdictText(env))}</span></h3>
+  <table><thead><tr><th>Category</th><th>Score</th><th>Passed</th><th>Failed</th><th>Not applicable</th></tr></thead><tbody>${categories}</tbody></table>
+  <details${failed ? ' open' : ''}><summary>All ${env.checks.length} checks of ${escapeHtml(env.environment)} (${failed} failed)</summary>
+  <table><thead><tr><th>Check</th><th>Asks</th><th>Weight</th><th>Status</th><th>Resources</th><th>Why</th></tr></thead><tbody>${checks}</tbody></table></details>
+</section>`;
+  });
+  return `
+<section id="readiness">
+<h2>Readiness</h2>
+<p>Computed from the templates and the config; go at ${readiness.threshold}/100 (operations.readinessThreshold).</p>
+${sections.join('\n')}
+</section>`;
+}
+
+/** HTML: the parity verdict and lib/parity's text. */
+export function parityHtml(parity: ParityOutcome): string {
+  if ('error' in parity)
+    return `<section id="parity" data-unexplained="unknown"><h2>Parity</h2><p>Not computed: ${escapeHtml(parity.error)}</p></section>`;
+  const n = parity.result.unexplained.length;
+  return `
+<section id="parity" data-unexplained="${n}">
+<h2>Parity</h2>
+<p class="verdict ${n === 0 ? 'met' : 'missed'}">${n === 0 ? 'Every difference between the environments is one the config asks for.' : `${n} difference(s) nothing in the config explains.`}</p>
+<details><summary>The comparison (npm run parity)</summary><pre>${escapeHtml(parityText(parity.result))}</pre></details>
+</section>`;
+}
