@@ -7,9 +7,12 @@ import {
   PolicyValidationPluginReportBeta1,
   Validations,
 } from 'aws-cdk-lib';
+import * as fs from 'fs';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { IConstruct } from 'constructs';
-import { guardRuleFiles, rulesForTypes, templateResourceTypes } from './guard-rule-selection';
+import { DEFAULT_GUARD_CACHE_DIR, guardEngineDigest, GuardResultCache, guardResultKey } from './guard-result-cache';
+import { guardRuleFiles, resourceTypesOf, ruleCanMatch } from './guard-rule-selection';
+import { runGuardShards } from './parallel-guard';
 import { DataProtection } from './protection';
 
 /**
@@ -77,6 +80,26 @@ export function acknowledgeControlTower(scope: IConstruct, ...acknowledgements: 
   );
 }
 
+// cfn-guard's JSON for a template of about 300 resources exceeds Node's default 1 MiB child-process buffer.
+const GUARD_MAX_BUFFER = 256 * 1024 * 1024;
+
+export interface ControlTowerChecksOptions {
+  /**
+   * Where the report of each template is kept between synths, keyed by the content of everything that decides it
+   * (lib/common/guard-result-cache.ts); false runs cfn-guard on every template every time.
+   * @default node_modules/.cache/bulwark-guard-results
+   */
+  readonly cacheDir?: string | false;
+  /** cfn-guard processes run at once. @default the cores Node may use */
+  readonly concurrency?: number;
+}
+
+/** What the last `validate()` did: templates checked, and how many of their reports were reused. */
+export interface ControlTowerRun {
+  readonly templates: number;
+  readonly fromCache: number;
+}
+
 /**
  * The cfn-guard plugin with every bundled Control Tower rule on, and each finding marked an error.
  * Why the marking: the plugin reports findings without a severity, and once any acknowledgement matches one of
@@ -84,36 +107,57 @@ export function acknowledgeControlTower(scope: IConstruct, ...acknowledgements: 
  * (aws-cdk-lib 2.276, core/lib/private/synthesis-validation.js, collectSuppressions): a single acknowledgement
  * anywhere would let every other, unacknowledged finding pass synth.
  */
-const GUARD_MAX_BUFFER = 256 * 1024 * 1024;
-
 export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   readonly name = CONTROL_TOWER_PLUGIN_NAME;
   readonly version?: string;
   readonly ruleIds?: string[];
-  // cfn-guard's JSON for five templates of about 200 resources exceeds Node's default 1 MiB child-process buffer.
-  private readonly guard = new CfnGuardValidator({ maxBuffer: GUARD_MAX_BUFFER });
+  lastRun?: ControlTowerRun;
+  private readonly cache?: GuardResultCache;
 
-  constructor() {
-    this.version = this.guard.version;
-    this.ruleIds = this.guard.ruleIds;
+  constructor(private readonly options: ControlTowerChecksOptions = {}) {
+    const guard = new CfnGuardValidator();
+    this.version = guard.version;
+    this.ruleIds = guard.ruleIds;
+    if (options.cacheDir !== false) this.cache = new GuardResultCache(options.cacheDir ?? DEFAULT_GUARD_CACHE_DIR);
   }
 
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
-    // Only the rules that can match a resource of these templates: the same findings in about half the time
-    // (lib/common/guard-rule-selection.ts). `ruleIds` above still lists every rule, as the report shows.
-    const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes(context.templatePaths));
-    const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: GUARD_MAX_BUFFER });
-    const report = guard.validate(context);
+    // Per template: only the rules that can match one of its resources (lib/common/guard-rule-selection.ts; the
+    // same findings in less than half the time), a kept report when nothing that decides it changed, and
+    // cfn-guard on the others, one process per core (lib/common/parallel-guard.ts). `ruleIds` above still lists
+    // every rule, as the report shows.
+    const rules = guardRuleFiles().map((file) => ({ file, content: fs.readFileSync(file, 'utf8') }));
+    const engine = guardEngineDigest();
+    const shards = context.templatePaths.map((templatePath) => {
+      const template = fs.readFileSync(templatePath);
+      const types = resourceTypesOf(template.toString('utf8'));
+      const selected = rules.filter((rule) => ruleCanMatch(rule.content, types));
+      return { templatePath, rules: selected, key: guardResultKey(engine, selected, template) };
+    });
+    const reports = shards.map((shard) => this.cache?.get(shard.key, shard.templatePath));
+    const missing = shards.filter((_, index) => !reports[index]);
+    const fresh = runGuardShards(
+      missing.map((shard) => ({ templatePath: shard.templatePath, ruleFiles: shard.rules.map((rule) => rule.file) })),
+      { maxBuffer: GUARD_MAX_BUFFER, concurrency: this.options.concurrency },
+    );
+    missing.forEach((shard, index) => {
+      reports[shards.indexOf(shard)] = fresh[index];
+      // A template rewritten while cfn-guard read it (another synth into the same directory) is not kept.
+      const keyNow = guardResultKey(engine, shard.rules, fs.readFileSync(shard.templatePath));
+      if (keyNow === shard.key) this.cache?.put(shard.key, fresh[index]);
+    });
+    this.lastRun = { templates: shards.length, fromCache: shards.length - missing.length };
+    const violations = reports.flatMap((report) => report?.violations ?? []);
     return {
-      ...report,
-      violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+      success: reports.every((report) => report?.success),
+      violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
     };
   }
 }
 
 /** The plugin Bulwark adds beside cdk-nag. */
-export function controlTowerChecks(): ControlTowerChecks {
-  return new ControlTowerChecks();
+export function controlTowerChecks(options: ControlTowerChecksOptions = {}): ControlTowerChecks {
+  return new ControlTowerChecks(options);
 }
 
 /**

@@ -9,10 +9,11 @@ import * as path from 'path';
  * (API Gateway, DMS, Redshift, ...): each selects its resources with `Resources.*[ Type == 'AWS::...' ]` and
  * is skipped when the selection is empty, so running it can only ever yield "skip".
  *
- * The selection keeps a rule file when it names a resource type that occurs in any template, and every file that
- * names none. `test/common/guard-rule-selection.test.ts` runs all the rules on a template without their types
- * and requires them all silent, the assumption this rests on, and compares the findings of the selected rules
- * with those of all rules on the synthesized app.
+ * The selection keeps a rule file when it names a resource type that occurs in the template, and every file that
+ * names none (the Control Tower plugin selects per template: it runs cfn-guard once per template).
+ * `test/common/guard-rule-selection.test.ts` runs all the rules on a template without their types and requires
+ * them all silent, the assumption this rests on, and compares the findings of the selected rules with those of
+ * all rules on the synthesized Prod template.
  */
 
 const RESOURCE_TYPE = /AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g;
@@ -39,20 +40,26 @@ export function guardRuleFiles(dir: string = CONTROL_TOWER_RULES_DIR): string[] 
 
 /** The resource types the templates declare. */
 export function templateResourceTypes(templatePaths: readonly string[]): Set<string> {
-  const types = new Set<string>();
-  for (const file of templatePaths) {
-    const template = JSON.parse(fs.readFileSync(file, 'utf8')) as { Resources?: Record<string, { Type?: string }> };
-    for (const resource of Object.values(template.Resources ?? {})) {
-      if (resource.Type) types.add(resource.Type);
-    }
-  }
-  return types;
+  return new Set(templatePaths.flatMap((file) => [...resourceTypesOf(fs.readFileSync(file, 'utf8'))]));
+}
+
+/** The resource types one template declares, from its text. */
+export function resourceTypesOf(templateText: string): Set<string> {
+  const template = JSON.parse(templateText) as { Resources?: Record<string, { Type?: string }> };
+  return new Set(
+    Object.values(template.Resources ?? {})
+      .map((resource) => resource.Type)
+      .filter((type): type is string => typeof type === 'string'),
+  );
+}
+
+/** Whether a rule with this text can say anything about a template declaring `types`: it names one, or none. */
+export function ruleCanMatch(ruleText: string, types: ReadonlySet<string>): boolean {
+  const named = ruleText.match(RESOURCE_TYPE) ?? [];
+  return named.length === 0 || named.some((type) => types.has(type));
 }
 
 /** The rule files that name a type present in `types`, or no type at all. */
 export function rulesForTypes(ruleFiles: readonly string[], types: ReadonlySet<string>): string[] {
-  return ruleFiles.filter((file) => {
-    const named = fs.readFileSync(file, 'utf8').match(RESOURCE_TYPE) ?? [];
-    return named.length === 0 || named.some((type) => types.has(type));
-  });
+  return ruleFiles.filter((file) => ruleCanMatch(fs.readFileSync(file, 'utf8'), types));
 }
