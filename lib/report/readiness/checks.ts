@@ -2,7 +2,7 @@ import { describeDifference } from '../../parity/compare';
 import { runbookProblems } from '../../monitoring/runbook-check';
 import { severityTopicName } from '../../monitoring/severity-topics';
 import { switchParameterName } from '../../killswitch/kill-switch-settings';
-import { StackTemplate } from '../model';
+import { CfnResource, StackTemplate } from '../model';
 import { dataStores, globalDatabase } from '../recovery';
 import { isObject, numberValue, props, refTarget, referencedIds, resolveCrossStack, resourceTags } from '../templates';
 import { resourcesOfType } from '../templates';
@@ -106,6 +106,11 @@ function stages(context: ReadinessContext): { name: string; stage: Record<string
   return Array.isArray(list) ? list.filter(isObject).map((stage) => ({ name: String(stage.Name), stage })) : [];
 }
 
+function hasActions(alarm: CfnResource): boolean {
+  const actions = props(alarm).AlarmActions;
+  return Array.isArray(actions) && actions.length > 0;
+}
+
 const monitoring: ReadinessCheck[] = [
   {
     id: 'monitoring/alarm-severity',
@@ -150,12 +155,13 @@ const monitoring: ReadinessCheck[] = [
     id: 'monitoring/alarm-routing',
     category: 'monitoring and alerting',
     weight: 2,
+    // Judges alarms that notify at all: one without actions is monitoring/alarm-actions' finding, not a second one.
     title: "Every alarm notifies its own severity's topic",
     evaluate: (c) => {
       const topics = new Map(resourcesOfType(c.stack, 'AWS::SNS::Topic').map(([id, t]) => [id, props(t).TopicName]));
       return everyItem(
         alarmsOf(c.stack)
-          .filter((a) => a.severity)
+          .filter((a) => a.severity && hasActions(a.resource))
           .map((a) => {
             const want = severityTopicName(c.naming, a.severity as 'P1');
             const actions = props(a.resource).AlarmActions;
@@ -165,7 +171,7 @@ const monitoring: ReadinessCheck[] = [
               problem: names.includes(want) ? undefined : `does not notify ${want}`,
             };
           }),
-        'alarms with a severity',
+        'alarms with a severity and actions',
       );
     },
   },
