@@ -1,0 +1,160 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { ControlTowerChecks } from '../../lib/common/control-tower';
+import { guardResultKey } from '../../lib/common/guard-result-cache';
+import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
+import { runGuardShards } from '../../lib/common/parallel-guard';
+import { sharedAssemblyDir } from '../helpers/shared-assembly';
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-parallel-'));
+let dirs = 0;
+const newDir = (): string => fs.mkdtempSync(path.join(tmp, `d${dirs++}-`));
+
+/** What the plugin did before this change: one cfn-guard run of the selected rules over all templates at once. */
+function plainReport(templatePaths: string[]): PolicyValidationPluginReportBeta1 {
+  const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes(templatePaths));
+  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: MAX_BUFFER });
+  const report = guard.validate({ templatePaths, appConstruct: new App() });
+  return {
+    ...report,
+    violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+  };
+}
+
+function check(plugin: ControlTowerChecks, templatePaths: string[]): PolicyValidationPluginReportBeta1 {
+  return plugin.validate({ templatePaths, appConstruct: new App() });
+}
+
+/** "rule resource" of every finding, sorted. */
+function findings(report: PolicyValidationPluginReportBeta1): string[] {
+  return report.violations
+    .flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`),
+    )
+    .sort();
+}
+
+/** A one-bucket template; versioned or not decides CT.S3.PR.11 (s3_bucket_versioning_enabled_check). */
+function bucketTemplate(versioned: boolean): string {
+  const properties = versioned ? { VersioningConfiguration: { Status: 'Enabled' } } : {};
+  return JSON.stringify({ Resources: { Archive: { Type: 'AWS::S3::Bucket', Properties: properties } } });
+}
+
+const VERSIONING = 's3_bucket_versioning_enabled_check Archive';
+
+describe('Control Tower plugin: cfn-guard in parallel, reports kept by content', () => {
+  test('on the synthesized Prod and Pipeline templates: the same report as one plain run, then from the cache', () => {
+    const dir = sharedAssemblyDir('default');
+    if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
+    const templates = ['Prod', 'Pipeline'].map((stack) => path.join(dir, `${stack}.template.json`));
+    const plain = plainReport(templates);
+    // Prod has findings (acknowledged ones among them), so the comparison is not between two empty reports.
+    expect(plain.violations.length).toBeGreaterThan(5);
+
+    const plugin = new ControlTowerChecks({ cacheDir: newDir(), concurrency: 2 });
+    expect(check(plugin, templates)).toEqual(plain);
+    expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 0 });
+
+    expect(check(plugin, templates)).toEqual(plain);
+    expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 2 });
+
+    // The same templates in another output directory: reused, and the findings name the new paths.
+    const elsewhere = newDir();
+    const copies = templates.map((file) => path.join(elsewhere, path.basename(file)));
+    templates.forEach((file, index) => fs.copyFileSync(file, copies[index]));
+    const moved = check(plugin, copies);
+    expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 2 });
+    const paths = new Set(moved.violations.flatMap((v) => v.violatingResources.map((r) => r.templatePath)));
+    expect([...paths].sort()).toEqual([...copies].sort());
+    expect(findings(moved)).toEqual(findings(plain));
+  });
+
+  test('a changed template is checked again: a stale report is never returned', () => {
+    const template = path.join(newDir(), 'Bucket.template.json');
+    const plugin = new ControlTowerChecks({ cacheDir: newDir() });
+
+    fs.writeFileSync(template, bucketTemplate(false));
+    expect(findings(check(plugin, [template]))).toContain(VERSIONING);
+    expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 0 });
+
+    fs.writeFileSync(template, bucketTemplate(true));
+    expect(findings(check(plugin, [template]))).not.toContain(VERSIONING);
+    expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 0 });
+
+    // Back to the first content: its kept report serves again, with the same findings as a plain run.
+    fs.writeFileSync(template, bucketTemplate(false));
+    const again = check(plugin, [template]);
+    expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 1 });
+    expect(again).toEqual(plainReport([template]));
+  });
+
+  test('of several templates, only the changed one runs again', () => {
+    const dir = newDir();
+    const first = path.join(dir, 'First.template.json');
+    const second = path.join(dir, 'Second.template.json');
+    fs.writeFileSync(first, bucketTemplate(false));
+    fs.writeFileSync(second, bucketTemplate(false));
+    const plugin = new ControlTowerChecks({ cacheDir: newDir() });
+    check(plugin, [first, second]);
+    // Identical bytes: the second template's report is the first's, kept under the same key.
+    expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 0 });
+    fs.writeFileSync(second, bucketTemplate(true));
+    const report = check(plugin, [first, second]);
+    expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 1 });
+    expect(report).toEqual(plainReport([first, second]));
+  });
+
+  test('the key changes with the engine, any rule file, the order of rules and the template; not with its path', () => {
+    const rule = (content: string) => ({ file: '/rules/ct-s3-pr-11.guard', content });
+    const other = { file: '/rules/ct-s3-pr-2.guard', content: 'rule b { Resources exists }' };
+    const template = Buffer.from(bucketTemplate(false));
+    const base = guardResultKey('engine-a', [rule('rule a { Resources exists }'), other], template);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(guardResultKey('engine-a', [rule('rule a { Resources exists }'), other], Buffer.from(template))).toBe(base);
+    expect(guardResultKey('engine-b', [rule('rule a { Resources exists }'), other], template)).not.toBe(base);
+    expect(guardResultKey('engine-a', [rule('rule a { Resources !empty }'), other], template)).not.toBe(base);
+    expect(guardResultKey('engine-a', [other, rule('rule a { Resources exists }')], template)).not.toBe(base);
+    expect(guardResultKey('engine-a', [rule('rule a { Resources exists }')], template)).not.toBe(base);
+    expect(
+      guardResultKey('engine-a', [rule('rule a { Resources exists }'), other], Buffer.from(bucketTemplate(true))),
+    ).not.toBe(base);
+  });
+
+  test('a damaged cache entry is a miss, not a report', () => {
+    const template = path.join(newDir(), 'Bucket.template.json');
+    fs.writeFileSync(template, bucketTemplate(false));
+    const cacheDir = newDir();
+    const plugin = new ControlTowerChecks({ cacheDir });
+    const first = check(plugin, [template]);
+    const entries = fs.readdirSync(cacheDir).filter((name) => name.endsWith('.json'));
+    expect(entries).toHaveLength(1);
+    fs.writeFileSync(path.join(cacheDir, entries[0]), '{"format":"bulwark-guard-result-1","report":{"violat');
+    expect(check(plugin, [template])).toEqual(first);
+    expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 0 });
+  });
+
+  test('a cache that cannot be written still checks every template; cacheDir false keeps nothing', () => {
+    const template = path.join(newDir(), 'Bucket.template.json');
+    fs.writeFileSync(template, bucketTemplate(false));
+    const blocker = path.join(newDir(), 'a-file');
+    fs.writeFileSync(blocker, '');
+    for (const cacheDir of [path.join(blocker, 'cache'), false as const]) {
+      const plugin = new ControlTowerChecks({ cacheDir });
+      expect(findings(check(plugin, [template]))).toContain(VERSIONING);
+      expect(findings(check(plugin, [template]))).toContain(VERSIONING);
+      expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 0 });
+    }
+  });
+
+  test('a shard cfn-guard cannot run fails the check, naming the error', () => {
+    const missing = path.join(tmp, 'no-such.template.json');
+    const rules = guardRuleFiles().slice(0, 2);
+    expect(() => runGuardShards([{ templatePath: missing, ruleFiles: rules }], { maxBuffer: MAX_BUFFER })).toThrow(
+      /cfn-guard runner failed \(exit 1\)[\s\S]*CfnGuardValidator plugin failed/,
+    );
+  });
+});
