@@ -228,7 +228,9 @@ function dnsFigures(stack: StackTemplate, dns: ReturnType<typeof dnsFailovers>):
           status: 'info' as const,
           value: d.seconds,
           formula: d.formula,
-          fix: "shorten the primary health check (RequestInterval 10, lower FailureThreshold) or the record's TTL (a record whose TTL you set instead of an alias)",
+          fix:
+            d.fix ??
+            "shorten the primary health check (RequestInterval 10, lower FailureThreshold) or the record's TTL (a record whose TTL you set instead of an alias)",
         }),
   }));
 }

@@ -1,4 +1,6 @@
 import { DRILL_HEALTH_CHECK_TAG } from '../dr/failover-record';
+import { PLAN_HEALTH_CHECK_ATTRIBUTE, PLAN_HEALTH_CHECKS_TYPE } from '../dr/plan-health-checks';
+import { assessAlarm } from './alarms';
 import {
   ALB_ALIAS_TTL_SECONDS,
   ROUTE53_DEFAULT_FAILURE_THRESHOLD,
@@ -20,6 +22,37 @@ export interface FailoverRecord {
   readonly record: Record<string, unknown>;
 }
 
+/**
+ * How a record pair that follows the Region switch plan's health checks moves: only when the plan's failover
+ * workflow reaches its Route53HealthCheck step. Each part in seconds, worst case.
+ */
+export interface PlanDrivenDns {
+  /** The slowest trigger alarm's worst-case detection (assessAlarm), or undefined when no trigger starts the plan. */
+  readonly detectionSeconds: number;
+  /** From the trigger alarm in ALARM to the execution starting (assumption: AWS publishes no figure). */
+  readonly triggerSeconds: number;
+  /** The workflow's steps before the DNS step, each at its timeout (a Parallel step at its slowest child). */
+  readonly beforeDnsSeconds: number;
+  /** The DNS step at its timeout, then the record's TTL: what the RTO adds after the data and compute steps. */
+  readonly dnsStepSeconds: number;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * Region switch starts an execution when a trigger's alarm condition holds; AWS publishes no delay between the
+ * alarm entering ALARM and the execution's first step (Trigger and TriggerCondition in the API reference:
+ * https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Trigger.html). Assumption: 60 s.
+ */
+export const REGION_SWITCH_TRIGGER_START_SECONDS = 60;
+
+/**
+ * A step without TimeoutMinutes waits 60 minutes, the default every execution block's TimeoutMinutes has in the
+ * resource schema (AWS::ARCRegionSwitch::Plan, e.g.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+ * aws-properties-arcregionswitch-plan-route53healthcheckconfiguration.html).
+ */
+export const REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES = 60;
+
 export interface DnsFailover {
   readonly recordName: string;
   /** The environment of the PRIMARY record (whose users fail over) and of the SECONDARY. */
@@ -30,6 +63,8 @@ export interface DnsFailover {
   readonly reason?: string;
   readonly fix?: string;
   readonly sources: readonly SourceRef[];
+  /** Set when the pair follows the Region switch plan's health checks (the live pair since issue 15). */
+  readonly plan?: PlanDrivenDns;
 }
 
 /** Every failover record (RecordSet, or inside a RecordSetGroup) of the assembly. */
@@ -89,6 +124,10 @@ export function dnsFailovers(stacks: readonly StackTemplate[]): DnsFailover[] {
         };
       }
 
+      const check = healthCheckOf(primary, stacks);
+      if (check.id && check.resource?.Type === PLAN_HEALTH_CHECKS_TYPE) {
+        return planDrivenFailover(primary, secondary, { stack: check.stack, id: check.id }, stacks, base);
+      }
       const healthCheck = resolveHealthCheck(primary, stacks);
       if ('reason' in healthCheck)
         return {
@@ -225,4 +264,197 @@ function effectiveTtl(
   if (ttl === undefined)
     return { reason: `${record.logicalId} has neither an alias nor a literal TTL`, fix: 'set TTL on the record' };
   return { seconds: ttl, why: 'record TTL', property: 'TTL' };
+}
+
+type Base = Pick<DnsFailover, 'recordName' | 'primaryEnvironment' | 'secondaryEnvironment'>;
+type Step = Record<string, unknown>;
+
+/**
+ * The live pair since issue 15: its records carry the Region switch plan's health checks (Custom::PlanHealthChecks),
+ * whose state the plan changes only in its Route53HealthCheck step ("When you execute your Region switch plan, the
+ * Route 53 health check state is updated, and traffic is redirected based on your DNS configuration":
+ * https://docs.aws.amazon.com/r53recovery/latest/dg/route53-health-check-block.html). Prod's endpoint failing moves
+ * nothing by itself, so the worst case from the failure to resolvers getting the secondary is
+ *
+ *   slowest trigger alarm's detection + trigger start (assumption) + every step before the DNS step at its timeout
+ *   (a Parallel step at its slowest child) + the DNS step at its timeout + the record's TTL.
+ *
+ * Timeouts are bounds, not durations: AWS documents no duration for a block, so the report uses the bound after
+ * which the execution stops on the step. A manual approval step counts at its timeout, the longest a person may
+ * take. Without a trigger for the failover, a person must notice and start the plan: not assessed.
+ */
+function planDrivenFailover(
+  primary: FailoverRecord,
+  secondary: FailoverRecord,
+  pick: { stack: StackTemplate; id: string },
+  stacks: readonly StackTemplate[],
+  base: Base,
+): DnsFailover {
+  const pickProps = props(pick.stack.resources[pick.id]);
+  const pickSource = source(pick.stack, pick.id, ['PlanHealthChecks', 'PrimaryRegion', 'SecondaryRegion']);
+  const recordSource = source(primary.stack, primary.logicalId, [`${primary.path}HealthCheckId`]);
+  const fail = (reason: string, fix: string, sources: SourceRef[] = []): DnsFailover => ({
+    ...base,
+    sources: [recordSource, pickSource, ...sources],
+    reason,
+    fix,
+  });
+  const wrongAttribute = [
+    [primary, PLAN_HEALTH_CHECK_ATTRIBUTE.PRIMARY],
+    [secondary, PLAN_HEALTH_CHECK_ATTRIBUTE.SECONDARY],
+  ].find(([record, wanted]) => {
+    const attribute = healthCheckAttribute(record as FailoverRecord, stacks);
+    return attribute !== undefined && attribute !== wanted;
+  });
+  if (wrongAttribute) {
+    const [record, wanted] = wrongAttribute as [FailoverRecord, string];
+    return fail(
+      `the ${record.role} record ${record.logicalId} does not carry the plan's ${wanted}: DNS would move the wrong way`,
+      `give ${record.logicalId} the ${wanted} attribute of ${pick.id}`,
+    );
+  }
+  const planId = refTarget(pickProps.PlanHealthChecks);
+  const plan = planId ? pick.stack.resources[planId] : undefined;
+  if (!planId || plan?.Type !== 'AWS::ARCRegionSwitch::Plan') {
+    return fail(
+      `${pick.id}.PlanHealthChecks does not name an AWS::ARCRegionSwitch::Plan in ${pick.stack.stackId}`,
+      "pass the plan's Fn::GetAtt PlanHealthChecks",
+    );
+  }
+  const planSource = (properties: string[]) => source(pick.stack, planId, properties);
+  const target = pickProps.SecondaryRegion;
+  const planProps = props(plan);
+  const workflows = Array.isArray(planProps.Workflows) ? planProps.Workflows.filter(isObject) : [];
+  const wi = workflows.findIndex((w) => w.WorkflowTargetAction === 'activate' && w.WorkflowTargetRegion === target);
+  if (wi < 0) {
+    return fail(`plan ${planId} has no workflow that activates ${String(target)}`, `add the failover workflow`, [
+      planSource(['Workflows']),
+    ]);
+  }
+  const steps = Array.isArray(workflows[wi].Steps) ? workflows[wi].Steps.filter(isObject) : [];
+  const dnsIndex = steps.findIndex((step) => isDnsStepFor(step, pickProps));
+  if (dnsIndex < 0) {
+    return fail(
+      `the ${String(target)} workflow of plan ${planId} has no Route53HealthCheck step for ${primary.name}: ` +
+        'the records would never move',
+      'add the Route53HealthCheck step for this hosted zone and record name',
+      [planSource([`Workflows[${wi}].Steps`])],
+    );
+  }
+  const triggerAlarms = triggerAlarmsOf(planProps, target, pick.stack);
+  if ('reason' in triggerAlarms) return fail(triggerAlarms.reason, triggerAlarms.fix, [planSource(['Triggers'])]);
+  const ttl = effectiveTtl(primary, stacks);
+  if ('reason' in ttl) return fail(ttl.reason, ttl.fix);
+
+  const detections = triggerAlarms.map((id) => ({ id, a: assessAlarm(pick.stack, id) }));
+  const unassessed = detections.find((d) => !d.a.assessed);
+  if (unassessed && !unassessed.a.assessed) {
+    return fail(`trigger alarm ${unassessed.id}: ${unassessed.a.reason}`, unassessed.a.fix, [...unassessed.a.sources]);
+  }
+  const timings = detections.flatMap((d) => (d.a.assessed ? [d.a.timing] : []));
+  const slowest = timings.reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
+  const before = steps.slice(0, dnsIndex).map((step, i) => stepBound(step, `Workflows[${wi}].Steps[${i}]`));
+  const dnsBlock = stepBound(steps[dnsIndex], `Workflows[${wi}].Steps[${dnsIndex}]`);
+  const beforeMinutes = before.reduce((sum, b) => sum + b.minutes, 0);
+  const parts: PlanDrivenDns = {
+    detectionSeconds: slowest.worstCaseSeconds,
+    triggerSeconds: REGION_SWITCH_TRIGGER_START_SECONDS,
+    beforeDnsSeconds: beforeMinutes * 60,
+    dnsStepSeconds: dnsBlock.minutes * 60 + ttl.seconds,
+    ttlSeconds: ttl.seconds,
+  };
+  const seconds = parts.detectionSeconds + parts.triggerSeconds + parts.beforeDnsSeconds + parts.dnsStepSeconds;
+  const beforeText = before.map((b) => `${b.minutes} min ${b.name}`).join(' + ') || '0 min';
+  return {
+    ...base,
+    seconds,
+    plan: parts,
+    formula:
+      `${slowest.worstCaseSeconds} s trigger alarm ${slowest.alarmName} + ${REGION_SWITCH_TRIGGER_START_SECONDS} s ` +
+      `trigger start (assumption) + (${beforeText}) before DNS + ${dnsBlock.minutes} min ${dnsBlock.name} ` +
+      `(step timeouts: bounds, no documented durations) + ${ttl.seconds} s TTL (${ttl.why}) = ${seconds} s`,
+    sources: [
+      recordSource,
+      pickSource,
+      planSource([`Workflows[${wi}].Steps`, 'Triggers', 'AssociatedAlarms']),
+      ...slowest.sources,
+      source(secondary.stack, secondary.logicalId, [`${secondary.path}HealthCheckId`]),
+    ],
+    fix:
+      "the live records move only when the Region switch plan runs: shorten the steps' TimeoutMinutes before and in " +
+      "the DNS step (lib/dr/region-switch-plan.ts), the trigger alarm's detection, or the record's TTL",
+  };
+}
+
+/** Which attribute of the pick a record's HealthCheckId reads (Fn::GetAtt here, or behind another stack's output). */
+function healthCheckAttribute(record: FailoverRecord, stacks: readonly StackTemplate[]): string | undefined {
+  let value = record.record.HealthCheckId;
+  const output = isObject(value) && value['Fn::GetStackOutput'];
+  if (isObject(output) && typeof output.StackName === 'string' && typeof output.OutputName === 'string') {
+    value = stacks.find((s) => s.stackId === output.StackName)?.outputs[output.OutputName]?.Value;
+  }
+  const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
+  if (Array.isArray(getAtt) && typeof getAtt[1] === 'string') return getAtt[1];
+  if (typeof getAtt === 'string') return getAtt.split('.').slice(1).join('.');
+  return undefined;
+}
+
+function isDnsStepFor(step: Step, pick: Record<string, unknown>): boolean {
+  if (step.ExecutionBlockType !== 'Route53HealthCheck') return false;
+  const config = isObject(step.ExecutionBlockConfiguration) ? step.ExecutionBlockConfiguration : {};
+  const r53 = isObject(config.Route53HealthCheckConfig) ? config.Route53HealthCheckConfig : {};
+  const name = (v: unknown) => (typeof v === 'string' ? v.replace(/\.$/, '').toLowerCase() : v);
+  return r53.HostedZoneId === pick.HostedZoneId && name(r53.RecordName) === name(pick.RecordName);
+}
+
+/** A step's bound in minutes: its block's TimeoutMinutes (60 when absent); a Parallel step, its slowest child. */
+function stepBound(step: Step, path: string): { minutes: number; name: string } {
+  const name = typeof step.Name === 'string' ? step.Name : path;
+  const config = isObject(step.ExecutionBlockConfiguration) ? step.ExecutionBlockConfiguration : {};
+  if (step.ExecutionBlockType === 'Parallel') {
+    const parallel = isObject(config.ParallelConfig) ? config.ParallelConfig : {};
+    const children = Array.isArray(parallel.Steps) ? parallel.Steps.filter(isObject) : [];
+    const bounds = children.map((child, i) => stepBound(child, `${path}.ParallelConfig.Steps[${i}]`));
+    const slowest = bounds.reduce((a, b) => (b.minutes > a.minutes ? b : a), { minutes: 0, name: 'nothing' });
+    return { minutes: slowest.minutes, name: `${name} (slowest: ${slowest.name})` };
+  }
+  // Each block's configuration is the one object under ExecutionBlockConfiguration (GlobalAuroraConfig, ...).
+  const block = Object.values(config).find(isObject) ?? {};
+  const minutes = numberValue(block.TimeoutMinutes) ?? REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES;
+  return { minutes, name };
+}
+
+/** The alarms whose ALARM state starts the workflow that activates `target` (logical ids in the plan's stack). */
+function triggerAlarmsOf(
+  plan: Record<string, unknown>,
+  target: unknown,
+  stack: StackTemplate,
+): string[] | { reason: string; fix: string } {
+  const triggers = Array.isArray(plan.Triggers) ? plan.Triggers.filter(isObject) : [];
+  const associated = isObject(plan.AssociatedAlarms) ? plan.AssociatedAlarms : {};
+  const names = triggers
+    .filter((t) => t.Action === 'activate' && t.TargetRegion === target)
+    .flatMap((t) => (Array.isArray(t.Conditions) ? t.Conditions.filter(isObject) : []))
+    .filter((c) => c.Condition === 'red')
+    .map((c) => c.AssociatedAlarmName);
+  if (names.length === 0) {
+    return {
+      reason: `no trigger starts the failover to ${String(target)}: a person must notice the outage and start the plan`,
+      fix: "add a trigger on a region-down alarm seen from outside the failing region (the plan's Triggers)",
+    };
+  }
+  const ids: string[] = [];
+  for (const name of names) {
+    const alarm = typeof name === 'string' ? associated[name] : undefined;
+    const id = isObject(alarm) ? refTarget(alarm.ResourceIdentifier) : undefined;
+    const type = id ? stack.resources[id]?.Type : undefined;
+    if (!id || (type !== 'AWS::CloudWatch::Alarm' && type !== 'AWS::CloudWatch::CompositeAlarm')) {
+      return {
+        reason: `trigger alarm ${String(name)} is not an alarm of ${stack.stackId}, so its detection is unknown`,
+        fix: "define the plan's trigger alarms in the plan's stack",
+      };
+    }
+    ids.push(id);
+  }
+  return ids;
 }

@@ -647,7 +647,9 @@ export function rtoFigure(
   }
   const dataMinutes = STANDBY_RECOVERY_PARTS.data[shape.data.part];
   const computeMinutes = STANDBY_RECOVERY_PARTS.compute[shape.compute.part];
-  const dnsMinutes = dns.seconds / 60;
+  // A pair that follows the Region switch plan (lib/report/dns.ts) moves in the plan's DNS step, after the data and
+  // compute terms above: only that step and the TTL are added here, not the trigger and steps before it again.
+  const dnsMinutes = (dns.plan?.dnsStepSeconds ?? dns.seconds) / 60;
   const value = round(FAILOVER_DECISION_MINUTES + dataMinutes + computeMinutes + dnsMinutes);
   const mode =
     shape.data.part === 'global-database' && shape.compute.part === 'running'

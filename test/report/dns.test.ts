@@ -1,6 +1,6 @@
 import { dnsFailovers } from '../../lib/report/dns';
 import { CfnResource } from '../../lib/report/model';
-import { stackOf } from './helpers';
+import { alarm, stackOf } from './helpers';
 
 const healthCheck = (config: Record<string, unknown>): CfnResource => ({
   Type: 'AWS::Route53::HealthCheck',
@@ -200,5 +200,159 @@ describe('DNS failover: a TCP check', () => {
       Primary: record('PRIMARY', { ...aliasTo('Alb'), HealthCheckId: { Ref: 'Check' } }),
     });
     expect(dnsFailovers([primary, secondary])[0].seconds).toBe(2 * (10 + 10) + 60);
+  });
+});
+
+/**
+ * The live pair since issue 15: both records carry the Region switch plan's health checks (Custom::PlanHealthChecks),
+ * so DNS moves only when the plan's failover workflow reaches its Route53HealthCheck step.
+ */
+describe('DNS failover driven by the Region switch plan', () => {
+  const cname = (extra: Record<string, unknown>): CfnResource =>
+    record('PRIMARY', {
+      Type: 'CNAME',
+      TTL: '15',
+      ResourceRecords: ['prod-alb.us-east-1.elb.amazonaws.com'],
+      ...extra,
+    });
+  const probe = alarm({ AlarmName: 'orders-dr-primary-probe-journey-failed' });
+  const step = (name: string, type: string, block: string, config: Record<string, unknown>) => ({
+    Name: name,
+    ExecutionBlockType: type,
+    ExecutionBlockConfiguration: { [block]: config },
+  });
+  const freeze = step('freeze-and-notify', 'CustomActionLambda', 'CustomActionLambdaConfig', { TimeoutMinutes: 5 });
+  const dataAndCompute = {
+    Name: 'database-and-capacity',
+    ExecutionBlockType: 'Parallel',
+    ExecutionBlockConfiguration: {
+      ParallelConfig: {
+        Steps: [
+          step('aurora-global-database', 'AuroraGlobalDatabase', 'GlobalAuroraConfig', { TimeoutMinutes: 30 }),
+          step('ecs-capacity', 'ECSServiceScaling', 'EcsCapacityIncreaseConfig', { TimeoutMinutes: 15 }),
+        ],
+      },
+    },
+  };
+  const dns = step('route53-failover-records', 'Route53HealthCheck', 'Route53HealthCheckConfig', {
+    HostedZoneId: 'Z1',
+    RecordName: 'orders.example.com',
+    TimeoutMinutes: 5,
+  });
+  const approval = step('approve-failover', 'ManualApproval', 'ExecutionApprovalConfig', { TimeoutMinutes: 60 });
+  const plan = (failoverSteps: unknown[], triggers = true): CfnResource => ({
+    Type: 'AWS::ARCRegionSwitch::Plan',
+    Properties: {
+      Workflows: [
+        { WorkflowTargetAction: 'activate', WorkflowTargetRegion: 'us-east-1', Steps: [dns] },
+        { WorkflowTargetAction: 'activate', WorkflowTargetRegion: 'us-west-2', Steps: failoverSteps },
+      ],
+      ...(triggers
+        ? {
+            AssociatedAlarms: {
+              'region-down-1': { AlarmType: 'trigger', ResourceIdentifier: { 'Fn::GetAtt': ['Probe', 'Arn'] } },
+            },
+            Triggers: [
+              {
+                Action: 'activate',
+                TargetRegion: 'us-west-2',
+                Conditions: [{ AssociatedAlarmName: 'region-down-1', Condition: 'red' }],
+                MinDelayMinutesBetweenExecutions: 60,
+              },
+            ],
+          }
+        : {}),
+    },
+  });
+  const pick: CfnResource = {
+    Type: 'Custom::PlanHealthChecks',
+    Properties: {
+      PlanHealthChecks: { 'Fn::GetAtt': ['Plan', 'PlanHealthChecks'] },
+      HostedZoneId: 'Z1',
+      RecordName: 'orders.example.com',
+      PrimaryRegion: 'us-east-1',
+      SecondaryRegion: 'us-west-2',
+    },
+  };
+  const drRegion = (planResource: CfnResource) =>
+    stackOf(
+      {
+        Probe: probe,
+        Plan: planResource,
+        Pick: pick,
+        Secondary: record('SECONDARY', {
+          Type: 'CNAME',
+          TTL: '15',
+          ResourceRecords: ['dr-alb.us-west-2.elb.amazonaws.com'],
+          HealthCheckId: { 'Fn::GetAtt': ['Pick', 'SecondaryHealthCheckId'] },
+        }),
+      },
+      {
+        environment: 'DrRegion',
+        region: 'us-west-2',
+        standbyFor: 'Prod',
+        outputs: { PickPrimaryId: { Value: { 'Fn::GetAtt': ['Pick', 'PrimaryHealthCheckId'] } } },
+      },
+    );
+  const fromDrRegion = {
+    'Fn::GetStackOutput': { StackName: 'DrRegion', Region: 'us-west-2', OutputName: 'PickPrimaryId' },
+  };
+  const prod = (healthCheckId: unknown = fromDrRegion) => stackOf({ Primary: cname({ HealthCheckId: healthCheckId }) });
+
+  test('automatic: trigger alarm + trigger start + steps before DNS at their timeouts + DNS step + TTL', () => {
+    const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns]))]);
+    // Probe alarm (Sum of an AWS/ metric, 1 of 1 x 60 s): 60 partial + 60 + 60 vended delay + 60 evaluation = 240 s.
+    // Then 60 s trigger start, 5 min freeze + max(30, 15) min database/capacity = 35 min = 2100 s before DNS,
+    // 5 min = 300 s DNS step, 15 s TTL: 240 + 60 + 2100 + 300 + 15 = 2715 s.
+    expect(d.seconds).toBe(2715);
+    expect(d.plan).toEqual({
+      detectionSeconds: 240,
+      triggerSeconds: 60,
+      beforeDnsSeconds: 2100,
+      dnsStepSeconds: 315,
+      ttlSeconds: 15,
+    });
+    expect(d.formula).toContain(
+      '5 min freeze-and-notify + 30 min database-and-capacity (slowest: aurora-global-database)',
+    );
+    expect(d.formula).toContain('5 min route53-failover-records');
+    expect(d.primaryEnvironment).toBe('Prod');
+    expect(d.secondaryEnvironment).toBe('DrRegion');
+    expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Pick', 'Plan', 'Probe', 'Secondary']);
+  });
+
+  test('a person approves first: the approval step counts at its timeout (60 min more)', () => {
+    const [d] = dnsFailovers([prod(), drRegion(plan([approval, freeze, dataAndCompute, dns]))]);
+    expect(d.seconds).toBe(2715 + 3600);
+  });
+
+  test('a step without TimeoutMinutes counts the 60-minute default', () => {
+    const open = step('freeze-and-notify', 'CustomActionLambda', 'CustomActionLambdaConfig', {});
+    const [d] = dnsFailovers([prod(), drRegion(plan([open, dataAndCompute, dns]))]);
+    // 240 + 60 + (60 + 30) x 60 + 300 + 15
+    expect(d.seconds).toBe(240 + 60 + 5400 + 300 + 15);
+  });
+
+  test('no trigger: not assessed, a person must notice the outage and start the plan', () => {
+    const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns], false))]);
+    expect(d.seconds).toBeUndefined();
+    expect(d.reason).toMatch(/no trigger starts the failover to us-west-2/);
+  });
+
+  test('a workflow without the DNS step for this record: not assessed (the records would never move)', () => {
+    const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute]))]);
+    expect(d.seconds).toBeUndefined();
+    expect(d.reason).toMatch(/no Route53HealthCheck step for orders\.example\.com/);
+  });
+
+  test("the PRIMARY record on the plan's secondary check: not assessed, DNS would move the wrong way", () => {
+    const wrong = { 'Fn::GetAtt': ['Pick', 'SecondaryHealthCheckId'] };
+    const drStack = drRegion(plan([freeze, dataAndCompute, dns]));
+    const [d] = dnsFailovers([
+      prod({ 'Fn::GetStackOutput': { StackName: 'DrRegion', Region: 'us-west-2', OutputName: 'Wrong' } }),
+      { ...drStack, outputs: { ...drStack.outputs, Wrong: { Value: wrong } } },
+    ]);
+    expect(d.seconds).toBeUndefined();
+    expect(d.reason).toMatch(/PRIMARY record Primary does not carry the plan's PrimaryHealthCheckId/);
   });
 });
