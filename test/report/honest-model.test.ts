@@ -50,8 +50,11 @@ describe('the honest model goes red, and only when it should', () => {
     expect(prod.figures.find((f) => f.id === 'failure-mode/broken-journey')!.value).toBe(10 + (10 + 4) + 20 + 10);
     // Seen from DrRegion: its primary-probe has the same cadence.
     expect(prod.figures.find((f) => f.id === 'failure-mode/region-down')!.value).toBe(10 + (10 + 4) + 20 + 10);
-    // Live failover record: a CNAME with TTL 15 s.
-    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(2 * (10 + 4 + 2) + 15);
+    // The live pair moves with the Region switch plan (issue 15): DrRegion's primary-probe alarm (54 s, as above) +
+    // 60 s trigger start + 5 min freeze + max(30 min database, 15 min capacity) + 5 min DNS step + 15 s TTL.
+    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(
+      10 + (10 + 4) + 20 + 10 + 60 + (5 + 30) * 60 + 5 * 60 + 15,
+    );
   });
 
   test('the canary schedule at 5 minutes (probes unchanged) turns Prod red, naming the schedule', () => {
@@ -85,20 +88,35 @@ describe('the honest model goes red, and only when it should', () => {
     expect(miss.fix).toMatch(/DEPLOYMENT_STOP_ON_ALARM/);
   });
 
-  test('the Prod health check at 30 s turns the DNS figure red, naming the health check', () => {
-    let checkId = '';
+  test("Prod's endpoint health check at 30 s no longer moves the DNS figure: the live pair follows the plan", () => {
     const r = report(
       withProdChange((res) => {
-        checkId = find(
+        const checkId = find(
           res,
           (x) => x.Type === 'AWS::Route53::HealthCheck' && !JSON.stringify(x.Properties).includes('dr-drill'),
         );
         (res[checkId].Properties!.HealthCheckConfig as Record<string, unknown>).RequestInterval = 30;
       }),
     );
-    const miss = prodMisses(r).find((m) => m.targetKey === 'dnsFailoverSeconds')!;
-    expect(miss.value).toBe(2 * (30 + 4 + 2) + 15);
-    expect(miss.resources).toContain(`Prod.template.json#${checkId}`);
+    expect(prodMisses(r).filter((m) => m.targetKey === 'dnsFailoverSeconds')).toEqual([]);
+    const prod = r.environments.find((e) => e.name === 'Prod')!;
+    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(54 + 60 + 35 * 60 + 5 * 60 + 15);
+  });
+
+  test("the plan's DNS step at 30 min turns the DNS figure red (past the 60 min target), naming the plan", () => {
+    const copy = JSON.parse(JSON.stringify(stacks)) as StackTemplate[];
+    const dr = copy.find((s) => s.stackId === 'DrRegion')!.resources as Record<string, CfnResource>;
+    const planId = find(dr, (x) => x.Type === 'AWS::ARCRegionSwitch::Plan');
+    type Step = { ExecutionBlockType: string; ExecutionBlockConfiguration: Record<string, Record<string, unknown>> };
+    const workflows = dr[planId].Properties!.Workflows as Array<{ Steps: Step[] }>;
+    for (const s of workflows.flatMap((w) => w.Steps).filter((x) => x.ExecutionBlockType === 'Route53HealthCheck')) {
+      s.ExecutionBlockConfiguration.Route53HealthCheckConfig.TimeoutMinutes = 30;
+    }
+    const miss = prodMisses(report(copy)).find((m) => m.targetKey === 'dnsFailoverSeconds')!;
+    // 54 s probe + 60 s trigger start + 35 min before DNS + 30 min DNS step + 15 s TTL = 4029 s > 3600 s.
+    expect(miss.value).toBe(54 + 60 + 35 * 60 + 30 * 60 + 15);
+    expect(miss.target).toBe(3600);
+    expect(miss.resources).toContain(`DrRegion.template.json#${planId}`);
   });
 
   test('a P1 at 5 of 5 turns the report red; at 1 of 5 it does not', () => {
