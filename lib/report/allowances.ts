@@ -78,6 +78,21 @@ export const ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS = 4;
 export const ROUTE53_HTTP_FIRST_BYTE_TIMEOUT_SECONDS = 2;
 export const ROUTE53_TCP_CONNECT_TIMEOUT_SECONDS = 10;
 
+/**
+ * Region switch starts an execution when a trigger's alarm condition holds; AWS publishes no delay between the
+ * alarm entering ALARM and the execution's first step (Trigger in the API reference:
+ * https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Trigger.html). Assumption: 60 s.
+ */
+export const REGION_SWITCH_TRIGGER_START_SECONDS = 60;
+
+/**
+ * A Region switch step without TimeoutMinutes waits 60 minutes, the default of every execution block's
+ * TimeoutMinutes in the resource schema (AWS::ARCRegionSwitch::Plan, e.g. Route53HealthCheckConfiguration:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+ * aws-properties-arcregionswitch-plan-route53healthcheckconfiguration.html).
+ */
+export const REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES = 60;
+
 const R53_HEALTH =
   'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html';
 
@@ -168,6 +183,30 @@ export const MODEL_TERMS: readonly ModelTerm[] = [
     unit: 'seconds',
     documented: false,
     source: 'assumption: AWS publishes no figure; not counted',
+  },
+  {
+    name: 'Region switch: trigger alarm in ALARM to the execution starting',
+    value: REGION_SWITCH_TRIGGER_START_SECONDS,
+    unit: 'seconds',
+    documented: false,
+    source:
+      'assumption: AWS publishes no figure (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Trigger.html)',
+  },
+  {
+    name: 'Region switch: a step without TimeoutMinutes',
+    value: REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES,
+    unit: 'minutes',
+    documented: true,
+    source:
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-route53healthcheckconfiguration.html',
+  },
+  {
+    name: 'Region switch: a step lasts up to its TimeoutMinutes (a bound, not a duration)',
+    value: 0,
+    unit: 'minutes',
+    documented: false,
+    source:
+      'assumption: AWS documents no duration for the execution blocks; the report counts each step at its timeout',
   },
   {
     name: 'composite alarm re-evaluation after a child changes state',

@@ -3,6 +3,8 @@ import { PLAN_HEALTH_CHECK_ATTRIBUTE, PLAN_HEALTH_CHECKS_TYPE } from '../dr/plan
 import { assessAlarm } from './alarms';
 import {
   ALB_ALIAS_TTL_SECONDS,
+  REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES,
+  REGION_SWITCH_TRIGGER_START_SECONDS,
   ROUTE53_DEFAULT_FAILURE_THRESHOLD,
   ROUTE53_DEFAULT_REQUEST_INTERVAL_SECONDS,
   ROUTE53_HTTP_CONNECT_TIMEOUT_SECONDS,
@@ -37,21 +39,6 @@ export interface PlanDrivenDns {
   readonly dnsStepSeconds: number;
   readonly ttlSeconds: number;
 }
-
-/**
- * Region switch starts an execution when a trigger's alarm condition holds; AWS publishes no delay between the
- * alarm entering ALARM and the execution's first step (Trigger and TriggerCondition in the API reference:
- * https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Trigger.html). Assumption: 60 s.
- */
-export const REGION_SWITCH_TRIGGER_START_SECONDS = 60;
-
-/**
- * A step without TimeoutMinutes waits 60 minutes, the default every execution block's TimeoutMinutes has in the
- * resource schema (AWS::ARCRegionSwitch::Plan, e.g.
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
- * aws-properties-arcregionswitch-plan-route53healthcheckconfiguration.html).
- */
-export const REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES = 60;
 
 export interface DnsFailover {
   readonly recordName: string;
