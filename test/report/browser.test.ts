@@ -97,6 +97,43 @@ describe('the HTML report in headless Chromium', () => {
     expect(charts[0]!.labels[3]).toEqual(['RTO, regional failover', 'not assessed']);
     expect(charts[0]!.datasets[0].data[3]).toBeNull();
 
+    // The Readiness section: one block per environment of the config, its score as the seeds write it.
+    const readiness = await page.evaluate(() =>
+      (Array.from(document.querySelectorAll('#readiness section.readiness')) as HTMLElement[]).map((s) => ({
+        id: s.id,
+        score: s.dataset.score,
+        heading: s.querySelector('h3')!.textContent,
+        checks: Object.fromEntries(
+          (Array.from(s.querySelectorAll('tr[data-check]')) as HTMLElement[]).map((row) => [
+            row.dataset.check,
+            row.dataset.status,
+          ]),
+        ),
+      })),
+    );
+    expect(readiness.map((r) => r.id)).toEqual(['readiness-Dev', 'readiness-Staging', 'readiness-Prod']);
+    for (const r of readiness) {
+      expect(r.score).toMatch(/^\d{1,3}\.\d\d$/);
+      // The fixture config's threshold is 0 (fixture.config.ts): every environment is a go.
+      expect(r.heading).toContain(`${r.score}/100, GO (threshold 0)`);
+      expect(Object.keys(r.checks)).toHaveLength(71);
+    }
+    const [devReadiness, , prodReadiness] = readiness;
+    // The fixture's Prod (tier 1) has no listener at all; Dev (tier 3, no certificate) need not serve HTTPS.
+    expect(prodReadiness.checks['security/https-listeners']).toBe('fail');
+    expect(devReadiness.checks['security/https-listeners']).toBe('not-applicable');
+    // The restore runbooks are the repository's own, complete.
+    expect(prodReadiness.checks['runbooks/restore']).toBe('pass');
+    expect(await page.locator('#readiness-Prod h3').isVisible()).toBe(true);
+
+    // The Parity section: lib/parity's comparison. The fixture's load balancer (Alb) is in Prod only.
+    const parity = page.locator('#parity');
+    expect(await parity.isVisible()).toBe(true);
+    expect(Number(await parity.getAttribute('data-unexplained'))).toBeGreaterThan(0);
+    expect(await parity.locator('pre').textContent()).toContain(
+      'FAIL resources: (no path) Alb AWS::ElasticLoadBalancingV2::LoadBalancer [Dev 0, Staging 0, Prod 1]',
+    );
+
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     const png = PNG.sync.read(await page.screenshot({ path: SCREENSHOT, fullPage: true }));
     for (const env of ['Dev', 'Staging', 'Prod', 'DrRegion']) {
