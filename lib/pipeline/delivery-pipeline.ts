@@ -265,7 +265,13 @@ export class DeliveryPipeline extends Construct {
           actions: [
             new actions.ManualApprovalAction({
               actionName: `Promote${props.environments[index - 1].name}To${env.name}`,
-              additionalInformation: `Promote this change to ${env.name} (tier ${env.tier}). Read the resilience report of this execution first (link below; also the Report artifact of the Validate stage).`,
+              // The Validate build wrote resilience-report.{html,md,json} to this execution's prefix (buildspecs.ts);
+              // `npm run report` failed that build on a missed target or the last environment's readiness no-go.
+              additionalInformation:
+                `Promote this change to ${env.name} (tier ${env.tier}). Read the resilience report of this execution ` +
+                `first: ${REPORT_DIRECTORY}/<execution id>/resilience-report.html (link below; also the Report ` +
+                `artifact of the Validate stage), its targets, the Readiness score and go/no-go of ${env.name}, and ` +
+                'the environment Parity.',
               externalEntityLink: this.reportLink,
               timeout: Duration.days(7),
             }),

@@ -104,6 +104,30 @@ describe('readiness of the default config', () => {
   });
 });
 
+describe("the pipeline's ApproveProd", () => {
+  test("links this execution's report and asks the approver to read Prod's readiness and the parity", () => {
+    const pipelineStack = stacks.find((s) => s.stackId === 'Pipeline')!;
+    const [, pipeline] = Object.entries(pipelineStack.resources).find(
+      ([, r]) => r.Type === 'AWS::CodePipeline::Pipeline',
+    )!;
+    const stages = pipeline.Properties!.Stages as {
+      Name: string;
+      Actions: { Configuration: Record<string, unknown> }[];
+    }[];
+    const approval = stages.find((s) => s.Name === 'ApproveProd')!.Actions[0].Configuration;
+    expect(approval.CustomData).toBe(
+      'Promote this change to Prod (tier 1). Read the resilience report of this execution first: ' +
+        'reports/<execution id>/resilience-report.html (link below; also the Report artifact of the Validate ' +
+        'stage), its targets, the Readiness score and go/no-go of Prod, and the environment Parity.',
+    );
+    expect(JSON.stringify(approval.ExternalEntityLink)).toContain(
+      'prefix=reports/#{codepipeline.PipelineExecutionId}/',
+    );
+    const gate = prodOf(run.report.readiness!).checks.find((c) => c.id === 'operations/pipeline-gates')!;
+    expect(gate).toMatchObject({ status: 'pass', resources: ['Pipeline.template.json (stage ApproveProd)'] });
+  });
+});
+
 describe('a planted defect fails exactly its check', () => {
   test('a runbook without its Diagnosis section', () => {
     const report = planted(
