@@ -3,10 +3,15 @@ import { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config';
 import { runReport } from '../lib/report/run';
 
-/** `npm run report`: the resilience report of cdk.out against the config's tier targets; exits 1 on a miss. */
+/**
+ * `npm run report`: the resilience report of cdk.out against the config's tier targets, with each environment's
+ * readiness score and the environments' parity; exits 1 on a miss or when the last environment (Prod) scores below
+ * operations.readinessThreshold.
+ */
 const program = new Command('report')
   .description(
-    'Worst-case detection, rollback, failover, RPO and RTO per environment, from the synthesized templates, against the tier targets',
+    'Worst-case detection, rollback, failover, RPO and RTO per environment, from the synthesized templates, against ' +
+      'the tier targets; readiness score (go/no-go) and environment parity',
   )
   .option('--cdk-out <dir>', 'cloud assembly to read (run `npx cdk synth` first)', 'cdk.out')
   .option('--config <file>', 'configuration with the environments and their targets', DEFAULT_CONFIG_PATH)
