@@ -1,13 +1,15 @@
 /**
  * `npm run ops -- status <Env> [--json|--markdown] [--explain]`: the seeds' /prodstatus on one screen, in a few
  * seconds, with your AWS credentials: the verdict and the rule that decided it, the signals over the last hour and
- * 24 h, backups against their RPO, kill switches, alarms in ALARM, incidents, the week's deployments (flagged when
- * one started shortly before an incident), and spend against the budget. Every name comes from its owner (alarm
+ * 24 h, backups against their RPO, DR replication lag and the Region switch plan's readiness (in the DR region),
+ * kill switches, alarms in ALARM, incidents, the week's deployments (flagged when one started shortly before an
+ * incident), and spend against the budget. Every name comes from its owner (alarm
  * factory, incident record, kill switches, canary, backup verifier, BlueGreenService); the gathering and the verdict
  * are bin/ops/status/ (pure, injected clients and clock). AWS_ENDPOINT_URL (honoured by the SDK) points it at moto.
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,16 +18,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config';
 import type { StoreDeps } from '../../lambdas/incident-recorder/store';
+import { ArcRegionSwitchClient } from '../../lambdas/shared/arc-region-switch';
 import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { BACKUP_AGE_METRIC } from '../../lib/backup/backup-verifier';
 import { canarySuccessMetric } from '../../lib/canary/canary-metrics';
 import { Naming } from '../../lib/common/naming';
+import { globalDbRpoSeconds } from '../../lib/data/global-database';
 import { incidentSettings } from '../../lib/incidents/incident-record';
 import { budgetName } from '../../lib/killswitch/kill-switch-settings';
 import { alarmNamePrefix } from '../../lib/monitoring/alarm-factory';
 import { serviceBaseName } from '../../lib/service/blue-green-service';
+import { DR_REGION_STACK_ID } from '../../lib/stacks/dr-region-stack';
 import { explainStatus, renderExplanation } from './status/explain';
-import { StatusClients, StatusTarget, gatherStatus } from './status/gather';
+import { DrClients, StatusClients, StatusTarget, gatherStatus } from './status/gather';
 import { renderStatus } from './status/render';
 import { settingsFor } from './switch';
 
@@ -37,6 +42,8 @@ export const BUDGETS_REGION = 'us-east-1';
 
 export interface StatusCommandDeps {
   readonly clients?: (region: string) => StatusClients;
+  /** Clients in the environment's DR region (only asked for when it has one). */
+  readonly drClients?: (region: string) => DrClients;
   readonly bedrock?: (region: string) => BedrockRuntimeClient;
   readonly print?: (text: string) => void;
   readonly now?: () => number;
@@ -70,9 +77,28 @@ export function statusTargetFor(
     canary: { namespace: canary.namespace, metricName: canary.metricName, dimensions: canary.dimensions },
     backupMetric: { namespace: naming.metricNamespace, metricName: BACKUP_AGE_METRIC },
     correlationWindowMs: incidents.contextLeadSeconds * 1000,
+    ...(environment.dr
+      ? {
+          dr: {
+            region: environment.dr.region,
+            stackName: DR_REGION_STACK_ID,
+            // DrRegion names its resources `<service>-dr-...` (lib/stacks/dr-region-stack.ts).
+            alarmNamePrefix: alarmNamePrefix(new Naming(config.service.name, 'dr')),
+            globalDbRpoSeconds: globalDbRpoSeconds(environment),
+            planEvaluationMaxAgeSeconds: PLAN_EVALUATION_MAX_AGE_SECONDS,
+          },
+        }
+      : {}),
   };
   return { target, explainModelId: config.operations.explainModelId };
 }
+
+/**
+ * Region switch "automatically evaluates your plan multiple times per hour"
+ * (https://docs.aws.amazon.com/r53recovery/latest/dg/working-with-rs-plan-evaluation.html): an evaluation older than
+ * an hour means they stopped. The drill's default bound too (lambdas/dr-drill/drill.ts planEvaluationMaxAgeSeconds).
+ */
+export const PLAN_EVALUATION_MAX_AGE_SECONDS = 3600;
 
 /** Structured lines on stderr (the incident store logs its retries), so stdout stays the answer. */
 const stderrLogger = {
@@ -100,6 +126,17 @@ function defaultClients(region: string): StatusClients {
   };
 }
 
+function defaultDrClients(region: string): DrClients {
+  const config = { ...CLIENT_CONFIG, maxAttempts: 3, region };
+  const cloudwatch = new CloudWatchClient(config);
+  return {
+    cloudwatch,
+    cloudformation: new CloudFormationClient(config),
+    // The same credentials as the SDK clients (your profile or environment); the data plane of the DR region.
+    regionSwitch: new ArcRegionSwitchClient({ region, credentials: cloudwatch.config.credentials, maxAttempts: 3 }),
+  };
+}
+
 interface StatusOptions {
   readonly config: string;
   readonly json?: boolean;
@@ -123,7 +160,9 @@ export function registerStatus(program: Command, deps: StatusCommandDeps = {}): 
       if (options.json && options.markdown) throw new Error('choose one of --json and --markdown');
       const { target, explainModelId } = statusTargetFor(options.config, environment);
       const now = (deps.now ?? Date.now)();
-      const report = await gatherStatus(target, (deps.clients ?? defaultClients)(target.region), now);
+      const clients = (deps.clients ?? defaultClients)(target.region);
+      const dr = target.dr ? (deps.drClients ?? defaultDrClients)(target.dr.region) : undefined;
+      const report = await gatherStatus(target, { ...clients, ...(dr ? { dr } : {}) }, now);
       let explanation: { text: string } | { error: string } | undefined;
       if (options.explain) {
         const bedrock = (

@@ -111,6 +111,64 @@ describe('ops status verdict', () => {
   });
 });
 
+describe('ops status verdict: DR replication and plan readiness', () => {
+  const replication = (lagSeconds: number, problems: string[] = []) => ({
+    clusterIdentifier: 'orders-dr-db',
+    lagSeconds,
+    boundSeconds: 20,
+    boundSource: "the primary's rds.global_db_rpo",
+    problems,
+  });
+  const plan = (problems: string[] = []) => ({
+    planArn: 'arn:aws:arc-region-switch::333333333333:plan/orders-dr-switch:a1b2c3',
+    evaluationState: problems.length ? 'actionRequired' : 'passed',
+    activeWarnings: problems.length,
+    problems,
+  });
+
+  test('within the bound and ready: HEALTHY, and the rule says DR was part of it', () => {
+    expect(decideVerdict({ ...calm, dr: { region: 'us-west-2', replication: replication(4), plan: plan() } })).toEqual({
+      status: 'HEALTHY',
+      rule:
+        'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on, ' +
+        'DR replication within its bound and plan ready (where checked)',
+      reasons: [],
+      notChecked: [],
+    });
+  });
+
+  test('lag over the bound decides DEGRADED when nothing else fired; a plan warning is a further reason', () => {
+    const verdict = decideVerdict({
+      ...calm,
+      dr: {
+        region: 'us-west-2',
+        replication: replication(25, ['orders-dr-db lags 25 s, over the 20 s bound']),
+        plan: plan(['plan evaluation warning on step ecs-capacity: role cannot describe the service']),
+      },
+    });
+    expect(verdict).toEqual({
+      status: 'DEGRADED',
+      rule: 'DR replication lag: orders-dr-db lags 25 s, over the 20 s bound',
+      reasons: [
+        'DR replication lag: orders-dr-db lags 25 s, over the 20 s bound',
+        'DR plan not ready: plan evaluation warning on step ecs-capacity: role cannot describe the service',
+      ],
+      notChecked: [],
+    });
+  });
+
+  test('a P1 still outranks DR; DR that could not be read is not checked, never HEALTHY by silence', () => {
+    const p1 = decideVerdict({
+      ...calm,
+      alarms: [{ name: 'orders-prod-service-down', severity: 'P1', summary: 'down' }],
+      dr: { region: 'us-west-2', replication: { unknown: 'AccessDenied' }, plan: plan(['not evaluated']) },
+    });
+    expect(p1.status).toBe('UNHEALTHY');
+    expect(p1.reasons).toEqual(['P1 alarm in ALARM: orders-prod-service-down', 'DR plan not ready: not evaluated']);
+    expect(p1.notChecked).toEqual(['DR replication lag (AccessDenied)']);
+  });
+});
+
 describe('ops status deployment correlation', () => {
   const WINDOW_MS = 30 * 60_000;
   const deployment = (id: string, created: string) => ({ id, status: 'Succeeded', created });

@@ -11,12 +11,14 @@ import {
   CreateDeploymentCommand,
   CreateDeploymentGroupCommand,
 } from '@aws-sdk/client-codedeploy';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { registerStatus } from '../../bin/ops/status';
-import { StatusClients } from '../../bin/ops/status/gather';
+import { DrClients, StatusClients } from '../../bin/ops/status/gather';
+import type { RegionSwitchApi } from '../../lambdas/shared/arc-region-switch';
 import { MotoServer } from '../helpers/moto';
 import { createIncidentTable, quietLogger } from '../lambdas/incident-recorder/moto-table';
 
@@ -27,11 +29,18 @@ import { createIncidentTable, quietLogger } from '../lambdas/incident-recorder/m
  */
 const moto = new MotoServer();
 let clients: StatusClients;
+/** DrRegion's clients on the same moto server, in us-west-2. Moto has no ARC Region switch: never reached here. */
+let drClients: DrClients;
 
 async function ops(args: string[], now: number): Promise<string> {
   const out: string[] = [];
   const program = new Command('ops').exitOverride();
-  registerStatus(program, { clients: () => clients, print: (t) => out.push(t), now: () => now });
+  registerStatus(program, {
+    clients: () => clients,
+    drClients: () => drClients,
+    print: (t) => out.push(t),
+    now: () => now,
+  });
   await program.parseAsync(['node', 'ops', 'status', ...args]);
   return out.join('\n');
 }
@@ -54,6 +63,15 @@ beforeAll(async () => {
       sleep: async () => undefined,
     },
     sleep: async () => undefined,
+  };
+  const drConfig = moto.clientConfig('us-west-2');
+  const regionSwitch = {
+    getPlanEvaluationStatus: () => Promise.reject(new Error('moto has no ARC Region switch')),
+  } as unknown as RegionSwitchApi;
+  drClients = {
+    cloudwatch: new CloudWatchClient(drConfig),
+    cloudformation: new CloudFormationClient(drConfig),
+    regionSwitch,
   };
 }, 60_000);
 afterAll(() => moto.stop());
@@ -239,6 +257,36 @@ describe('npm run ops -- status against moto', () => {
       }),
     );
 
+    // DrRegion (us-west-2): the replication-lag alarm as lib/data/global-database.ts creates it, and a lag of 3 s.
+    await drClients.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'orders-dr-db-replication-lag',
+        AlarmDescription: '[P2] Replication lags | Runbook: https://example.com/runbooks/dr-replication-lag.md',
+        Namespace: 'AWS/RDS',
+        MetricName: 'AuroraGlobalDBReplicationLag',
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        Threshold: 60_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-dr-db' }],
+      }),
+    );
+    const lagAt = new Date(Math.floor((now - 120_000) / 60_000) * 60_000);
+    await drClients.cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: [
+          {
+            MetricName: 'AuroraGlobalDBReplicationLag',
+            Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-dr-db' }],
+            Value: 3000,
+            Timestamp: lagAt,
+          },
+        ],
+      }),
+    );
+
     const status = JSON.parse(await ops(['Prod', '--json'], now));
     expect(status.verdict.status).toBe('DEGRADED');
     expect(status.verdict.reasons).toEqual([
@@ -246,6 +294,16 @@ describe('npm run ops -- status against moto', () => {
       'open incident: inc-moto-1 (P2)',
       'stale backup: database',
       'kill switch on: features',
+    ]);
+    // The lag (3 s) is within Prod's rds.global_db_rpo (20 s); the plan cannot be found: moto has no DrRegion stack.
+    expect(status.dr.replication).toMatchObject({
+      clusterIdentifier: 'orders-dr-db',
+      lagSeconds: 3,
+      boundSeconds: 20,
+      problems: [],
+    });
+    expect(status.verdict.notChecked).toEqual([
+      'DR plan readiness (ValidationError: Stack with id DrRegion does not exist)',
     ]);
     expect(status.alarms.map((a: { name: string; severity: string }) => [a.name, a.severity])).toEqual([
       ['orders-prod-db-cpu-high', 'P2'],

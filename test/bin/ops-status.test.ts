@@ -7,6 +7,7 @@ import {
   GetMetricDataInput,
   MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetDeploymentsCommand, CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -14,7 +15,8 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { registerStatus } from '../../bin/ops/status';
-import { StatusClients } from '../../bin/ops/status/gather';
+import { DrClients, StatusClients } from '../../bin/ops/status/gather';
+import type { PlanEvaluationStatus, RegionSwitchApi } from '../../lambdas/shared/arc-region-switch';
 import { quietLogger } from '../lambdas/incident-recorder/moto-table';
 
 /*
@@ -33,6 +35,39 @@ const codedeploy = mockClient(CodeDeployClient);
 const budgets = mockClient(BudgetsClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const bedrock = mockClient(BedrockRuntimeClient);
+/**
+ * The DR region's CloudWatch, mocked apart so the environment's own calls (counted below) stay apart. A subclass
+ * with its own `send`: sinon cannot stub an instance whose inherited `send` is the prototype mock above.
+ */
+class DrCloudWatchClient extends CloudWatchClient {}
+Object.defineProperty(DrCloudWatchClient.prototype, 'send', {
+  value(this: CloudWatchClient, ...args: unknown[]) {
+    return (CloudWatchClient.prototype.send as (...a: unknown[]) => unknown).apply(this, args);
+  },
+  writable: true,
+  configurable: true,
+});
+const drCloudwatch = new DrCloudWatchClient({ region: 'us-west-2' });
+const drCw = mockClient(DrCloudWatchClient);
+const drCloudformation = new CloudFormationClient({ region: 'us-west-2' });
+const cfn = mockClient(CloudFormationClient);
+const PLAN_ARN = 'arn:aws:arc-region-switch::333333333333:plan/orders-dr-switch:a1b2c3';
+/** What GetPlanEvaluationStatus answers (or throws) in a test; the signed client itself has its own tests. */
+let evaluation: PlanEvaluationStatus | Error;
+const regionSwitch = {
+  getPlanEvaluationStatus: async (planArn: string) => {
+    if (evaluation instanceof Error) throw evaluation;
+    expect(planArn).toBe(PLAN_ARN);
+    return evaluation;
+  },
+} as unknown as RegionSwitchApi;
+let drClientsAsked: string[] = [];
+const drClients = (region: string): DrClients => {
+  drClientsAsked.push(region);
+  return { cloudwatch: drCloudwatch, cloudformation: drCloudformation, regionSwitch };
+};
+/** The secondary's lag, newest datapoint (ms), as AuroraGlobalDBReplicationLag reports it. */
+let lagMs: number | undefined;
 
 const alarm = (name: string, severity: string, state: string, extra: Partial<MetricAlarm>): MetricAlarm => ({
   AlarmName: `orders-prod-${name}`,
@@ -154,6 +189,48 @@ const incidentItem = (id: string, status: string, severity: string, onset: strin
   digest: 'x',
 });
 
+function drHappyPath(): void {
+  drClientsAsked = [];
+  lagMs = 4000;
+  drCw.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-dr-' }).resolves({
+    MetricAlarms: [
+      {
+        AlarmName: 'orders-dr-db-replication-lag',
+        Namespace: 'AWS/RDS',
+        MetricName: 'AuroraGlobalDBReplicationLag',
+        Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-dr-db' }],
+        Threshold: 60_000,
+      },
+    ],
+  });
+  drCw.on(GetMetricDataCommand).callsFake(() => ({
+    MetricDataResults: [
+      {
+        Id: 'lag',
+        Timestamps: lagMs === undefined ? [] : [new Date('2026-11-29T11:59:00Z')],
+        Values: lagMs === undefined ? [] : [lagMs],
+      },
+    ],
+  }));
+  cfn.on(DescribeStackResourcesCommand, { StackName: 'DrRegion' }).resolves({
+    StackResources: [
+      {
+        LogicalResourceId: 'RegionSwitchPlan',
+        ResourceType: 'AWS::ARCRegionSwitch::Plan',
+        PhysicalResourceId: PLAN_ARN,
+        ResourceStatus: 'CREATE_COMPLETE',
+        Timestamp: new Date('2026-11-01T00:00:00Z'),
+      },
+    ],
+  });
+  evaluation = {
+    planArn: PLAN_ARN,
+    evaluationState: 'passed',
+    lastEvaluationTime: new Date('2026-11-29T11:50:30Z'),
+    warnings: [],
+  };
+}
+
 function happyPath(): void {
   cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: ALARMS, CompositeAlarms: [] });
   cw.on(GetMetricDataCommand).callsFake(metricData);
@@ -232,6 +309,7 @@ async function ops(...args: string[]): Promise<string> {
   const program = new Command('ops').exitOverride();
   registerStatus(program, {
     clients,
+    drClients,
     bedrock: () => new BedrockRuntimeClient({ region: 'us-east-1' }),
     print: (t) => out.push(t),
     now: () => Date.parse(NOW),
@@ -241,8 +319,9 @@ async function ops(...args: string[]): Promise<string> {
 }
 
 beforeEach(() => {
-  for (const m of [cw, ssm, codedeploy, budgets, ddb, bedrock]) m.reset();
+  for (const m of [cw, ssm, codedeploy, budgets, ddb, bedrock, drCw, cfn]) m.reset();
   happyPath();
+  drHappyPath();
 });
 
 describe('npm run ops -- status (mocked AWS)', () => {
@@ -453,5 +532,160 @@ describe('npm run ops -- status (mocked AWS)', () => {
   test('without --explain Bedrock is never called', async () => {
     await ops('Prod');
     expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+  });
+});
+
+describe('npm run ops -- status: DR replication lag and plan readiness (issue 16 section 2)', () => {
+  const REPLICATION_OK = {
+    clusterIdentifier: 'orders-dr-db',
+    lagSeconds: 4,
+    measuredAt: '2026-11-29T11:59:00.000Z',
+    boundSeconds: 20,
+    boundSource: "the primary's rds.global_db_rpo",
+    problems: [],
+  };
+  const PLAN_OK = {
+    planArn: PLAN_ARN,
+    evaluationState: 'passed',
+    lastEvaluationTime: '2026-11-29T11:50:30.000Z',
+    evaluationAgeSeconds: 600, // 12:00:30 - 11:50:30
+    activeWarnings: 0,
+    problems: [],
+  };
+
+  test("Prod: the secondary's lag against rds.global_db_rpo (20 s), the plan's evaluation, in us-west-2", async () => {
+    const status = JSON.parse(await ops('Prod', '--json'));
+    expect(status.dr).toEqual({ region: 'us-west-2', replication: REPLICATION_OK, plan: PLAN_OK });
+    expect(drClientsAsked).toEqual(['us-west-2']);
+    expect(drCw.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({ AlarmNamePrefix: 'orders-dr-' });
+    const lagQuery = drCw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat;
+    expect(lagQuery).toEqual({
+      Metric: {
+        Namespace: 'AWS/RDS',
+        MetricName: 'AuroraGlobalDBReplicationLag',
+        Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-dr-db' }],
+      },
+      Period: 60,
+      Stat: 'Maximum',
+    });
+    // Within the bound and ready: the DR parts add no reason, and nothing is left unchecked.
+    expect(status.verdict.reasons).toEqual([
+      'P2 alarm in ALARM: orders-prod-latency-p95',
+      'open incident: inc-20261129T114800Z-aaaaaa (P2)',
+      'kill switch on: deploy-freeze',
+    ]);
+    expect(status.verdict.notChecked).toEqual([]);
+
+    const text = await ops('Prod');
+    expect(text).toContain('Disaster recovery (us-west-2)');
+    expect(text).toContain(
+      '- Replication lag: 4 s at 2026-11-29 11:59 UTC of orders-dr-db, ' +
+        "bound 20 s (the primary's rds.global_db_rpo): ok",
+    );
+    expect(text).toContain('- Plan readiness: passed, evaluated 10.0 min ago, 0 active warnings: ready');
+  });
+
+  test('lag over the bound, or no lag reported at all, degrades with the rule named', async () => {
+    lagMs = 25_000; // 25 s > 20 s
+    const over = JSON.parse(await ops('Prod', '--json'));
+    const overBound =
+      'DR replication lag: the global database secondary orders-dr-db lags 25 s, over the 20 s bound; ' +
+      'see runbooks/dr-replication-lag.md';
+    expect(over.verdict.status).toBe('DEGRADED');
+    expect(over.verdict.reasons).toContain(overBound);
+    expect(over.dr.replication).toMatchObject({
+      lagSeconds: 25,
+      problems: [overBound.replace('DR replication lag: ', '')],
+    });
+    expect(await ops('Prod')).toContain("bound 20 s (the primary's rds.global_db_rpo): OVER");
+
+    lagMs = undefined;
+    const silent = JSON.parse(await ops('Prod', '--json'));
+    expect(silent.dr.replication.lagSeconds).toBeNull();
+    expect(silent.verdict.reasons).toContain(
+      'DR replication lag: no AuroraGlobalDBReplicationLag datapoint for orders-dr-db in the last 600 s: the global ' +
+        'database secondary is not replicating (or not attached); see runbooks/dr-replication-lag.md',
+    );
+  });
+
+  test('an evaluation that needs action, with an active warning, degrades; a resolved warning does not', async () => {
+    evaluation = {
+      planArn: PLAN_ARN,
+      evaluationState: 'actionRequired',
+      lastEvaluationTime: new Date('2026-11-29T11:50:30Z'),
+      warnings: [
+        {
+          stepName: 'ecs-capacity',
+          resourceArn: 'arn:aws:ecs:us-west-2:333333333333:service/orders-dr/orders-dr',
+          warningStatus: 'active',
+          warningMessage: 'the execution role cannot describe the service',
+        },
+        { stepName: 'route53-failover-records', warningStatus: 'resolved', warningMessage: 'fixed' },
+      ],
+    };
+    const status = JSON.parse(await ops('Prod', '--json'));
+    expect(status.dr.plan).toMatchObject({ evaluationState: 'actionRequired', activeWarnings: 1 });
+    const reason = status.verdict.reasons.find((r: string) => r.startsWith('DR plan not ready: '));
+    expect(reason).toContain('the Region switch plan\'s latest evaluation is "actionRequired", not "passed"');
+    expect(reason).toContain(
+      'plan evaluation warning on step ecs-capacity ' +
+        '(arn:aws:ecs:us-west-2:333333333333:service/orders-dr/orders-dr): ' +
+        'the execution role cannot describe the service',
+    );
+    expect(reason).not.toContain('fixed');
+    expect(await ops('Prod')).toContain(
+      '- Plan readiness: actionRequired, evaluated 10.0 min ago, 1 active warning: NOT READY',
+    );
+  });
+
+  test('an evaluation older than an hour means evaluations stopped: degrades', async () => {
+    evaluation = {
+      planArn: PLAN_ARN,
+      evaluationState: 'passed',
+      lastEvaluationTime: new Date('2026-11-29T10:00:00Z'), // 2 h 0 min 30 s = 7230 s before 12:00:30
+      warnings: [],
+    };
+    const status = JSON.parse(await ops('Prod', '--json'));
+    expect(status.dr.plan.evaluationAgeSeconds).toBe(7230);
+    expect(status.verdict.reasons).toContainEqual(
+      expect.stringContaining(
+        'DR plan not ready: the Region switch plan was last evaluated 7230 s ago, over the 3600 s',
+      ),
+    );
+  });
+
+  test('what cannot be read is listed as not checked, with why; the verdict does not pretend', async () => {
+    cfn.on(DescribeStackResourcesCommand, { StackName: 'DrRegion' }).resolves({ StackResources: [] });
+    drCw.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-dr-' }).resolves({ MetricAlarms: [] });
+    const missing = JSON.parse(await ops('Prod', '--json'));
+    expect(missing.verdict.notChecked).toEqual([
+      'DR replication lag (Error: no AuroraGlobalDBReplicationLag alarm among orders-dr-* (no global secondary))',
+      'DR plan readiness (Error: no AWS::ARCRegionSwitch::Plan in stack DrRegion (us-west-2))',
+    ]);
+
+    drHappyPath();
+    evaluation = Object.assign(
+      new Error('User is not authorized to perform: arc-region-switch:GetPlanEvaluationStatus'),
+      {
+        name: 'AccessDeniedException',
+      },
+    );
+    const denied = JSON.parse(await ops('Prod', '--json'));
+    expect(denied.dr.replication).toEqual(REPLICATION_OK);
+    expect(denied.verdict.notChecked).toEqual([
+      'DR plan readiness (AccessDeniedException: User is not authorized to perform: ' +
+        'arc-region-switch:GetPlanEvaluationStatus)',
+    ]);
+    expect(await ops('Prod')).toContain(
+      '- Plan readiness: not checked (AccessDeniedException: User is not authorized to perform: ' +
+        'arc-region-switch:GetPlanEvaluationStatus)',
+    );
+  });
+
+  test('an environment without a DR region reads nothing there and shows no DR section', async () => {
+    const status = JSON.parse(await ops('Dev', '--json'));
+    expect(status).not.toHaveProperty('dr');
+    expect(drClientsAsked).toEqual([]);
+    expect(await ops('Dev')).not.toContain('Disaster recovery');
   });
 });

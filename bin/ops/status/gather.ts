@@ -6,21 +6,28 @@ import {
   MetricAlarm,
   MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { checkPlanEvaluation, checkReplicationLag } from '../../../lambdas/dr-drill/readiness';
 import type { IncidentRecord, Severity } from '../../../lambdas/incident-recorder/record';
 import type { IncidentSettings } from '../../../lambdas/incident-recorder/settings';
 import { StoreDeps, loadRecords } from '../../../lambdas/incident-recorder/store';
 import type { SwitchSettings } from '../../../lambdas/kill-switch/settings';
 import { readSwitch } from '../../../lambdas/kill-switch/switches';
+import type { RegionSwitchApi } from '../../../lambdas/shared/arc-region-switch';
 import { MAX_METRIC_QUERIES, getMetricSeries, listDeploymentInfos } from '../../../lambdas/shared/ops-data';
 import { withRetry } from '../../../lambdas/shared/retry';
+import { REGION_SWITCH_PLAN_TYPE } from '../../../lib/dr/region-switch-plan';
 import { ALARM_DESCRIPTION_PATTERN } from '../../../lib/monitoring/alarm-spec';
 import {
   AlarmInAlarm,
   BackupAge,
   Cost,
   Deployment,
+  DrPlanReadiness,
+  DrReplication,
+  DrStatus,
   IncidentSummary,
   Known,
   Signal,
@@ -54,6 +61,20 @@ export interface StatusTarget {
   readonly backupMetric: { readonly namespace: string; readonly metricName: string };
   /** A deployment this long before an incident's onset is flagged (the recorder's context lead). */
   readonly correlationWindowMs: number;
+  /** The environment's DR region, when it has one: where its standby, the lag alarm and the Region switch plan live. */
+  readonly dr?: DrTarget;
+}
+
+export interface DrTarget {
+  readonly region: string;
+  /** The stack that holds the Region switch plan (`DrRegion`, lib/stacks/dr-region-stack.ts). */
+  readonly stackName: string;
+  /** `orders-dr-`: the DR stack's alarms, among them the global database replication-lag alarm. */
+  readonly alarmNamePrefix: string;
+  /** The primary's `rds.global_db_rpo` (lib/data/global-database.ts), when it sets one: the lag's bound. */
+  readonly globalDbRpoSeconds?: number;
+  /** An evaluation older than this means evaluations have stopped (the drill's bound, lambdas/dr-drill). */
+  readonly planEvaluationMaxAgeSeconds: number;
 }
 
 export interface StatusClients {
@@ -62,9 +83,21 @@ export interface StatusClients {
   readonly codedeploy: CodeDeployClient;
   readonly budgets: BudgetsClient;
   readonly incidentStore: StoreDeps;
+  /** Clients in the DR region; needed only for an environment with a DR region. */
+  readonly dr?: DrClients;
   /** Injected in tests so retries do not wait. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+export interface DrClients {
+  readonly cloudwatch: CloudWatchClient;
+  readonly cloudformation: CloudFormationClient;
+  /** ARC Region switch's data plane (no @aws-sdk client exists; lambdas/shared/arc-region-switch.ts signs it). */
+  readonly regionSwitch: RegionSwitchApi;
+}
+
+/** The metric of the Aurora global database lag alarm (lib/data/global-database.ts, REPLICATION_LAG_ALARM_ID). */
+export const REPLICATION_LAG_METRIC = { namespace: 'AWS/RDS', metricName: 'AuroraGlobalDBReplicationLag' } as const;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -523,6 +556,73 @@ async function readSwitches(clients: StatusClients, target: StatusTarget): Promi
 }
 
 /**
+ * The secondary's replication lag against its bound. The cluster comes from DrRegion's replication-lag alarm, as the
+ * other signals come from the environment's alarms: no such alarm means no global database secondary to measure.
+ * The bound is the primary's `rds.global_db_rpo` where it sets one (the RPO Aurora enforces by blocking commits,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html),
+ * otherwise the alarm's threshold (the recovery model's lag budget). The newest datapoint of the last ten minutes is
+ * judged by the drill's own rule (lambdas/dr-drill/readiness.ts `checkReplicationLag`): none at all is a problem too.
+ */
+async function readReplication(dr: DrTarget, clients: DrClients, now: number): Promise<DrReplication> {
+  const { metricAlarms } = await describeAlarms(clients, dr);
+  const lagAlarm = metricAlarms.find(
+    (a) => a.Namespace === REPLICATION_LAG_METRIC.namespace && a.MetricName === REPLICATION_LAG_METRIC.metricName,
+  );
+  const clusterIdentifier = lagAlarm?.Dimensions?.find((d) => d.Name === 'DBClusterIdentifier')?.Value;
+  if (!lagAlarm || !clusterIdentifier) {
+    throw new Error(`no ${REPLICATION_LAG_METRIC.metricName} alarm among ${dr.alarmNamePrefix}* (no global secondary)`);
+  }
+  const [boundSeconds, boundSource] =
+    dr.globalDbRpoSeconds !== undefined
+      ? [dr.globalDbRpoSeconds, "the primary's rds.global_db_rpo"]
+      : [(lagAlarm.Threshold ?? NaN) / 1000, `alarm ${lagAlarm.AlarmName}'s threshold`];
+  const lag = await checkReplicationLag(clients.cloudwatch, { clusterIdentifier, boundSeconds }, () => now);
+  return {
+    clusterIdentifier,
+    lagSeconds: lag.lagSeconds ?? null,
+    ...(lag.measuredAt ? { measuredAt: lag.measuredAt } : {}),
+    boundSeconds,
+    boundSource,
+    problems: lag.problems,
+  };
+}
+
+/**
+ * The Region switch plan's latest evaluation, judged by the drill's rule (`checkPlanEvaluation`: state `passed`,
+ * evaluated within the bound, no active warning). The plan's ARN ends in a suffix Region switch generates, so it is
+ * read from the DrRegion stack: the plan's physical id is its ARN (aws-cdk-lib's CfnPlan takes `Ref` as `planArn`).
+ */
+async function readPlan(dr: DrTarget, clients: DrClients, now: number): Promise<DrPlanReadiness> {
+  const resources = await clients.cloudformation.send(new DescribeStackResourcesCommand({ StackName: dr.stackName }));
+  const planArn = resources.StackResources?.find((r) => r.ResourceType === REGION_SWITCH_PLAN_TYPE)?.PhysicalResourceId;
+  if (!planArn) throw new Error(`no ${REGION_SWITCH_PLAN_TYPE} in stack ${dr.stackName} (${dr.region})`);
+  const readiness = await checkPlanEvaluation(clients.regionSwitch, planArn, dr.planEvaluationMaxAgeSeconds, () => now);
+  return {
+    planArn,
+    ...(readiness.evaluationState ? { evaluationState: readiness.evaluationState } : {}),
+    ...(readiness.lastEvaluationTime ? { lastEvaluationTime: readiness.lastEvaluationTime } : {}),
+    ...(readiness.evaluationAgeSeconds !== undefined ? { evaluationAgeSeconds: readiness.evaluationAgeSeconds } : {}),
+    activeWarnings: readiness.activeWarnings.length,
+    problems: readiness.problems,
+  };
+}
+
+async function readDr(target: StatusTarget, clients: StatusClients, now: number): Promise<DrStatus | undefined> {
+  const dr = target.dr;
+  if (!dr) return undefined;
+  const drClients = clients.dr;
+  if (!drClients) {
+    const unknown = { unknown: `no clients for the DR region ${dr.region}` };
+    return { region: dr.region, replication: unknown, plan: unknown };
+  }
+  const [replication, plan] = await Promise.all([
+    attempt(clients, () => readReplication(dr, drClients, now)),
+    attempt(clients, () => readPlan(dr, drClients, now)),
+  ]);
+  return { region: dr.region, replication, plan };
+}
+
+/**
  * Reads everything at once (alarms, switches, incidents, deployments, the budget), then the metrics of the resources
  * the alarms watch in one GetMetricData call, and decides the verdict. `now` is the clock (tests fix it).
  */
@@ -542,13 +642,14 @@ export async function gatherStatus(target: StatusTarget, clients: StatusClients,
     );
     return { resources, values };
   });
-  const [inventory, metrics, switches, incidents, deployments, cost] = await Promise.all([
+  const [inventory, metrics, switches, incidents, deployments, cost, dr] = await Promise.all([
     inventoryP,
     metricsP,
     readSwitches(clients, target),
     attempt(clients, () => readIncidents(clients, target, now)),
     attempt(clients, () => readDeployments(clients, target, now)),
     attempt(clients, () => readCost(clients, target)),
+    readDr(target, clients, now),
   ]);
 
   const alarms: Known<AlarmInAlarm[]> = isUnknown(inventory) ? inventory : alarmsInAlarm(inventory);
@@ -566,7 +667,7 @@ export async function gatherStatus(target: StatusTarget, clients: StatusClients,
     environment: target.environment,
     region: target.region,
     generatedAt: new Date(now).toISOString(),
-    verdict: decideVerdict({ backups, switches, alarms, incidents }),
+    verdict: decideVerdict({ backups, switches, alarms, incidents, dr }),
     signals: signalsFrom(metrics.values, metrics.resources),
     backups,
     switches,
@@ -574,5 +675,6 @@ export async function gatherStatus(target: StatusTarget, clients: StatusClients,
     incidents,
     deployments: correlated,
     cost,
+    ...(dr ? { dr } : {}),
   };
 }

@@ -91,6 +91,37 @@ export interface Cost {
   readonly percentOfBudget: number;
 }
 
+/** The Aurora global database secondary's lag (AuroraGlobalDBReplicationLag, newest datapoint) against its bound. */
+export interface DrReplication {
+  readonly clusterIdentifier: string;
+  /** null: no datapoint in the lookback (a secondary that reports nothing is not shown to be replicating). */
+  readonly lagSeconds: number | null;
+  readonly measuredAt?: string;
+  readonly boundSeconds: number;
+  /** Where the bound comes from: the primary's `rds.global_db_rpo`, or the DR lag alarm's threshold. */
+  readonly boundSource: string;
+  /** Empty when within the bound. */
+  readonly problems: readonly string[];
+}
+
+/** The Region switch plan's latest evaluation (GetPlanEvaluationStatus). */
+export interface DrPlanReadiness {
+  readonly planArn: string;
+  readonly evaluationState?: string;
+  readonly lastEvaluationTime?: string;
+  readonly evaluationAgeSeconds?: number;
+  readonly activeWarnings: number;
+  /** Empty when the plan is ready: evaluation passed, recent, no active warning. */
+  readonly problems: readonly string[];
+}
+
+/** Only for an environment with a DR region: its standby's data and the plan that moves traffic to it. */
+export interface DrStatus {
+  readonly region: string;
+  readonly replication: Known<DrReplication>;
+  readonly plan: Known<DrPlanReadiness>;
+}
+
 export interface StatusReport {
   readonly schemaVersion: 1;
   readonly service: string;
@@ -110,14 +141,17 @@ export interface StatusReport {
   readonly incidents: Known<{ readonly open: readonly IncidentSummary[]; readonly recent: readonly IncidentSummary[] }>;
   readonly deployments: Known<readonly Deployment[]>;
   readonly cost: Known<Cost>;
+  /** Absent when the environment has no DR region. */
+  readonly dr?: DrStatus;
 }
 
-export type VerdictInput = Pick<StatusReport, 'backups' | 'switches' | 'alarms' | 'incidents'>;
+export type VerdictInput = Pick<StatusReport, 'backups' | 'switches' | 'alarms' | 'incidents' | 'dr'>;
 
 /**
  * The verdict and the first rule that decided it, in this order:
  * UNHEALTHY: a P1 alarm in ALARM, or an open P1 incident;
- * DEGRADED: a P2 alarm in ALARM, an open incident, a stale backup, or a kill switch on;
+ * DEGRADED: a P2 alarm in ALARM, an open incident, a stale backup, DR replication lag over its bound (or not
+ * reported), a Region switch plan whose latest evaluation is not ready, or a kill switch on;
  * HEALTHY: none of those. Every rule that fired is in `reasons`; inputs that could not be read are in `notChecked`
  * (a HEALTHY with something not checked says so rather than hiding it).
  */
@@ -150,6 +184,13 @@ export function decideVerdict(input: VerdictInput): StatusReport['verdict'] {
     const stale = input.backups.filter((b) => b.stale);
     if (stale.length) degraded.push(`stale backup: ${stale.map((b) => b.store).join(', ')}`);
   }
+  if (input.dr) {
+    const { replication, plan } = input.dr;
+    if (isUnknown(replication)) notChecked.push(`DR replication lag (${replication.unknown})`);
+    else if (replication.problems.length) degraded.push(`DR replication lag: ${replication.problems.join('; ')}`);
+    if (isUnknown(plan)) notChecked.push(`DR plan readiness (${plan.unknown})`);
+    else if (plan.problems.length) degraded.push(`DR plan not ready: ${plan.problems.join('; ')}`);
+  }
   const on = input.switches.filter((s) => s.state === 'on');
   if (on.length) degraded.push(`kill switch on: ${names(on)}`);
   for (const s of input.switches.filter((x) => x.state === 'unknown'))
@@ -158,9 +199,10 @@ export function decideVerdict(input: VerdictInput): StatusReport['verdict'] {
   if (unhealthy.length)
     return { status: 'UNHEALTHY', rule: unhealthy[0], reasons: [...unhealthy, ...degraded], notChecked };
   if (degraded.length) return { status: 'DEGRADED', rule: degraded[0], reasons: degraded, notChecked };
+  const drRule = input.dr ? ', DR replication within its bound and plan ready (where checked)' : '';
   return {
     status: 'HEALTHY',
-    rule: 'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on',
+    rule: `no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on${drRule}`,
     reasons: [],
     notChecked,
   };

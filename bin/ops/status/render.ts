@@ -1,4 +1,4 @@
-import { Known, Signal, StatusReport, isUnknown } from './model';
+import { DrStatus, Known, Signal, StatusReport, isUnknown } from './model';
 
 /**
  * The status as a person reads it: the seeds' /prodstatus order (overall verdict, signals, what needs attention,
@@ -47,6 +47,23 @@ function section<T>(value: Known<T>, body: (v: T) => string[]): string[] {
   return isUnknown(value) ? [`unknown: ${value.unknown}`] : body(value);
 }
 
+function replicationLine(replication: DrStatus['replication']): string {
+  if (isUnknown(replication)) return `not checked (${replication.unknown})`;
+  const { lagSeconds, measuredAt, clusterIdentifier, boundSeconds, boundSource, problems } = replication;
+  const lag = lagSeconds === null ? 'no data' : duration(lagSeconds);
+  const when = measuredAt ? ` at ${time(measuredAt)}` : '';
+  const bound = `bound ${duration(boundSeconds)} (${boundSource})`;
+  return `${lag}${when} of ${clusterIdentifier}, ${bound}: ${problems.length ? 'OVER' : 'ok'}`;
+}
+
+function planLine(plan: DrStatus['plan']): string {
+  if (isUnknown(plan)) return `not checked (${plan.unknown})`;
+  const age = plan.evaluationAgeSeconds === undefined ? '' : `, evaluated ${duration(plan.evaluationAgeSeconds)} ago`;
+  const warnings = `${plan.activeWarnings} active warning${plan.activeWarnings === 1 ? '' : 's'}`;
+  const verdict = plan.problems.length ? 'NOT READY' : 'ready';
+  return `${plan.evaluationState ?? 'never evaluated'}${age}, ${warnings}: ${verdict}`;
+}
+
 export function renderStatus(report: StatusReport, options: { markdown: boolean }): string {
   const md = options.markdown;
   const heading = (text: string, level = 3) =>
@@ -93,6 +110,15 @@ export function renderStatus(report: StatusReport, options: { markdown: boolean 
     ),
   );
   out.push('');
+
+  if (report.dr) {
+    const { dr } = report;
+    out.push(heading(`Disaster recovery (${dr.region})`), '');
+    out.push(bullet(`Replication lag: ${replicationLine(dr.replication)}`));
+    out.push(bullet(`Plan readiness: ${planLine(dr.plan)}`));
+    const problems = [dr.replication, dr.plan].flatMap((part) => (isUnknown(part) ? [] : part.problems));
+    out.push(...problems.map((problem) => `  - ${problem}`), '');
+  }
 
   out.push(heading('Kill switches'), '');
   const switchLine = (s: StatusReport['switches'][number]): string => {
