@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, ResolvedConfig } from '../config';
 import { buildBulwarkApp, parseDrillContext } from '../lib/app';
+import { CachedCloudFormationValidation } from '../lib/common/cloudformation-validation-cache';
 
 const app = new App();
 
 let config: ResolvedConfig;
-let drill: boolean;
+let drill: boolean | 'switchover';
 try {
   const configPath = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_PATH);
   drill = parseDrillContext(app.node.tryGetContext('drill'));
@@ -19,3 +20,6 @@ try {
 }
 
 buildBulwarkApp(app, config, { drill });
+// The built-in CloudFormation validation, its report reused while no template changed (the same check: see
+// lib/common/cloudformation-validation-cache.ts). CDK_VALIDATION=false still turns it off, as it does the default.
+if (process.env.CDK_VALIDATION !== 'false') Validations.of(app).addPlugins(new CachedCloudFormationValidation());

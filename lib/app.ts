@@ -10,8 +10,11 @@ import { EnvironmentStack } from './stacks/environment-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
 
 export interface BulwarkAppOptions {
-  /** Add the DR drill trigger to DrRegion (`-c drill=true`). */
-  readonly drill?: boolean;
+  /**
+   * Add the DR drill to DrRegion: `true` measures without moving live traffic (`-c drill=true`); `'switchover'` runs
+   * the Region switch plan's graceful switchover to DrRegion and back (`-c drill=switchover`).
+   */
+  readonly drill?: boolean | 'switchover';
   /** Run cdk-nag's AwsSolutions pack on every stack; an unacknowledged finding fails synth. */
   readonly nag?: boolean;
   /** Run the AWS Control Tower proactive controls (cfn-guard) on every stack; an unacknowledged finding fails synth. */
@@ -29,15 +32,18 @@ export interface BulwarkStacks {
 }
 
 /**
- * The `drill` context (`-c drill=true`, or `"drill": true` in cdk.json): true or false in any case. Anything
- * else is refused by name: read as false, `-c drill=yes` would deploy without the drill and nobody would notice.
+ * The `drill` context (`-c drill=true`, or `"drill": true` in cdk.json): true, false or switchover in any case.
+ * Anything else is refused by name: read as false, `-c drill=yes` would deploy without the drill and nobody would
+ * notice.
  */
-export function parseDrillContext(value: unknown): boolean {
+export function parseDrillContext(value: unknown): boolean | 'switchover' {
   if (value === undefined || typeof value === 'boolean') return value === true;
   const text = String(value).trim().toLowerCase();
   if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'switchover') return 'switchover';
   throw new ConfigError('-c drill', [
-    `drill ${JSON.stringify(value)}: must be true or false; run the DR drill with \`npx cdk deploy DrRegion -c drill=true\`, or leave -c drill out`,
+    `drill ${JSON.stringify(value)}: must be true or false; run the DR drill with \`npx cdk deploy DrRegion -c drill=true\`, ` +
+      'or leave -c drill out (`-c drill=switchover` runs the Region switch plan to DrRegion and back, moving live traffic)',
   ]);
 }
 

@@ -357,11 +357,13 @@ export class ArcRegionSwitchClient implements RegionSwitchApi {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      const message = error instanceof Error ? error.message : String(error);
+      // AbortSignal.timeout rejects with a DOMException named TimeoutError (not always an `instanceof Error`).
+      const name = (error as { name?: unknown } | undefined)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const message = (error as { message?: unknown } | undefined)?.message ?? String(error);
       throw new ArcRegionSwitchError(
         timedOut ? 'TimeoutError' : 'NetworkError',
-        timedOut ? `no answer within ${this.timeoutMs} ms` : message,
+        timedOut ? `no answer within ${this.timeoutMs} ms` : String(message),
         operation,
         undefined,
         true,

@@ -1,9 +1,12 @@
 import { DrConfig, EnvironmentConfig } from '../../config';
 import {
+  AURORA_GLOBAL_LAG_MINUTES,
   regionalRpoMinutes,
   S3_REPLICATION_LAG_MINUTES,
   S3_RTC_REPLICATION_LAG_MINUTES,
 } from '../../config/recovery-model';
+import { globalDbRpoSeconds } from '../data/global-database';
+import { PLAN_STEP_TIMEOUT_MINUTES, PLAN_STEPS } from './region-switch-plan';
 
 /** What the drill must beat; it fails the deployment when a measured figure exceeds its target. */
 export interface DrillTargets {
@@ -46,5 +49,61 @@ export function drillTargets(
       primary.dr.standbyMode === 'pilot-light' ? rpoSeconds : Math.max(rpoSeconds, copyBoundSeconds),
     replicaObjectMaxAgeSeconds: rpoSeconds + replicationLagMinutes * 60,
     waitBoundSeconds: failoverSeconds + WAIT_MARGIN_SECONDS,
+  };
+}
+
+/**
+ * The most the global database secondary may trail before the drill fails: `rds.global_db_rpo` where a tier-1
+ * warm standby sets it (writes wait rather than let the lag exceed it), else the replication-lag alarm's bound.
+ */
+export function replicationLagBoundSeconds(
+  primary: Pick<EnvironmentConfig, 'tier'> & { readonly dr: Pick<DrConfig, 'standbyMode'> },
+): number {
+  return globalDbRpoSeconds(primary) ?? AURORA_GLOBAL_LAG_MINUTES * 60;
+}
+
+/** What `-c drill=switchover` holds each leg (to DrRegion, and back) to. */
+export interface SwitchoverTargets {
+  readonly primaryRegion: string;
+  readonly standbyRegion: string;
+  /** Per plan step name: the step's timeout in the plan, the most it may take. */
+  readonly stepTargetSeconds: Record<string, number>;
+  /** One leg end to end: the tier's RTO. */
+  readonly totalTargetSeconds: number;
+  /** How long one leg's custom resource waits before failing it. */
+  readonly waitBoundSeconds: number;
+}
+
+/**
+ * CloudFormation waits at most an hour for a custom resource ("ServiceTimeout ... maximum value of 3600 seconds",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html);
+ * the Provider framework's waiter gets 55 minutes of it, and the drill gives up 5 minutes before that so it can still
+ * write its report and fail with its own message. A leg slower than this fails even when it is inside a longer RTO.
+ */
+export const SWITCHOVER_PROVIDER_TIMEOUT_MINUTES = 55;
+export const SWITCHOVER_WAIT_CEILING_SECONDS = (SWITCHOVER_PROVIDER_TIMEOUT_MINUTES - 5) * 60;
+
+/**
+ * Each step's target is its timeout in the plan (a Parallel step: its slowest child's); each leg's is the RTO,
+ * waited for up to the RTO plus the margin, never past SWITCHOVER_WAIT_CEILING_SECONDS.
+ */
+export function switchoverTargets(
+  primary: Pick<EnvironmentConfig, 'region' | 'targets'> & { readonly dr: Pick<DrConfig, 'region'> },
+): SwitchoverTargets {
+  const minutes = PLAN_STEP_TIMEOUT_MINUTES;
+  const totalTargetSeconds = primary.targets.rtoMinutes * 60;
+  return {
+    primaryRegion: primary.region,
+    standbyRegion: primary.dr.region,
+    stepTargetSeconds: {
+      [PLAN_STEPS.approval]: minutes.approval * 60,
+      [PLAN_STEPS.customAction]: minutes.customAction * 60,
+      [PLAN_STEPS.dataAndCompute]: Math.max(minutes.database, minutes.capacity) * 60,
+      [PLAN_STEPS.database]: minutes.database * 60,
+      [PLAN_STEPS.capacity]: minutes.capacity * 60,
+      [PLAN_STEPS.dns]: minutes.dns * 60,
+    },
+    totalTargetSeconds,
+    waitBoundSeconds: Math.min(totalTargetSeconds + WAIT_MARGIN_SECONDS, SWITCHOVER_WAIT_CEILING_SECONDS),
   };
 }

@@ -18,7 +18,7 @@ import {
 } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
-import { drillTargets } from '../dr/drill-targets';
+import { drillTargets, replicationLagBoundSeconds, switchoverTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
 import { StandbyAlarms } from '../dr/standby-alarms';
 import { StandbyProbes } from '../dr/standby-probes';
@@ -33,8 +33,11 @@ export interface DrRegionStackProps {
   readonly service: ServiceConfig;
   /** The environment this stack stands by for (Prod); its `dr` block places and sizes the standby. */
   readonly primary: EnvironmentConfig & { readonly dr: DrConfig };
-  /** Add the DR drill trigger (`cdk deploy DrRegion -c drill=true`). @default false */
-  readonly drill?: boolean;
+  /**
+   * `true`: the measuring drill (`cdk deploy DrRegion -c drill=true`); `'switchover'`: the Region switch plan's
+   * graceful switchover to this Region and back (`-c drill=switchover`). @default false
+   */
+  readonly drill?: boolean | 'switchover';
 }
 
 /**
@@ -245,7 +248,17 @@ export class DrRegionStack extends BulwarkStack {
         reportBucket: this.dataSinks.replica.bucket,
         replicaBucket: this.dataSinks.replica.bucket,
         vault: this.dataSinks.vault.vault,
-        executeAfter: [this.standby, this.failover, this.dataSinks],
+        executeAfter: [this.standby, this.failover, this.dataSinks, this.regionSwitch],
+        mode: props.drill === 'switchover' ? 'switchover' : 'measure',
+        planArn: this.regionSwitch.plan.attrArn,
+        replicationLag:
+          dr.standbyMode === 'warm-standby'
+            ? {
+                clusterIdentifier: this.databaseSite.clusterIdentifier,
+                boundSeconds: replicationLagBoundSeconds(primary),
+              }
+            : undefined,
+        switchover: props.drill === 'switchover' ? switchoverTargets(primary) : undefined,
       });
     }
   }

@@ -83,6 +83,7 @@ function sharedVariantOf(
   if (Object.keys(context).length > 0) return undefined;
   if (Object.keys(options).some((key) => key !== 'drill' && key !== 'nag' && key !== 'controlTower')) return undefined;
   if (JSON.stringify(config) !== JSON.stringify(defaultConfig())) return undefined;
+  if (options.drill === 'switchover') return 'switchover';
   return options.drill ? 'drill' : 'default';
 }
 

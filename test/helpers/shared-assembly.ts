@@ -13,7 +13,12 @@ import { buildBulwarkApp } from '../../lib/app';
  * cdk-nag and AWS Control Tower's proactive controls are on in both, so the shared synth itself fails the run on an
  * unacknowledged finding (the controls' cfn-guard costs about 40 s of CPU, paid here once per variant).
  */
-export const SHARED_VARIANTS = { default: { drill: false }, drill: { drill: true } } as const;
+export const SHARED_VARIANTS = {
+  default: { drill: false },
+  drill: { drill: true },
+  // `-c drill=switchover`: synthesized only by a run that reads it (test/dr/drill-switchover.test.ts).
+  switchover: { drill: 'switchover' },
+} as const;
 export type SharedVariant = keyof typeof SHARED_VARIANTS;
 
 /** Set by globalSetup to the directory holding one cloud assembly per variant. */
