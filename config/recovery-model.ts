@@ -23,14 +23,14 @@ export const S3_REPLICATION_LAG_MINUTES = 60;
 export const S3_RTC_REPLICATION_LAG_MINUTES = 15;
 
 /**
- * Minutes for a standby to serve after the decision to fail over (DNS failover is added separately):
- * warm standby promotes the Aurora secondary (about 1-5 min, budget 10) and scales tasks from the
- * running minimum (budget 10); pilot light restores the newest copied recovery point (Aurora restore:
- * budget 60 for a small cluster) and starts tasks from zero (budget 15).
+ * Minutes for a standby to serve after a person decides to fail over, when no Region switch plan runs it (DNS
+ * failover is added separately): warm standby promotes the Aurora secondary (budget 10) and scales tasks from the
+ * running minimum (budget 10); pilot light adds an instance to its headless secondary and promotes it (budget 25)
+ * and starts tasks from zero (budget 15). The fallback from copied recovery points (dr-restore) is slower (60).
  */
 export const STANDBY_RECOVERY_MINUTES = {
   'warm-standby': 20,
-  'pilot-light': 75,
+  'pilot-light': 40,
 } as const;
 
 /**
@@ -51,14 +51,30 @@ export function scheduledBackupAgeMinutes(backupEveryHours: number): number {
   return backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + BACKUP_JOB_DURATION_MINUTES;
 }
 
-/** Worst case data loss (minutes) in a regional disaster, by standby mode. */
-export function regionalRpoMinutes(
-  standbyMode: keyof typeof STANDBY_RECOVERY_MINUTES,
-  backupEveryHours: number,
-): number {
-  return standbyMode === 'warm-standby'
-    ? AURORA_GLOBAL_LAG_MINUTES
-    : backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + CROSS_REGION_COPY_DURATION_MINUTES;
+/**
+ * The smallest `rds.global_db_rpo` Aurora PostgreSQL accepts: "Valid values are from 20 seconds up to the
+ * maximum integer value of 2,147,483,647 (68 years)" (Managing RPOs for Aurora PostgreSQL-based global databases,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+ * A tier 1 primary with a DR standby sets it (lib/data/global-database.ts): its regional RPO is this bound.
+ */
+export const GLOBAL_DB_RPO_FLOOR_SECONDS = 20;
+
+/**
+ * Worst case data loss (minutes) in a regional disaster. Both standby modes keep an Aurora global database
+ * secondary in the DR region (a pilot light's is headless: storage replicates, compute is added at failover), so
+ * the bound is the secondary's: `rds.global_db_rpo` (20 s) where it is set (tier 1), otherwise the replication lag
+ * budget (AURORA_GLOBAL_LAG_MINUTES, a budget: AWS bounds the lag only through the parameter).
+ */
+export function regionalRpoMinutes(tier: number): number {
+  return tier === 1 ? GLOBAL_DB_RPO_FLOOR_SECONDS / 60 : AURORA_GLOBAL_LAG_MINUTES;
+}
+
+/**
+ * Age (minutes) of the newest copied recovery point in the DR region at worst: the fallback a restore
+ * (`npm run ops -- dr-restore`) starts from when the global database cannot serve.
+ */
+export function backupCopyAgeMinutes(backupEveryHours: number): number {
+  return backupEveryHours * 60 + BACKUP_START_WINDOW_MINUTES + CROSS_REGION_COPY_DURATION_MINUTES;
 }
 
 /** Worst case data loss (minutes) within the region (bad migration, deleted rows): PITR or the backup schedule. */
@@ -67,18 +83,19 @@ export function inRegionRpoMinutes(continuousBackup: boolean, backupEveryHours: 
 }
 
 /**
- * Minutes from a regional outage to the decision to fail over: the P1 page reaches on-call, they
- * confirm the outage is regional (not our own release) and start the failover runbook. The resilience
- * report adds it to every regional RTO; automating the decision is how to shrink it.
+ * Without a Region switch plan only (a DR stack with no plan, or no trigger): a person decides and runs the
+ * runbook. With a plan the report reads its steps instead (lib/report/dns.ts, lib/report/recovery.ts), and its
+ * own assumptions (trigger start, default step timeout) live in lib/report/allowances.ts.
  */
 export const FAILOVER_DECISION_MINUTES = 15;
 
 /**
- * STANDBY_RECOVERY_MINUTES split into what the report can see in the DR templates: how the data comes
- * back (a global database secondary is promoted; otherwise the newest copied recovery point is
- * restored) and how the compute does (tasks already running scale out; otherwise they start from zero).
+ * Without a Region switch plan: how the data comes back (a global database secondary is promoted; a headless one
+ * first gets an instance, assumed 15 min since AWS documents no duration; otherwise the newest copied recovery
+ * point is restored) and how the compute does (running tasks scale out; otherwise they start from zero). With a
+ * plan, its steps replace these.
  */
 export const STANDBY_RECOVERY_PARTS = {
-  data: { 'global-database': 10, 'restore-from-backup': 60 },
+  data: { 'global-database': 10, 'headless-global-database': 25, 'restore-from-backup': 60 },
   compute: { running: 10, 'from-zero': 15 },
 } as const;

@@ -409,10 +409,20 @@ function checkDr(env: EnvironmentConfigRaw, targets: ResilienceTargets): string[
       `${env.name}.dr.healthCheck.regions ${JSON.stringify(dr.healthCheck.regions)}: Route 53 needs at least 3 distinct checker regions; add more, e.g. ["us-east-1", "us-west-2", "eu-west-1"]`,
     );
   }
-  const regional = regionalRpoMinutes(dr.standbyMode, env.backup.scheduleEveryHours);
+  // Both standby modes keep an Aurora global database secondary (pilot light: headless), so the regional RPO is its
+  // bound, not the backup copies' (those are the dr-restore fallback).
+  const regional = regionalRpoMinutes(env.tier);
+  const regionalBound =
+    env.tier === 1 ? 'rds.global_db_rpo, 20 s' : 'the replication lag budget: rds.global_db_rpo is set for tier 1 only';
+  const regionalFix =
+    env.tier === 1
+      ? 'raise the RPO to at least that'
+      : 'raise the RPO, or make the environment tier 1 so the primary blocks commits past 20 s';
   if (regional > targets.rpoMinutes) {
     problems.push(
-      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} cannot be met in a regional disaster by ${env.name}.dr.standbyMode "${dr.standbyMode}" (${regional} min: backups every ${env.backup.scheduleEveryHours} h plus the cross-region copy); use "warm-standby" (Aurora Global Database) or raise the RPO`,
+      `${env.name}.targets.rpoMinutes ${targets.rpoMinutes} cannot be met in a regional disaster by ` +
+        `${env.name}.dr.standbyMode "${dr.standbyMode}": its Aurora global database secondary is bounded at ` +
+        `${regional} min (${regionalBound}); ${regionalFix}`,
     );
   }
   return problems;

@@ -425,6 +425,18 @@ function regionSwitchFlows(ctx: DeriveContext): void {
         roleFlow(ctx, role, 'rds:DescribeGlobalClusters', globalArn, `${source} Aurora global database`);
         for (const cluster of db.DatabaseClusterArns)
           roleFlow(ctx, role, 'rds:DescribeDBClusters', cluster, `${source} Aurora global database`);
+      } else if (step.ExecutionBlockType === 'AuroraServerlessScaling') {
+        // security_iam_region_switch_aurora_serverless_scaling.html
+        const db = config.AuroraServerlessScalingConfig as { RegionDatabaseClusterArns: Record<string, string> };
+        for (const cluster of Object.values(db.RegionDatabaseClusterArns)) {
+          for (const action of ['rds:DescribeDBClusters', 'rds:ModifyDBCluster'])
+            roleFlow(ctx, role, action, cluster, `${source} Aurora Serverless capacity`);
+          const instances = `${cluster.replace(':cluster:', ':db:')}-1`;
+          for (const action of ['rds:DescribeDBInstances', 'rds:RebootDBInstance'])
+            roleFlow(ctx, role, action, instances, `${source} Aurora Serverless capacity`);
+        }
+        for (const action of ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceTypes'])
+          roleFlow(ctx, role, action, '*', `${source} Aurora Serverless capacity`);
       } else if (step.ExecutionBlockType === 'ECSServiceScaling') {
         for (const svc of asArray(
           config.EcsCapacityIncreaseConfig?.Services as { ClusterArn: string; ServiceArn: string }[],

@@ -260,6 +260,24 @@ export function lambdaSdkFlows(
       for (const action of ['ssm:GetParameter', 'ssm:PutParameter'])
         calls.push({ action, resource: parameter, why: "action.ts turns Prod's deploy freeze on" });
       publish(s.noticeTopicArn, 'action.ts P2 notice');
+    } else if (env.DB_INSTANCE_STEP_SETTINGS) {
+      handler = 'region-switch-db-instance';
+      const s = JSON.parse(env.DB_INSTANCE_STEP_SETTINGS) as Record<string, string>;
+      const instance = arn('rds', `db:${s.instanceIdentifier}`);
+      calls.push({ action: 'rds:DescribeDBInstances', resource: instance, why: 'instance.ts reads the instance' });
+      for (const resource of [instance, arn('rds', `cluster:${s.clusterIdentifier}`)])
+        calls.push({
+          action: 'rds:CreateDBInstance',
+          resource,
+          why: 'instance.ts adds the headless secondary instance',
+        });
+      calls.push({ action: 'rds:AddTagsToResource', resource: instance, why: 'instance.ts tags it at creation' });
+      calls.push({
+        action: 'kms:CreateGrant',
+        resource: s.kmsKeyArn,
+        context: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` },
+        why: 'Performance Insights of the instance is encrypted with the DR key',
+      });
     } else if (env.DRILL_SETTINGS) {
       handler = 'dr-drill';
       const s = JSON.parse(env.DRILL_SETTINGS) as Record<string, string>;

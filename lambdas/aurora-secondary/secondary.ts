@@ -55,6 +55,12 @@ export const secondaryPropertiesSchema = z.object({
   DeletionProtection: flag,
   /** Leave the cluster in place when the resource is deleted (the environment retains its data). */
   Retain: flag,
+  /**
+   * A headless secondary (pilot light): the cluster only, no DB instance; storage still replicates and the
+   * Region switch plan adds the instance at failover
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html).
+   */
+  Headless: z._default(flag, false),
   Tags: z._default(z.record(z.string(), z.string()), {}),
 });
 export type SecondaryProperties = z.infer<typeof secondaryPropertiesSchema>;
@@ -232,6 +238,12 @@ export async function onEvent(event: OnEvent, deps: SecondaryDeps): Promise<OnEv
         deletionProtection: p.DeletionProtection,
       });
     }
+    if (!old.Headless && p.Headless)
+      deps.logger.warn(
+        'Headless turned on: the secondary keeps its instance until someone deletes it (runbooks/dr-failback.md); ' +
+          'this update never deletes an instance, which may by then be the promoted primary',
+        { instance: p.DBInstanceIdentifier },
+      );
     // Engine upgrades of a global database are done on the global cluster (runbooks/dr-failover.md), not here.
     if (old.EngineVersion !== p.EngineVersion)
       deps.logger.warn(
@@ -365,6 +377,11 @@ export async function isComplete(event: IsCompleteEvent, deps: SecondaryDeps): P
     return { IsComplete: false };
   }
 
+  if (p.Headless) {
+    // No instance to create or wait for: the plan's add-instance step creates it at failover.
+    deps.logger.info('headless secondary cluster available', { cluster: p.DBClusterIdentifier });
+    return { IsComplete: true, Data: endpoints(cluster) };
+  }
   const instance = await describeInstance(rds, p.DBInstanceIdentifier, deps);
   if (!instance) {
     try {
@@ -404,13 +421,15 @@ export async function isComplete(event: IsCompleteEvent, deps: SecondaryDeps): P
     return { IsComplete: false };
   }
   deps.logger.info('secondary cluster available', { cluster: p.DBClusterIdentifier, endpoint: cluster.Endpoint });
+  return { IsComplete: true, Data: endpoints(cluster) };
+}
+
+/** What the custom resource returns: the cluster endpoints exist with or without an instance. */
+function endpoints(cluster: DBCluster): Record<string, string> {
   return {
-    IsComplete: true,
-    Data: {
-      Endpoint: cluster.Endpoint ?? '',
-      ReaderEndpoint: cluster.ReaderEndpoint ?? '',
-      DBClusterArn: cluster.DBClusterArn ?? '',
-    },
+    Endpoint: cluster.Endpoint ?? '',
+    ReaderEndpoint: cluster.ReaderEndpoint ?? '',
+    DBClusterArn: cluster.DBClusterArn ?? '',
   };
 }
 

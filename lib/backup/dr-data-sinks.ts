@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import {
   DrConfig,
   EnvironmentConfig,
-  regionalRpoMinutes,
+  backupCopyAgeMinutes,
   S3_REPLICATION_LAG_MINUTES,
   S3_RTC_REPLICATION_LAG_MINUTES,
 } from '../../config';
@@ -53,12 +53,12 @@ export class DrDataSinks extends Construct {
       config: primary.backup,
     });
 
-    // Copies arrive as snapshots (continuous backup does not copy continuously). In pilot light they
-    // are the regional RPO, which validation proved the schedule meets; in warm standby the Aurora
-    // Global Database carries the RPO and the copies are held to what schedule + copy can deliver.
+    // Copies arrive as snapshots (continuous backup does not copy continuously). In both standby modes the
+    // Aurora Global Database (a pilot light's secondary is headless) carries the RPO and the copies, the
+    // dr-restore fallback, are held to what schedule + copy can deliver.
     const rpoMinutes = primary.targets.rpoMinutes;
-    const copyBound = regionalRpoMinutes('pilot-light', primary.backup.scheduleEveryHours);
-    const vaultMaxAge = primary.dr.standbyMode === 'pilot-light' ? rpoMinutes : Math.max(rpoMinutes, copyBound);
+    const copyBound = backupCopyAgeMinutes(primary.backup.scheduleEveryHours);
+    const vaultMaxAge = Math.max(rpoMinutes, copyBound);
     const replicationLag = primary.backup.replicationTimeControl
       ? S3_RTC_REPLICATION_LAG_MINUTES
       : S3_REPLICATION_LAG_MINUTES;

@@ -10,7 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DrConfig, EnvironmentConfig } from '../../config';
-import { AURORA_GLOBAL_LAG_MINUTES } from '../../config/recovery-model';
+import { AURORA_GLOBAL_LAG_MINUTES, GLOBAL_DB_RPO_FLOOR_SECONDS } from '../../config/recovery-model';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { acknowledgeShortLogRetention } from '../common/control-tower';
@@ -73,9 +73,8 @@ export interface DrDatabaseSiteProps {
   /** DrRegion's alarm factory: the replication-lag alarm that guards the warm standby's regional RPO. */
   readonly alarms: AlarmFactory;
   /**
-   * Alarm on the global database replication lag. Only a warm standby has a global secondary; a pilot
-   * light restores into this site, so the lag metric never exists and the alarm would only breach.
-   * @default true
+   * Alarm on the global database replication lag (both standby modes have a global secondary; a pilot light's
+   * is headless). @default true
    */
   readonly replicationLagAlarm?: boolean;
   /**
@@ -88,16 +87,12 @@ export interface DrDatabaseSiteProps {
 export const REPLICATION_LAG_ALARM_ID = 'db-replication-lag';
 export const RPO_LAG_ALARM_ID = 'db-rpo-lag';
 
-/**
- * The smallest `rds.global_db_rpo` Aurora PostgreSQL accepts: "Valid values are from 20 seconds up to the
- * maximum integer value of 2,147,483,647 (68 years)" (Managing RPOs for Aurora PostgreSQL-based global databases,
- * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
- */
-export const GLOBAL_DB_RPO_FLOOR_SECONDS = 20;
+/** The documented floor of `rds.global_db_rpo` (config/recovery-model.ts cites it; the validation reads it too). */
+export { GLOBAL_DB_RPO_FLOOR_SECONDS };
 
 /**
  * The regional RPO bound a primary enforces through `rds.global_db_rpo`: the documented floor for a tier 1
- * warm standby (the only one with a global secondary to hold it to), none otherwise. The trade-off (README,
+ * primary with a DR standby (warm, or pilot light with its headless secondary), none otherwise. The trade-off (README,
  * "Bounded RPO"): while no secondary is within the bound, "Aurora PostgreSQL blocks transaction commits" on
  * the primary (same page), so a lagging secondary turns into failing writes rather than silent data at risk.
  * Only the primary's cluster parameter group carries it: after a failover the promoted cluster, with no
@@ -106,14 +101,26 @@ export const GLOBAL_DB_RPO_FLOOR_SECONDS = 20;
 export function globalDbRpoSeconds(
   environment: Pick<EnvironmentConfig, 'tier'> & { readonly dr?: Pick<DrConfig, 'standbyMode'> },
 ): number | undefined {
-  const tier1WarmStandby = environment.tier === 1 && environment.dr?.standbyMode === 'warm-standby';
-  return tier1WarmStandby ? GLOBAL_DB_RPO_FLOOR_SECONDS : undefined;
+  // Both standby modes have a global secondary since the pilot light went headless (storage replicates).
+  // Assumption to confirm on a real account: Aurora tracks a headless secondary's RPO lag like any other
+  // ("Aurora monitors the RPO lag time of all secondary clusters", same page); if it did not, commits would block.
+  return environment.tier === 1 && environment.dr !== undefined ? GLOBAL_DB_RPO_FLOOR_SECONDS : undefined;
 }
 
 /**
- * Where the DR database lives. Warm standby: what the DR region must hold before Prod can add a global
- * database secondary to it. Pilot light: the restore target of `npm run ops -- dr-restore` (the newest
- * copied recovery point is restored as `orders-dr-db` into these). Warm standby: DrRegion deploys
+ * Whether the DR secondary is headless: a pilot light keeps the global database secondary without a DB
+ * instance ("Without the DB instance, you're not charged for compute, only for storage",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html);
+ * its Region switch plan adds the instance before it fails over.
+ */
+export function headlessSecondary(dr: Pick<DrConfig, 'standbyMode'>): boolean {
+  return dr.standbyMode === 'pilot-light';
+}
+
+/**
+ * Where the DR database lives: what the DR region must hold before Prod can add a global database
+ * secondary to it (with an instance in warm standby, headless in pilot light), and the restore target of
+ * `npm run ops -- dr-restore`, the fallback from copied recovery points. DrRegion deploys
  * first, and a secondary can only join a global cluster that Prod has created, so the secondary itself
  * is created from Prod (GlobalDatabase below) into these: the isolated-subnet subnet group, the security
  * group, the KMS key (cross-region secondaries are encrypted with a key of their own region), the log
@@ -130,9 +137,9 @@ export class DrDatabaseSite extends Construct {
   /** `db.orders-dr.internal`: resolves in the DR VPC to the secondary's cluster (writer) endpoint. */
   readonly hostName: string;
   readonly port = PORT;
-  /** Warm standby only. */
+  /** Unless the site is told otherwise (`replicationLagAlarm: false`). */
   readonly replicationLagAlarm?: cloudwatch.Alarm;
-  /** Tier 1 warm standby only: the RPO lag against the primary's rds.global_db_rpo. */
+  /** Tier 1 only: the RPO lag against the primary's rds.global_db_rpo. */
   readonly rpoLagAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DrDatabaseSiteProps) {
@@ -172,10 +179,14 @@ export class DrDatabaseSite extends Construct {
     this.zone = new route53.PrivateHostedZone(this, 'Zone', {
       zoneName: drZoneName(naming),
       vpc: props.vpc,
-      comment: `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ${AURORA_GLOBAL_SECONDARY_TYPE} (warm standby) or npm run ops -- dr-restore (pilot light)`,
+      comment:
+        `DR-region names of ${naming.serviceName}; ${this.hostName} is set by Prod's ` +
+        `${AURORA_GLOBAL_SECONDARY_TYPE}, or by npm run ops -- dr-restore (fallback)`,
     });
 
-    // The warm standby's regional RPO is the global database's replication lag (recovery model: 1 min).
+    // The regional RPO is the global database's replication lag (recovery model: 1 min). Assumption to confirm on
+    // a real account: a headless secondary reports these cluster metrics too; if not, the lag alarm stays in
+    // ALARM (missing data breaches) from the first deploy of a pilot light, which is at least not silent.
     // A lag above it, or no lag reported at all (no secondary), means that RPO no longer holds.
     if (props.replicationLagAlarm === false) return;
     if (props.rpoBoundSeconds !== undefined) {
@@ -245,6 +256,8 @@ export interface GlobalDatabaseProps {
   readonly tags?: Record<string, string>;
   /** Longest wait for the secondary to be created (Aurora copies the whole volume first). @default 55 minutes */
   readonly maxWait?: Duration;
+  /** A headless secondary (pilot light): the cluster without a DB instance. @default false */
+  readonly headless?: boolean;
 }
 
 /**
@@ -394,6 +407,7 @@ export class GlobalDatabase extends Construct {
         KmsKeyId: site.key.keyArn,
         DeletionProtection: protection.retain,
         Retain: protection.retain,
+        Headless: props.headless ?? false,
         Tags: props.tags ?? {},
       },
     });

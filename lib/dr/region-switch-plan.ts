@@ -9,6 +9,7 @@ import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { switchParameterName } from '../killswitch/kill-switch-settings';
+import { DATABASE_ENGINE } from '../data/database';
 import { BlueGreenService, serviceBaseName } from '../service/blue-green-service';
 import { failoverSetIdentifier } from './failover-record';
 
@@ -24,6 +25,11 @@ export const PLAN_STEPS = {
   customAction: 'freeze-and-notify',
   dataAndCompute: 'database-and-capacity',
   database: 'aurora-global-database',
+  /** Aurora Serverless v2 ACU of the activated region's cluster, from the other's last 24 h. */
+  databaseCapacity: 'aurora-serverless-capacity',
+  /** Pilot light: the headless secondary's instance and the tasks, before the database can fail over. */
+  standbyCompute: 'database-instance-and-tasks',
+  databaseInstance: 'aurora-add-instance',
   capacity: 'ecs-capacity',
   dns: 'route53-failover-records',
 } as const;
@@ -39,6 +45,10 @@ export const PLAN_STEP_TIMEOUT_MINUTES = {
   approval: 60,
   customAction: 5,
   database: 30,
+  /** Assumption: AWS documents no duration for the Aurora Serverless Scaling block; a bound of our choosing. */
+  databaseCapacity: 10,
+  /** Assumption: AWS documents no duration for creating a db.serverless instance; a bound of our choosing. */
+  databaseInstance: 20,
   capacity: 15,
   dns: 5,
 } as const;
@@ -82,6 +92,12 @@ export interface PlanGlobalDatabase {
   readonly globalClusterIdentifier: string;
   readonly primaryClusterIdentifier: string;
   readonly secondaryClusterIdentifier: string;
+  /**
+   * A headless secondary (pilot light): the failover first adds this instance, since "before you can perform a
+   * switchover or failover to a headless secondary Aurora DB cluster, you must add a DB instance to it"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+   */
+  readonly headless?: { readonly instanceIdentifier: string; readonly engine: string; readonly keyArn: string };
 }
 
 export interface RegionSwitchPlanProps {
@@ -127,6 +143,8 @@ export class RegionSwitchPlan extends Construct {
   /** The role whose principals approve the manual step (only when the failover is not automatic). */
   readonly approvalRole?: iam.Role;
   readonly customAction: BulwarkFunction;
+  /** Pilot light only: the step that adds the headless secondary's instance. */
+  readonly databaseInstanceAction?: BulwarkFunction;
   readonly automatic: boolean;
   readonly planName: string;
 
@@ -297,15 +315,94 @@ export class RegionSwitchPlan extends Construct {
         },
       },
     };
-    const dataAndCompute = (ungracefulFailover: boolean): arcregionswitch.CfnPlan.StepProperty => {
-      const children = [...databaseStep(ungracefulFailover), capacityStep];
-      return {
-        name: PLAN_STEPS.dataAndCompute,
-        description: 'The database and the compute come up together; DNS waits for both',
-        executionBlockType: 'Parallel',
-        executionBlockConfiguration: { parallelConfig: { steps: children } },
-      };
+    // Aurora Serverless v2 capacity of the activated region's cluster: min/max ACU from the other cluster's peak of
+    // the last 24 h (https://docs.aws.amazon.com/r53recovery/latest/dg/aurora-serverless-scaling-block.html).
+    const databaseCapacityStep = (): arcregionswitch.CfnPlan.StepProperty[] => {
+      const db = props.globalDatabase;
+      if (!db) return [];
+      return [
+        {
+          name: PLAN_STEPS.databaseCapacity,
+          description:
+            "Aurora Serverless v2 ACU of the activated region's cluster to the other's peak of the last 24 h",
+          executionBlockType: 'AuroraServerlessScaling',
+          executionBlockConfiguration: {
+            auroraServerlessScalingConfig: {
+              globalClusterIdentifier: db.globalClusterIdentifier,
+              regionDatabaseClusterArns: {
+                [primary.region]: rdsArn(primary.region, 'cluster', db.primaryClusterIdentifier),
+                [drRegion]: rdsArn(drRegion, 'cluster', db.secondaryClusterIdentifier),
+              },
+              targetPercent: 100,
+              timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.databaseCapacity,
+            },
+          },
+        },
+      ];
     };
+    const headless = props.globalDatabase?.headless;
+    if (headless) {
+      this.databaseInstanceAction = new BulwarkFunction(this, 'DatabaseInstanceAction', {
+        lambdaName: 'region-switch-db-instance',
+        description:
+          `Region switch step ${PLAN_STEPS.databaseInstance}: adds ${headless.instanceIdentifier} to the headless ` +
+          `secondary ${props.globalDatabase!.secondaryClusterIdentifier} before the failover`,
+        protection: props.protection,
+        timeout: Duration.minutes(1),
+        environment: {
+          DB_INSTANCE_STEP_SETTINGS: stack.toJsonString({
+            clusterIdentifier: props.globalDatabase!.secondaryClusterIdentifier,
+            instanceIdentifier: headless.instanceIdentifier,
+            engine: headless.engine,
+            kmsKeyArn: headless.keyArn,
+            tags: { service: props.service.name, environment: 'DrRegion', 'standby-for': primary.name },
+          }),
+        },
+      });
+      this.grantDatabaseInstance(props.globalDatabase!, headless);
+    }
+    const databaseInstanceStep = (fn: BulwarkFunction): arcregionswitch.CfnPlan.StepProperty => ({
+      name: PLAN_STEPS.databaseInstance,
+      description: 'The headless secondary gets its db.serverless instance (lambdas/region-switch-db-instance)',
+      executionBlockType: 'CustomActionLambda',
+      executionBlockConfiguration: {
+        customActionLambdaConfig: {
+          lambdas: [{ arn: fn.functionArn, payload: JSON.stringify({ action: 'add-database-instance' }) }],
+          regionToRun: 'activatingRegion',
+          // The function fails while the instance is not yet available; Region switch runs it again after this.
+          retryIntervalMinutes: 1,
+          timeoutMinutes: PLAN_STEP_TIMEOUT_MINUTES.databaseInstance,
+        },
+      },
+    });
+    const parallel = (name: string, description: string, steps: arcregionswitch.CfnPlan.StepProperty[]) => ({
+      name,
+      description,
+      executionBlockType: 'Parallel',
+      executionBlockConfiguration: { parallelConfig: { steps } },
+    });
+    // Warm standby (and failback): the database, its ACU and the tasks come up together; DNS waits for all.
+    // Pilot light failover: the instance and the tasks first, then the database (it cannot fail over to a headless
+    // cluster) with its ACU, then DNS.
+    const dataAndCompute = (ungracefulFailover: boolean): arcregionswitch.CfnPlan.StepProperty[] =>
+      ungracefulFailover && this.databaseInstanceAction
+        ? [
+            parallel(PLAN_STEPS.standbyCompute, 'The headless secondary gets its instance while the tasks start', [
+              databaseInstanceStep(this.databaseInstanceAction),
+              capacityStep,
+            ]),
+            parallel(PLAN_STEPS.dataAndCompute, 'The database fails over and scales; DNS waits for both', [
+              ...databaseStep(ungracefulFailover),
+              ...databaseCapacityStep(),
+            ]),
+          ]
+        : [
+            parallel(PLAN_STEPS.dataAndCompute, 'The database and the compute come up together; DNS waits for both', [
+              ...databaseStep(ungracefulFailover),
+              ...databaseCapacityStep(),
+              capacityStep,
+            ]),
+          ];
     const dnsStep: arcregionswitch.CfnPlan.StepProperty = {
       name: PLAN_STEPS.dns,
       description:
@@ -373,13 +470,13 @@ export class RegionSwitchPlan extends Construct {
           workflowTargetAction: 'activate',
           workflowTargetRegion: drRegion,
           workflowDescription: `Fail over to ${drRegion} (${primary.dr.standbyMode})`,
-          steps: [...approvalStep, lambdaStep('activatingRegion', drRegion), dataAndCompute(true), dnsStep],
+          steps: [...approvalStep, lambdaStep('activatingRegion', drRegion), ...dataAndCompute(true), dnsStep],
         },
         {
           workflowTargetAction: 'activate',
           workflowTargetRegion: primary.region,
           workflowDescription: `Fail back to ${primary.region} (planned)`,
-          steps: [lambdaStep('deactivatingRegion', primary.region), dataAndCompute(false), dnsStep],
+          steps: [lambdaStep('deactivatingRegion', primary.region), ...dataAndCompute(false), dnsStep],
         },
       ],
       ...(triggers.length > 0 ? { associatedAlarms, triggers } : {}),
@@ -449,6 +546,33 @@ export class RegionSwitchPlan extends Construct {
         ],
       );
     }
+    if (props.globalDatabase) {
+      // Aurora Serverless Scaling block (security_iam_region_switch_aurora_serverless_scaling.html): the change on
+      // both clusters and their instances (identifiers start with the cluster's), GetMetricData and
+      // DescribeInstanceTypes on "*".
+      const db = props.globalDatabase;
+      add(
+        'ScaleTheServerlessCapacity',
+        ['rds:DescribeDBInstances', 'rds:ModifyDBCluster', 'rds:RebootDBInstance'],
+        [
+          rdsArn(primary.region, 'cluster', db.primaryClusterIdentifier),
+          rdsArn(primary.dr.region, 'cluster', db.secondaryClusterIdentifier),
+          rdsArn(primary.region, 'db', `${db.primaryClusterIdentifier}*`),
+          rdsArn(primary.dr.region, 'db', `${db.secondaryClusterIdentifier}*`),
+        ],
+      );
+      add('ReadServerlessCapacity', ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceTypes'], ['*']);
+      for (const [region, cluster] of [
+        [primary.region, db.primaryClusterIdentifier],
+        [primary.dr.region, db.secondaryClusterIdentifier],
+      ])
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${rdsArn(region, 'db', `${cluster}*`)}]`,
+          reason:
+            'The Aurora Serverless Scaling block may reboot the instances of this cluster (AWS sample policy); ' +
+            "Prod's instance identifiers are generated, so the pattern names the cluster's instances only.",
+        });
+    }
     // Triggers: Region switch reads the trigger alarms with this role (security_iam_region_switch_trust_policy.html);
     // cloudwatch:DescribeAlarms on the alarms is what AWS's sample for alarm reads names
     // (security_iam_region_switch_reports.html). Assumption to confirm on a real account: no other action is needed.
@@ -468,6 +592,47 @@ export class RegionSwitchPlan extends Construct {
       id: `AwsSolutions-IAM5[Resource::${refs.planArnPattern}]`,
       reason: PLAN_ARN_PATTERN_REASON,
     });
+  }
+
+  /** The add-instance step: the plan invokes it; it describes and creates the one instance, with the DR key. */
+  private grantDatabaseInstance(db: PlanGlobalDatabase, headless: NonNullable<PlanGlobalDatabase['headless']>): void {
+    const fn = this.databaseInstanceAction!;
+    const stack = Stack.of(this);
+    const region = stack.region;
+    const rdsArn = rdsArnIn(stack, stack.account);
+    // Custom action Lambda block (security_iam_region_switch_lambda.html).
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeTheDatabaseInstanceStep',
+        actions: ['lambda:GetFunction', 'lambda:InvokeFunction'],
+        resources: [fn.functionArn],
+      }),
+    );
+    const family = DATABASE_ENGINE.parameterGroupFamily ?? 'aurora-postgresql17';
+    const majorVersion = DATABASE_ENGINE.engineVersion?.majorVersion ?? '17';
+    const instanceArn = rdsArn(region, 'db', headless.instanceIdentifier);
+    const clusterArn = rdsArn(region, 'cluster', db.secondaryClusterIdentifier);
+    // CreateDBInstance names the instance, its cluster and the default parameter and option groups RDS attaches;
+    // AddTagsToResource tags it at creation (Service Authorization Reference, list_amazonrds.html).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:CreateDBInstance', 'rds:AddTagsToResource'],
+        resources: [
+          instanceArn,
+          clusterArn,
+          rdsArn(region, 'pg', `default.${family}`),
+          rdsArn(region, 'og', `default:aurora-postgresql-${majorVersion}`),
+        ],
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [instanceArn] }));
+    // Performance Insights is encrypted with the DR key on the caller's behalf, as for the secondary itself.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [headless.keyArn],
+      }),
+    );
   }
 }
 

@@ -9,7 +9,7 @@ import {
   S3_RTC_REPLICATION_LAG_MINUTES,
   STANDBY_RECOVERY_PARTS,
 } from '../../config/recovery-model';
-import { DEFAULT_BACKUP_START_WINDOW_MINUTES } from './allowances';
+import { DEFAULT_BACKUP_START_WINDOW_MINUTES, REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES } from './allowances';
 import { DnsFailover } from './dns';
 import { CfnResource, Figure, SourceRef, StackTemplate } from './model';
 import { scheduleIntervalMinutes } from './schedule';
@@ -565,8 +565,16 @@ export function standbyShape(
   const global = clusters
     .map((c) => globalDatabase(primary, c.logicalId, stacks))
     .find((g) => g !== undefined && g.region === standby.region);
-  if (global) data = { part: 'global-database', sources: global.sources };
-  else {
+  if (global) {
+    // A headless secondary (pilot light) has no instance until its failover adds one.
+    const headless = props(global.secondary.stack.resources[global.secondary.logicalId]).Headless === true;
+    data = {
+      part: headless ? 'headless-global-database' : 'global-database',
+      sources: headless
+        ? [...global.sources, source(global.secondary.stack, global.secondary.logicalId, ['Headless'])]
+        : global.sources,
+    };
+  } else {
     const copy = clusters
       .flatMap((c) => c.mechanisms)
       .find((m) => m.scope === 'regional' && m.label.includes(standby.region ?? '\u0000'));
@@ -606,8 +614,12 @@ export function standbyShape(
 }
 
 /**
- * RTO of a regional failover: someone decides to fail over, the standby's data and compute come up,
- * and DNS moves clients (health check + TTL). Sequential, as the runbook runs them.
+ * RTO of a regional failover. With the Region switch plan driving the live records (`dns.plan`), the service is
+ * back when DNS moves, after every step: the trigger alarm's detection + the trigger + each step before the DNS
+ * step at its TimeoutMinutes (a Parallel step at its slowest child) + the DNS step + the record's TTL
+ * (lib/report/dns.ts computes these from the plan as synthesized; timeouts are bounds, AWS documents no durations).
+ * Without a plan: a person decides (FAILOVER_DECISION_MINUTES) and the data and compute come up on the recovery
+ * model's budgets, then DNS moves. The standby mode is read from the DR templates either way.
  */
 export function rtoFigure(
   primary: StackTemplate,
@@ -645,30 +657,78 @@ export function rtoFigure(
       fix: dns?.fix ?? 'give the standby a database copy, a service and a secondary failover record',
     };
   }
-  const dataMinutes = STANDBY_RECOVERY_PARTS.data[shape.data.part];
-  const computeMinutes = STANDBY_RECOVERY_PARTS.compute[shape.compute.part];
-  // A pair that follows the Region switch plan (lib/report/dns.ts) moves in the plan's DNS step, after the data and
-  // compute terms above: only that step and the TTL are added here, not the trigger and steps before it again.
-  const dnsMinutes = (dns.plan?.dnsStepSeconds ?? dns.seconds) / 60;
-  const value = round(FAILOVER_DECISION_MINUTES + dataMinutes + computeMinutes + dnsMinutes);
+  const running = shape.compute.part === 'running';
   const mode =
-    shape.data.part === 'global-database' && shape.compute.part === 'running'
+    shape.data.part === 'global-database' && running
       ? 'warm standby'
-      : shape.data.part === 'restore-from-backup' && shape.compute.part === 'from-zero'
+      : shape.data.part !== 'global-database' && !running
         ? 'pilot light'
         : 'mixed standby';
+  const sources = [...shape.data.sources, ...shape.compute.sources, ...dns.sources];
+  if (dns.plan) {
+    const value = round(dns.seconds / 60);
+    const approval = approvalMinutes(standby);
+    return {
+      ...base,
+      name: `${name} (${mode})`,
+      value,
+      status: 'info',
+      formula: `Region switch plan, worst case: ${dns.formula} = ${value} min`,
+      sources,
+      notes: [
+        'every step counts at its TimeoutMinutes: AWS documents no duration for an execution block, so the timeout ' +
+          '(after which the execution stops on the step) is the only bound the template shows',
+        approval === undefined
+          ? 'no approval step: the trigger runs the failover (dr.automaticFailover)'
+          : `includes up to ${approval} min for a person to approve (the ManualApproval step's timeout); ` +
+            'with dr.automaticFailover on there is no approval step',
+      ],
+      fix:
+        "shorten the plan's step timeouts where AWS documents a bound, turn dr.automaticFailover on, or " +
+        (mode === 'warm standby' ? 'detect the region outage sooner' : `move ${standby.stackId} to warm standby`),
+    };
+  }
+  const dataMinutes = STANDBY_RECOVERY_PARTS.data[shape.data.part];
+  const computeMinutes = STANDBY_RECOVERY_PARTS.compute[shape.compute.part];
+  const dnsMinutes = dns.seconds / 60;
+  const value = round(FAILOVER_DECISION_MINUTES + dataMinutes + computeMinutes + dnsMinutes);
   return {
     ...base,
     name: `${name} (${mode})`,
     value,
     status: 'info',
     formula: `${FAILOVER_DECISION_MINUTES} min decision + ${dataMinutes} min data (${shape.data.part}) + ${computeMinutes} min compute (${shape.compute.part}, ${shape.compute.desiredCount} task(s) running) + ${round(dnsMinutes)} min DNS (${dns.formula}) = ${value} min`,
-    sources: [...shape.data.sources, ...shape.compute.sources, ...dns.sources],
+    sources,
+    notes: [
+      'no Region switch plan drives the records: a person decides and runs the runbook (budgets, not template facts)',
+    ],
     fix:
       mode === 'warm standby'
         ? 'shorten the DNS failover (health check interval/threshold, TTL) or automate the failover decision'
         : `move ${standby.stackId} to warm standby (global database, running tasks)`,
   };
+}
+
+/** The longest ManualApproval timeout in the standby's plans (a person approving the failover), if any. */
+function approvalMinutes(standby: StackTemplate): number | undefined {
+  let longest: number | undefined;
+  const visit = (steps: unknown): void => {
+    for (const step of Array.isArray(steps) ? steps.filter(isObject) : []) {
+      const config = isObject(step.ExecutionBlockConfiguration) ? step.ExecutionBlockConfiguration : {};
+      if (step.ExecutionBlockType === 'ManualApproval') {
+        const approval = isObject(config.ExecutionApprovalConfig) ? config.ExecutionApprovalConfig : {};
+        const minutes = numberValue(approval.TimeoutMinutes) ?? REGION_SWITCH_DEFAULT_STEP_TIMEOUT_MINUTES;
+        longest = Math.max(longest ?? 0, minutes);
+      }
+      if (isObject(config.ParallelConfig)) visit(config.ParallelConfig.Steps);
+    }
+  };
+  for (const [, plan] of resourcesOfType(standby, 'AWS::ARCRegionSwitch::Plan')) {
+    const workflows = props(plan).Workflows;
+    for (const workflow of Array.isArray(workflows) ? workflows.filter(isObject) : [])
+      if (workflow.WorkflowTargetRegion === standby.region) visit(workflow.Steps);
+  }
+  return longest;
 }
 
 function round(n: number): number {

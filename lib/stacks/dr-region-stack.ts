@@ -8,13 +8,19 @@ import { BulwarkStack } from '../common/bulwark-stack';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Monitoring } from '../monitoring/monitoring';
-import { DATABASE_SECRET_NAME_VARIABLE, databaseClusterIdentifier, databaseSecretName } from '../data/database';
+import {
+  DATABASE_ENGINE,
+  DATABASE_SECRET_NAME_VARIABLE,
+  databaseClusterIdentifier,
+  databaseSecretName,
+} from '../data/database';
 import {
   DrDatabaseSite,
   drRestoreTargetParameterName,
   DrRestoreTarget,
   globalClusterIdentifier,
   globalDbRpoSeconds,
+  headlessSecondary,
 } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
@@ -121,8 +127,7 @@ export class DrRegionStack extends BulwarkStack {
       vpc: this.network.vpc,
       dataSubnetGroupName: SUBNET_GROUPS.data,
       alarms: this.monitoring.alarms,
-      // No global secondary in a pilot light: the lag metric never exists.
-      replicationLagAlarm: dr.standbyMode === 'warm-standby',
+      // Both modes have a global secondary (a pilot light's is headless): the lag alarm guards either.
       rpoBoundSeconds: globalDbRpoSeconds(primary),
     });
     // What `npm run ops -- dr-restore` restores with and into (the names it derives from lib/ itself).
@@ -205,14 +210,19 @@ export class DrRegionStack extends BulwarkStack {
       service,
       primary,
       standby: this.standby,
-      globalDatabase:
-        dr.standbyMode === 'warm-standby'
+      globalDatabase: {
+        globalClusterIdentifier: globalClusterIdentifier(service.name),
+        primaryClusterIdentifier: databaseClusterIdentifier(primaryNaming),
+        secondaryClusterIdentifier: this.databaseSite.clusterIdentifier,
+        // Pilot light: the failover adds the headless secondary's instance first.
+        headless: headlessSecondary(dr)
           ? {
-              globalClusterIdentifier: globalClusterIdentifier(service.name),
-              primaryClusterIdentifier: databaseClusterIdentifier(primaryNaming),
-              secondaryClusterIdentifier: this.databaseSite.clusterIdentifier,
+              instanceIdentifier: this.databaseSite.instanceIdentifier,
+              engine: DATABASE_ENGINE.engineType,
+              keyArn: this.databaseSite.key.keyArn,
             }
           : undefined,
+      },
       triggerAlarmArns,
       noticeTopic: this.monitoring.topics.topic('P2'),
       noticeTopicKey: this.monitoring.topics.key,

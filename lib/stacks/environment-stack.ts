@@ -11,7 +11,7 @@ import { DataProtection } from '../common/protection';
 import { AlarmCatalog } from '../monitoring/alarm-catalog';
 import { Monitoring } from '../monitoring/monitoring';
 import { Database, DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
-import { DrDatabaseSite, GlobalDatabase, globalDbRpoSeconds } from '../data/global-database';
+import { DrDatabaseSite, GlobalDatabase, globalDbRpoSeconds, headlessSecondary } from '../data/global-database';
 import { IncidentRecord } from '../incidents/incident-record';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
@@ -104,11 +104,12 @@ export class EnvironmentStack extends BulwarkStack {
       rotationSubnetGroupName: SUBNET_GROUPS.private,
       backupTag: backupTag(this.naming),
       secretReplicaRegions: environment.dr && props.drDatabaseSite ? [environment.dr.region] : undefined,
-      // Tier 1 warm standby: the regional RPO is bounded by rds.global_db_rpo (lib/data/global-database.ts).
+      // Tier 1 with a standby: the regional RPO is bounded by rds.global_db_rpo (lib/data/global-database.ts).
       globalDbRpoSeconds: props.drDatabaseSite ? globalDbRpoSeconds(environment) : undefined,
     });
-    // A global database only for a warm standby; a pilot light restores copied recovery points into the site.
-    if (environment.dr?.standbyMode === 'warm-standby' && props.drDatabaseSite) {
+    // A global database for either standby mode: a pilot light's secondary is headless (no instance until the
+    // Region switch plan adds one); copied recovery points (npm run ops -- dr-restore) stay the fallback.
+    if (environment.dr && props.drDatabaseSite) {
       this.globalDatabase = new GlobalDatabase(this, 'GlobalDatabase', {
         primary: this.database.cluster,
         config: environment.database,
@@ -116,6 +117,7 @@ export class EnvironmentStack extends BulwarkStack {
         protection: this.protection,
         secondaryRegion: environment.dr.region,
         site: props.drDatabaseSite,
+        headless: headlessSecondary(environment.dr),
         tags: { service: service.name, environment: 'DrRegion', 'standby-for': environment.name, owner: service.owner },
       });
     }

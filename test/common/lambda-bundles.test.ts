@@ -110,6 +110,8 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
       'live-target-groups',
       'plan-health-checks',
       'region-switch-action',
+      // Pilot light only: not in the default (warm standby) app below.
+      'region-switch-db-instance',
     ];
     const built = fs
       .readdirSync(dir)

@@ -96,9 +96,18 @@ describe('DR configuration', () => {
     );
   });
 
-  test('pilot light cannot meet a 15-minute RPO with hourly backups plus the copy: the message names warm standby', () => {
-    expect(problemsOf(withDr((dr) => (dr.standbyMode = 'pilot-light')))).toMatch(
-      /Prod\.targets\.rpoMinutes 15 cannot be met in a regional disaster by Prod\.dr\.standbyMode "pilot-light" .*use "warm-standby"/,
+  test('pilot light (headless global secondary) meets a tier 1 15-minute RPO: its bound is rds.global_db_rpo', () => {
+    expect(() => validateConfig(withDr((dr) => (dr.standbyMode = 'pilot-light')))).not.toThrow();
+  });
+
+  test('an RPO below the global database bound is refused, naming the bound and the fix', () => {
+    // Tier 1: rds.global_db_rpo 20 s = 1/3 min; a 0.25 min RPO cannot be met in either mode.
+    const tooTight = withDr((dr) => (dr.standbyMode = 'pilot-light'));
+    tooTight.environments.find((e) => e.name === 'Prod')!.targets = { rpoMinutes: 0.25 };
+    expect(problemsOf(tooTight)).toContain(
+      'Prod.targets.rpoMinutes 0.25 cannot be met in a regional disaster by Prod.dr.standbyMode "pilot-light": its ' +
+        'Aurora global database secondary is bounded at 0.3333333333333333 min (rds.global_db_rpo, 20 s); raise ' +
+        'the RPO to at least that',
     );
   });
 

@@ -39,9 +39,9 @@ describe('bounded regional RPO: rds.global_db_rpo', () => {
     });
   });
 
-  test('only a tier 1 warm standby is bounded', () => {
+  test('a tier 1 primary with a standby of either mode is bounded (the pilot light keeps a headless secondary)', () => {
     expect(globalDbRpoSeconds({ tier: 1, dr: { standbyMode: 'warm-standby' } })).toBe(20);
-    expect(globalDbRpoSeconds({ tier: 1, dr: { standbyMode: 'pilot-light' } })).toBeUndefined();
+    expect(globalDbRpoSeconds({ tier: 1, dr: { standbyMode: 'pilot-light' } })).toBe(20);
     expect(globalDbRpoSeconds({ tier: 2, dr: { standbyMode: 'warm-standby' } })).toBeUndefined();
     expect(globalDbRpoSeconds({ tier: 1 })).toBeUndefined();
   });

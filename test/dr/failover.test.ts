@@ -6,11 +6,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import {
-  regionalRpoMinutes,
-  S3_REPLICATION_LAG_MINUTES,
-  S3_RTC_REPLICATION_LAG_MINUTES,
-} from '../../config/recovery-model';
+import { S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config/recovery-model';
 import { DEFAULT_RUNBOOKS_DIR } from '../../lib/app';
 import { Naming } from '../../lib/common/naming';
 import { DrDrill, DRILL_LOCK_STALE_SECONDS } from '../../lib/dr/dr-drill';
@@ -427,7 +423,8 @@ describe('drill targets', () => {
     // 2 checks x (10 s + 4 s connect + 2 s first byte) = 32 s worst case fits the 60 s target.
     expect(drillTargets(prodConfig)).toEqual({
       failoverSeconds: 60,
-      recoveryPointMaxAgeSeconds: regionalRpoMinutes('pilot-light', 1) * 60,
+      // Hourly backups: 60 min between runs + 60 min start window + 60 min backup and copy = 180 min.
+      recoveryPointMaxAgeSeconds: 180 * 60,
       replicaObjectMaxAgeSeconds: (15 + S3_RTC_REPLICATION_LAG_MINUTES) * 60,
       waitBoundSeconds: 60 + 120,
     });
@@ -440,7 +437,7 @@ describe('drill targets', () => {
     ).toBe((15 + S3_REPLICATION_LAG_MINUTES) * 60);
   });
 
-  test('pilot light: the copied recovery point must be within the RPO', () => {
+  test('pilot light: the headless secondary carries the RPO; copies, the fallback, get the looser bound', () => {
     const targets = drillTargets({
       ...prodConfig,
       targets: { ...prodConfig.targets, rpoMinutes: 24 * 60 },

@@ -39,7 +39,7 @@ describe('ARC Region switch plan (default config)', () => {
     }
   });
 
-  test('failover: freeze and notify, then database and capacity together, then DNS; no approval', () => {
+  test('failover: freeze and notify, then database, its ACU and the tasks together, then DNS; no approval', () => {
     expect(failover.WorkflowTargetAction).toBe('activate');
     expect(failover.Steps.map((s) => [s.Name, s.ExecutionBlockType])).toEqual([
       ['freeze-and-notify', 'CustomActionLambda'],
@@ -47,7 +47,27 @@ describe('ARC Region switch plan (default config)', () => {
       ['route53-failover-records', 'Route53HealthCheck'],
     ]);
     const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(parallel.map((s) => s.ExecutionBlockType)).toEqual(['AuroraGlobalDatabase', 'ECSServiceScaling']);
+    expect(parallel.map((s) => s.ExecutionBlockType)).toEqual([
+      'AuroraGlobalDatabase',
+      'AuroraServerlessScaling',
+      'ECSServiceScaling',
+    ]);
+  });
+
+  test('the Aurora Serverless v2 block scales the activated cluster to 100 % of the other, both ways', () => {
+    for (const workflow of [failover, failback]) {
+      const parallel = workflow.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+      expect(parallel[1].Name).toBe('aurora-serverless-capacity');
+      expect(parallel[1].ExecutionBlockConfiguration.AuroraServerlessScalingConfig).toEqual({
+        GlobalClusterIdentifier: 'orders-global',
+        RegionDatabaseClusterArns: {
+          'us-east-1': 'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
+          'us-west-2': 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+        },
+        TargetPercent: 100,
+        TimeoutMinutes: 10,
+      });
+    }
   });
 
   test('the database step switches over when graceful and fails over only when ungraceful, on both clusters', () => {
@@ -69,7 +89,7 @@ describe('ARC Region switch plan (default config)', () => {
 
   test("the capacity step scales the standby's ECS service to 100 % of Prod's (and back)", () => {
     const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(parallel[1].ExecutionBlockConfiguration.EcsCapacityIncreaseConfig).toMatchObject({
+    expect(parallel[2].ExecutionBlockConfiguration.EcsCapacityIncreaseConfig).toMatchObject({
       TargetPercent: 100,
       Services: [
         {
@@ -152,11 +172,23 @@ describe('ARC Region switch plan (default config)', () => {
     expect(onStar.sort()).toEqual([
       'application-autoscaling:DescribeScalableTargets',
       'application-autoscaling:RegisterScalableTarget',
+      'cloudwatch:GetMetricData',
       'cloudwatch:GetMetricStatistics',
+      'ec2:DescribeInstanceTypes',
       'ecs:ListServices',
       'rds:DescribeDBClusters',
       'rds:DescribeGlobalClusters',
     ]);
+    // Aurora Serverless Scaling (AWS's sample policy): the ACU change and a reboot on these clusters only.
+    expect(statements.find((s) => s.Sid === 'ScaleTheServerlessCapacity')).toMatchObject({
+      Action: ['rds:DescribeDBInstances', 'rds:ModifyDBCluster', 'rds:RebootDBInstance'],
+      Resource: [
+        'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
+        'arn:aws:rds:us-east-1:333333333333:db:orders-prod-db*',
+        'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+        'arn:aws:rds:us-west-2:333333333333:db:orders-dr-db*',
+      ],
+    });
     expect(statements.find((s) => s.Sid === 'ReadTheTriggerAlarms')?.Resource).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^ProbesPrimaryProbe/), 'Arn'],
     });
@@ -211,5 +243,86 @@ describe('dr.automaticFailover', () => {
     const failback = workflows.find((w) => w.WorkflowTargetRegion === 'us-east-1')!;
     expect(failback.Steps.map((s) => s.Name)).not.toContain('approve-failover');
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'orders-dr-switch-approver' });
+  });
+});
+
+describe('pilot light: the headless secondary gets its instance before the database fails over', () => {
+  const pilot = synthBulwark(
+    validateConfig(
+      withEnv('Prod', (env) => {
+        env.dr!.standbyMode = 'pilot-light';
+      }),
+    ),
+  );
+  const template = pilot.template('DrRegion');
+  const workflows = planOf(template).Workflows as Workflow[];
+  const failover = workflows.find((w) => w.WorkflowTargetRegion === 'us-west-2')!;
+  const failback = workflows.find((w) => w.WorkflowTargetRegion === 'us-east-1')!;
+  const children = (step: Step) =>
+    (step.ExecutionBlockConfiguration.ParallelConfig.Steps as Step[]).map((s) => [s.Name, s.ExecutionBlockType]);
+
+  test('approval, freeze, [instance + tasks], [database + ACU], DNS: AWS refuses a failover to a headless cluster', () => {
+    expect(failover.Steps.map((s) => s.Name)).toEqual([
+      'approve-failover',
+      'freeze-and-notify',
+      'database-instance-and-tasks',
+      'database-and-capacity',
+      'route53-failover-records',
+    ]);
+    expect(children(failover.Steps[2])).toEqual([
+      ['aurora-add-instance', 'CustomActionLambda'],
+      ['ecs-capacity', 'ECSServiceScaling'],
+    ]);
+    expect(children(failover.Steps[3])).toEqual([
+      ['aurora-global-database', 'AuroraGlobalDatabase'],
+      ['aurora-serverless-capacity', 'AuroraServerlessScaling'],
+    ]);
+    // Failback goes to Prod's cluster, which has its instances: no add-instance step.
+    expect(failback.Steps.map((s) => s.Name)).toEqual([
+      'freeze-and-notify',
+      'database-and-capacity',
+      'route53-failover-records',
+    ]);
+  });
+
+  test('the add-instance step retries every minute for at most 20 min, in the activating region', () => {
+    const step = (failover.Steps[2].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[])[0];
+    const config = step.ExecutionBlockConfiguration.CustomActionLambdaConfig as Record<string, unknown>;
+    expect(config).toMatchObject({ RegionToRun: 'activatingRegion', RetryIntervalMinutes: 1, TimeoutMinutes: 20 });
+    const [invoked] = config.Lambdas as { Payload: string }[];
+    expect(JSON.parse(invoked.Payload)).toEqual({ action: 'add-database-instance' });
+  });
+
+  test('the step function may create only orders-dr-db-1 in orders-dr-db, with the DR key', () => {
+    const settings = { Environment: { Variables: { DB_INSTANCE_STEP_SETTINGS: Match.anyValue() } } };
+    expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: settings }))).toHaveLength(1);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['rds:AddTagsToResource', 'rds:CreateDBInstance'],
+            Resource: [
+              'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+              'arn:aws:rds:us-west-2:333333333333:db:orders-dr-db-1',
+              'arn:aws:rds:us-west-2:333333333333:og:default:aurora-postgresql-17',
+              'arn:aws:rds:us-west-2:333333333333:pg:default.aurora-postgresql17',
+            ],
+          }),
+          Match.objectLike({
+            Action: 'rds:DescribeDBInstances',
+            Resource: 'arn:aws:rds:us-west-2:333333333333:db:orders-dr-db-1',
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('Prod creates the secondary headless, and bounds the RPO with rds.global_db_rpo (tier 1)', () => {
+    const prod = pilot.template('Prod');
+    prod.hasResourceProperties('Custom::AuroraGlobalSecondary', {
+      Headless: true,
+      DBClusterIdentifier: 'orders-dr-db',
+    });
+    prod.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'rds.global_db_rpo': '20' } });
   });
 });

@@ -337,9 +337,11 @@ describe('RTO per DR mode', () => {
     expect(STANDBY_RECOVERY_PARTS.data['global-database'] + STANDBY_RECOVERY_PARTS.compute.running).toBe(
       STANDBY_RECOVERY_MINUTES['warm-standby'],
     );
-    expect(STANDBY_RECOVERY_PARTS.data['restore-from-backup'] + STANDBY_RECOVERY_PARTS.compute['from-zero']).toBe(
-      STANDBY_RECOVERY_MINUTES['pilot-light'],
+    // Pilot light without a plan: 25 min to add the headless secondary's instance and promote it + 15 min tasks.
+    expect(STANDBY_RECOVERY_PARTS.data['headless-global-database'] + STANDBY_RECOVERY_PARTS.compute['from-zero']).toBe(
+      40,
     );
+    expect(STANDBY_RECOVERY_MINUTES['pilot-light']).toBe(40);
   });
 
   test('warm standby: decision + promote + scale + DNS', () => {
@@ -412,7 +414,7 @@ describe('RTO per DR mode', () => {
     expect(figure.name).toMatch(/mixed standby/);
   });
 
-  test('pilot light: decision + restore the copied backup + start tasks + DNS', () => {
+  test('copies only (no global secondary, no plan): decision + restore the copied backup + start tasks + DNS', () => {
     const figure = rto(
       {
         Db: cluster(),
@@ -424,8 +426,35 @@ describe('RTO per DR mode', () => {
       { Service: service(0) },
     );
     expect(figure.name).toMatch(/pilot light/);
-    expect(figure.value).toBe(
-      FAILOVER_DECISION_MINUTES + STANDBY_RECOVERY_MINUTES['pilot-light'] + (3 * (10 + 4 + 2) + 60) / 60,
+    // 15 min decision + 60 min restore + 15 min tasks + (3 x (10 + 4 + 2) s + 60 s alias TTL) / 60 = 91.8 min.
+    expect(figure.value).toBe(91.8);
+  });
+
+  test('a headless secondary (Headless: true) with 0 tasks is a pilot light: instance + promote, then tasks', () => {
+    const figure = rto(
+      {
+        Db: cluster({ BackupRetentionPeriod: 35 }),
+        Global: {
+          Type: 'AWS::RDS::GlobalCluster',
+          Properties: { GlobalClusterIdentifier: 'orders-global', SourceDBClusterIdentifier: { Ref: 'Db' } },
+        },
+        Secondary: {
+          Type: GLOBAL_SECONDARY_TYPE,
+          Properties: {
+            SecondaryRegion: 'us-west-2',
+            GlobalClusterIdentifier: { Ref: 'Global' },
+            DBClusterIdentifier: 'orders-dr-db',
+            Headless: true,
+          },
+        },
+      },
+      { Service: service(0) },
+    );
+    expect(figure.name).toMatch(/\(pilot light\)$/);
+    // No plan: 15 min decision + 25 min instance and promote + 15 min tasks + (3 x 16 s + 60 s) / 60 = 56.8 min.
+    expect(figure.value).toBe(56.8);
+    expect(figure.sources).toContainEqual(
+      expect.objectContaining({ logicalId: 'Secondary', properties: ['Headless'] }),
     );
   });
 

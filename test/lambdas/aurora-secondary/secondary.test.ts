@@ -233,6 +233,30 @@ describe('isComplete: Create and Update', () => {
     noCluster();
     await expect(isComplete(waitEvent('Create', 'wait'), deps)).rejects.toThrow(/not found in us-west-2/);
   });
+
+  test('headless (pilot light): complete once the cluster is available, with no instance created or awaited', async () => {
+    cluster('available');
+    noInstance();
+    await expect(isComplete(waitEvent('Create', 'wait', { Headless: 'true' }), deps)).resolves.toEqual({
+      IsComplete: true,
+      Data: {
+        Endpoint: 'orders-dr-db.cluster-abc.us-west-2.rds.amazonaws.com',
+        ReaderEndpoint: 'orders-dr-db.cluster-ro-abc.us-west-2.rds.amazonaws.com',
+        DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+      },
+    });
+    expect(rdsMock).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(DescribeDBInstancesCommand);
+  });
+
+  test('headless: an instance the plan added at failover is left alone by a later update', async () => {
+    cluster('available');
+    instance('available');
+    await expect(isComplete(waitEvent('Update', 'wait', { Headless: 'true' }), deps)).resolves.toMatchObject({
+      IsComplete: true,
+    });
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+  });
 });
 
 describe('onEvent: Update', () => {
