@@ -116,7 +116,7 @@ describe('the HTML report in headless Chromium', () => {
       expect(r.score).toMatch(/^\d{1,3}\.\d\d$/);
       // The fixture config's threshold is 0 (fixture.config.ts): every environment is a go.
       expect(r.heading).toContain(`${r.score}/100, GO (threshold 0)`);
-      expect(Object.keys(r.checks)).toHaveLength(71);
+      expect(Object.keys(r.checks)).toHaveLength(72);
     }
     const [devReadiness, , prodReadiness] = readiness;
     // The fixture's Prod (tier 1) has no listener at all; Dev (tier 3, no certificate) need not serve HTTPS.

@@ -65,22 +65,22 @@ describe('readiness of the default config', () => {
     expect(run.text).toContain('Readiness Prod: 100.00/100, GO');
   });
 
-  test('runs at least 40 checks in the eight categories; Prod answers all 71, Dev 51 and Staging 53', () => {
-    // monitoring 10 + runbooks 6 + deployment 8 + backup 11 + DR 9 + security 10 + cost 6 + operations 11 = 71.
-    expect(READINESS_CHECKS).toHaveLength(71);
+  test('runs at least 40 checks in the eight categories; Prod answers all 72, Dev 52 and Staging 54', () => {
+    // monitoring 10 + runbooks 6 + deployment 8 + backup 12 + DR 9 + security 10 + cost 6 + operations 11 = 72.
+    expect(READINESS_CHECKS).toHaveLength(72);
     const applicable = (env: EnvironmentReadiness) => env.checks.filter((c) => c.status !== 'not-applicable');
     const [dev, staging, prod] = readiness.environments;
-    expect(applicable(prod)).toHaveLength(71);
+    expect(applicable(prod)).toHaveLength(72);
     // Dev (tier 3, no dr, no certificate, data not retained) skips 20: the P1 pager, the DR runbooks, gradual
     // traffic, 3 retention checks, the 9 DR checks, HTTPS and TLS, spare capacity, the entry condition, parity.
-    expect(applicable(dev)).toHaveLength(71 - 20);
+    expect(applicable(dev)).toHaveLength(72 - 20);
     // Staging (tier 2) also shifts gradually and keeps two tasks: 18 skipped.
-    expect(applicable(staging)).toHaveLength(71 - 18);
+    expect(applicable(staging)).toHaveLength(72 - 18);
     expect(prod.categories.map((c) => [c.category, c.passed])).toEqual([
       ['monitoring and alerting', 10],
       ['runbooks', 6],
       ['deployment safety', 8],
-      ['backup and restore', 11],
+      ['backup and restore', 12],
       ['disaster recovery', 9],
       ['security', 10],
       ['cost controls', 6],
@@ -167,7 +167,7 @@ describe('a planted defect fails exactly its check', () => {
     ]);
   });
 
-  test('a listener on plain HTTP in Prod: security loses 3 of 19, the score 3 of 153', () => {
+  test('a listener on plain HTTP in Prod: security loses 3 of 19, the score 3 of 155', () => {
     const prod = prodOf(
       planted((stack) => {
         const listener = stack('Prod').ServiceLoadBalancerHttpsListener26581618.Properties;
@@ -180,11 +180,25 @@ describe('a planted defect fails exactly its check', () => {
     expect(failed(prod)).toEqual([
       { id: 'security/https-listeners', resources: ['Prod.template.json#ServiceLoadBalancerHttpsListener26581618'] },
     ]);
-    // Weights (checks.ts): security 3+2+3+2+1+1+2+1+2+2 = 19; all categories 20+13+18+26+24+19+11+22 = 153.
-    // 16 / 19 = 84.21 %; 150 / 153 = 98.04 %: still a go at 90.
+    // Weights (checks.ts): security 3+2+3+2+1+1+2+1+2+2 = 19; all categories 20+13+18+28+24+19+11+22 = 155.
+    // 16 / 19 = 84.21 %; 152 / 155 = 98.06 %: still a go at 90.
     expect(prod.categories.find((c) => c.category === 'security')!.score).toBe(84.21);
-    expect(prod.score).toBe(98.04);
+    expect(prod.score).toBe(98.06);
     expect(prod.verdict).toBe('go');
+  });
+
+  test('a database cluster no alarm watches (its CPU, connections and storage alarms removed)', () => {
+    const prod = prodOf(
+      planted((stack) => {
+        const resources = stack('Prod');
+        delete resources.AlarmsDbConnectionsHighAlarm78CB3CA9;
+        delete resources.AlarmsDbCpuHighAlarm528F977A;
+        delete resources.AlarmsDbLocalStorageLowAlarm1F6FFE35;
+      }),
+    );
+    expect(failed(prod)).toEqual([
+      { id: 'backup/databases-alarmed', resources: ['Prod.template.json#DatabaseCluster5B53A178'] },
+    ]);
   });
 
   test('a database keeping 7 days of point-in-time recovery in tier 1', () => {
@@ -319,10 +333,10 @@ describe('go / no-go', () => {
       resilience: run.report.environments,
       parity: run.report.parity!,
     });
-    // 150 / 153 = 98.04 < 99.
-    expect(prodOf(report)).toMatchObject({ score: 98.04, threshold: 99, verdict: 'no-go' });
+    // 152 / 155 = 98.06 < 99.
+    expect(prodOf(report)).toMatchObject({ score: 98.06, threshold: 99, verdict: 'no-go' });
     expect(readinessFailure(report)).toBe(
-      'Prod: readiness 98.04/100 is below operations.readinessThreshold 99: NO-GO; fix security/https-listeners',
+      'Prod: readiness 98.06/100 is below operations.readinessThreshold 99: NO-GO; fix security/https-listeners',
     );
   });
 
@@ -345,11 +359,11 @@ describe('go / no-go', () => {
     expect(result.report.misses).toEqual([]);
     expect(result.exitCode).toBe(1);
     expect(result.text).toContain(
-      'NO-GO Prod: readiness 98.04/100 is below operations.readinessThreshold 99: NO-GO; fix security/https-listeners',
+      'NO-GO Prod: readiness 98.06/100 is below operations.readinessThreshold 99: NO-GO; fix security/https-listeners',
     );
     const markdown = fs.readFileSync(result.files.markdown, 'utf8');
-    expect(markdown).toContain('### Prod readiness: 98.04/100, NO-GO (threshold 99)');
-    expect(markdown).toContain('| Prod | 98.04/100 | **NO-GO** | security/https-listeners |');
+    expect(markdown).toContain('### Prod readiness: 98.06/100, NO-GO (threshold 99)');
+    expect(markdown).toContain('| Prod | 98.06/100 | **NO-GO** | security/https-listeners |');
     const json = JSON.parse(fs.readFileSync(result.files.json, 'utf8')) as { readiness: ReadinessReport };
     expect(prodOf(json.readiness).verdict).toBe('no-go');
   });

@@ -397,8 +397,9 @@ const deployment: ReadinessCheck[] = [
     id: 'deployment/auto-rollback',
     category: 'deployment safety',
     weight: 3,
-    // Valid events: DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST
-    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-autorollbackconfiguration.html).
+    // Rollback events: DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST (CloudFormation's
+    // AutoRollbackConfiguration; automatic rollbacks in
+    // https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html).
     title: 'A failed or alarmed deployment rolls back by itself',
     evaluate: (c) => {
       const group = deploymentGroup(c.stack);
@@ -559,11 +560,34 @@ const backup: ReadinessCheck[] = [
     },
   },
   {
+    id: 'backup/databases-alarmed',
+    category: 'backup and restore',
+    weight: 2,
+    title: 'Every database cluster is watched by an alarm on its own metrics (CPU, connections, storage)',
+    evaluate: (c) => {
+      const alarms = alarmsOf(c.stack);
+      return everyItem(
+        resourcesOfType(c.stack, 'AWS::RDS::DBCluster').map(([id]) => {
+          // An alarm watches the cluster when its metric dimensions (or metric-math metrics) reference it.
+          const watching = alarms.filter((a) => referencedIds(props(a.resource)).has(id));
+          return {
+            resource: ref(c.stack, id),
+            problem: watching.length ? undefined : 'has no alarm on its metrics',
+          };
+        }),
+        'database clusters',
+        'pass',
+      );
+    },
+  },
+  {
     id: 'backup/pitr-window',
     category: 'backup and restore',
     weight: 3,
-    // Aurora keeps 1-35 days (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html);
-    // DynamoDB's PITR is on or off (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Point-in-time-recovery.html).
+    // Aurora keeps 1-35 days
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html);
+    // DynamoDB's PITR is on or off
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Point-in-time-recovery.html).
     title: "Point-in-time recovery on every store, with the tier's window for databases",
     evaluate: (c) => {
       const want = PITR_DAYS_BY_TIER[c.env.tier];
@@ -801,7 +825,8 @@ const disasterRecovery: ReadinessCheck[] = [
     id: 'dr/backups-copied',
     category: 'disaster recovery',
     weight: 3,
-    // Cross-Region copy actions of a backup rule (https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html).
+    // Cross-Region copy actions of a backup rule
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html).
     title: 'Every backup rule copies its recovery points to the DR vault',
     evaluate: drOnly((c, standby) =>
       everyItem(
@@ -955,7 +980,10 @@ const disasterRecovery: ReadinessCheck[] = [
   },
 ];
 
-/** ALB security policies that allow TLS 1.2 and above only (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html). */
+/**
+ * ALB security policies that allow TLS 1.2 and above only
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+ */
 const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-|TLS-1-2-|FS-1-2-)/;
 
 const security: ReadinessCheck[] = [
@@ -1044,7 +1072,8 @@ const security: ReadinessCheck[] = [
     id: 'security/buckets-private',
     category: 'security',
     weight: 2,
-    // All four Block Public Access settings (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+    // All four Block Public Access settings
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
     title: 'Every bucket blocks public access (all four settings)',
     evaluate: (c) =>
       everyItem(
@@ -1064,7 +1093,8 @@ const security: ReadinessCheck[] = [
     id: 'security/topics-encrypted',
     category: 'security',
     weight: 1,
-    // SNS server-side encryption with a KMS key (https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
+    // SNS server-side encryption with a KMS key
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
     title: 'Every SNS topic is encrypted with a KMS key',
     evaluate: (c) =>
       everyItem(
@@ -1179,7 +1209,8 @@ const cost: ReadinessCheck[] = [
     id: 'cost/budget',
     category: 'cost controls',
     weight: 3,
-    // Forecasted and actual notifications (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html).
+    // Forecasted and actual notifications
+    // (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html).
     title: 'A monthly budget of budget.monthlyUsd with forecast and actual notifications',
     evaluate: (c) => {
       const budget = first(c.stack, 'AWS::Budgets::Budget');
@@ -1471,7 +1502,8 @@ const operations: ReadinessCheck[] = [
     id: 'operations/pipeline-entry-condition',
     category: 'operations',
     weight: 2,
-    // Stage conditions keep a stage closed (https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-conditions.html).
+    // Stage conditions keep a stage closed
+    // (https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-conditions.html).
     title: "Tier 1's stage stays closed during a deploy freeze or a P1 (entry condition)",
     evaluate: (c) => {
       if (c.env.tier !== 1) return notApplicable(`tier ${c.env.tier}: entry conditions guard tier 1`);

@@ -20,9 +20,10 @@ export function readinessMarkdown(readiness: ReadinessReport): string {
   const out: string[] = ['## Readiness', ''];
   const gate = readiness.environments.find((e) => e.gates);
   out.push(
-    `Operational readiness computed from the templates and the config (lib/report/readiness/): each check weighs ` +
-      `1 to 3; a category's score is the weight passed over the weight that applies. Go at ` +
-      `${readiness.threshold}/100 (operations.readinessThreshold)${gate ? `; ${gate.environment}'s no-go fails the report` : ''}.`,
+    'Operational readiness computed from the templates and the config (lib/report/readiness/): each check weighs ' +
+      "1 to 3; a category's score is the weight passed over the weight that applies. Go at " +
+      `${readiness.threshold}/100 (operations.readinessThreshold)` +
+      `${gate ? `; ${gate.environment}'s no-go fails the report` : ''}.`,
     '',
     '| Environment | Score | Verdict | Failed checks |',
     '| --- | --- | --- | --- |',
@@ -44,10 +45,10 @@ export function readinessMarkdown(readiness: ReadinessReport): string {
     for (const c of env.categories)
       out.push(`| ${c.category} | ${formatScore(c.score)} | ${c.passed} | ${c.failed} | ${c.notApplicable} |`);
     out.push('', '| Check | Category | Weight | Status | Resources | Why |', '| --- | --- | --- | --- | --- | --- |');
-    for (const c of env.checks)
-      out.push(
-        `| ${c.id} | ${c.category} | ${c.weight} | ${STATUS_TEXT[c.status]} | ${cell(shortList(c.resources))} | ${cell(c.why)} |`,
-      );
+    for (const c of env.checks) {
+      const row = [c.id, c.category, String(c.weight), STATUS_TEXT[c.status], shortList(c.resources), c.why];
+      out.push(`| ${row.map(cell).join(' | ')} |`);
+    }
     out.push('');
   }
   return out.join('\n');
@@ -73,49 +74,80 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A table row of cells that are already HTML. */
+function row(cells: readonly (string | number)[], attributes = ''): string {
+  return `<tr${attributes}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+}
+
+function table(headings: readonly string[], rows: readonly string[]): string {
+  const head = headings.map((h) => `<th>${h}</th>`).join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+}
+
 const ROW_CLASS: Record<CheckResult['status'], string> = { pass: 'met', fail: 'missed', 'not-applicable': 'na' };
 
 /** HTML: one section per environment with its score, verdict, categories and checks (data-* for the browser test). */
 export function readinessHtml(readiness: ReadinessReport): string {
   const sections = readiness.environments.map((env) => {
-    const categories = env.categories
-      .map(
-        (c) =>
-          `<tr><td>${escapeHtml(c.category)}</td><td>${formatScore(c.score)}</td><td>${c.passed}</td><td>${c.failed}</td><td>${c.notApplicable}</td></tr>`,
-      )
-      .join('\n');
-    const checks = env.checks
-      .map(
-        (c) =>
-          `<tr class="${ROW_CLASS[c.status]}" data-check="${escapeHtml(c.id)}" data-status="${c.status}"><td>${escapeHtml(c.id)}</td><td>${escapeHtml(c.title)}</td><td>${c.weight}</td><td>${c.status}</td><td class="src">${c.resources.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(c.why)}</td></tr>`,
-      )
-      .join('\n');
+    const name = escapeHtml(env.environment);
+    const categories = env.categories.map((c) =>
+      row([escapeHtml(c.category), formatScore(c.score), c.passed, c.failed, c.notApplicable]),
+    );
+    const checks = env.checks.map((c) =>
+      row(
+        [
+          escapeHtml(c.id),
+          escapeHtml(c.title),
+          c.weight,
+          c.status,
+          `<span class="src">${c.resources.map(escapeHtml).join('<br>')}</span>`,
+          escapeHtml(c.why),
+        ],
+        ` class="${ROW_CLASS[c.status]}" data-check="${escapeHtml(c.id)}" data-status="${c.status}"`,
+      ),
+    );
     const failed = env.checks.filter((c) => c.status === 'fail').length;
-    return `
-<section class="readiness" id="readiness-${escapeHtml(env.environment)}" data-score="${env.score.toFixed(2)}" data-verdict="${env.verdict}">
-  <h3>${escapeHtml(env.environment)} readiness: <span class="verdict ${env.verdict === 'go' ? 'met' : 'missed'}">${escapeHtml(verdictText(env))}</span></h3>
-  <table><thead><tr><th>Category</th><th>Score</th><th>Passed</th><th>Failed</th><th>Not applicable</th></tr></thead><tbody>${categories}</tbody></table>
-  <details${failed ? ' open' : ''}><summary>All ${env.checks.length} checks of ${escapeHtml(env.environment)} (${failed} failed)</summary>
-  <table><thead><tr><th>Check</th><th>Asks</th><th>Weight</th><th>Status</th><th>Resources</th><th>Why</th></tr></thead><tbody>${checks}</tbody></table></details>
-</section>`;
+    const verdictClass = env.verdict === 'go' ? 'met' : 'missed';
+    return [
+      `<section class="readiness" id="readiness-${name}" data-score="${env.score.toFixed(2)}" ` +
+        `data-verdict="${env.verdict}">`,
+      `<h3>${name} readiness: <span class="verdict ${verdictClass}">${escapeHtml(verdictText(env))}</span></h3>`,
+      table(['Category', 'Score', 'Passed', 'Failed', 'Not applicable'], categories),
+      `<details${failed ? ' open' : ''}>`,
+      `<summary>All ${env.checks.length} checks of ${name} (${failed} failed)</summary>`,
+      table(['Check', 'Asks', 'Weight', 'Status', 'Resources', 'Why'], checks),
+      '</details>',
+      '</section>',
+    ].join('\n');
   });
-  return `
-<section id="readiness">
-<h2>Readiness</h2>
-<p>Computed from the templates and the config; go at ${readiness.threshold}/100 (operations.readinessThreshold).</p>
-${sections.join('\n')}
-</section>`;
+  return [
+    '<section id="readiness">',
+    '<h2>Readiness</h2>',
+    `<p>Computed from the templates and the config; go at ${readiness.threshold}/100 ` +
+      '(operations.readinessThreshold).</p>',
+    ...sections,
+    '</section>',
+  ].join('\n');
 }
 
 /** HTML: the parity verdict and lib/parity's text. */
 export function parityHtml(parity: ParityOutcome): string {
   if ('error' in parity)
-    return `<section id="parity" data-unexplained="unknown"><h2>Parity</h2><p>Not computed: ${escapeHtml(parity.error)}</p></section>`;
+    return [
+      '<section id="parity" data-unexplained="unknown"><h2>Parity</h2>',
+      `<p>Not computed: ${escapeHtml(parity.error)}</p></section>`,
+    ].join('\n');
   const n = parity.result.unexplained.length;
-  return `
-<section id="parity" data-unexplained="${n}">
-<h2>Parity</h2>
-<p class="verdict ${n === 0 ? 'met' : 'missed'}">${n === 0 ? 'Every difference between the environments is one the config asks for.' : `${n} difference(s) nothing in the config explains.`}</p>
-<details><summary>The comparison (npm run parity)</summary><pre>${escapeHtml(parityText(parity.result))}</pre></details>
-</section>`;
+  const verdict =
+    n === 0
+      ? '<p class="verdict met">Every difference between the environments is one the config asks for.</p>'
+      : `<p class="verdict missed">${n} difference(s) nothing in the config explains.</p>`;
+  return [
+    `<section id="parity" data-unexplained="${n}">`,
+    '<h2>Parity</h2>',
+    verdict,
+    `<details><summary>The comparison (npm run parity)</summary><pre>${escapeHtml(parityText(parity.result))}</pre>`,
+    '</details>',
+    '</section>',
+  ].join('\n');
 }

@@ -96,7 +96,7 @@ export function assessReadiness(inputs: ReadinessInputs): ReadinessReport {
   return { threshold, environments };
 }
 
-/** 100 x (weight of the passed checks) / (weight of the applicable ones), to two decimals; undefined if none applies. */
+/** 100 x (weight passed) / (weight of the applicable checks), to two decimals; undefined if none applies. */
 export function weightedScore(results: readonly CheckResult[]): number | undefined {
   const applicable = results.filter((r) => r.status !== 'not-applicable');
   const total = applicable.reduce((sum, r) => sum + r.weight, 0);
