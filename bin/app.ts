@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, ResolvedConfig } from '../config';
 import { buildBulwarkApp, parseDrillContext } from '../lib/app';
+import { CachedCloudFormationValidation } from '../lib/common/cloudformation-validation-cache';
 
 const app = new App();
 
@@ -19,3 +20,6 @@ try {
 }
 
 buildBulwarkApp(app, config, { drill });
+// The built-in CloudFormation validation, its report reused while no template changed (the same check: see
+// lib/common/cloudformation-validation-cache.ts). CDK_VALIDATION=false still turns it off, as it does the default.
+if (process.env.CDK_VALIDATION !== 'false') Validations.of(app).addPlugins(new CachedCloudFormationValidation());

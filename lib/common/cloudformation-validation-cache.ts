@@ -1,0 +1,157 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CloudFormationValidatePlugin, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+
+/**
+ * aws-cdk-lib's built-in CloudFormation validation, its report kept between synths while no template changed.
+ *
+ * Why: the plugin builds its WebAssembly validation engine on every synth (about 2 s of CPU before it reads a
+ * template, measured in docs/performance.md) and then validates every template (about 3 s), to give the same
+ * report for the same templates. It offers no way to keep an engine between processes.
+ *
+ * How: registering a `CloudFormationValidatePlugin` on the App replaces the one CDK adds by default (aws-cdk-lib
+ * 2.276, `CloudFormationValidatePluginProps.includeDefaultRules`; synthesis-validation.js checks `instanceof`),
+ * so this subclass runs in its place with the default rules, and the report keeps the plugin's name, which CDK
+ * reads to treat its findings. A synth whose templates, stacks, accounts and regions are byte for byte those of
+ * a kept report returns that report without building the engine; any difference runs the plugin itself on every
+ * template. The key is a SHA-256 over aws-cdk-lib's version, the plugin's code and bundled rules, the validation
+ * engine's package (its WebAssembly included), and, per stack in order, its construct path, account, region and
+ * template bytes: a stale report would need a SHA-256 collision.
+ *
+ * Whole-app granularity on purpose: the plugin merges findings across templates, and one engine serves them all;
+ * a per-template cache would have to take that merge apart. The common case, nothing changed since the last synth
+ * (a `cdk diff` after a `cdk synth`, a second deploy), is what it saves.
+ */
+
+const ENTRY_FORMAT = 'bulwark-cfn-validate-1';
+/** Entries kept: one per app variant and config; older ones are deleted. */
+const ENTRIES_KEPT = 20;
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+export const DEFAULT_CFN_VALIDATION_CACHE_DIR = path.join(
+  PROJECT_ROOT,
+  'node_modules',
+  '.cache',
+  'bulwark-cfn-validation',
+);
+
+/** Every file under `dir`, sorted, hashed with its path relative to `dir`. */
+function hashTree(hash: ReturnType<typeof createHash>, dir: string, prefix = ''): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(hash, full, `${prefix}${entry.name}/`);
+    else hash.update(`\0${prefix}${entry.name}\0`).update(fs.readFileSync(full));
+  }
+}
+
+let engineDigestMemo: string | undefined;
+
+/** The SHA-256 of what decides a report besides the templates: computed once per process. */
+export function cloudFormationValidationEngineDigest(): string {
+  if (engineDigestMemo) return engineDigestMemo;
+  const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+  const pluginDir = path.join(cdkRoot, 'core', 'lib', 'validation');
+  // The engine package is aws-cdk-lib's own dependency: resolve it from there.
+  const engineRoot = path.dirname(
+    require.resolve('@aws/cloudformation-validate/package.json', { paths: [path.join(pluginDir)] }),
+  );
+  const hash = createHash('sha256').update(ENTRY_FORMAT);
+  hash.update(fs.readFileSync(path.join(cdkRoot, 'package.json')));
+  hash.update(fs.readFileSync(path.join(pluginDir, 'cloudformation-validate-plugin.js')));
+  hashTree(hash, path.join(pluginDir, 'rules'), 'rules/');
+  hashTree(hash, engineRoot, 'engine/');
+  engineDigestMemo = hash.digest('hex');
+  return engineDigestMemo;
+}
+
+/** The key of a validation of these stacks, in this order, with these template bytes. */
+export function cloudFormationValidationKey(engineDigest: string, context: IPolicyValidationContext): string {
+  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${engineDigest}\0`);
+  for (const stack of context.stackTemplates) {
+    hash.update(`${stack.stackConstructPath}\0${stack.accountId ?? '?'}\0${stack.region ?? '?'}\0`);
+    hash.update(fs.readFileSync(stack.templatePath)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** The report with template paths replaced: by their position in the context (to keep) or back (to return). */
+function withTemplatePaths(report: PolicyValidationPluginReport, map: (templatePath: string) => string) {
+  return {
+    ...report,
+    violations: report.violations.map((violation) => ({
+      ...violation,
+      violatingResources: violation.violatingResources.map((resource) => ({
+        ...resource,
+        templatePath: map(resource.templatePath),
+      })),
+    })),
+  };
+}
+
+export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
+  /** What the last `validate()` did. */
+  lastRun?: { readonly fromCache: boolean };
+
+  constructor(private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR) {
+    super();
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    if (this.cacheDir === false) return super.validate(context);
+    const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
+    const file = path.join(this.cacheDir, `${key}.json`);
+    const paths = context.stackTemplates.map((stack) => stack.templatePath);
+    const kept = this.read(file);
+    if (kept) {
+      this.lastRun = { fromCache: true };
+      return withTemplatePaths(kept, (position) => paths[Number(position)]);
+    }
+    const report = super.validate(context);
+    this.lastRun = { fromCache: false };
+    // Templates rewritten while the engine read them (another synth into the same directory) are not kept.
+    if (cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context) === key) {
+      this.write(
+        file,
+        withTemplatePaths(report, (templatePath) => String(paths.indexOf(templatePath))),
+      );
+    }
+    return report;
+  }
+
+  private read(file: string): PolicyValidationPluginReport | undefined {
+    try {
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        format?: string;
+        report?: PolicyValidationPluginReport;
+      };
+      if (entry.format !== ENTRY_FORMAT || !Array.isArray(entry.report?.violations)) return undefined;
+      const now = new Date();
+      fs.utimesSync(file, now, now); // recently used entries survive pruning
+      return entry.report;
+    } catch {
+      return undefined; // absent, damaged or unreadable: validate again
+    }
+  }
+
+  /** A cache that cannot be written costs the next synth a validation, nothing more. */
+  private write(file: string, report: PolicyValidationPluginReport): void {
+    if (!this.cacheDir) return;
+    try {
+      fs.mkdirSync(this.cacheDir, { recursive: true });
+      // Written whole under another name, then renamed: a reader never sees half an entry.
+      const partial = `${file}.${process.pid}.partial`;
+      fs.writeFileSync(partial, JSON.stringify({ format: ENTRY_FORMAT, report }));
+      fs.renameSync(partial, file);
+      const dir = this.cacheDir;
+      const entries = fs
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }))
+        .sort((a, b) => b.mtime - a.mtime);
+      for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // read-only or full disk
+    }
+  }
+}
