@@ -15,6 +15,8 @@ import { StoreDeps, findRecord } from '../../lambdas/incident-recorder/store';
 import { CLIENT_CONFIG } from '../../lambdas/shared/aws';
 import { withRetry } from '../../lambdas/shared/retry';
 import {
+  DrStep,
+  DrSteps,
   Figure,
   ImpactFigures,
   ImpactWindow,
@@ -24,8 +26,8 @@ import {
   postmortemValues,
 } from '../../lib/incidents/postmortem';
 import { defaultStore } from './incident';
-import { statusTargetFor } from './status';
-import { StatusTarget, describeAlarms, watchedResources } from './status/gather';
+import { defaultDrClients, statusTargetFor } from './status';
+import { DrClients, DrTarget, StatusTarget, describeAlarms, findPlanArn, watchedResources } from './status/gather';
 
 /** The one copy of the page's structure. */
 export const POSTMORTEM_TEMPLATE = resolve(__dirname, '../../docs/templates/post-mortem.md');
@@ -34,6 +36,8 @@ export const DEFAULT_POSTMORTEM_DIR = 'postmortems';
 export interface PostmortemCommandDeps {
   readonly store?: (region: string) => StoreDeps;
   readonly cloudwatch?: (region: string) => CloudWatchClient;
+  /** Clients in the environment's DR region (only asked for when it has one). */
+  readonly drClients?: (region: string) => Pick<DrClients, 'cloudformation' | 'regionSwitch'>;
   readonly print?: (text: string) => void;
   readonly now?: () => number;
   /** Injected in tests so retries do not wait. */
@@ -159,6 +163,45 @@ async function sumMetrics(
   return sums;
 }
 
+/**
+ * The Region switch executions that started in the window, and every event of each (ListPlanExecutions,
+ * ListPlanExecutionEvents: https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListPlanExecutions.html,
+ * https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListPlanExecutionEvents.html), read in the DR region
+ * where the plan's data plane answers while the primary is down. The incident record does not hold them.
+ */
+export async function readDrSteps(
+  clients: Pick<DrClients, 'cloudformation' | 'regionSwitch'>,
+  dr: Pick<DrTarget, 'stackName' | 'region'>,
+  window: ImpactWindow,
+): Promise<DrSteps> {
+  try {
+    const planArn = await findPlanArn(clients, dr);
+    const executions = (await clients.regionSwitch.listPlanExecutions(planArn)).filter((execution) => {
+      const started = execution.startTime?.getTime();
+      return started !== undefined && started >= window.start && started <= window.end;
+    });
+    const steps: DrStep[] = [];
+    for (const execution of executions) {
+      const what = `${execution.executionAction ?? 'execution'} of ${execution.executionRegion ?? '?'}`;
+      const how = `${execution.mode ?? '?'}, ${execution.executionId}`;
+      steps.push({
+        time: execution.startTime!.toISOString(),
+        text: `Region switch ${what} started (${how}): ${execution.executionState}`,
+      });
+      for (const event of await clients.regionSwitch.listPlanExecutionEvents(planArn, execution.executionId)) {
+        if (!event.timestamp) continue;
+        const step = event.stepName ? ` ${event.stepName}` : '';
+        const detail = event.description ? `: ${event.description}` : '';
+        const error = event.error ? ` (error: ${event.error})` : '';
+        steps.push({ time: event.timestamp.toISOString(), text: `${event.type ?? 'event'}${step}${detail}${error}` });
+      }
+    }
+    return { planArn, executions: executions.length, steps };
+  } catch (error) {
+    return { unknown: describeError(error) };
+  }
+}
+
 interface PostmortemOptions {
   readonly config: string;
   readonly out: string;
@@ -193,7 +236,11 @@ export function registerPostmortem(program: Command, deps: PostmortemCommandDeps
       const cloudwatch = (
         deps.cloudwatch ?? ((region) => new CloudWatchClient({ ...CLIENT_CONFIG, maxAttempts: 3, region }))
       )(target.region);
-      const impact = await measureImpact(cloudwatch, target, window, deps.sleep);
+      const dr = target.dr;
+      const [impact, drSteps] = await Promise.all([
+        measureImpact(cloudwatch, target, window, deps.sleep),
+        dr ? readDrSteps((deps.drClients ?? defaultDrClients)(dr.region), dr, window) : undefined,
+      ]);
       const values = postmortemValues({
         record,
         region: target.region,
@@ -204,6 +251,7 @@ export function registerPostmortem(program: Command, deps: PostmortemCommandDeps
         window,
         impact,
         drRegion: environment.dr?.region,
+        drSteps,
         now,
       });
       const page = fillTemplate(readFileSync(POSTMORTEM_TEMPLATE, 'utf8'), values);

@@ -126,7 +126,7 @@ function defaultClients(region: string): StatusClients {
   };
 }
 
-function defaultDrClients(region: string): DrClients {
+export function defaultDrClients(region: string): DrClients {
   const config = { ...CLIENT_CONFIG, maxAttempts: 3, region };
   const cloudwatch = new CloudWatchClient(config);
   return {

@@ -29,6 +29,20 @@ export interface ImpactFigures {
   readonly canaryProbes: Figure;
 }
 
+/** One step of a Region switch plan execution, as the timeline shows it. */
+export interface DrStep {
+  readonly time: string;
+  readonly text: string;
+}
+
+/**
+ * The Region switch executions that started in the impact window and their steps (the incident record does not hold
+ * them), or why they could not be read. Absent: the environment has no DR region.
+ */
+export type DrSteps =
+  | { readonly planArn: string; readonly executions: number; readonly steps: readonly DrStep[] }
+  | { readonly unknown: string };
+
 export interface PostmortemInputs {
   readonly record: IncidentRecord;
   readonly region: string;
@@ -41,6 +55,8 @@ export interface PostmortemInputs {
   readonly impact: ImpactFigures;
   /** The environment's DR region, when it has one. */
   readonly drRegion?: string;
+  /** Read from the plan's execution history in the DR region, when there is one. */
+  readonly drSteps?: DrSteps;
   /** When the draft is written (the clock; tests fix it). */
   readonly now: number;
 }
@@ -107,6 +123,22 @@ function kindOf(entry: TimelineEntry): string {
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
+/** The DR steps line: what was read from the plan's execution history, or why nothing was. */
+function describeDrSteps(inputs: PostmortemInputs, environment: string): string {
+  const { drSteps, drRegion } = inputs;
+  if (!drRegion) return `none: ${environment} has no DR region.`;
+  const copy =
+    `copy the steps from the plan's execution history in ${drRegion} ` +
+    '(`aws arc-region-switch list-plan-executions`) if it ran.';
+  if (!drSteps) return `not read; ${copy}`;
+  if ('unknown' in drSteps) return `not read (${drSteps.unknown}); ${copy}`;
+  if (drSteps.executions === 0) return `none: the Region switch plan did not run between onset and resolution.`;
+  return (
+    `${plural(drSteps.executions, 'Region switch execution', 'Region switch executions')} of ` +
+    `\`${drSteps.planArn}\` started in the window; ${plural(drSteps.steps.length, 'step', 'steps')} in the timeline.`
+  );
+}
+
 /** Every value docs/templates/post-mortem.md names, computed from the record, the matrix and the metrics. */
 export function postmortemValues(inputs: PostmortemInputs): TemplateValues {
   const { record, impact, window } = inputs;
@@ -133,17 +165,21 @@ export function postmortemValues(inputs: PostmortemInputs): TemplateValues {
 
   const entries = record.timeline;
   const count = (kind: TimelineEntry['kind']) => entries.filter((e) => e.kind === kind).length;
+  const drRows = inputs.drSteps && !('unknown' in inputs.drSteps) ? inputs.drSteps.steps : [];
   const timelineCounts =
-    `${plural(entries.length, 'event', 'events')}: ` +
+    `${plural(entries.length + drRows.length, 'event', 'events')}: ` +
     `${plural(count('alarm'), 'alarm state change', 'alarm state changes')}, ` +
     `${plural(count('deployment'), 'deployment event', 'deployment events')}, ` +
     `${plural(count('switch'), 'kill-switch change', 'kill-switch changes')}, ` +
+    `${plural(drRows.length, 'DR step', 'DR steps')}, ` +
     `${plural(count('manual'), 'action or note by a person', 'actions or notes by people')}.`;
-  const drSteps = inputs.drRegion
-    ? "none in the incident record, which holds alarms, deployments, kill switches and people's actions but not " +
-      'Region switch plan executions. If the plan ran, copy its steps here from its execution history in ' +
-      `${inputs.drRegion} (\`aws arc-region-switch list-plan-executions\`).`
-    : `none: ${record.environment} has no DR region.`;
+  const timeline = [
+    ...entries.map((entry) => ({ time: entry.time, kind: kindOf(entry), text: entry.text })),
+    ...drRows.map((step) => ({ time: step.time, kind: 'DR step', text: step.text })),
+  ]
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))
+    .map((row) => ({ time: utc(row.time), kind: row.kind, text: cell(row.text) }));
+  const drSteps = describeDrSteps(inputs, record.environment);
 
   const resolvedHow =
     record.resolvedBy === 'quiet-period' ? 'every alarm OK for the quiet period' : `by ${record.resolvedBy}`;
@@ -191,7 +227,7 @@ export function postmortemValues(inputs: PostmortemInputs): TemplateValues {
     mttrTarget: resolve.target,
     mttrResult: resolve.result,
     timelineCounts,
-    timeline: entries.map((entry) => ({ time: utc(entry.time), kind: kindOf(entry), text: cell(entry.text) })),
+    timeline,
     drSteps,
   };
 }

@@ -7,12 +7,14 @@ import {
   GetMetricDataCommand,
   GetMetricDataInput,
 } from '@aws-sdk/client-cloudwatch';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { registerPostmortem } from '../../bin/ops/postmortem';
 import { IncidentEvent, IncidentRecord, buildIncidents } from '../../lambdas/incident-recorder/record';
+import type { AbbreviatedExecution, ExecutionEvent, RegionSwitchApi } from '../../lambdas/shared/arc-region-switch';
 import { fillTemplate, formatDuration } from '../../lib/incidents/postmortem';
 import { quietLogger } from '../lambdas/incident-recorder/moto-table';
 
@@ -133,12 +135,73 @@ function scriptedRecord(events: IncidentEvent[], now: number): IncidentRecord {
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const cw = mockClient(CloudWatchClient);
+const cfn = mockClient(CloudFormationClient);
 let out: string;
+
+/*
+ * DrRegion's Region switch plan ran once during the incident (10:10, 3 events), and once a week before (not shown).
+ */
+const PLAN_ARN = 'arn:aws:arc-region-switch::333333333333:plan/orders-dr-switch:a1b2c3';
+let executions: AbbreviatedExecution[] | Error;
+const EVENTS: Record<string, ExecutionEvent[]> = {
+  'exec-1': [
+    { eventId: 'v1', timestamp: new Date(at('10:10:05')), type: 'stepStarted', stepName: 'freeze-and-notify' },
+    {
+      eventId: 'v2',
+      timestamp: new Date(at('10:10:20')),
+      type: 'stepSucceeded',
+      stepName: 'freeze-and-notify',
+      description: 'deploy freeze on',
+    },
+  ],
+};
+const regionSwitch = {
+  listPlanExecutions: async (planArn: string) => {
+    expect(planArn).toBe(PLAN_ARN);
+    if (executions instanceof Error) throw executions;
+    return executions;
+  },
+  listPlanExecutionEvents: async (_planArn: string, executionId: string) => EVENTS[executionId] ?? [],
+} as unknown as RegionSwitchApi;
+let drAsked: string[] = [];
 
 beforeEach(() => {
   ddb.reset();
   cw.reset();
+  cfn.reset();
+  drAsked = [];
   out = mkdtempSync(join(tmpdir(), 'postmortem-'));
+  cfn.on(DescribeStackResourcesCommand, { StackName: 'DrRegion' }).resolves({
+    StackResources: [
+      {
+        LogicalResourceId: 'RegionSwitchPlan',
+        ResourceType: 'AWS::ARCRegionSwitch::Plan',
+        PhysicalResourceId: PLAN_ARN,
+        ResourceStatus: 'CREATE_COMPLETE',
+        Timestamp: new Date('2026-11-01T00:00:00Z'),
+      },
+    ],
+  });
+  executions = [
+    {
+      planArn: PLAN_ARN,
+      executionId: 'exec-1',
+      startTime: new Date(at('10:10:00')),
+      executionState: 'completed',
+      executionAction: 'activate',
+      executionRegion: 'us-west-2',
+      mode: 'graceful',
+    },
+    {
+      planArn: PLAN_ARN,
+      executionId: 'exec-old',
+      startTime: new Date('2026-11-22T10:00:00Z'),
+      executionState: 'completed',
+      executionAction: 'activate',
+      executionRegion: 'us-west-2',
+      mode: 'graceful',
+    },
+  ];
   cw.on(DescribeAlarmsCommand).resolves({
     MetricAlarms: [
       {
@@ -193,6 +256,10 @@ async function postmortem(args: string[], now: number): Promise<string[]> {
   registerPostmortem(program, {
     store: () => store,
     cloudwatch: () => new CloudWatchClient({ region: 'us-east-1' }),
+    drClients: (region) => {
+      drAsked.push(region);
+      return { cloudformation: new CloudFormationClient({ region }), regionSwitch };
+    },
     print: (t) => printed.push(t),
     now: () => now,
     sleep: async () => undefined,
@@ -273,7 +340,8 @@ describe('npm run ops -- postmortem', () => {
 
     // Timeline: every attached event in time order, with its kind.
     expect(page).toContain(
-      '9 events: 4 alarm state changes, 2 deployment events, 1 kill-switch change, 2 actions or notes by people.',
+      '12 events: 4 alarm state changes, 2 deployment events, 1 kill-switch change, 3 DR steps, ' +
+        '2 actions or notes by people.',
     );
     const rows = page.split('\n').filter((line) => /^\| 2026-11-29 \d\d:\d\d:\d\d \|/.test(line));
     expect(rows).toEqual([
@@ -281,14 +349,19 @@ describe('npm run ops -- postmortem', () => {
       '| 2026-11-29 10:04:00 | alarm | [P2] orders-prod-http-5xx-rate OK -> ALARM |',
       '| 2026-11-29 10:05:00 | alarm | [P1] orders-prod-service-unhealthy OK -> ALARM |',
       '| 2026-11-29 10:09:00 | kill switch | kill switch deploy-freeze (/orders/prod/switches/deploy-freeze): Update |',
+      '| 2026-11-29 10:10:00 | DR step | Region switch activate of us-west-2 started (graceful, exec-1): completed |',
+      '| 2026-11-29 10:10:05 | DR step | stepStarted freeze-and-notify |',
+      '| 2026-11-29 10:10:20 | DR step | stepSucceeded freeze-and-notify: deploy freeze on |',
       `| 2026-11-29 10:12:00 | acknowledgement | acknowledged by ${ALICE} |`,
       '| 2026-11-29 10:15:00 | deployment | deployment d-ABC of orders-prod: STOP |',
       `| 2026-11-29 10:20:00 | note | note by ${ALICE}: rolled back d-ABC |`,
       '| 2026-11-29 10:31:00 | alarm | [P1] orders-prod-service-unhealthy ALARM -> OK |',
       '| 2026-11-29 10:33:20 | alarm | [P2] orders-prod-http-5xx-rate ALARM -> OK |',
     ]);
-    expect(page).toContain('DR steps: none in the incident record');
-    expect(page).toContain('execution history in us-west-2');
+    expect(page).toContain(
+      `DR steps: 1 Region switch execution of \`${PLAN_ARN}\` started in the window; 3 steps in the timeline.`,
+    );
+    expect(drAsked).toEqual(['us-west-2']);
 
     // The sections a person writes are there, empty.
     for (const heading of ['Root cause', 'Five whys', 'What went well', 'What did not go well', 'Action items']) {
@@ -377,6 +450,39 @@ describe('npm run ops -- postmortem', () => {
     const page = readFileSync(join(out, `2026-11-29-${record.id}.md`), 'utf8');
     expect(cellOf(page, 'Requests failed', 1)).toBe("unknown (no load balancer among the environment's alarm metrics)");
     expect(cellOf(page, 'Canary probes failed', 1)).toBe('220 of 360');
+  });
+
+  test('DR steps: none when the plan did not run; why, when its history cannot be read', async () => {
+    const record = scriptedRecord(SCRIPT, DRAFT_AT);
+    storeHolds(record);
+    executions = [];
+    await postmortem([record.id, 'Prod'], DRAFT_AT);
+    const file = join(out, `2026-11-29-${record.id}.md`);
+    expect(readFileSync(file, 'utf8')).toContain(
+      'DR steps: none: the Region switch plan did not run between onset and resolution.',
+    );
+
+    executions = Object.assign(new Error('not authorized to perform: arc-region-switch:ListPlanExecutions'), {
+      name: 'AccessDeniedException',
+    });
+    await postmortem([record.id, 'Prod', '--force'], DRAFT_AT);
+    const page = readFileSync(file, 'utf8');
+    expect(page).toContain(
+      'DR steps: not read (AccessDeniedException: not authorized to perform: arc-region-switch:ListPlanExecutions); ' +
+        "copy the steps from the plan's execution history in us-west-2 (`aws arc-region-switch " +
+        'list-plan-executions`) if it ran.',
+    );
+    expect(page).toContain('9 events: 4 alarm state changes, 2 deployment events, 1 kill-switch change, 0 DR steps,');
+  });
+
+  test('an environment without a DR region reads nothing there', async () => {
+    const devRecord = { ...scriptedRecord(SCRIPT, DRAFT_AT), environment: 'Dev' };
+    storeHolds(devRecord);
+    await postmortem([devRecord.id, 'Dev'], DRAFT_AT);
+    const page = readFileSync(join(out, `2026-11-29-${devRecord.id}.md`), 'utf8');
+    expect(page).toContain('DR steps: none: Dev has no DR region.');
+    expect(page).toContain('(`orders-dev-incidents`)');
+    expect(drAsked).toEqual([]);
   });
 
   test('an unknown incident names the table and how to list incidents', async () => {

@@ -588,14 +588,25 @@ async function readReplication(dr: DrTarget, clients: DrClients, now: number): P
 }
 
 /**
- * The Region switch plan's latest evaluation, judged by the drill's rule (`checkPlanEvaluation`: state `passed`,
- * evaluated within the bound, no active warning). The plan's ARN ends in a suffix Region switch generates, so it is
- * read from the DrRegion stack: the plan's physical id is its ARN (aws-cdk-lib's CfnPlan takes `Ref` as `planArn`).
+ * The Region switch plan's ARN, which ends in a suffix Region switch generates: read from the DrRegion stack, where
+ * the plan's physical id is its ARN (aws-cdk-lib's CfnPlan takes `Ref` as `planArn`). Post-mortems use it too.
  */
-async function readPlan(dr: DrTarget, clients: DrClients, now: number): Promise<DrPlanReadiness> {
+export async function findPlanArn(
+  clients: Pick<DrClients, 'cloudformation'>,
+  dr: Pick<DrTarget, 'stackName' | 'region'>,
+): Promise<string> {
   const resources = await clients.cloudformation.send(new DescribeStackResourcesCommand({ StackName: dr.stackName }));
   const planArn = resources.StackResources?.find((r) => r.ResourceType === REGION_SWITCH_PLAN_TYPE)?.PhysicalResourceId;
   if (!planArn) throw new Error(`no ${REGION_SWITCH_PLAN_TYPE} in stack ${dr.stackName} (${dr.region})`);
+  return planArn;
+}
+
+/**
+ * The Region switch plan's latest evaluation, judged by the drill's rule (`checkPlanEvaluation`: state `passed`,
+ * evaluated within the bound, no active warning).
+ */
+async function readPlan(dr: DrTarget, clients: DrClients, now: number): Promise<DrPlanReadiness> {
+  const planArn = await findPlanArn(clients, dr);
   const readiness = await checkPlanEvaluation(clients.regionSwitch, planArn, dr.planEvaluationMaxAgeSeconds, () => now);
   return {
     planArn,
