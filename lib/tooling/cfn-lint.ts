@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { registrySchemasDir } from './cfn-lint-schema-patches';
 
 export interface CfnLintFinding {
   readonly rule: string;
@@ -50,12 +51,15 @@ export function templatesIn(assemblyDir: string): string[] {
 export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
   if (templates.length === 0) throw new Error('cfn-lint: no templates to check; run `npx cdk synth` first');
   // One cfn-lint process for all templates (it loads its schemas once, about 1.5 s); `--` ends the list options.
+  const schemas = registrySchemasDir();
   const args = [
     '--format',
     'json',
     '--include-checks',
     ...INCLUDED_CHECKS,
     ...(IGNORED_RULES.length ? ['--ignore-checks', ...IGNORED_RULES] : []),
+    // cfn-lint's plan schema plus the properties the template reference documents (cfn-lint-schema-patches.ts).
+    ...(schemas ? ['--registry-schemas', schemas] : []),
     '--',
     ...templates,
   ];

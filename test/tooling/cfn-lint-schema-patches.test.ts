@@ -1,0 +1,111 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runCfnLint } from '../../lib/tooling/cfn-lint';
+import { PLAN_TYPE, cfnLintSchema, patchPlanSchema } from '../../lib/tooling/cfn-lint-schema-patches';
+
+/**
+ * cfn-lint 1.51's AWS::ARCRegionSwitch::Plan schema lacks the Aurora Serverless Scaling block and a custom action's
+ * Payload, both in the CloudFormation template reference. Planted plans with literal values (cfn-lint skips the
+ * workflows of a plan whose steps hold intrinsics) show the patch lets exactly those through and that E3002 still
+ * catches a wrong property.
+ */
+const clusterArns = {
+  'us-east-1': 'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
+  'us-west-2': 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+};
+const plan = (serverless: Record<string, unknown>) => ({
+  Resources: {
+    Plan: {
+      Type: PLAN_TYPE,
+      Properties: {
+        Name: 'orders-dr-switch',
+        ExecutionRole: 'arn:aws:iam::333333333333:role/orders-dr-switch-execution',
+        RecoveryApproach: 'activePassive',
+        PrimaryRegion: 'us-east-1',
+        Regions: ['us-east-1', 'us-west-2'],
+        Workflows: [
+          {
+            WorkflowTargetAction: 'activate',
+            WorkflowTargetRegion: 'us-west-2',
+            Steps: [
+              {
+                Name: 'freeze-and-notify',
+                ExecutionBlockType: 'CustomActionLambda',
+                ExecutionBlockConfiguration: {
+                  CustomActionLambdaConfig: {
+                    Lambdas: [
+                      {
+                        Arn: 'arn:aws:lambda:us-west-2:333333333333:function:orders-dr-region-switch-action',
+                        Payload: '{"action":"activate"}',
+                      },
+                    ],
+                    RegionToRun: 'activatingRegion',
+                    RetryIntervalMinutes: 1,
+                  },
+                },
+              },
+              {
+                Name: 'aurora-serverless-capacity',
+                ExecutionBlockType: 'AuroraServerlessScaling',
+                ExecutionBlockConfiguration: {
+                  AuroraServerlessScalingConfig: { GlobalClusterIdentifier: 'orders-global', ...serverless },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  },
+});
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-plan-schema-'));
+const write = (name: string, template: object) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(template, null, 1));
+  return file;
+};
+const valid = write('Valid.template.json', plan({ RegionDatabaseClusterArns: clusterArns, TargetPercent: 100 }));
+const bogus = write('Bogus.template.json', plan({ RegionDatabaseClusterArns: clusterArns, TargetPercentage: 100 }));
+const badArn = write(
+  'BadArn.template.json',
+  plan({ RegionDatabaseClusterArns: { ...clusterArns, 'us-west-2': 'arn:aws:rds:us-west-2:333333333333:db:x' } }),
+);
+const findings = runCfnLint([valid, bogus, badArn]);
+const errorsOf = (file: string) =>
+  findings.filter((f) => f.file === file && f.level === 'Error').map((f) => `${f.rule} ${f.message}`);
+
+describe("cfn-lint's Region switch plan schema, patched with what the template reference documents", () => {
+  test('adds the Aurora Serverless Scaling block and Payload, and nothing twice', () => {
+    const { schema, added } = patchPlanSchema(cfnLintSchema(PLAN_TYPE));
+    expect(added).toEqual([
+      'ExecutionBlockType AuroraServerlessScaling',
+      'AuroraServerlessScalingConfiguration',
+      'ExecutionBlockConfiguration AuroraServerlessScalingConfig',
+      'Lambdas Payload',
+    ]);
+    expect(patchPlanSchema(schema).added).toEqual([]);
+  });
+
+  test('a plan with the Aurora Serverless Scaling step and a Payload has no errors', () => {
+    expect(errorsOf(valid)).toEqual([]);
+  });
+
+  test('E3002 still catches a property the block does not have', () => {
+    expect(errorsOf(bogus)).toContain(
+      "E3002 Additional properties are not allowed ('TargetPercentage' was unexpected. Did you mean 'TargetPercent'?)",
+    );
+  });
+
+  test("a region's value that is not a cluster ARN is refused", () => {
+    expect(errorsOf(badArn).some((e) => e.includes('arn:aws:rds:us-west-2:333333333333:db:x'))).toBe(true);
+  });
+
+  test('without the patch, cfn-lint 1.51 rejects the valid plan (what the patch is for)', () => {
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', '--', valid], { encoding: 'utf8' });
+    expect(result.stdout).toMatch(/E3002:Additional properties are not allowed \('AuroraServerlessScalingConfig'/);
+    expect(result.stdout).toMatch(/E3002:Additional properties are not allowed \('Payload' was unexpected\)/);
+  });
+});
