@@ -266,6 +266,10 @@ export class Resolver {
         return `arn:${p}:route53:::healthcheck/${this.str(stack, { 'Fn::GetAtt': [id, 'HealthCheckId'] })}`;
       case 'AWS::Route53::HostedZone':
         return `arn:${p}:route53:::hostedzone/${name()}`;
+      case 'AWS::ARCRegionSwitch::Plan':
+        // No Region; Region switch appends ':' and six characters to the name (the plan pattern in
+        // https://docs.aws.amazon.com/arc-region-switch/latest/api/API_StartPlanExecution.html), as flows.ts does.
+        return `arn:${p}:arc-region-switch::${a}:plan/${this.str(stack, props.Name)}:abc123`;
     }
     return `${UNRESOLVED}(Arn of ${resource.Type} ${id})`;
   }

@@ -280,7 +280,9 @@ export function lambdaSdkFlows(
       });
     } else if (env.DRILL_SETTINGS) {
       handler = 'dr-drill';
-      const s = JSON.parse(env.DRILL_SETTINGS) as Record<string, string>;
+      const s = JSON.parse(env.DRILL_SETTINGS) as Record<string, string> & { replicationLag?: unknown };
+      // Which entry of lambdas/dr-drill/index.ts: the measuring trigger, or a switchover leg's onEvent / isComplete.
+      const step = env.DRILL_STEP ?? 'measure';
       const bucket = `arn:${stack.partition}:s3:::${s.reportBucket}`;
       for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'])
         calls.push({
@@ -288,32 +290,54 @@ export function lambdaSdkFlows(
           resource: `${bucket}/${s.reportPrefix ?? 'drills/'}report.json`,
           why: 'drill.ts writes the report and its lock',
         });
-      if (s.replicaBucket)
-        calls.push({
-          action: 's3:ListBucket',
-          resource: `arn:${stack.partition}:s3:::${s.replicaBucket}`,
-          why: 'drill.ts checks replica freshness',
-        });
-      if (s.vaultName)
-        calls.push({
-          action: 'backup:ListRecoveryPointsByBackupVault',
-          resource: arn('backup', `backup-vault:${s.vaultName}`),
-          why: 'drill.ts checks recovery points',
-        });
-      // Route 53 ARNs carry no region or account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
-      calls.push({
-        action: 'route53:ListResourceRecordSets',
-        resource: `arn:${stack.partition}:route53:::hostedzone/${s.hostedZoneId}`,
-        why: 'drill.ts reads the failover records',
-      });
-      for (const action of ['route53:GetHealthCheck', 'route53:UpdateHealthCheck', 'route53:GetHealthCheckStatus']) {
-        calls.push({
-          action,
-          resource: `arn:${stack.partition}:route53:::healthcheck/${s.drillHealthCheckId}`,
-          why: 'drill.ts drives the drill health check',
-        });
+      // Region switch actions all take the plan resource type
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-region-switch.html).
+      const plan = (actions: string[], why: string) => {
+        for (const action of actions) calls.push({ action, resource: s.planArn, why });
+      };
+      if (step !== 'switchover-wait') {
+        if (s.replicaBucket)
+          calls.push({
+            action: 's3:ListBucket',
+            resource: `arn:${stack.partition}:s3:::${s.replicaBucket}`,
+            why: 'drill.ts checks replica freshness',
+          });
+        if (s.vaultName)
+          calls.push({
+            action: 'backup:ListRecoveryPointsByBackupVault',
+            resource: arn('backup', `backup-vault:${s.vaultName}`),
+            why: 'drill.ts checks recovery points',
+          });
+        if (s.replicationLag)
+          calls.push({ action: 'cloudwatch:GetMetricData', resource: '*', why: 'readiness.ts reads the lag' });
+        if (s.planArn) plan(['arc-region-switch:GetPlanEvaluationStatus'], 'readiness.ts reads the evaluation');
       }
-      calls.push({ action: 'route53:TestDNSAnswer', resource: '*', why: 'drill.ts checks the answer' });
+      if (step === 'switchover-start')
+        plan(
+          ['arc-region-switch:ListPlanExecutions', 'arc-region-switch:StartPlanExecution'],
+          'switchover.ts starts a leg',
+        );
+      if (step === 'switchover-wait')
+        plan(
+          ['arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutionEvents'],
+          'switchover.ts measures a leg',
+        );
+      if (step === 'measure') {
+        // Route 53 ARNs carry no region or account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+        calls.push({
+          action: 'route53:ListResourceRecordSets',
+          resource: `arn:${stack.partition}:route53:::hostedzone/${s.hostedZoneId}`,
+          why: 'drill.ts reads the failover records',
+        });
+        for (const action of ['route53:GetHealthCheck', 'route53:UpdateHealthCheck', 'route53:GetHealthCheckStatus']) {
+          calls.push({
+            action,
+            resource: `arn:${stack.partition}:route53:::healthcheck/${s.drillHealthCheckId}`,
+            why: 'drill.ts drives the drill health check',
+          });
+        }
+        calls.push({ action: 'route53:TestDNSAnswer', resource: '*', why: 'drill.ts checks the answer' });
+      }
       metrics('drill.ts publishes the measurements');
     } else if (env.INCIDENT_SETTINGS) {
       handler = 'incident-recorder';
