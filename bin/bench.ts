@@ -1,33 +1,60 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: prints figures, asserts nothing. The median of several cold synths of every stack (the CLI,
- * with the built-in CloudFormation validation, cdk-nag and the Control Tower rules on, as a user runs it) and where
- * the time went (aws-cdk-lib's own performance counters), the time of one esbuild build of every Lambda, the
- * unit-test time, resources and template bytes per stack, and Lambda bundle sizes.
- * Options: `--runs N` (default 3); `--cold-bundles` empties the Lambda bundle cache before each synth (a first
- * synth after a clone or a change to a function); `--skip-tests` skips the jest run.
- * Each synth is a new process (cold: nothing of the previous run is in memory); the Lambda bundle cache on disk
- * is kept unless `--cold-bundles`. Figures depend on the machine's load: note it (`uptime`) beside them.
+ * with the built-in CloudFormation validation, cdk-nag and the Control Tower rules on, as a user runs it), wall
+ * and CPU time (user + system of the synth and every process it started), and where the time went (aws-cdk-lib's
+ * own performance counters), the time of one esbuild build of every Lambda, the unit-test time, resources and
+ * template bytes per stack, and Lambda bundle sizes.
+ * Options: `--runs N` (default 3); `--cold-caches` empties the caches on disk before each synth (the Lambda
+ * bundles, the Control Tower reports and the CloudFormation validation report: a first synth after a clone);
+ * without it, one untimed synth first fills them (a synth after another with the same templates);
+ * `--skip-tests` skips the jest run.
+ * Each synth is a new process (cold: nothing of the previous run is in memory). Wall time depends on the machine's
+ * load, printed before and after; CPU time much less so: compare CPU time on a busy machine.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DEFAULT_CFN_VALIDATION_CACHE_DIR } from '../lib/common/cloudformation-validation-cache';
+import { DEFAULT_GUARD_CACHE_DIR } from '../lib/common/guard-result-cache';
 import { bundleLambdas, DEFAULT_BUNDLE_SOURCE, lambdaEntryPoints } from '../lib/common/lambda-bundles';
 
-function timed(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+interface Timing {
+  readonly wall: number;
+  /** User + system CPU seconds of the command and every process it started (the shell's `times`). */
+  readonly cpu: number;
+}
+
+/** `0m25.310s` (POSIX `times` output) in seconds. */
+function shellSeconds(text: string): number {
+  const match = /^(\d+)m([\d.]+)s$/.exec(text);
+  if (!match) throw new Error(`unexpected times output: ${text}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+function timed(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Timing {
+  const timesFile = path.join(os.tmpdir(), `bulwark-bench-times-${process.pid}`);
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...env },
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  // The shell's `times` prints the CPU time of its children, which include every descendant they waited for.
+  const result = spawnSync(
+    'sh',
+    ['-c', `"$@"; status=$?; times > ${timesFile}; exit $status`, 'sh', command, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...env },
+    },
+  );
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) {
     console.error(result.stdout, result.stderr);
     throw new Error(`${label} failed (exit ${result.status})`);
   }
-  return seconds;
+  const [, children] = fs.readFileSync(timesFile, 'utf8').trim().split('\n');
+  fs.rmSync(timesFile, { force: true });
+  const [user, system] = children.trim().split(/\s+/).map(shellSeconds);
+  return { wall, cpu: user + system };
 }
 
 function median(values: number[]): number {
@@ -49,14 +76,15 @@ function dirBytes(dir: string): number {
 }
 
 const runs = option('--runs', 3);
-const coldBundles = process.argv.includes('--cold-bundles');
+const coldCaches = process.argv.includes('--cold-caches');
+const CACHE_DIRS = [DEFAULT_BUNDLE_SOURCE.cacheDir, DEFAULT_GUARD_CACHE_DIR, DEFAULT_CFN_VALIDATION_CACHE_DIR];
 const app = (JSON.parse(fs.readFileSync('cdk.json', 'utf8')) as { app: string }).app;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-'));
 const outdir = path.join(work, 'cdk.out');
 
 /** aws-cdk-lib's counters of one synth (ms): the CLI deletes its file, so the app command copies it out. */
 type Counters = Record<string, number>;
-const synthSeconds: number[] = [];
+const synths: Timing[] = [];
 const counters: Counters[] = [];
 console.log(
   `load before: ${os
@@ -64,28 +92,28 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')} (1, 5, 15 min) on ${os.cpus().length} cores`,
 );
-for (let run = 0; run < runs; run++) {
-  if (coldBundles) fs.rmSync(DEFAULT_BUNDLE_SOURCE.cacheDir, { recursive: true, force: true });
-  fs.rmSync(work, { recursive: true, force: true });
-  const countersFile = path.join(work, `counters-${run}.json`);
+function synth(countersFile: string): Timing {
   const wrapped = `sh -c '${app} && cp "$CDK_PERF_COUNTERS_FILE" ${countersFile}'`;
   // aws-cdk-lib writes its counters only for a synth slower than this per stack (default 10 s): always, here.
   const always = ['-c', '@aws-cdk/core.slowSynthThreshold=0'];
-  synthSeconds.push(
-    timed('cdk synth', 'npx', [
-      'cdk',
-      'synth',
-      '--quiet',
-      '--no-notices',
-      ...always,
-      '--output',
-      outdir,
-      '--app',
-      wrapped,
-    ]),
+  const args = ['cdk', 'synth', '--quiet', '--no-notices', ...always, '--output', outdir, '--app', wrapped];
+  return timed('cdk synth', 'npx', args);
+}
+
+if (!coldCaches) {
+  fs.rmSync(work, { recursive: true, force: true });
+  const warmUp = synth(path.join(work, 'counters-warm-up.json'));
+  console.log(
+    `warm-up synth (fills the caches, not counted): ${warmUp.wall.toFixed(1)} s, CPU ${warmUp.cpu.toFixed(1)} s`,
   );
+}
+for (let run = 0; run < runs; run++) {
+  if (coldCaches) for (const dir of CACHE_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+  const countersFile = path.join(work, `counters-${run}.json`);
+  synths.push(synth(countersFile));
   counters.push((JSON.parse(fs.readFileSync(countersFile, 'utf8')) as { counters: Counters }).counters);
-  console.log(`synth ${run + 1}/${runs}: ${synthSeconds[run].toFixed(1)} s`);
+  console.log(`synth ${run + 1}/${runs}: ${synths[run].wall.toFixed(1)} s, CPU ${synths[run].cpu.toFixed(1)} s`);
 }
 console.log(
   `load after: ${os
@@ -97,9 +125,12 @@ const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 
   artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
 };
 
+const walls = synths.map((t) => t.wall);
+const cpus = synths.map((t) => t.cpu);
 console.log(
-  `\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on${coldBundles ? ', empty Lambda bundle cache' : ''}): ` +
-    `median ${median(synthSeconds).toFixed(1)} s of ${runs} (${synthSeconds.map((t) => t.toFixed(1)).join(', ')})`,
+  `\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on; ${coldCaches ? 'empty' : 'warm'} caches): ` +
+    `median ${median(walls).toFixed(1)} s of ${runs} (${walls.map((t) => t.toFixed(1)).join(', ')}); ` +
+    `CPU median ${median(cpus).toFixed(1)} s (${cpus.map((t) => t.toFixed(1)).join(', ')})`,
 );
 const breakdown: [string, string][] = [
   ['phase:Load', 'load the app (tsx, aws-cdk-lib, the config)'],
@@ -107,8 +138,8 @@ const breakdown: [string, string][] = [
   ['phase:Synthesis', 'synthesis: Aspects, token resolution, templates, validation'],
   ['Stack.resolve', '  of which token resolution'],
   ['validateTemplates', '  of which validation plugins'],
-  ['CloudFormationValidate.validate', '    built-in CloudFormation validation'],
-  ['child_process.spawnSync', '    cfn-guard (Control Tower rules): the only process spawned'],
+  ['CloudFormationValidate.validate', '    built-in CloudFormation validation: validating (0 when its report is kept)'],
+  ['child_process.spawnSync', '    cfn-guard (Control Tower rules) on templates without a kept report, in parallel'],
 ];
 console.log('\n| median of the runs (aws-cdk-lib counters) | s |\n| --- | ---: |');
 for (const [counter, label] of breakdown) {
@@ -118,7 +149,8 @@ for (const [counter, label] of breakdown) {
 const nag = counters.map(
   (c) => (c.validateTemplates ?? 0) - (c['CloudFormationValidate.validate'] ?? 0) - (c['child_process.spawnSync'] ?? 0),
 );
-console.log(`|     the rest of validation: cdk-nag, acknowledgements, report | ${(median(nag) / 1000).toFixed(1)} |`);
+const rest = '    the rest: CloudFormation engine setup, cdk-nag, cache keys, acknowledgements, report';
+console.log(`| ${rest} | ${(median(nag) / 1000).toFixed(1)} |`);
 
 const bundleCache = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-bundles-'));
 const bundleStart = process.hrtime.bigint();
@@ -170,7 +202,7 @@ if (assets.length > 0) {
 }
 
 if (!process.argv.includes('--skip-tests')) {
-  const testSeconds = timed('jest', 'npx', ['jest', '--silent']);
-  console.log(`\nunit and integration tests (jest): ${testSeconds.toFixed(1)} s`);
+  const tests = timed('jest', 'npx', ['jest', '--silent']);
+  console.log(`\nunit and integration tests (jest): ${tests.wall.toFixed(1)} s, CPU ${tests.cpu.toFixed(1)} s`);
 }
 fs.rmSync(work, { recursive: true, force: true });
