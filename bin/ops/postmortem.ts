@@ -225,7 +225,15 @@ export function registerPostmortem(program: Command, deps: PostmortemCommandDeps
       const config = loadConfig(options.config);
       const environment = config.environments.find((e) => e.name === environmentName)!;
       const settings = target.incidents;
-      const record = await findRecord((deps.store ?? defaultStore)(target.region), settings, id);
+      const record = await findRecord((deps.store ?? defaultStore)(target.region), settings, id).catch(
+        (error: Error) => {
+          if (error.name !== 'ResourceNotFoundException') throw error;
+          const where = `${settings.tableName} in ${target.region}`;
+          throw new Error(
+            `no table ${where}: is ${environmentName} deployed, and are these its account's credentials?`,
+          );
+        },
+      );
       if (!record || record.status === 'superseded') {
         const list = `npm run ops -- incident list ${environmentName}`;
         throw new Error(`no incident ${id} in ${settings.tableName}; list them with: ${list}`);

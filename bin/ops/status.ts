@@ -132,8 +132,14 @@ export function defaultDrClients(region: string): DrClients {
   return {
     cloudwatch,
     cloudformation: new CloudFormationClient(config),
-    // The same credentials as the SDK clients (your profile or environment); the data plane of the DR region.
-    regionSwitch: new ArcRegionSwitchClient({ region, credentials: cloudwatch.config.credentials, maxAttempts: 3 }),
+    // The same credentials as the SDK clients (your profile or environment); the data plane of the DR region. Like
+    // the SDK clients, it follows AWS_ENDPOINT_URL, so a run pointed at a local server never reaches AWS.
+    regionSwitch: new ArcRegionSwitchClient({
+      region,
+      credentials: cloudwatch.config.credentials,
+      maxAttempts: 3,
+      ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
+    }),
   };
 }
 

@@ -485,6 +485,15 @@ describe('npm run ops -- postmortem', () => {
     expect(drAsked).toEqual([]);
   });
 
+  test('no incidents table (wrong account, or the stack not deployed) says so', async () => {
+    ddb
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    await expect(postmortem(['inc-20261129T000000Z-000000', 'Prod'], DRAFT_AT)).rejects.toThrow(
+      "no table orders-prod-incidents in us-east-1: is Prod deployed, and are these its account's credentials?",
+    );
+  });
+
   test('an unknown incident names the table and how to list incidents', async () => {
     ddb.on(GetCommand).resolves({});
     await expect(postmortem(['inc-20261129T000000Z-000000', 'Prod'], DRAFT_AT)).rejects.toThrow(

@@ -131,7 +131,7 @@ describe('ops status verdict: DR replication and plan readiness', () => {
       status: 'HEALTHY',
       rule:
         'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on, ' +
-        'DR replication within its bound and plan ready (where checked)',
+        'DR replication within its bound, DR plan ready',
       reasons: [],
       notChecked: [],
     });
@@ -166,6 +166,15 @@ describe('ops status verdict: DR replication and plan readiness', () => {
     expect(p1.status).toBe('UNHEALTHY');
     expect(p1.reasons).toEqual(['P1 alarm in ALARM: orders-prod-service-down', 'DR plan not ready: not evaluated']);
     expect(p1.notChecked).toEqual(['DR replication lag (AccessDenied)']);
+
+    const unread = decideVerdict({
+      ...calm,
+      dr: { region: 'us-west-2', replication: replication(4), plan: { unknown: 'AccessDenied' } },
+    });
+    expect(unread.rule).toBe(
+      'no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on, DR replication within its bound',
+    );
+    expect(unread.notChecked).toEqual(['DR plan readiness (AccessDenied)']);
   });
 });
 

@@ -199,7 +199,14 @@ export function decideVerdict(input: VerdictInput): StatusReport['verdict'] {
   if (unhealthy.length)
     return { status: 'UNHEALTHY', rule: unhealthy[0], reasons: [...unhealthy, ...degraded], notChecked };
   if (degraded.length) return { status: 'DEGRADED', rule: degraded[0], reasons: degraded, notChecked };
-  const drRule = input.dr ? ', DR replication within its bound and plan ready (where checked)' : '';
+  // Only what was read is claimed; the rest is in notChecked.
+  const drChecked = input.dr
+    ? [
+        ...(isUnknown(input.dr.replication) ? [] : ['DR replication within its bound']),
+        ...(isUnknown(input.dr.plan) ? [] : ['DR plan ready']),
+      ]
+    : [];
+  const drRule = drChecked.map((part) => `, ${part}`).join('');
   return {
     status: 'HEALTHY',
     rule: `no P1/P2 alarm in ALARM, no open incident, no stale backup, no switch on${drRule}`,
