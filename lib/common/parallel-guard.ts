@@ -10,9 +10,10 @@ import { PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
  * synchronously, so the plugin cannot await child processes itself: it starts one small Node process (spawnSync)
  * that runs the shards in worker threads, each calling @cdklabs/cdk-validator-cfnguard's own `validate()` on one
  * template (the plugin's own cfn-guard invocation and result parsing, unchanged), and prints the reports in shard
- * order. Each template is evaluated on its own exactly as in one cfn-guard run over all of them: cfn-guard
- * evaluates every rule file against each data file separately and reports per data file; the findings are the
- * plugin's, per template. `test/common/control-tower-parallel.test.ts` compares the two on synthesized templates.
+ * order. One template per run gives what one run over all of them gives: cfn-guard evaluates the rules against
+ * each data file and reports each data file on its own ("Evaluation of rules ... against data template.json",
+ * https://docs.aws.amazon.com/cfn-guard/latest/ug/validating-rules.html); that no rule reads across data files is
+ * checked, not assumed: `test/common/control-tower-parallel.test.ts` compares the two on synthesized templates.
  */
 
 /** One cfn-guard run: these rule files over one template. */
