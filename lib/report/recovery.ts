@@ -227,15 +227,32 @@ function clusterMechanisms(
   }
   const global = globalDatabase(stack, logicalId, stacks);
   if (global) {
+    // rds.global_db_rpo on the primary's cluster parameter group bounds the lag: commits wait past it
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+    const bound = globalDbRpoBound(stack, logicalId);
     out.push({
       scope: 'regional',
       label: `Aurora Global Database secondary in ${global.region} (${global.secondary.stack.stackId}#${global.secondary.logicalId})`,
-      minutes: AURORA_GLOBAL_LAG_MINUTES,
-      formula: `global database replication lag budget ${AURORA_GLOBAL_LAG_MINUTES} min`,
-      sources: global.sources,
+      minutes: bound ? round(bound.seconds / 60) : AURORA_GLOBAL_LAG_MINUTES,
+      formula: bound
+        ? `rds.global_db_rpo ${bound.seconds} s: the primary blocks commits while no secondary is within it`
+        : `global database replication lag budget ${AURORA_GLOBAL_LAG_MINUTES} min (no rds.global_db_rpo bounds it)`,
+      sources: bound ? [...global.sources, bound.source] : global.sources,
     });
   }
   return out;
+}
+
+/** `rds.global_db_rpo` (seconds) of the cluster's own parameter group in the template, if set. */
+function globalDbRpoBound(stack: StackTemplate, logicalId: string): { seconds: number; source: SourceRef } | undefined {
+  const groupId = refTarget(props(stack.resources[logicalId]).DBClusterParameterGroupName);
+  const group = groupId ? stack.resources[groupId] : undefined;
+  if (!groupId || group?.Type !== 'AWS::RDS::DBClusterParameterGroup') return undefined;
+  const parameters = props(group).Parameters;
+  const seconds = isObject(parameters) ? numberValue(parameters['rds.global_db_rpo']) : undefined;
+  return seconds === undefined
+    ? undefined
+    : { seconds, source: source(stack, groupId, ['Parameters.rds.global_db_rpo']) };
 }
 
 /**

@@ -146,6 +146,24 @@ describe('RPO per data store', () => {
       ]);
     });
 
+    test("rds.global_db_rpo on the primary's cluster parameter group is the regional RPO: 20 s = 0.33 min", () => {
+      const primary = stackOf({
+        Db: cluster({ BackupRetentionPeriod: 35, DBClusterParameterGroupName: { Ref: 'Params' } }),
+        Params: {
+          Type: 'AWS::RDS::DBClusterParameterGroup',
+          Properties: { Family: 'aurora-postgresql17', Parameters: { 'rds.global_db_rpo': '20' } },
+        },
+        Global: globalCluster,
+        Secondary: secondary({ Headless: true }),
+      });
+      const figure = rpo(primary)['rpo-regional/Prod/Db'];
+      expect(figure.value).toBe(0.33);
+      expect(figure.formula).toMatch(/rds\.global_db_rpo 20 s: the primary blocks commits/);
+      expect(figure.sources).toContainEqual(
+        expect.objectContaining({ logicalId: 'Params', properties: ['Parameters.rds.global_db_rpo'] }),
+      );
+    });
+
     test('the global cluster named by literal identifier also joins', () => {
       const primary = stackOf({
         Db: cluster({ BackupRetentionPeriod: 35 }),
