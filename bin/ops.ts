@@ -12,6 +12,7 @@ import { registerPreflight } from './ops/preflight/command';
 import { registerStatus } from './ops/status';
 import { registerSwitch } from './ops/switch';
 import { registerTestAlarms } from './ops/test-alarms';
+import { registerWeeklyReport } from './ops/weekly-report';
 
 export function buildOpsProgram(): Command {
   const program = new Command('ops').description('Bulwark operator commands').showHelpAfterError();
@@ -23,6 +24,7 @@ export function buildOpsProgram(): Command {
   registerIncident(program);
   registerPostmortem(program);
   registerStatus(program);
+  registerWeeklyReport(program);
   return program;
 }
 

@@ -321,6 +321,16 @@ const environmentSchema = z
       .strict()
       .prefault({}),
     budget: z.object({ monthlyUsd: z.number().positive() }).strict(),
+    /** What the weekly ops report holds the week to, beside the p50/p95 alarm thresholds (`alarms`). */
+    slo: z
+      .object({
+        /** Canary uptime over the week, percent. */
+        availabilityPercent: z.number().gt(0).max(100).default(99.9),
+        /** p99 of TargetResponseTime over the week; omitted: the report shows p99 without a target. */
+        p99LatencySeconds: z.number().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
     canary: z
       .object({
         /** Minutes between canary runs; 1 is the fastest EventBridge schedule. */

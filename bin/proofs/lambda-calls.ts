@@ -362,6 +362,63 @@ export function lambdaSdkFlows(
       const namespace = { 'cloudwatch:namespace': s.metricNamespace };
       const why = 'store.ts publishes MTTD/MTTA/MTTR';
       calls.push({ action: 'cloudwatch:PutMetricData', resource: '*', context: namespace, why });
+    } else if (env.WEEKLY_REPORT_SETTINGS) {
+      handler = 'weekly-report';
+      const s = JSON.parse(env.WEEKLY_REPORT_SETTINGS) as {
+        incidents: { tableName: string };
+        deploymentGroup: { application: string; group: string };
+        logGroupName: string;
+        archive: { bucket: string; prefix: string };
+        noticeTopicArn: string;
+      };
+      const why = (file: string, what: string) => `${file} ${what}`;
+      calls.push({ action: 'cloudwatch:GetMetricData', resource: '*', why: why('gather.ts', 'reads the metrics') });
+      const group = arn('codedeploy', `deploymentgroup:${s.deploymentGroup.application}/${s.deploymentGroup.group}`);
+      for (const action of ['codedeploy:ListDeployments', 'codedeploy:BatchGetDeployments'])
+        calls.push({ action, resource: group, why: why('ops-data.ts', "lists the week's deployments") });
+      const table = arn('dynamodb', `table/${s.incidents.tableName}`);
+      const index = `${table}/index/byStatus`;
+      calls.push({
+        action: 'dynamodb:Query',
+        resource: index,
+        why: why('store.ts', 'reads open and resolved records'),
+      });
+      for (const [, t] of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
+        if (resolver.str(stack, t.Properties?.TableName) !== s.incidents.tableName) continue;
+        const sse = t.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined;
+        const viaDynamoDb = { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` };
+        const resource = resolver.str(stack, sse?.KMSMasterKeyId);
+        calls.push({ action: 'kms:Decrypt', resource, context: viaDynamoDb, why: 'the incident table key' });
+      }
+      const logGroup = arn('logs', `log-group:${s.logGroupName}`);
+      for (const action of ['logs:StartQuery', 'logs:GetQueryResults'])
+        calls.push({ action, resource: logGroup, why: why('gather.ts', 'runs the top-errors query') });
+      calls.push({ action: 'ce:GetCostAndUsage', resource: '*', why: why('gather.ts', 'reads the daily cost') });
+      const bucketArn = `arn:${stack.partition}:s3:::${s.archive.bucket}`;
+      const markdownKey = `${s.archive.prefix}2026-W47.md`;
+      calls.push({
+        action: 's3:ListBucket',
+        resource: bucketArn,
+        context: { 's3:prefix': markdownKey },
+        why: why('handle.ts', "looks for the week's report"),
+      });
+      for (const key of [markdownKey, `${s.archive.prefix}2026-W47.html`])
+        calls.push({
+          action: 's3:PutObject',
+          resource: `${bucketArn}/${key}`,
+          why: why('handle.ts', 'writes the report'),
+        });
+      for (const [, b] of resourcesOfType(stack, 'AWS::S3::Bucket')) {
+        if (resolver.str(stack, b.Properties?.BucketName) !== s.archive.bucket) continue;
+        const encryption = b.Properties?.BucketEncryption as
+          | { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } }[] }
+          | undefined;
+        const key = encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+        const viaS3 = { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` };
+        const resource = resolver.str(stack, key);
+        calls.push({ action: 'kms:GenerateDataKey', resource, context: viaS3, why: 'the archive key, through S3' });
+      }
+      publish(s.noticeTopicArn, 'handle.ts P3 notice');
     }
 
     if (!handler) continue;

@@ -47,7 +47,8 @@ export function canaryPeriodSeconds(requestStart: number, now: number): number {
 function describeError(error: unknown): string {
   const e = error as { name?: string; message?: string };
   const message = (e.message ?? String(error)).split('\n')[0].slice(0, 200);
-  return e.name && !message.startsWith(e.name) ? `${e.name}: ${message}` : message;
+  // A plain Error is ours and its message says it all; an SDK error's name is the fault (AccessDeniedException).
+  return e.name && e.name !== 'Error' && !message.startsWith(e.name) ? `${e.name}: ${message}` : message;
 }
 
 /** Each source is read on its own: a failure becomes a visible `unknown` for that part, never a crash. */
@@ -217,7 +218,10 @@ async function readTopErrors(
     if (out.status !== 'Scheduled' && out.status !== 'Running') {
       throw new Error(`Logs Insights query ${queryId} on ${settings.logGroupName} ended ${out.status}`);
     }
-    if (waited >= waitMs) throw new Error(`Logs Insights query ${queryId} still ${out.status} after ${waitMs} ms`);
+    if (waited >= waitMs)
+      throw new Error(
+        `Logs Insights query ${queryId} on ${settings.logGroupName} still ${out.status} after ${waitMs} ms`,
+      );
     await sleep(delay);
     waited += delay;
   }

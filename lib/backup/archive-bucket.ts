@@ -15,6 +15,13 @@ export const ARCHIVE_TRANSITIONS = [
   { storageClass: s3.StorageClass.DEEP_ARCHIVE, days: 180 },
 ] as const;
 
+/**
+ * Keys under this prefix are operations reports (lib/ops-report/weekly-report.ts), not backups: the backup
+ * verifier leaves them out of the archive's and the replica's freshness, or a weekly report would make a
+ * stale archive read fresh.
+ */
+export const OPS_REPORTS_PREFIX = 'ops-reports/';
+
 /** Where an archive replicates to: a bucket in the DR region and the key that encrypts it. */
 export interface ArchiveReplicationTarget {
   readonly bucket: s3.IBucket;

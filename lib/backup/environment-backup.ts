@@ -5,7 +5,7 @@ import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { Database } from '../data/database';
 import { AlarmFactory } from '../monitoring/alarm-factory';
-import { ArchiveBucket, archiveBucketName } from './archive-bucket';
+import { ArchiveBucket, OPS_REPORTS_PREFIX, archiveBucketName } from './archive-bucket';
 import { BackupVerifier } from './backup-verifier';
 import { DrDataSinks } from './dr-data-sinks';
 import { ServiceBackup } from './service-backup';
@@ -89,6 +89,7 @@ export class EnvironmentBackup extends Construct {
           kind: 's3-bucket',
           store: 'archive',
           bucket: this.archive.bucket,
+          excludePrefixes: [OPS_REPORTS_PREFIX],
           maxAge: archiveMaxAge(environment.backup.archiveWritesEveryHours, rpo),
         },
       ],

@@ -70,6 +70,11 @@ export function serviceBaseName(naming: Naming): string {
   return naming.resource('').replace(/-$/, '');
 }
 
+/** `/ecs/orders-prod`: the container log group (the weekly report's Logs Insights query reads it). */
+export function containerLogGroupName(naming: Naming): string {
+  return `/ecs/${serviceBaseName(naming)}`;
+}
+
 /**
  * The service, deployed blue/green by CodeDeploy: Fargate tasks in the private subnets behind an
  * internet-facing ALB with a production listener and a VPC-only test listener, two target groups,
@@ -120,7 +125,7 @@ export class BlueGreenService extends Construct {
     });
 
     this.containerLogGroup = new logs.LogGroup(this, 'ContainerLogs', {
-      logGroupName: `/ecs/${baseName}`,
+      logGroupName: containerLogGroupName(naming),
       retention: retentionDays(logRetentionDays(protection, size.logRetentionDays)),
       removalPolicy: statefulRemovalPolicy(protection),
     });

@@ -13,6 +13,7 @@ import { Monitoring } from '../monitoring/monitoring';
 import { Database, DATABASE_SECRET_NAME_VARIABLE, databaseSecretName } from '../data/database';
 import { DrDatabaseSite, GlobalDatabase, globalDbRpoSeconds, headlessSecondary } from '../data/global-database';
 import { IncidentRecord } from '../incidents/incident-record';
+import { WeeklyOpsReport } from '../ops-report/weekly-report';
 import { KillSwitches } from '../killswitch/kill-switches';
 import { Network, SUBNET_GROUPS } from '../network/network';
 import { PrimaryFailover } from '../dr/primary-failover';
@@ -60,6 +61,8 @@ export class EnvironmentStack extends BulwarkStack {
   readonly canary: Canary;
   /** The incident record: table, recorder function, and the rules that feed it. */
   readonly incidents: IncidentRecord;
+  /** The weekly ops report: a scheduled function writing to the archive and announcing on P3. */
+  readonly weeklyReport: WeeklyOpsReport;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { service, environment } = props;
@@ -221,6 +224,16 @@ export class EnvironmentStack extends BulwarkStack {
       protection: this.protection,
       alarms: this.monitoring.alarms,
       backupTag: backupTag(this.naming),
+    });
+    this.weeklyReport = new WeeklyOpsReport(this, 'WeeklyReport', {
+      naming: this.naming,
+      protection: this.protection,
+      environment,
+      loadBalancerFullName: this.service.loadBalancer.loadBalancerFullName,
+      archiveBucket: this.backup.archive.bucket,
+      archiveKey: this.backup.archive.key,
+      noticeTopic: this.monitoring.topics.topic('P3'),
+      incidentTableKey: this.incidents.key,
     });
   }
 }

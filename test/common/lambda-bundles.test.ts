@@ -112,6 +112,7 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
       'region-switch-action',
       // Pilot light only: not in the default (warm standby) app below.
       'region-switch-db-instance',
+      'weekly-report',
     ];
     const built = fs
       .readdirSync(dir)
@@ -144,6 +145,7 @@ describe('the synthesized app: every Bulwark function ships its current bundle',
     'live-target-groups',
     'plan-health-checks',
     'region-switch-action',
+    'weekly-report',
   ];
 
   test.each([

@@ -128,7 +128,10 @@ describe('weekly report model (hand-computed figures)', () => {
       targetPercent: 99.9,
       met: false,
     });
-    const a = report.availability as { uptimePercent: number; daily: { date: string; uptimePercent: number }[] };
+    const a = report.availability as unknown as {
+      uptimePercent: number;
+      daily: { date: string; uptimePercent: number }[];
+    };
     expect(a.uptimePercent).toBeCloseTo(99.88024, 5);
     // Tuesday: 1,428 of 1,440 minutes up = 99.16667 %; Sunday: 1,380 measured, all up = 100 %.
     expect(a.daily[1].date).toBe('2026-11-17');
@@ -145,7 +148,7 @@ describe('weekly report model (hand-computed figures)', () => {
         { severity: 'P2', count: 2, open: 1, mttdSeconds: 150, mttrSeconds: 1980 },
       ],
     });
-    const list = (report.incidents as { list: { id: string }[] }).list;
+    const list = (report.incidents as unknown as { list: { id: string }[] }).list;
     expect(list.map((i) => i.id)).toEqual(['inc-a', 'inc-b', 'inc-c']);
   });
 
