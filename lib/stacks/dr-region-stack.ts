@@ -262,11 +262,13 @@ export class DrRegionStack extends BulwarkStack {
         executeAfter: [this.standby, this.failover, this.dataSinks, this.regionSwitch],
         mode: props.drill === 'switchover' ? 'switchover' : 'measure',
         planArn: this.regionSwitch.plan.attrArn,
-        // Both modes have a global secondary (headless in pilot light), watched by the same lag metric as the alarm.
-        replicationLag: {
-          clusterIdentifier: this.databaseSite.clusterIdentifier,
-          boundSeconds: replicationLagBoundSeconds(primary),
-        },
+        replicationLag:
+          dr.standbyMode === 'warm-standby'
+            ? {
+                clusterIdentifier: this.databaseSite.clusterIdentifier,
+                boundSeconds: replicationLagBoundSeconds(primary),
+              }
+            : undefined,
         switchover: props.drill === 'switchover' ? switchoverTargets(primary) : undefined,
       });
     }
