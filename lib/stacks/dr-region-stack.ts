@@ -23,7 +23,6 @@ import {
   headlessSecondary,
 } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
-import { OPS_REPORTS_PREFIX } from '../backup/archive-bucket';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets, replicationLagBoundSeconds, switchoverTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
@@ -116,7 +115,7 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       alarms: this.monitoring.alarms,
-      replicaExcludedPrefixes: [DRILL_PREFIX, OPS_REPORTS_PREFIX],
+      replicaExcludedPrefixes: [DRILL_PREFIX],
     });
 
     // Where the DR database lives, in both modes. Warm standby: Prod creates its global database secondary
@@ -262,13 +261,11 @@ export class DrRegionStack extends BulwarkStack {
         executeAfter: [this.standby, this.failover, this.dataSinks, this.regionSwitch],
         mode: props.drill === 'switchover' ? 'switchover' : 'measure',
         planArn: this.regionSwitch.plan.attrArn,
-        replicationLag:
-          dr.standbyMode === 'warm-standby'
-            ? {
-                clusterIdentifier: this.databaseSite.clusterIdentifier,
-                boundSeconds: replicationLagBoundSeconds(primary),
-              }
-            : undefined,
+        // Both modes have a global secondary (headless in pilot light), watched by the same lag metric as the alarm.
+        replicationLag: {
+          clusterIdentifier: this.databaseSite.clusterIdentifier,
+          boundSeconds: replicationLagBoundSeconds(primary),
+        },
         switchover: props.drill === 'switchover' ? switchoverTargets(primary) : undefined,
       });
     }
