@@ -23,6 +23,7 @@ import {
   headlessSecondary,
 } from '../data/global-database';
 import { Network, SUBNET_GROUPS } from '../network/network';
+import { OPS_REPORTS_PREFIX } from '../backup/archive-bucket';
 import { DrDrill, DRILL_PREFIX } from '../dr/dr-drill';
 import { drillTargets, replicationLagBoundSeconds, switchoverTargets } from '../dr/drill-targets';
 import { SecondaryFailover } from '../dr/secondary-failover';
@@ -115,7 +116,7 @@ export class DrRegionStack extends BulwarkStack {
       naming: this.naming,
       protection: this.protection,
       alarms: this.monitoring.alarms,
-      replicaExcludedPrefixes: [DRILL_PREFIX],
+      replicaExcludedPrefixes: [DRILL_PREFIX, OPS_REPORTS_PREFIX],
     });
 
     // Where the DR database lives, in both modes. Warm standby: Prod creates its global database secondary
