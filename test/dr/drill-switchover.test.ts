@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { parseDrillContext } from '../../lib/app';
 import { defaultConfig, synthBulwark } from '../helpers/app';
 
 /**
@@ -144,5 +145,13 @@ describe('-c drill=true also checks the plan evaluation and the replication lag'
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: expect.arrayContaining(['cloudwatch:GetMetricData']), Resource: '*' }),
     );
+  });
+});
+
+describe('the drill context', () => {
+  test('-c drill=switchover in any case selects the switchover; anything else still names the choices', () => {
+    expect(parseDrillContext('switchover')).toBe('switchover');
+    expect(parseDrillContext('SwitchOver')).toBe('switchover');
+    expect(() => parseDrillContext('switch')).toThrow('`-c drill=switchover` runs the Region switch plan');
   });
 });
