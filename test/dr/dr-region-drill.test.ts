@@ -7,8 +7,8 @@ import { formatFinding, runCfnLint, templatesIn } from '../../lib/tooling/cfn-li
 import { defaultConfigInput, synthBulwark } from '../helpers/app';
 
 /**
- * A second config: Prod as a tier-3 service with a pilot-light standby (tier 1 and 2 RPOs cannot be
- * met by restoring copied backups), synthesized with the drill on.
+ * A second config: Prod as a tier-3 service with a pilot-light standby (a headless Aurora global database
+ * secondary; copied backups are the dr-restore fallback), synthesized with the drill on.
  */
 const input = defaultConfigInput();
 const prodInput = input.environments.find((e) => e.name === 'Prod')!;
@@ -21,10 +21,15 @@ describe('DrRegion with a pilot light, drill on', () => {
     drRegion.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
   });
 
-  test('no global database for a pilot light: it restores the copied recovery points instead', () => {
-    bulwark.template('Prod').resourceCountIs('AWS::RDS::GlobalCluster', 0);
-    bulwark.template('Prod').resourceCountIs('Custom::AuroraGlobalSecondary', 0);
-    // The credentials still reach the DR region: the restored cluster is served with them.
+  test('a pilot light keeps a headless global database secondary (no instance until the plan adds one)', () => {
+    bulwark.template('Prod').resourceCountIs('AWS::RDS::GlobalCluster', 1);
+    bulwark.template('Prod').hasResourceProperties('Custom::AuroraGlobalSecondary', {
+      DBClusterIdentifier: 'orders-dr-db',
+      Headless: true,
+    });
+    // Tier 3: no rds.global_db_rpo (the bound is set for tier 1 only), so no parameter group of our own.
+    bulwark.template('Prod').resourceCountIs('AWS::RDS::DBClusterParameterGroup', 0);
+    // The credentials reach the DR region: the promoted (or restored) cluster is served with them.
     bulwark.template('Prod').hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: '/orders/prod/database',
       ReplicaRegions: [{ Region: 'us-west-2' }],
@@ -60,12 +65,12 @@ describe('DrRegion with a pilot light, drill on', () => {
     drRegion.hasResourceProperties('AWS::SSM::Parameter', { Name: '/orders/dr/database/restore-target' });
   });
 
-  test('no replication-lag alarm in pilot light: there is no global secondary to lag', () => {
-    drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'AuroraGlobalDBReplicationLag' }, 0);
+  test('the replication-lag alarm guards the headless secondary too', () => {
+    drRegion.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'AuroraGlobalDBReplicationLag' }, 1);
     drRegion.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmName: `orders-dr-${REPLICATION_LAG_ALARM_ID}` },
-      0,
+      1,
     );
   });
 
