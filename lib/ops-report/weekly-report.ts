@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,7 +18,7 @@ import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
 import { DataProtection } from '../common/protection';
 import { incidentSettings, incidentTableName } from '../incidents/incident-record';
-import { alarmNamePrefix } from '../monitoring/alarm-factory';
+import { AlarmFactory, alarmNamePrefix } from '../monitoring/alarm-factory';
 import { ERROR_LOG_TERMS } from '../monitoring/alarm-catalog';
 import { containerLogGroupName, serviceBaseName } from '../service/blue-green-service';
 
@@ -67,6 +68,8 @@ export interface WeeklyOpsReportProps {
   /** The P3 topic the notice goes to, and its key. */
   readonly noticeTopic: sns.ITopic;
   readonly incidentTableKey: kms.IKey;
+  /** The environment's alarm factory: a failed report pages P3 (after EventBridge's retries). */
+  readonly alarms: AlarmFactory;
 }
 
 /**
@@ -77,6 +80,7 @@ export interface WeeklyOpsReportProps {
 export class WeeklyOpsReport extends Construct {
   readonly function: BulwarkFunction;
   readonly schedule: events.Rule;
+  readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: WeeklyOpsReportProps) {
     super(scope, id);
@@ -176,6 +180,17 @@ export class WeeklyOpsReport extends Construct {
       description: `Weekly ops report of ${naming.serviceName} ${naming.environmentName}`,
       schedule: events.Schedule.cron({ minute: '0', hour: '6', weekDay: 'MON' }),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(12) })],
+    });
+    this.failureAlarm = props.alarms.createAlarm(this, {
+      id: 'weekly-report-failed',
+      summary: 'The weekly ops report failed: this week has no report in the archive yet',
+      severity: 'P3',
+      runbook: 'weekly-report-failed',
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }

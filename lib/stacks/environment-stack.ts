@@ -234,6 +234,7 @@ export class EnvironmentStack extends BulwarkStack {
       archiveKey: this.backup.archive.key,
       noticeTopic: this.monitoring.topics.topic('P3'),
       incidentTableKey: this.incidents.key,
+      alarms: this.monitoring.alarms,
     });
   }
 }

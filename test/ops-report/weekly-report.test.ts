@@ -138,6 +138,25 @@ describe('WeeklyOpsReport', () => {
     ]);
   });
 
+  test('a failed run pages P3 with its runbook (after EventBridge gave up retrying it)', () => {
+    const [fnId] = only(prod, 'AWS::Lambda::Function', 'WeeklyReportFunction');
+    const alarms = resources(prod, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.AlarmName === 'orders-prod-weekly-report-failed',
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0][1].Properties).toMatchObject({
+      AlarmDescription: expect.stringMatching(/^\[P3\] .* \| Runbook: .*\/weekly-report-failed\.md$/),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   test('every environment stack has one, writing under its own prefix', () => {
     const [, fn] = only(dev, 'AWS::Lambda::Function', 'WeeklyReportFunction');
     expect(fn.Properties.FunctionName).toBe('orders-dev-weekly-report');
