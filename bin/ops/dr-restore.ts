@@ -246,6 +246,23 @@ export async function runDrRestore(
   let restore: DrRestoreOutcome['restore'];
   let restoreJobId: string | undefined;
   const target = await readTarget(c.ssm, plan, call);
+  if (cluster?.GlobalClusterIdentifier) {
+    // Since the pilot light went headless, orders-dr-db is the global database's secondary in both modes: it is
+    // not a restored copy, and an instance plus a DNS change would serve a read-only secondary. The Region switch
+    // plan fails over to it; a restore from a copy (the fallback) needs the name free first.
+    const member = `${plan.clusterIdentifier} is a member of global cluster ${cluster.GlobalClusterIdentifier}`;
+    const detach =
+      `aws rds remove-from-global-cluster --region ${plan.region} ` +
+      `--global-cluster-identifier ${cluster.GlobalClusterIdentifier} --db-cluster-identifier ${cluster.DBClusterArn}`;
+    const rename =
+      `aws rds modify-db-cluster --region ${plan.region} --db-cluster-identifier ${plan.clusterIdentifier} ` +
+      `--new-db-cluster-identifier ${plan.clusterIdentifier}-detached --apply-immediately`;
+    throw new DrRestoreError(
+      `${member} (the DR secondary), not a restored copy: fail over with the Region switch plan ` +
+        `(runbooks/dr-failover.md). To restore from a copy instead, detach it and move it aside first: ` +
+        `${detach}; ${rename}`,
+    );
+  }
   if (cluster) {
     restore = 'exists';
     print(`cluster ${plan.clusterIdentifier} already exists (${cluster.Status}): not starting another restore`);

@@ -194,6 +194,30 @@ describe('npm run ops -- dr-restore', () => {
     expect(backup).not.toHaveReceivedCommand(StartRestoreJobCommand);
   });
 
+  test("refuses the global database's DR secondary as a restore target, naming the way out", async () => {
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'orders-dr-db',
+          DBClusterArn: 'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
+          GlobalClusterIdentifier: 'orders-global',
+          Status: 'available',
+        },
+      ],
+    });
+    await expect(runDrRestore(plan, {}, deps())).rejects.toThrow(
+      'orders-dr-db is a member of global cluster orders-global (the DR secondary), not a restored copy: fail over ' +
+        'with the Region switch plan (runbooks/dr-failover.md). To restore from a copy instead, detach it and move ' +
+        'it aside first: aws rds remove-from-global-cluster --region us-west-2 --global-cluster-identifier ' +
+        'orders-global --db-cluster-identifier arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db; aws rds ' +
+        'modify-db-cluster --region us-west-2 --db-cluster-identifier orders-dr-db --new-db-cluster-identifier ' +
+        'orders-dr-db-detached --apply-immediately',
+    );
+    expect(backup).not.toHaveReceivedCommand(StartRestoreJobCommand);
+    expect(rds).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+
   test('does not start a second restore while one of this point runs', async () => {
     backup.on(ListRestoreJobsCommand, { ByStatus: 'RUNNING' }).resolves({
       RestoreJobs: [
