@@ -77,10 +77,10 @@ describe('built-in CloudFormation validation, its report kept while no template 
     const stacks = writeTemplates(newDir());
     const expected = plain(stacks);
     const cacheDir = newDir();
-    new CachedCloudFormationValidation(cacheDir).validate(context(stacks));
+    const damaged = new CachedCloudFormationValidation(cacheDir);
+    damaged.validate(context(stacks));
     const [entry] = fs.readdirSync(cacheDir);
     fs.writeFileSync(path.join(cacheDir, entry), '{"format":"bulwark-cfn-validate-1","report":{"viol');
-    const damaged = new CachedCloudFormationValidation(cacheDir);
     expect(damaged.validate(context(stacks))).toEqual(expected);
     expect(damaged.lastRun).toEqual({ fromCache: false });
 
