@@ -83,7 +83,7 @@ function withTemplatePaths(report: PolicyValidationPluginReport, map: (templateP
       ...violation,
       violatingResources: violation.violatingResources.map((resource) => ({
         ...resource,
-        templatePath: map(resource.templatePath),
+        templatePath: resource.templatePath === undefined ? undefined : map(resource.templatePath),
       })),
     })),
   };
