@@ -93,11 +93,11 @@ export const config: BulwarkConfigInput = {
       tier: 1,
       // Tighter than tier 1 (180 / 300 s): measured by the resilience report's worst case (docs/recovery-model.md).
       // DNS: the live records move only in the Region switch plan's DNS step, after the database can take writes
-      // (issue 15), so the DNS failover is bounded like the RTO, not by a health check: trigger alarm + trigger start
-      // + the steps before DNS + the DNS step + TTL, about 42 min with the plan's step timeouts as bounds
-      // (lib/report/dns.ts). Its target is the RTO target (tier 1: 60 min) until the plan's steps have bounds that
-      // meet the issue's warm-standby RTO of 5 min; the 60 s it had assumed DNS would move by itself.
-      targets: { detectionSeconds: 60, rollbackSeconds: 90, dnsFailoverSeconds: 3600 },
+      // (issue 15). The DNS failover figure is that step's own: from the step starting to resolvers answering the
+      // standby, its 2-min timeout (the bound of the automated path) + the 15 s TTL = 135 s (lib/report/dns.ts).
+      // 180 s leaves 45 s of margin and fails the report if the step's bound or the TTL grows. The chain from the
+      // failure (detection, trigger, database) is the regional RTO's, judged against rtoMinutes.
+      targets: { detectionSeconds: 60, rollbackSeconds: 90, dnsFailoverSeconds: 180 },
       retainStatefulResources: true,
       vpc: { cidr: '10.30.0.0/16', natGateways: 3 },
       service: {

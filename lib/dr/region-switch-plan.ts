@@ -35,22 +35,61 @@ export const PLAN_STEPS = {
 } as const;
 
 /**
- * Step timeouts (minutes). Each block's `timeoutMinutes` defaults to 60 (AWS::ARCRegionSwitch::Plan, e.g.
+ * Step timeouts (minutes): the bound of the automated path. A step that runs past its timeout stops the execution, and
+ * the runbook's manual fallback applies (runbooks/dr-failover.md). The resilience report counts each step at this
+ * bound, since AWS documents no duration for any execution block. Every block's TimeoutMinutes has a minimum of 1
+ * and a default of 60 (AWS::ARCRegionSwitch::Plan, e.g.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
- * aws-properties-arcregionswitch-plan-globalauroraconfiguration.html);
- * these are the bounds we accept before the execution pauses on a failed step. They are bounds, not
- * expected durations: the report reads them from the template as the worst case where AWS documents none.
+ * aws-properties-arcregionswitch-plan-globalauroraconfiguration.html). Each bound below says why it is what it is;
+ * none was chosen to meet a target.
  */
 export const PLAN_STEP_TIMEOUT_MINUTES = {
-  approval: 60,
-  customAction: 5,
-  database: 30,
-  /** Assumption: AWS documents no duration for the Aurora Serverless Scaling block; a bound of our choosing. */
+  /**
+   * A person approves within the P1 response target (config/operations.ts: P1 respondMinutes 15): the region-down
+   * trigger pages P1, and whoever acknowledges it decides. Past that, the execution stops and the runbook applies.
+   */
+  approval: 15,
+  /**
+   * The function's own timeout is 1 minute and the block retries every minute (retryIntervalMinutes): one retry,
+   * then the bookkeeping gives up. It runs beside the database step, so it never holds DNS back.
+   */
+  customAction: 2,
+  /**
+   * "For Aurora Global Database, RTO can be in the order of minutes" (Using switchover or failover in Amazon Aurora
+   * Global Database, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-
+   * recovery.html): a typical figure, not a bound. We read "order of minutes" as under 10; a switchover or failover
+   * still running after 10 minutes is not the documented behaviour, and the manual failover the runbook gives
+   * (FailoverGlobalCluster, or detach and promote) is the better path from then on.
+   */
+  database: 10,
+  /**
+   * Assumption: AWS documents no duration for the Aurora Serverless Scaling block
+   * (https://docs.aws.amazon.com/r53recovery/latest/dg/aurora-serverless-scaling-block.html); a capacity change of
+   * a Serverless v2 cluster is an online modification. It runs beside the database step, with the same bound.
+   */
   databaseCapacity: 10,
-  /** Assumption: AWS documents no duration for creating a db.serverless instance; a bound of our choosing. */
+  /**
+   * Assumption: AWS documents no duration for creating a db.serverless instance in a headless secondary; a bound of
+   * our choosing (pilot light only).
+   */
   databaseInstance: 20,
+  /**
+   * The ECS block waits until the activated region runs the target percentage of the source's tasks before the next
+   * step (https://docs.aws.amazon.com/r53recovery/latest/dg/ecs-service-scaling-block.html). Assumption: AWS
+   * documents no time for Fargate tasks to start and pass the load balancer's health check; 15 minutes covers image
+   * pulls and the health check's grace period with room. It gates DNS only in a pilot light, whose tasks start from
+   * zero; a warm standby's tasks already serve, so there it runs after DNS (see the workflow below).
+   */
   capacity: 15,
-  dns: 5,
+  /**
+   * The Route 53 health check block only changes the state of health checks the plan owns
+   * (https://docs.aws.amazon.com/r53recovery/latest/dg/route53-health-check-block.html); no endpoint is probed.
+   * Assumption: AWS documents no time for that state change to reach Route 53's name servers (for record changes the
+   * API only reports PENDING until INSYNC, https://docs.aws.amazon.com/Route53/latest/APIReference/
+   * API_ChangeResourceRecordSets.html). 2 minutes: a state change that takes longer is not the expected behaviour,
+   * and the runbook's manual DNS fallback is then faster than waiting.
+   */
+  dns: 2,
 } as const;
 
 const PLAN_ARN_PATTERN_REASON =
@@ -131,9 +170,11 @@ export interface RegionSwitchPlanProps {
  * stack then), its trigger alarm belongs outside the failing region, and the drill here reads it. Prod's
  * resources are named, not referenced (DrRegion deploys first): until Prod exists, plan evaluation warns.
  *
- * Activate DrRegion: [approval, unless automatic] -> freeze deploys and notify -> in parallel, the Aurora
- * global database (switchover when graceful, failover when ungraceful) and the standby's ECS capacity to
- * Prod's -> the Route 53 health checks the plan owns, which move the live failover records. The other
+ * Activate DrRegion (warm standby): [approval, unless automatic] -> in parallel, deploy freeze and P2 notice, the
+ * Aurora global database (switchover when graceful, failover when ungraceful) and its Serverless capacity -> the
+ * Route 53 health checks the plan owns, which move the live failover records -> the standby's ECS capacity to
+ * Prod's (its tasks already serve). A pilot light first adds the headless secondary's instance and starts the
+ * tasks (beside the freeze), then fails the database over, then moves DNS. The other
  * workflow activates Prod again (failback), planned, without approval. Execution blocks:
  * https://docs.aws.amazon.com/r53recovery/latest/dg/working-with-rs-execution-blocks.html
  */
@@ -381,28 +422,6 @@ export class RegionSwitchPlan extends Construct {
       executionBlockType: 'Parallel',
       executionBlockConfiguration: { parallelConfig: { steps } },
     });
-    // Warm standby (and failback): the database, its ACU and the tasks come up together; DNS waits for all.
-    // Pilot light failover: the instance and the tasks first, then the database (it cannot fail over to a headless
-    // cluster) with its ACU, then DNS.
-    const dataAndCompute = (ungracefulFailover: boolean): arcregionswitch.CfnPlan.StepProperty[] =>
-      ungracefulFailover && this.databaseInstanceAction
-        ? [
-            parallel(PLAN_STEPS.standbyCompute, 'The headless secondary gets its instance while the tasks start', [
-              databaseInstanceStep(this.databaseInstanceAction),
-              capacityStep,
-            ]),
-            parallel(PLAN_STEPS.dataAndCompute, 'The database fails over and scales; DNS waits for both', [
-              ...databaseStep(ungracefulFailover),
-              ...databaseCapacityStep(),
-            ]),
-          ]
-        : [
-            parallel(PLAN_STEPS.dataAndCompute, 'The database and the compute come up together; DNS waits for both', [
-              ...databaseStep(ungracefulFailover),
-              ...databaseCapacityStep(),
-              capacityStep,
-            ]),
-          ];
     const dnsStep: arcregionswitch.CfnPlan.StepProperty = {
       name: PLAN_STEPS.dns,
       description:
@@ -421,6 +440,60 @@ export class RegionSwitchPlan extends Construct {
         },
       },
     };
+    // What gates DNS, and what need not. The freeze and the P2 notice never gate it: they run beside the database
+    // step. A warm standby's tasks already run behind its load balancer (and its ECS block would wait for 100 % of
+    // Prod's sampled task count before the next step: ecs-service-scaling-block.html above), so its capacity step
+    // runs after DNS: users reach the standby as soon as the database takes writes, at the standby's running
+    // capacity, while ECS scales it to Prod's. A pilot light's tasks start from zero, so there capacity gates DNS:
+    // the instance and the tasks first, then the database (it cannot fail over to a headless cluster) with its ACU.
+    // Failback is planned: everything comes up before DNS moves back.
+    const warmStandby = primary.dr.standbyMode === 'warm-standby';
+    const failoverSteps = (): arcregionswitch.CfnPlan.StepProperty[] => {
+      const freeze = lambdaStep('activatingRegion', drRegion);
+      if (this.databaseInstanceAction) {
+        return [
+          parallel(PLAN_STEPS.standbyCompute, 'The headless secondary gets its instance while the tasks start', [
+            freeze,
+            databaseInstanceStep(this.databaseInstanceAction),
+            capacityStep,
+          ]),
+          parallel(PLAN_STEPS.dataAndCompute, 'The database fails over and scales; DNS waits for both', [
+            ...databaseStep(true),
+            ...databaseCapacityStep(),
+          ]),
+          dnsStep,
+        ];
+      }
+      if (warmStandby) {
+        return [
+          parallel(PLAN_STEPS.dataAndCompute, 'The database fails over and scales beside the freeze; DNS waits', [
+            freeze,
+            ...databaseStep(true),
+            ...databaseCapacityStep(),
+          ]),
+          dnsStep,
+          capacityStep,
+        ];
+      }
+      return [
+        parallel(PLAN_STEPS.dataAndCompute, 'The database and the compute come up together; DNS waits for both', [
+          freeze,
+          ...databaseStep(true),
+          ...databaseCapacityStep(),
+          capacityStep,
+        ]),
+        dnsStep,
+      ];
+    };
+    const failbackSteps = (): arcregionswitch.CfnPlan.StepProperty[] => [
+      parallel(PLAN_STEPS.dataAndCompute, 'The database and the compute come up together; DNS waits for both', [
+        lambdaStep('deactivatingRegion', primary.region),
+        ...databaseStep(false),
+        ...databaseCapacityStep(),
+        capacityStep,
+      ]),
+      dnsStep,
+    ];
     const approvalStep: arcregionswitch.CfnPlan.StepProperty[] = this.approvalRole
       ? [
           {
@@ -470,13 +543,13 @@ export class RegionSwitchPlan extends Construct {
           workflowTargetAction: 'activate',
           workflowTargetRegion: drRegion,
           workflowDescription: `Fail over to ${drRegion} (${primary.dr.standbyMode})`,
-          steps: [...approvalStep, lambdaStep('activatingRegion', drRegion), ...dataAndCompute(true), dnsStep],
+          steps: [...approvalStep, ...failoverSteps()],
         },
         {
           workflowTargetAction: 'activate',
           workflowTargetRegion: primary.region,
           workflowDescription: `Fail back to ${primary.region} (planned)`,
-          steps: [lambdaStep('deactivatingRegion', primary.region), ...dataAndCompute(false), dnsStep],
+          steps: failbackSteps(),
         },
       ],
       ...(triggers.length > 0 ? { associatedAlarms, triggers } : {}),

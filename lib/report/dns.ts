@@ -35,9 +35,12 @@ export interface PlanDrivenDns {
   readonly triggerSeconds: number;
   /** The workflow's steps before the DNS step, each at its timeout (a Parallel step at its slowest child). */
   readonly beforeDnsSeconds: number;
-  /** The DNS step at its timeout, then the record's TTL: what the RTO adds after the data and compute steps. */
+  /** The DNS step at its timeout, then the record's TTL: the DNS failover figure itself. */
   readonly dnsStepSeconds: number;
   readonly ttlSeconds: number;
+  /** The whole chain from the failure to resolvers answering the standby: the regional RTO's (recovery.ts). */
+  readonly chainSeconds: number;
+  readonly chainFormula: string;
 }
 
 export interface DnsFailover {
@@ -261,7 +264,9 @@ type Step = Record<string, unknown>;
  * whose state the plan changes only in its Route53HealthCheck step ("When you execute your Region switch plan, the
  * Route 53 health check state is updated, and traffic is redirected based on your DNS configuration":
  * https://docs.aws.amazon.com/r53recovery/latest/dg/route53-health-check-block.html). Prod's endpoint failing moves
- * nothing by itself, so the worst case from the failure to resolvers getting the secondary is
+ * nothing by itself. The DNS failover figure is what DNS itself takes once the plan moves it: from the plan's
+ * Route 53 step starting to resolvers answering the standby, the DNS step at its timeout + the record's TTL. The
+ * chain from the failure is the regional RTO's (recovery.ts reads `plan.chainSeconds`):
  *
  *   slowest trigger alarm's detection + trigger start (assumption) + every step before the DNS step at its timeout
  *   (a Parallel step at its slowest child) + the DNS step at its timeout + the record's TTL.
@@ -342,24 +347,30 @@ function planDrivenFailover(
   const slowest = timings.reduce((a, b) => (b.worstCaseSeconds > a.worstCaseSeconds ? b : a));
   const before = steps.slice(0, dnsIndex).map((step, i) => stepBound(step, `Workflows[${wi}].Steps[${i}]`));
   const dnsBlock = stepBound(steps[dnsIndex], `Workflows[${wi}].Steps[${dnsIndex}]`);
-  const beforeMinutes = before.reduce((sum, b) => sum + b.minutes, 0);
+  const dnsSeconds = dnsBlock.minutes * 60 + ttl.seconds;
+  const beforeSeconds = before.reduce((sum, b) => sum + b.minutes, 0) * 60;
+  const chainSeconds = slowest.worstCaseSeconds + REGION_SWITCH_TRIGGER_START_SECONDS + beforeSeconds + dnsSeconds;
+  const beforeText = before.map((b) => `${b.minutes} min ${b.name}`).join(' + ') || '0 min';
+  const dnsText = `${dnsBlock.minutes} min ${dnsBlock.name} + ${ttl.seconds} s TTL (${ttl.why})`;
   const parts: PlanDrivenDns = {
     detectionSeconds: slowest.worstCaseSeconds,
     triggerSeconds: REGION_SWITCH_TRIGGER_START_SECONDS,
-    beforeDnsSeconds: beforeMinutes * 60,
-    dnsStepSeconds: dnsBlock.minutes * 60 + ttl.seconds,
+    beforeDnsSeconds: beforeSeconds,
+    dnsStepSeconds: dnsSeconds,
     ttlSeconds: ttl.seconds,
+    chainSeconds,
+    chainFormula:
+      `${slowest.worstCaseSeconds} s trigger alarm ${slowest.alarmName} + ${REGION_SWITCH_TRIGGER_START_SECONDS} s ` +
+      `trigger start (assumption) + (${beforeText}) before DNS + ${dnsText} ` +
+      `(step timeouts: bounds of the automated path, no documented durations) = ${chainSeconds} s`,
   };
-  const seconds = parts.detectionSeconds + parts.triggerSeconds + parts.beforeDnsSeconds + parts.dnsStepSeconds;
-  const beforeText = before.map((b) => `${b.minutes} min ${b.name}`).join(' + ') || '0 min';
   return {
     ...base,
-    seconds,
+    seconds: dnsSeconds,
     plan: parts,
     formula:
-      `${slowest.worstCaseSeconds} s trigger alarm ${slowest.alarmName} + ${REGION_SWITCH_TRIGGER_START_SECONDS} s ` +
-      `trigger start (assumption) + (${beforeText}) before DNS + ${dnsBlock.minutes} min ${dnsBlock.name} ` +
-      `(step timeouts: bounds, no documented durations) + ${ttl.seconds} s TTL (${ttl.why}) = ${seconds} s`,
+      `from the plan's Route 53 step starting: ${dnsText} = ${dnsSeconds} s (the step's timeout bounds it: AWS ` +
+      'documents no duration; the chain before it, from the failure, is the regional RTO)',
     sources: [
       recordSource,
       pickSource,
@@ -368,8 +379,8 @@ function planDrivenFailover(
       source(secondary.stack, secondary.logicalId, [`${secondary.path}HealthCheckId`]),
     ],
     fix:
-      "the live records move only when the Region switch plan runs: shorten the steps' TimeoutMinutes before and in " +
-      "the DNS step (lib/dr/region-switch-plan.ts), the trigger alarm's detection, or the record's TTL",
+      "the live records move only in the Region switch plan's DNS step: shorten that step's TimeoutMinutes " +
+      "(lib/dr/region-switch-plan.ts) or the record's TTL",
   };
 }
 

@@ -632,9 +632,11 @@ export function standbyShape(
 
 /**
  * RTO of a regional failover. With the Region switch plan driving the live records (`dns.plan`), the service is
- * back when DNS moves, after every step: the trigger alarm's detection + the trigger + each step before the DNS
- * step at its TimeoutMinutes (a Parallel step at its slowest child) + the DNS step + the record's TTL
- * (lib/report/dns.ts computes these from the plan as synthesized; timeouts are bounds, AWS documents no durations).
+ * back when DNS moves: the trigger alarm's detection + the trigger + each step before the DNS step at its
+ * TimeoutMinutes (a Parallel step at its slowest child) + the DNS step + the record's TTL (lib/report/dns.ts reads
+ * the chain from the plan as synthesized). Timeouts are the bounds of the automated path, not durations (AWS
+ * documents none): a step that runs past its timeout stops the execution, and the runbook's manual fallback applies,
+ * which this figure does not bound. Steps after DNS (a warm standby's scale-out to Prod's capacity) do not count.
  * Without a plan: a person decides (FAILOVER_DECISION_MINUTES) and the data and compute come up on the recovery
  * model's budgets, then DNS moves. The standby mode is read from the DR templates either way.
  */
@@ -683,18 +685,21 @@ export function rtoFigure(
         : 'mixed standby';
   const sources = [...shape.data.sources, ...shape.compute.sources, ...dns.sources];
   if (dns.plan) {
-    const value = round(dns.seconds / 60);
+    const value = round(dns.plan.chainSeconds / 60);
     const approval = approvalMinutes(standby);
     return {
       ...base,
       name: `${name} (${mode})`,
       value,
       status: 'info',
-      formula: `Region switch plan, worst case: ${dns.formula} = ${value} min`,
+      formula: `Region switch plan, worst case: ${dns.plan.chainFormula} = ${value} min`,
       sources,
       notes: [
         'every step counts at its TimeoutMinutes: AWS documents no duration for an execution block, so the timeout ' +
-          '(after which the execution stops on the step) is the only bound the template shows',
+          'is the bound of the automated path; a step that runs past it stops the execution and the manual ' +
+          'fallback of runbooks/dr-failover.md applies, which this figure does not bound',
+        "steps after the DNS step (a warm standby scaling its running tasks to Prod's) do not count: users reach " +
+          'the standby when DNS moves, at the capacity it runs',
         approval === undefined
           ? 'no approval step: the trigger runs the failover (dr.automaticFailover)'
           : `includes up to ${approval} min for a person to approve (the ManualApproval step's timeout); ` +

@@ -39,26 +39,58 @@ describe('ARC Region switch plan (default config)', () => {
     }
   });
 
-  test('failover: freeze and notify, then database, its ACU and the tasks together, then DNS; no approval', () => {
+  const childrenOf = (step: Step) => step.ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
+  /** A step of a workflow by name, at the top level or inside a Parallel step. */
+  const stepNamed = (workflow: Workflow, name: string): Step =>
+    workflow.Steps.flatMap((s) => (s.ExecutionBlockType === 'Parallel' ? [s, ...childrenOf(s)] : [s])).find(
+      (s) => s.Name === name,
+    )!;
+  const failoverTimeouts = {
+    'aurora-global-database': ['GlobalAuroraConfig', 10],
+    'aurora-serverless-capacity': ['AuroraServerlessScalingConfig', 10],
+    'freeze-and-notify': ['CustomActionLambdaConfig', 2],
+    'ecs-capacity': ['EcsCapacityIncreaseConfig', 15],
+    'route53-failover-records': ['Route53HealthCheckConfig', 2],
+  } as const;
+
+  test('failover: the freeze beside the database and its ACU, then DNS, then the tasks to Prod size; no approval', () => {
     expect(failover.WorkflowTargetAction).toBe('activate');
     expect(failover.Steps.map((s) => [s.Name, s.ExecutionBlockType])).toEqual([
-      ['freeze-and-notify', 'CustomActionLambda'],
       ['database-and-capacity', 'Parallel'],
       ['route53-failover-records', 'Route53HealthCheck'],
+      // The warm standby's tasks already serve: scaling them to Prod's count does not hold DNS back.
+      ['ecs-capacity', 'ECSServiceScaling'],
     ]);
-    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(parallel.map((s) => s.ExecutionBlockType)).toEqual([
-      'AuroraGlobalDatabase',
-      'AuroraServerlessScaling',
-      'ECSServiceScaling',
+    expect(childrenOf(failover.Steps[0]).map((s) => [s.Name, s.ExecutionBlockType])).toEqual([
+      ['freeze-and-notify', 'CustomActionLambda'],
+      ['aurora-global-database', 'AuroraGlobalDatabase'],
+      ['aurora-serverless-capacity', 'AuroraServerlessScaling'],
     ]);
+  });
+
+  test('failback is planned: freeze, database, ACU and tasks together, then DNS', () => {
+    expect(failback.Steps.map((s) => s.Name)).toEqual(['database-and-capacity', 'route53-failover-records']);
+    expect(childrenOf(failback.Steps[0]).map((s) => s.Name)).toEqual([
+      'freeze-and-notify',
+      'aurora-global-database',
+      'aurora-serverless-capacity',
+      'ecs-capacity',
+    ]);
+  });
+
+  test('each step carries its bound (minutes): database 10, ACU 10, freeze 2, ECS 15, DNS 2, both ways', () => {
+    for (const workflow of [failover, failback]) {
+      for (const [name, [block, minutes]] of Object.entries(failoverTimeouts)) {
+        const config = stepNamed(workflow, name).ExecutionBlockConfiguration[block] as { TimeoutMinutes: number };
+        expect([name, config.TimeoutMinutes]).toEqual([name, minutes]);
+      }
+    }
   });
 
   test('the Aurora Serverless v2 block scales the activated cluster to 100 % of the other, both ways', () => {
     for (const workflow of [failover, failback]) {
-      const parallel = workflow.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-      expect(parallel[1].Name).toBe('aurora-serverless-capacity');
-      expect(parallel[1].ExecutionBlockConfiguration.AuroraServerlessScalingConfig).toEqual({
+      const step = stepNamed(workflow, 'aurora-serverless-capacity');
+      expect(step.ExecutionBlockConfiguration.AuroraServerlessScalingConfig).toEqual({
         GlobalClusterIdentifier: 'orders-global',
         RegionDatabaseClusterArns: {
           'us-east-1': 'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
@@ -71,8 +103,7 @@ describe('ARC Region switch plan (default config)', () => {
   });
 
   test('the database step switches over when graceful and fails over only when ungraceful, on both clusters', () => {
-    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(parallel[0].ExecutionBlockConfiguration.GlobalAuroraConfig).toEqual({
+    expect(stepNamed(failover, 'aurora-global-database').ExecutionBlockConfiguration.GlobalAuroraConfig).toEqual({
       Behavior: 'switchoverOnly',
       Ungraceful: { Ungraceful: 'failover' },
       GlobalClusterIdentifier: 'orders-global',
@@ -80,16 +111,15 @@ describe('ARC Region switch plan (default config)', () => {
         'arn:aws:rds:us-east-1:333333333333:cluster:orders-prod-db',
         'arn:aws:rds:us-west-2:333333333333:cluster:orders-dr-db',
       ],
-      TimeoutMinutes: 30,
+      TimeoutMinutes: 10,
     });
     // Failback is planned: switchover only, never a data-losing failover.
-    const back = failback.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(back[0].ExecutionBlockConfiguration.GlobalAuroraConfig).not.toHaveProperty('Ungraceful');
+    const back = stepNamed(failback, 'aurora-global-database');
+    expect(back.ExecutionBlockConfiguration.GlobalAuroraConfig).not.toHaveProperty('Ungraceful');
   });
 
   test("the capacity step scales the standby's ECS service to 100 % of Prod's (and back)", () => {
-    const parallel = failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[];
-    expect(parallel[2].ExecutionBlockConfiguration.EcsCapacityIncreaseConfig).toMatchObject({
+    expect(stepNamed(failover, 'ecs-capacity').ExecutionBlockConfiguration.EcsCapacityIncreaseConfig).toMatchObject({
       TargetPercent: 100,
       Services: [
         {
@@ -105,7 +135,8 @@ describe('ARC Region switch plan (default config)', () => {
   });
 
   test('the DNS step owns the live pair by its set identifiers, one per region', () => {
-    expect(failover.Steps[2].ExecutionBlockConfiguration.Route53HealthCheckConfig).toMatchObject({
+    const dns = stepNamed(failover, 'route53-failover-records');
+    expect(dns.ExecutionBlockConfiguration.Route53HealthCheckConfig).toMatchObject({
       HostedZoneId: 'Z0123456789ABCDEFGHIJ',
       RecordName: 'orders.example.com',
       RecordSets: [
@@ -117,7 +148,7 @@ describe('ARC Region switch plan (default config)', () => {
 
   test('the custom action runs in DrRegion both ways, is skipped in an outage, and gets the target region', () => {
     const lambda = (w: Workflow) =>
-      w.Steps[0].ExecutionBlockConfiguration.CustomActionLambdaConfig as Record<string, unknown>;
+      stepNamed(w, 'freeze-and-notify').ExecutionBlockConfiguration.CustomActionLambdaConfig as Record<string, unknown>;
     expect(lambda(failover)).toMatchObject({ RegionToRun: 'activatingRegion', Ungraceful: { Behavior: 'skip' } });
     expect(lambda(failback)).toMatchObject({ RegionToRun: 'deactivatingRegion' });
     const [invoked] = lambda(failover).Lambdas as { Payload: string }[];
@@ -232,13 +263,14 @@ describe('dr.automaticFailover', () => {
     const failover = workflows.find((w) => w.WorkflowTargetRegion === 'us-west-2')!;
     expect(failover.Steps.map((s) => s.Name)).toEqual([
       'approve-failover',
-      'freeze-and-notify',
       'database-and-capacity',
       'route53-failover-records',
+      'ecs-capacity',
     ]);
     type Approval = { ApprovalRole: { 'Fn::GetAtt': string[] }; TimeoutMinutes: number };
     const approval = failover.Steps[0].ExecutionBlockConfiguration.ExecutionApprovalConfig as Approval;
-    expect(approval.TimeoutMinutes).toBe(60);
+    // The P1 response target (config/operations.ts): whoever acknowledges the region-down P1 decides.
+    expect(approval.TimeoutMinutes).toBe(15);
     expect(approval.ApprovalRole['Fn::GetAtt'][0]).toMatch(/^RegionSwitchApprovalRole/);
     const failback = workflows.find((w) => w.WorkflowTargetRegion === 'us-east-1')!;
     expect(failback.Steps.map((s) => s.Name)).not.toContain('approve-failover');
@@ -261,32 +293,29 @@ describe('pilot light: the headless secondary gets its instance before the datab
   const children = (step: Step) =>
     (step.ExecutionBlockConfiguration.ParallelConfig.Steps as Step[]).map((s) => [s.Name, s.ExecutionBlockType]);
 
-  test('approval, freeze, [instance + tasks], [database + ACU], DNS: AWS refuses a failover to a headless cluster', () => {
+  test('approval, [freeze + instance + tasks], [database + ACU], DNS: AWS refuses a failover to a headless cluster', () => {
     expect(failover.Steps.map((s) => s.Name)).toEqual([
       'approve-failover',
-      'freeze-and-notify',
       'database-instance-and-tasks',
       'database-and-capacity',
       'route53-failover-records',
     ]);
-    expect(children(failover.Steps[2])).toEqual([
+    // The tasks start from zero, so capacity gates DNS here; the freeze runs beside them.
+    expect(children(failover.Steps[1])).toEqual([
+      ['freeze-and-notify', 'CustomActionLambda'],
       ['aurora-add-instance', 'CustomActionLambda'],
       ['ecs-capacity', 'ECSServiceScaling'],
     ]);
-    expect(children(failover.Steps[3])).toEqual([
+    expect(children(failover.Steps[2])).toEqual([
       ['aurora-global-database', 'AuroraGlobalDatabase'],
       ['aurora-serverless-capacity', 'AuroraServerlessScaling'],
     ]);
     // Failback goes to Prod's cluster, which has its instances: no add-instance step.
-    expect(failback.Steps.map((s) => s.Name)).toEqual([
-      'freeze-and-notify',
-      'database-and-capacity',
-      'route53-failover-records',
-    ]);
+    expect(failback.Steps.map((s) => s.Name)).toEqual(['database-and-capacity', 'route53-failover-records']);
   });
 
   test('the add-instance step retries every minute for at most 20 min, in the activating region', () => {
-    const step = (failover.Steps[2].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[])[0];
+    const step = (failover.Steps[1].ExecutionBlockConfiguration.ParallelConfig.Steps as Step[])[1];
     const config = step.ExecutionBlockConfiguration.CustomActionLambdaConfig as Record<string, unknown>;
     expect(config).toMatchObject({ RegionToRun: 'activatingRegion', RetryIntervalMinutes: 1, TimeoutMinutes: 20 });
     const [invoked] = config.Lambdas as { Payload: string }[];

@@ -299,38 +299,59 @@ describe('DNS failover driven by the Region switch plan', () => {
   };
   const prod = (healthCheckId: unknown = fromDrRegion) => stackOf({ Primary: cname({ HealthCheckId: healthCheckId }) });
 
-  test('automatic: trigger alarm + trigger start + steps before DNS at their timeouts + DNS step + TTL', () => {
+  test("the DNS figure is the plan's DNS step at its timeout + TTL, from that step starting", () => {
     const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns]))]);
-    // Probe alarm (Sum of an AWS/ metric, 1 of 1 x 60 s): 60 partial + 60 + 60 vended delay + 60 evaluation = 240 s.
-    // Then 60 s trigger start, 5 min freeze + max(30, 15) min database/capacity = 35 min = 2100 s before DNS,
-    // 5 min = 300 s DNS step, 15 s TTL: 240 + 60 + 2100 + 300 + 15 = 2715 s.
-    expect(d.seconds).toBe(2715);
-    expect(d.plan).toEqual({
-      detectionSeconds: 240,
-      triggerSeconds: 60,
-      beforeDnsSeconds: 2100,
-      dnsStepSeconds: 315,
-      ttlSeconds: 15,
-    });
-    expect(d.formula).toContain(
-      '5 min freeze-and-notify + 30 min database-and-capacity (slowest: aurora-global-database)',
-    );
-    expect(d.formula).toContain('5 min route53-failover-records');
+    // 5 min DNS step = 300 s + 15 s TTL = 315 s. It was the whole chain below (2715 s), a copy of the RTO.
+    expect(d.seconds).toBe(315);
+    expect(d.formula).toMatch(/^from the plan's Route 53 step starting: 5 min route53-failover-records \+ 15 s TTL/);
     expect(d.primaryEnvironment).toBe('Prod');
     expect(d.secondaryEnvironment).toBe('DrRegion');
     expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Pick', 'Plan', 'Probe', 'Secondary']);
   });
 
-  test('a person approves first: the approval step counts at its timeout (60 min more)', () => {
+  test("the chain from the failure (the RTO's): trigger alarm + trigger start + steps before DNS + DNS step + TTL", () => {
+    const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns]))]);
+    // Probe alarm (Sum of an AWS/ metric, 1 of 1 x 60 s): 60 partial + 60 + 60 vended delay + 60 evaluation = 240 s.
+    // Then 60 s trigger start, 5 min freeze + max(30, 15) min database/capacity = 35 min = 2100 s before DNS,
+    // 5 min = 300 s DNS step, 15 s TTL: 240 + 60 + 2100 + 300 + 15 = 2715 s.
+    expect(d.plan).toMatchObject({
+      detectionSeconds: 240,
+      triggerSeconds: 60,
+      beforeDnsSeconds: 2100,
+      dnsStepSeconds: 315,
+      ttlSeconds: 15,
+      chainSeconds: 2715,
+    });
+    expect(d.plan!.chainFormula).toContain(
+      '5 min freeze-and-notify + 30 min database-and-capacity (slowest: aurora-global-database)',
+    );
+    expect(d.plan!.chainFormula).toMatch(/5 min route53-failover-records \+ 15 s TTL .* = 2715 s$/);
+  });
+
+  test('steps after the DNS step count in neither figure', () => {
+    const scaleOut = step('ecs-capacity', 'ECSServiceScaling', 'EcsCapacityIncreaseConfig', { TimeoutMinutes: 15 });
+    const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns, scaleOut]))]);
+    expect(d.seconds).toBe(315);
+    expect(d.plan!.chainSeconds).toBe(2715);
+  });
+
+  test('a person approves first: the approval counts in the chain at its timeout (60 min more), not in DNS', () => {
     const [d] = dnsFailovers([prod(), drRegion(plan([approval, freeze, dataAndCompute, dns]))]);
-    expect(d.seconds).toBe(2715 + 3600);
+    expect(d.plan!.chainSeconds).toBe(2715 + 3600);
+    expect(d.seconds).toBe(315);
   });
 
   test('a step without TimeoutMinutes counts the 60-minute default', () => {
     const open = step('freeze-and-notify', 'CustomActionLambda', 'CustomActionLambdaConfig', {});
     const [d] = dnsFailovers([prod(), drRegion(plan([open, dataAndCompute, dns]))]);
     // 240 + 60 + (60 + 30) x 60 + 300 + 15
-    expect(d.seconds).toBe(240 + 60 + 5400 + 300 + 15);
+    expect(d.plan!.chainSeconds).toBe(240 + 60 + 5400 + 300 + 15);
+    const openDns = step('route53-failover-records', 'Route53HealthCheck', 'Route53HealthCheckConfig', {
+      HostedZoneId: 'Z1',
+      RecordName: 'orders.example.com',
+    });
+    // A DNS step without a timeout: 60 min + 15 s TTL.
+    expect(dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, openDns]))])[0].seconds).toBe(3615);
   });
 
   test('no trigger: not assessed, a person must notice the outage and start the plan', () => {

@@ -24,22 +24,45 @@ function prodRto(config: ReturnType<typeof defaultConfig>): Figure {
   return result.report.environments.find((e) => e.name === 'Prod')!.figures.find((f) => f.id === 'rto/regional')!;
 }
 
+/** The config with Prod's standby mode and dr.automaticFailover set. */
+function variant(standbyMode: 'warm-standby' | 'pilot-light', automaticFailover: boolean) {
+  return validateConfig(
+    withEnv('Prod', (env) => {
+      env.dr!.standbyMode = standbyMode;
+      env.dr!.automaticFailover = automaticFailover;
+    }),
+  );
+}
+
 describe('regional RTO from the Region switch plan', () => {
-  test('warm standby, automatic failover: 42.15 min worst case (issue 15 asks 5 min: not met)', () => {
+  // Shared terms, worked out by hand: 54 s detection of DrRegion's primary probe alarm (10-s probes: issue 14's
+  // figure) + 60 s trigger start (assumption); the DNS step at its 2-min timeout + 15 s TTL = 135 s.
+  test('warm standby, automatic failover: 14.15 min worst case (issue 15 asks 5 min: not met)', () => {
     const rto = prodRto(defaultConfig());
     expect(rto.name).toBe('RTO: fail over Prod to DrRegion (warm standby)');
-    // 54 s detection of DrRegion's primary probe alarm (10-s probes: issue 14's figure) + 60 s trigger start
-    // + 5 min freeze-and-notify + max(30 database, 10 Aurora ACU, 15 ECS) min + 5 min DNS step + 15 s TTL
-    // = 54 + 60 + 300 + 1800 + 300 + 15 = 2529 s = 42.15 min (tier 1 target 60 min: met).
-    expect(rto.value).toBe(42.15);
+    // 54 + 60 + max(2 freeze-and-notify, 10 database, 10 Aurora ACU) min + 2 min DNS step + 15 s TTL
+    // = 54 + 60 + 600 + 120 + 15 = 849 s = 14.15 min. ECS capacity runs after DNS and does not count.
+    expect(rto.value).toBe(14.15);
     expect(rto.status).toBe('met');
     expect(rto.formula).toMatch(/^Region switch plan, worst case: 54 s trigger alarm orders-dr-primary-probe/);
+    expect(rto.formula).toContain('(10 min database-and-capacity (slowest: aurora-global-database)) before DNS');
+    expect(rto.formula).not.toMatch(/ecs-capacity/);
     expect(rto.notes).toContain('no approval step: the trigger runs the failover (dr.automaticFailover)');
     // The old constants (15 min decision + 10 promote + 10 compute) are gone where the plan runs the failover.
     expect(rto.formula).not.toMatch(/decision/);
   });
 
-  test('pilot light (headless secondary), approval by default: 122.15 min, of which 60 min is the approval', () => {
+  test('warm standby with a person approving: 29.15 min, of which 15 min is the approval', () => {
+    const rto = prodRto(variant('warm-standby', false));
+    // 849 s + 15 min approval (900 s) = 1749 s = 29.15 min.
+    expect(rto.value).toBe(29.15);
+    expect(rto.notes).toContain(
+      "includes up to 15 min for a person to approve (the ManualApproval step's timeout); " +
+        'with dr.automaticFailover on there is no approval step',
+    );
+  });
+
+  test('pilot light (headless secondary), approval by default: 49.15 min; automatic: 34.15 min (target 30: not met)', () => {
     const pilot = validateConfig(
       withEnv('Prod', (env) => {
         env.dr!.standbyMode = 'pilot-light';
@@ -47,15 +70,12 @@ describe('regional RTO from the Region switch plan', () => {
     );
     const rto = prodRto(pilot);
     expect(rto.name).toBe('RTO: fail over Prod to DrRegion (pilot light)');
-    // 54 s + 60 s + 60 min approval + 5 min freeze + max(20 add instance, 15 ECS) + max(30 database, 10 ACU)
-    // + 5 min DNS + 15 s = 54 + 60 + 3600 + 300 + 1200 + 1800 + 300 + 15 = 7329 s = 122.15 min. Without the approval
-    // (dr.automaticFailover on): 3729 s = 62.15 min. Issue 15's 30 min target is not met by these timeouts.
-    expect(rto.value).toBe(122.15);
-    expect(rto.status).toBe('missed');
-    expect(rto.notes).toContain(
-      "includes up to 60 min for a person to approve (the ManualApproval step's timeout); " +
-        'with dr.automaticFailover on there is no approval step',
-    );
+    // 54 s + 60 s + 15 min approval + max(2 freeze, 20 add instance, 15 ECS) + max(10 database, 10 ACU)
+    // + 2 min DNS + 15 s = 54 + 60 + 900 + 1200 + 600 + 120 + 15 = 2949 s = 49.15 min.
+    expect(rto.value).toBe(49.15);
+    expect(rto.status).toBe('met');
     expect(rto.formula).toMatch(/database-instance-and-tasks \(slowest: aurora-add-instance\)/);
+    // Without the approval (dr.automaticFailover on): 2949 - 900 = 2049 s = 34.15 min.
+    expect(prodRto(variant('pilot-light', true)).value).toBe(34.15);
   });
 });
