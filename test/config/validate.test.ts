@@ -13,7 +13,7 @@ describe('config validation', () => {
       ...TIER_CEILINGS[1],
       detectionSeconds: 60,
       rollbackSeconds: 90,
-      dnsFailoverSeconds: 60,
+      dnsFailoverSeconds: 180,
     });
     expect(TIER_CEILINGS[1]).toEqual({ rtoMinutes: 60, rpoMinutes: 15, detectionSeconds: 180, rollbackSeconds: 300 });
   });

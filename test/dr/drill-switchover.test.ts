@@ -77,11 +77,13 @@ describe('-c drill=switchover', () => {
     const { settings } = drillFunction('switchover-wait');
     for (const expected of [
       '\\"primaryRegion\\":\\"us-east-1\\",\\"standbyRegion\\":\\"us-west-2\\"',
-      '\\"freeze-and-notify\\":300',
-      '\\"database-and-capacity\\":1800',
-      '\\"aurora-global-database\\":1800',
+      // The plan's step timeouts (lib/dr/region-switch-plan.ts): freeze 2 min, database 10, ECS 15, DNS 2; the
+      // Parallel step at max(database 10, ECS 15) = 15 min (failback scales the tasks inside it).
+      '\\"freeze-and-notify\\":120',
+      '\\"database-and-capacity\\":900',
+      '\\"aurora-global-database\\":600',
       '\\"ecs-capacity\\":900',
-      '\\"route53-failover-records\\":300',
+      '\\"route53-failover-records\\":120',
       '\\"totalTargetSeconds\\":3600',
       // min(3600 + 120, (55 - 5) x 60) = 3000
       '\\"waitBoundSeconds\\":3000',

@@ -50,11 +50,12 @@ describe('the honest model goes red, and only when it should', () => {
     expect(prod.figures.find((f) => f.id === 'failure-mode/broken-journey')!.value).toBe(10 + (10 + 4) + 20 + 10);
     // Seen from DrRegion: its primary-probe has the same cadence.
     expect(prod.figures.find((f) => f.id === 'failure-mode/region-down')!.value).toBe(10 + (10 + 4) + 20 + 10);
-    // The live pair moves with the Region switch plan (issue 15): DrRegion's primary-probe alarm (54 s, as above) +
-    // 60 s trigger start + 5 min freeze + max(30 min database, 15 min capacity) + 5 min DNS step + 15 s TTL.
-    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(
-      10 + (10 + 4) + 20 + 10 + 60 + (5 + 30) * 60 + 5 * 60 + 15,
-    );
+    // The live pair moves in the Region switch plan's DNS step (issue 15): from that step starting, its 2-min
+    // timeout + the 15 s TTL. The chain before it (detection, trigger, database) is the regional RTO's.
+    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(2 * 60 + 15);
+    // DrRegion's primary-probe alarm (54 s, as above) + 60 s trigger start + max(2 freeze, 10 database, 10 ACU) min
+    // + 2 min DNS step + 15 s TTL = 849 s = 14.15 min.
+    expect(prod.figures.find((f) => f.id === 'rto/regional')!.value).toBe(14.15);
   });
 
   test('the canary schedule at 5 minutes (probes unchanged) turns Prod red, naming the schedule', () => {
@@ -100,10 +101,11 @@ describe('the honest model goes red, and only when it should', () => {
     );
     expect(prodMisses(r).filter((m) => m.targetKey === 'dnsFailoverSeconds')).toEqual([]);
     const prod = r.environments.find((e) => e.name === 'Prod')!;
-    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(54 + 60 + 35 * 60 + 5 * 60 + 15);
+    // From the plan's DNS step starting: its 2-min timeout + 15 s TTL.
+    expect(prod.figures.find((f) => f.category === 'dns')!.value).toBe(2 * 60 + 15);
   });
 
-  test("the plan's DNS step at 30 min turns the DNS figure red (past the 60 min target), naming the plan", () => {
+  test("the plan's DNS step at 30 min turns the DNS figure red (past the 180 s target), naming the plan", () => {
     const copy = JSON.parse(JSON.stringify(stacks)) as StackTemplate[];
     const dr = copy.find((s) => s.stackId === 'DrRegion')!.resources as Record<string, CfnResource>;
     const planId = find(dr, (x) => x.Type === 'AWS::ARCRegionSwitch::Plan');
@@ -113,9 +115,9 @@ describe('the honest model goes red, and only when it should', () => {
       s.ExecutionBlockConfiguration.Route53HealthCheckConfig.TimeoutMinutes = 30;
     }
     const miss = prodMisses(report(copy)).find((m) => m.targetKey === 'dnsFailoverSeconds')!;
-    // 54 s probe + 60 s trigger start + 35 min before DNS + 30 min DNS step + 15 s TTL = 4029 s > 3600 s.
-    expect(miss.value).toBe(54 + 60 + 35 * 60 + 30 * 60 + 15);
-    expect(miss.target).toBe(3600);
+    // 30 min DNS step + 15 s TTL = 1815 s > 180 s.
+    expect(miss.value).toBe(30 * 60 + 15);
+    expect(miss.target).toBe(180);
     expect(miss.resources).toContain(`DrRegion.template.json#${planId}`);
   });
 
