@@ -206,7 +206,9 @@ export const MODEL_TERMS: readonly ModelTerm[] = [
     unit: 'minutes',
     documented: false,
     source:
-      'assumption: AWS documents no duration for the execution blocks; the report counts each step at its timeout',
+      'assumption: AWS documents no duration for the execution blocks; the report counts each step at its timeout, ' +
+      'the bound of the automated path: a step that runs past it stops the execution, and the manual fallback of ' +
+      'runbooks/dr-failover.md applies, which these figures do not bound',
   },
   {
     name: 'composite alarm re-evaluation after a child changes state',
