@@ -44,7 +44,12 @@ describe('deployment stopper (default Prod)', () => {
   });
 
   test('its role may list deployments of this group only; StopDeployment (no resource type) on "*"', () => {
+    // The stopper's own role only: other functions (the weekly report) may list deployments too.
+    const stopperRole = JSON.stringify(
+      (resources[targetFn].Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
     const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes(stopperRole))
       .flatMap(
         ([, p]) => (p.Properties!.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
       )
