@@ -444,7 +444,10 @@ export class RegionSwitchPlan extends Construct {
     // step. A warm standby's tasks already run behind its load balancer (and its ECS block would wait for 100 % of
     // Prod's sampled task count before the next step: ecs-service-scaling-block.html above), so its capacity step
     // runs after DNS: users reach the standby as soon as the database takes writes, at the standby's running
-    // capacity, while ECS scales it to Prod's. A pilot light's tasks start from zero, so there capacity gates DNS:
+    // capacity, while ECS scales it to Prod's. (The block's ungraceful MinimumSuccessPercentage, 0-99, would let an
+    // ungraceful execution go on at a share of the target, https://docs.aws.amazon.com/AWSCloudFormation/latest/
+    // TemplateReference/aws-properties-arcregionswitch-plan-ecsungraceful.html, but a graceful run still waits for
+    // 100 %; after DNS, neither waits.) A pilot light's tasks start from zero, so there capacity gates DNS:
     // the instance and the tasks first, then the database (it cannot fail over to a headless cluster) with its ACU.
     // Failback is planned: everything comes up before DNS moves back.
     const warmStandby = primary.dr.standbyMode === 'warm-standby';
