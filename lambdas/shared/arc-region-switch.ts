@@ -28,6 +28,45 @@ export function arcRegionSwitchEndpoint(region: string): string {
   return `https://arc-region-switch.${region}.api.aws`;
 }
 
+/**
+ * Plan management (and ListRoute53HealthChecks) is answered by one control-plane endpoint in the partition's
+ * leader Region: `arc-region-switch-control-plane.us-east-1.api.aws` for the aws partition (the Regional endpoint
+ * table lists it only under us-east-1: https://docs.aws.amazon.com/r53recovery/latest/dg/aws-regions-rs.html; the
+ * SDK models route the operations marked `UseControlPlaneEndpoint` there). Requests to it are signed for us-east-1.
+ * Other partitions are not handled here (an assumption: Bulwark deploys only to the aws partition).
+ */
+export const ARC_REGION_SWITCH_CONTROL_PLANE_REGION = 'us-east-1';
+
+export function arcRegionSwitchControlPlaneEndpoint(): string {
+  return `https://arc-region-switch-control-plane.${ARC_REGION_SWITCH_CONTROL_PLANE_REGION}.api.aws`;
+}
+
+/**
+ * One Route 53 health check that a plan's Route 53 health check block created
+ * (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Route53HealthCheck.html): hostedZoneId,
+ * recordName and region are required, healthCheckId and status are optional.
+ */
+export interface Route53HealthCheck {
+  readonly hostedZoneId: string;
+  readonly recordName: string;
+  readonly region: string;
+  readonly healthCheckId?: string;
+  /** `healthy`, `unhealthy` or `unknown`. */
+  readonly status?: string;
+}
+
+export interface ListRoute53HealthChecksInput {
+  /** The plan's ARN. */
+  readonly arn: string;
+  readonly hostedZoneId?: string;
+  readonly recordName?: string;
+}
+
+/** ListRoute53HealthChecks, every page (what the plan-health-checks custom resource needs). */
+export interface Route53HealthCheckLister {
+  listRoute53HealthChecks(input: ListRoute53HealthChecksInput): Promise<Route53HealthCheck[]>;
+}
+
 export type ExecutionAction = 'activate' | 'deactivate' | 'postRecovery';
 export type ExecutionMode = 'graceful' | 'ungraceful';
 /** GetPlanExecution's executionState values (API_GetPlanExecution.html). */
@@ -186,7 +225,7 @@ const RETRYABLE_TYPES = new Set([
   'NetworkError',
 ]);
 
-export class ArcRegionSwitchClient implements RegionSwitchApi {
+export class ArcRegionSwitchClient implements RegionSwitchApi, Route53HealthCheckLister {
   private readonly endpoint: URL;
   private readonly signer: SignatureV4;
   private readonly timeoutMs: number;
@@ -315,6 +354,31 @@ export class ArcRegionSwitchClient implements RegionSwitchApi {
       evaluationState: optionalString(first.evaluationState),
       warnings,
     };
+  }
+
+  /**
+   * ListRoute53HealthChecks (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListRoute53HealthChecks.html):
+   * the plan's health checks, optionally only those of one hosted zone and record name, followed through every
+   * `nextToken`. A control-plane operation: construct the client with `ARC_REGION_SWITCH_CONTROL_PLANE_REGION` and
+   * `arcRegionSwitchControlPlaneEndpoint()`.
+   */
+  async listRoute53HealthChecks(input: ListRoute53HealthChecksInput): Promise<Route53HealthCheck[]> {
+    const checks: Route53HealthCheck[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call('ListRoute53HealthChecks', { ...input, nextToken });
+      checks.push(
+        ...asArray(page.healthChecks).map((item) => ({
+          hostedZoneId: String(item.hostedZoneId ?? ''),
+          recordName: String(item.recordName ?? ''),
+          region: String(item.region ?? ''),
+          healthCheckId: optionalString(item.healthCheckId),
+          status: optionalString(item.status),
+        })),
+      );
+      nextToken = optionalString(page.nextToken);
+    } while (nextToken);
+    return checks;
   }
 
   /** One operation, retried with backoff on throttling, server faults, timeouts and dropped connections. */
