@@ -53,7 +53,7 @@ describe('ARC Region switch plan (default config)', () => {
     'route53-failover-records': ['Route53HealthCheckConfig', 2],
   } as const;
 
-  test('failover: the freeze beside the database and its ACU, then DNS, then the tasks to Prod size; no approval', () => {
+  test('failover: freeze beside the database and its ACU, then DNS, then the tasks to Prod size; no approval', () => {
     expect(failover.WorkflowTargetAction).toBe('activate');
     expect(failover.Steps.map((s) => [s.Name, s.ExecutionBlockType])).toEqual([
       ['database-and-capacity', 'Parallel'],
@@ -293,7 +293,7 @@ describe('pilot light: the headless secondary gets its instance before the datab
   const children = (step: Step) =>
     (step.ExecutionBlockConfiguration.ParallelConfig.Steps as Step[]).map((s) => [s.Name, s.ExecutionBlockType]);
 
-  test('approval, [freeze + instance + tasks], [database + ACU], DNS: AWS refuses a failover to a headless cluster', () => {
+  test('approval, [freeze + instance + tasks], [database + ACU], DNS: no failover to a headless cluster', () => {
     expect(failover.Steps.map((s) => s.Name)).toEqual([
       'approve-failover',
       'database-instance-and-tasks',

@@ -309,7 +309,7 @@ describe('DNS failover driven by the Region switch plan', () => {
     expect(d.sources.map((s) => s.logicalId)).toEqual(['Primary', 'Pick', 'Plan', 'Probe', 'Secondary']);
   });
 
-  test("the chain from the failure (the RTO's): trigger alarm + trigger start + steps before DNS + DNS step + TTL", () => {
+  test("the chain from the failure (the RTO's): trigger alarm + start + steps before DNS + DNS step + TTL", () => {
     const [d] = dnsFailovers([prod(), drRegion(plan([freeze, dataAndCompute, dns]))]);
     // Probe alarm (Sum of an AWS/ metric, 1 of 1 x 60 s): 60 partial + 60 + 60 vended delay + 60 evaluation = 240 s.
     // Then 60 s trigger start, 5 min freeze + max(30, 15) min database/capacity = 35 min = 2100 s before DNS,

@@ -75,7 +75,7 @@ describe('regional RTO from the Region switch plan', () => {
     );
   });
 
-  test('pilot light (headless secondary), approval by default: 49.15 min; automatic: 34.15 min (target 30: not met)', () => {
+  test('pilot light (headless), approval by default: 49.15 min; automatic: 34.15 min (target 30: not met)', () => {
     const pilot = validateConfig(
       withEnv('Prod', (env) => {
         env.dr!.standbyMode = 'pilot-light';
