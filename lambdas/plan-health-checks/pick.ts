@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import type { Route53HealthCheck, Route53HealthCheckLister } from '../shared/arc-region-switch';
 
 /** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
 z.config(en());
@@ -9,13 +10,18 @@ z.config(en());
 const REGION_PATTERN = /^[a-z]{2}-[a-z-]+-\d+$/;
 const region = z.string().check(z.regex(REGION_PATTERN, { error: 'must be an AWS Region name such as us-east-1' }));
 const nonEmpty = z.string().check(z.minLength(1));
+/** The plan ARN pattern of ListRoute53HealthChecks' `arn` (API_ListRoute53HealthChecks.html). */
+const PLAN_ARN_PATTERN =
+  /^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan\/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$/;
+const planArn = z.string().check(z.regex(PLAN_ARN_PATTERN, { error: 'must be a Region switch plan ARN' }));
 
 /**
- * The custom resource's properties. `PlanHealthChecks` is the plan's `Fn::GetAtt <Plan>.PlanHealthChecks`, so
- * CloudFormation runs this again whenever the plan's health checks change.
+ * The custom resource's properties. `PlanHealthChecks` is the plan's `Fn::GetAtt <Plan>.PlanHealthChecks` and
+ * `PlanArn` its ARN, so CloudFormation runs this again whenever the plan's health checks (or the plan) change.
  */
 export const pickPropertiesSchema = z.object({
-  PlanHealthChecks: z.array(nonEmpty),
+  PlanArn: planArn,
+  PlanHealthChecks: z.array(z.string()),
   HostedZoneId: nonEmpty,
   RecordName: nonEmpty,
   PrimaryRegion: region,
@@ -37,26 +43,16 @@ export interface PickResponse {
   readonly Data?: { readonly PrimaryHealthCheckId: string; readonly SecondaryHealthCheckId: string };
 }
 
-/** One health check Region switch created for the plan's Route 53 health check block. */
-export interface PlanHealthCheck {
-  readonly hostedZoneId: string;
-  readonly recordName: string;
-  readonly region: string;
-  readonly healthCheckId: string;
-}
-
 /** Route 53 health check ids: at most 64 characters (API_Route53HealthCheck, healthCheckId), a UUID in practice. */
 const HEALTH_CHECK_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
- * One `PlanHealthChecks` entry. AWS's CloudFormation reference gives the attribute no description; a public
- * project that deployed a plan read its entries as `<hostedZoneId>:<recordName>:<region>:<healthCheckId>`, the
- * same four fields the documented ListRoute53HealthChecks API returns for each check (hostedZoneId, recordName,
- * region, healthCheckId: https://docs.aws.amazon.com/arc-region-switch/latest/api/API_Route53HealthCheck.html).
- * Assumption until seen on a real account: anything else is refused, so a changed shape fails the deploy
- * instead of giving a record the wrong check.
+ * One `PlanHealthChecks` entry, if it has the shape a public project that deployed a plan saw:
+ * `<hostedZoneId>:<recordName>:<region>:<healthCheckId>`. AWS's CloudFormation reference describes neither the
+ * attribute's entries nor their order, so this shape is an assumption and serves only as a cross-check of the
+ * documented API; an entry of any other shape returns undefined and the cross-check is skipped.
  */
-export function parsePlanHealthCheck(entry: string): PlanHealthCheck {
+export function parsePlanHealthCheck(entry: string): Route53HealthCheck | undefined {
   const fields = entry.split(':');
   const [hostedZoneId, recordName, entryRegion, healthCheckId] = fields;
   if (
@@ -65,13 +61,8 @@ export function parsePlanHealthCheck(entry: string): PlanHealthCheck {
     !recordName ||
     !REGION_PATTERN.test(entryRegion) ||
     !HEALTH_CHECK_ID_PATTERN.test(healthCheckId)
-  ) {
-    throw new Error(
-      `PlanHealthChecks entry ${JSON.stringify(entry)} is not <hostedZoneId>:<recordName>:<region>:<healthCheckId>; ` +
-        'compare with `aws arc-region-switch list-route53-health-checks --arn <plan ARN>` and update ' +
-        'lambdas/plan-health-checks/pick.ts to the shape Region switch returns',
-    );
-  }
+  )
+    return undefined;
   return { hostedZoneId, recordName, region: entryRegion, healthCheckId };
 }
 
@@ -80,56 +71,118 @@ function sameName(a: string, b: string): boolean {
   return a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
 }
 
-/**
- * The plan's health check for `wanted` among the checks of this hosted zone and record name: exactly one id,
- * chosen by its Region, never by its position in the list (AWS documents no order). None, or two different
- * ids for one Region, fails: a guess could point the PRIMARY record at the standby's check and send users the
- * wrong way when the plan runs.
- */
-export function healthCheckFor(checks: readonly PlanHealthCheck[], props: PickProperties, wanted: string): string {
-  const ids = new Set(
-    checks
-      .filter((c) => c.hostedZoneId === props.HostedZoneId && sameName(c.recordName, props.RecordName))
-      .filter((c) => c.region === wanted)
-      .map((c) => c.healthCheckId),
-  );
-  if (ids.size !== 1) {
-    const seen = checks.map((c) => `${c.hostedZoneId}:${c.recordName}:${c.region}:${c.healthCheckId}`);
-    throw new Error(
-      `the Region switch plan has ${ids.size === 0 ? 'no' : `${ids.size} different`} Route 53 health ` +
-        `check(s) for ${props.RecordName} in ${props.HostedZoneId} and Region ${wanted} ` +
-        `(PlanHealthChecks: ${JSON.stringify(seen)}); check the plan's Route53HealthCheck step (hosted zone, ` +
-        'record name, record set identifiers per Region)',
-    );
-  }
-  return [...ids][0];
+/** The distinct ids of this zone's and record's checks in `wanted`; a check without an id yet counts as none. */
+function idsFor(checks: readonly Route53HealthCheck[], props: PickProperties, wanted: string): string[] {
+  const ids = checks
+    .filter((c) => c.hostedZoneId === props.HostedZoneId && sameName(c.recordName, props.RecordName))
+    .filter((c) => c.region === wanted && c.healthCheckId)
+    .map((c) => c.healthCheckId!);
+  return [...new Set(ids)];
 }
+
+const describe = (checks: readonly Route53HealthCheck[]) =>
+  JSON.stringify(checks.map((c) => `${c.hostedZoneId}:${c.recordName}:${c.region}:${c.healthCheckId ?? '(no id)'}`));
 
 export interface PickDeps {
-  readonly logger: Pick<Logger, 'info'>;
+  readonly api: Route53HealthCheckLister;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Milliseconds left before the function's timeout (Lambda's `context.getRemainingTimeInMillis`). */
+  readonly remainingMs: () => number;
+  /** Kept back from the timeout to answer with a reason instead of timing out. @default 15 000 */
+  readonly reserveMs?: number;
+  /** Between two reads while the plan's checks are not all there yet. @default 10 000 */
+  readonly pollIntervalMs?: number;
 }
 
+type Picked = { readonly PrimaryHealthCheckId: string; readonly SecondaryHealthCheckId: string };
+
 /**
- * Gives each live failover record the Region switch plan's health check for its Region. No AWS call: the
- * plan's own attribute carries the checks, so this is idempotent and has nothing to retry or clean up.
+ * Gives each live failover record the Region switch plan's health check for its Region, read through the
+ * documented ListRoute53HealthChecks API (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListRoute53HealthChecks.html)
+ * filtered by the live record's hosted zone and record name, and chosen by Region, never by position (AWS
+ * documents no order). Two different ids for one Region fail at once: a guess could point the PRIMARY record at
+ * the standby's check. No id yet for a Region is waited for: AWS does not document how soon after a plan's create
+ * or update the health checks it creates are listed (an assumption that they may lag), so this reads again every
+ * `pollIntervalMs` until `reserveMs` before the function's timeout, then fails naming what it saw. The client
+ * retries throttling and server faults with backoff; any other API error fails with the service's message.
+ * Read-only: idempotent, and Delete has nothing to clean up (the plan owns its checks).
  */
-export function pickPlanHealthChecks(event: PickEvent, deps: PickDeps): PickResponse {
+export async function pickPlanHealthChecks(event: PickEvent, deps: PickDeps): Promise<PickResponse> {
   const props = event.ResourceProperties;
   const physicalId = `${props.HostedZoneId}/${props.RecordName}/plan-health-checks`;
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
-  const checks = props.PlanHealthChecks.map(parsePlanHealthCheck);
-  const data = {
-    PrimaryHealthCheckId: healthCheckFor(checks, props, props.PrimaryRegion),
-    SecondaryHealthCheckId: healthCheckFor(checks, props, props.SecondaryRegion),
-  };
-  if (data.PrimaryHealthCheckId === data.SecondaryHealthCheckId) {
-    throw new Error(`the plan gives ${props.PrimaryRegion} and ${props.SecondaryRegion} the same health check`);
+  const reserveMs = deps.reserveMs ?? 15_000;
+  const pollIntervalMs = deps.pollIntervalMs ?? 10_000;
+  const regions = [props.PrimaryRegion, props.SecondaryRegion];
+  let checks: Route53HealthCheck[] = [];
+  for (let attempt = 1; ; attempt++) {
+    checks = await deps.api.listRoute53HealthChecks({
+      arn: props.PlanArn,
+      hostedZoneId: props.HostedZoneId,
+      recordName: props.RecordName,
+    });
+    const ids = regions.map((r) => idsFor(checks, props, r));
+    const ambiguous = regions.filter((_, i) => ids[i].length > 1);
+    if (ambiguous.length > 0)
+      throw new Error(
+        `the Region switch plan ${props.PlanArn} has ${ambiguous
+          .map((r) => `${ids[regions.indexOf(r)].length} different Route 53 health checks for ${r}`)
+          .join(' and ')} (record ${props.RecordName} in ${props.HostedZoneId}); ListRoute53HealthChecks returned ` +
+          `${describe(checks)}; check the plan's Route53HealthCheck step (one record set identifier per Region)`,
+      );
+    if (ids.every((list) => list.length === 1)) {
+      const picked = { PrimaryHealthCheckId: ids[0][0], SecondaryHealthCheckId: ids[1][0] };
+      if (picked.PrimaryHealthCheckId === picked.SecondaryHealthCheckId)
+        throw new Error(`the plan gives ${props.PrimaryRegion} and ${props.SecondaryRegion} the same health check`);
+      crossCheck(picked, props, deps);
+      deps.logger.info('plan health checks picked by Region', {
+        requestType: event.RequestType,
+        planArn: props.PlanArn,
+        recordName: props.RecordName,
+        reads: attempt,
+        [props.PrimaryRegion]: picked.PrimaryHealthCheckId,
+        [props.SecondaryRegion]: picked.SecondaryHealthCheckId,
+      });
+      return { PhysicalResourceId: physicalId, Data: picked };
+    }
+    const missing = regions.filter((_, i) => ids[i].length === 0);
+    if (deps.remainingMs() - pollIntervalMs < reserveMs)
+      throw new Error(
+        `the Region switch plan ${props.PlanArn} lists no Route 53 health check for ${missing.join(' and ')} ` +
+          `(record ${props.RecordName} in ${props.HostedZoneId}) after ${attempt} read(s); ListRoute53HealthChecks ` +
+          `returned ${describe(checks)}; check the plan's Route53HealthCheck step and its record sets`,
+      );
+    deps.logger.info('plan health checks not all listed yet; reading again', { missing, reads: attempt });
+    await deps.sleep(pollIntervalMs);
   }
-  deps.logger.info('plan health checks picked by Region', {
-    requestType: event.RequestType,
-    recordName: props.RecordName,
-    [props.PrimaryRegion]: data.PrimaryHealthCheckId,
-    [props.SecondaryRegion]: data.SecondaryHealthCheckId,
-  });
-  return { PhysicalResourceId: physicalId, Data: data };
+}
+
+/**
+ * The GetAtt value as a second opinion, when its entries have the recognised shape: a disagreement with the API
+ * fails the deploy naming both, since one of the two sources is then wrong about which check belongs where.
+ */
+function crossCheck(picked: Picked, props: PickProperties, deps: Pick<PickDeps, 'logger'>): void {
+  const entries = props.PlanHealthChecks.map(parsePlanHealthCheck);
+  if (entries.length === 0 || entries.some((e) => e === undefined)) {
+    deps.logger.warn('PlanHealthChecks has no entries of a recognised shape; no cross-check', {
+      planHealthChecks: props.PlanHealthChecks,
+    });
+    return;
+  }
+  const fromAttribute = [props.PrimaryRegion, props.SecondaryRegion].map((r) =>
+    idsFor(entries as Route53HealthCheck[], props, r),
+  );
+  const agrees =
+    fromAttribute[0].length === 1 &&
+    fromAttribute[1].length === 1 &&
+    fromAttribute[0][0] === picked.PrimaryHealthCheckId &&
+    fromAttribute[1][0] === picked.SecondaryHealthCheckId;
+  if (!agrees)
+    throw new Error(
+      `ListRoute53HealthChecks and the plan's PlanHealthChecks attribute disagree for ${props.RecordName}: ` +
+        `the API gives ${props.PrimaryRegion}=${picked.PrimaryHealthCheckId}, ` +
+        `${props.SecondaryRegion}=${picked.SecondaryHealthCheckId}; PlanHealthChecks is ` +
+        `${JSON.stringify(props.PlanHealthChecks)}`,
+    );
 }

@@ -1,5 +1,6 @@
 import { CustomResource, Duration, Token } from 'aws-cdk-lib';
 import * as arcregionswitch from 'aws-cdk-lib/aws-arcregionswitch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BulwarkFunction } from '../common/bulwark-function';
@@ -36,12 +37,19 @@ export interface PlanHealthChecksProps {
  * them therefore moves only when the plan runs that step, after the database step: DNS never sends users to a
  * standby whose database cannot take writes.
  *
- * The ids reach CloudFormation as the plan's `PlanHealthChecks` attribute (AWS::ARCRegionSwitch::Plan return
- * values; `HealthChecksForPlan` and `Route53HealthChecks` are deprecated in the resource schema, and a public
- * deployment found them not addressable by Fn::GetAtt). AWS documents neither the entries' shape nor their order,
- * and a template cannot pick a list element by its content (Conditions cannot reference resources), so this tiny
- * custom resource picks each Region's check by Region and fails the deploy when that is not exactly one id
- * (lambdas/plan-health-checks/pick.ts). It makes no AWS call, so its role holds only its logs.
+ * The ids are read through the documented ListRoute53HealthChecks API (hosted zone and record name of the live
+ * pair; https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListRoute53HealthChecks.html), a
+ * control-plane call answered in us-east-1 (lambdas/shared/arc-region-switch.ts). That adds no new dependency to a
+ * deploy: the pick runs only when the plan or its checks change, which is itself a control-plane change of the
+ * plan. A template cannot pick a list element by its content (Conditions cannot reference resources), so this
+ * small custom resource picks each Region's check by Region and fails the deploy when that is not exactly one id
+ * (lambdas/plan-health-checks/pick.ts), waiting for checks not listed yet within its function's timeout. The
+ * plan's `PlanHealthChecks` attribute stays a property, so a change of the plan's checks re-runs the pick, and a
+ * cross-check when its entries have the shape a public deployment saw (AWS documents neither shape nor order).
+ *
+ * IAM: arc-region-switch:ListRoute53HealthChecks requires the `plan` resource type and lists no condition keys
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-region-switch.html), so the role
+ * may call it on this plan's ARN only.
  */
 export class PlanHealthChecks extends Construct {
   readonly resource: CustomResource;
@@ -56,14 +64,23 @@ export class PlanHealthChecks extends Construct {
       lambdaName: 'plan-health-checks',
       description: "Picks, by Region, the Region switch plan's Route 53 health check for each live failover record",
       protection: props.protection,
-      timeout: Duration.seconds(10),
+      // Room to wait for checks the plan has not listed yet (pick.ts reads every 10 s, answering 15 s before this).
+      timeout: Duration.minutes(5),
+      environment: { PLAN_HEALTH_CHECKS_PLAN_ARN: props.plan.attrArn },
     });
+    pick.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['arc-region-switch:ListRoute53HealthChecks'],
+        resources: [props.plan.attrArn],
+      }),
+    );
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: pick });
     acknowledgeProviderFindings(provider, [pick]);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: PLAN_HEALTH_CHECKS_TYPE,
       properties: {
+        PlanArn: props.plan.attrArn,
         PlanHealthChecks: Token.asList(props.plan.getAtt('PlanHealthChecks')),
         HostedZoneId: props.hostedZoneId,
         RecordName: props.recordName,

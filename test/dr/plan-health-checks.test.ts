@@ -79,20 +79,44 @@ describe('the live records use the plan health checks, picked by Region', () => 
     }
   });
 
-  test('the pick makes no AWS call: its role allows nothing but its logs', () => {
-    const all = resources(drRegion);
-    const fn = Object.values(all).find(
+  const pickFunction = (): Resource =>
+    Object.values(resources(drRegion)).find(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('Picks, by Region'),
     )!;
-    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const policies = Object.values(all).filter(
-      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId),
-    );
-    const actions = policies.flatMap((p) =>
-      (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap(
-        (s) => s.Action,
-      ),
-    );
-    expect(actions.every((a) => a.startsWith('logs:'))).toBe(true);
+  const pickStatements = () => {
+    const all = resources(drRegion);
+    const roleId = (pickFunction().Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return Object.values(all)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+      .flatMap(
+        (p) =>
+          (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
+            .Statement,
+      );
+  };
+
+  test("the pick reads the checks through ListRoute53HealthChecks on the plan's ARN, which it also re-runs on", () => {
+    expect(pick.Properties.PlanArn).toEqual({ 'Fn::GetAtt': [planId, 'Arn'] });
+    expect(
+      (pickFunction().Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .PLAN_HEALTH_CHECKS_PLAN_ARN,
+    ).toEqual({ 'Fn::GetAtt': [planId, 'Arn'] });
+    const arc = pickStatements().filter((s) => [s.Action].flat().some((a) => a.startsWith('arc-region-switch:')));
+    expect(arc).toEqual([
+      expect.objectContaining({
+        Action: 'arc-region-switch:ListRoute53HealthChecks',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [planId, 'Arn'] },
+      }),
+    ]);
+  });
+
+  test('beyond that one read, its role allows nothing but its logs', () => {
+    const actions = pickStatements().flatMap((s) => s.Action);
+    expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual(['arc-region-switch:ListRoute53HealthChecks']);
+  });
+
+  test('the pick has minutes, not seconds, to wait for checks the plan has not listed yet', () => {
+    expect(pickFunction().Properties.Timeout).toBe(300);
   });
 });
