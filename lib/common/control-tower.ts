@@ -8,9 +8,12 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { IConstruct } from 'constructs';
 import { DEFAULT_GUARD_CACHE_DIR, guardEngineDigest, GuardResultCache, guardResultKey } from './guard-result-cache';
+import { mergeGuardRules } from './guard-rule-merge';
 import { guardRuleFiles, resourceTypesOf, ruleCanMatch } from './guard-rule-selection';
 import { runGuardShards } from './parallel-guard';
 import { DataProtection } from './protection';
@@ -92,6 +95,39 @@ export interface ControlTowerChecksOptions {
   readonly cacheDir?: string | false;
   /** cfn-guard processes run at once. @default the cores Node may use */
   readonly concurrency?: number;
+  /**
+   * Give cfn-guard each template's selected rules as one file (lib/common/guard-rule-merge.ts); false gives it
+   * the rule files one by one. The same report either way (test/common/guard-rule-merge.test.ts).
+   * @default true
+   */
+  readonly mergeRules?: boolean;
+}
+
+/** The name the merged rules have in a report's cache key (their content is hashed with it). */
+const MERGED_RULES_FILE = 'bulwark-merged-rules.guard';
+
+/**
+ * Runs `run` with each shard's merged rules written to a file of a private temporary directory (removed after):
+ * `mergedFileOf(shard)` names that file in a one-element list, or is undefined for a shard that runs its files.
+ */
+function withMergedRuleFiles<S extends { readonly merged?: string }, T>(
+  shards: readonly S[],
+  run: (mergedFileOf: (shard: S) => string[] | undefined) => T,
+): T {
+  if (!shards.some((shard) => shard.merged !== undefined)) return run(() => undefined);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-rules-'));
+  try {
+    const files = new Map<string, string>();
+    for (const shard of shards) {
+      if (shard.merged === undefined || files.has(shard.merged)) continue;
+      const file = path.join(dir, `rules-${files.size}.guard`);
+      fs.writeFileSync(file, shard.merged);
+      files.set(shard.merged, file);
+    }
+    return run((shard) => (shard.merged === undefined ? undefined : [files.get(shard.merged)!]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What the last `validate()` did: templates checked, and how many of their reports were reused. */
@@ -132,13 +168,23 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
       const template = fs.readFileSync(templatePath);
       const types = resourceTypesOf(template.toString('utf8'));
       const selected = rules.filter((rule) => ruleCanMatch(rule.content, types));
-      return { templatePath, rules: selected, key: guardResultKey(engine, selected, template) };
+      // The selected files as one rule file (lib/common/guard-rule-merge.ts: cfn-guard pays per file), or the
+      // files themselves where merging them would not be safe. What cfn-guard reads is in the key.
+      const merge = this.options.mergeRules === false ? undefined : mergeGuardRules(selected);
+      const merged = merge && 'merged' in merge ? merge.merged : undefined;
+      const keyRules = merged === undefined ? selected : [...selected, { file: MERGED_RULES_FILE, content: merged }];
+      return { templatePath, rules: keyRules, merged, key: guardResultKey(engine, keyRules, template) };
     });
     const reports = shards.map((shard) => this.cache?.get(shard.key, shard.templatePath));
     const missing = shards.filter((_, index) => !reports[index]);
-    const fresh = runGuardShards(
-      missing.map((shard) => ({ templatePath: shard.templatePath, ruleFiles: shard.rules.map((rule) => rule.file) })),
-      { maxBuffer: GUARD_MAX_BUFFER, concurrency: this.options.concurrency },
+    const fresh = withMergedRuleFiles(missing, (mergedFileOf) =>
+      runGuardShards(
+        missing.map((shard) => ({
+          templatePath: shard.templatePath,
+          ruleFiles: mergedFileOf(shard) ?? shard.rules.map((rule) => rule.file),
+        })),
+        { maxBuffer: GUARD_MAX_BUFFER, concurrency: this.options.concurrency },
+      ),
     );
     missing.forEach((shard, index) => {
       reports[shards.indexOf(shard)] = fresh[index];

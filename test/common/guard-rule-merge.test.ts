@@ -1,0 +1,126 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { ControlTowerChecks } from '../../lib/common/control-tower';
+import { mergeGuardRules, reportedRuleNames } from '../../lib/common/guard-rule-merge';
+import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
+import { sharedAssemblyDir } from '../helpers/shared-assembly';
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-merge-'));
+let files = 0;
+
+function write(name: string, content: string): string {
+  const file = path.join(tmp, `${files++}-${name}`);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/** The plugin's own cfn-guard run and parsing, with these rule files as they are. */
+function guardReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
+  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: ruleFiles, maxBuffer: MAX_BUFFER });
+  return guard.validate({ templatePaths, appConstruct: new App() });
+}
+
+/** The same, with the rule files merged into one. */
+function mergedReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
+  const merge = mergeGuardRules(ruleFiles.map((file) => ({ file, content: fs.readFileSync(file, 'utf8') })));
+  if (!('merged' in merge)) throw new Error(`not merged: ${merge.unsafe}`);
+  return guardReport([write('merged.guard', merge.merged)], templatePaths);
+}
+
+function ruleNames(report: PolicyValidationPluginReportBeta1): string[] {
+  return [...new Set(report.violations.map((violation) => violation.ruleName))].sort();
+}
+
+/** Two rule files that declare the same helpers with other meanings, as the Control Tower files do. */
+const VERSIONING_RULES = `
+let INPUT_DOCUMENT = this
+let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]
+rule versioned_check when %buckets not empty { check(%buckets.Properties) }
+rule check(buckets) {
+  let status = %buckets.VersioningConfiguration.Status
+  %status == 'Enabled'
+}`;
+const LOGGING_RULES = `
+let INPUT_DOCUMENT = this
+let buckets = Resources.*[ Type == 'AWS::S3::Bucket' Properties.Tier == 'logs' ]
+rule logged_check when %buckets not empty { check(%buckets.Properties) }
+rule check(props) { %props.LoggingConfiguration exists }`;
+
+describe('Control Tower rules merged into one file per template (cfn-guard pays per rule file)', () => {
+  test('on the synthesized Prod and Pipeline templates: the same report as the rule files one by one', () => {
+    const dir = sharedAssemblyDir('default');
+    if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
+    for (const stack of ['Prod', 'Pipeline']) {
+      const template = path.join(dir, `${stack}.template.json`);
+      const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes([template]));
+      const separate = guardReport(rules, [template]);
+      // Both have findings (acknowledged in the app), so two empty reports cannot pass this.
+      expect(separate.violations.length).toBeGreaterThan(3);
+      expect(mergedReport(rules, [template])).toEqual(separate);
+    }
+  });
+
+  test('every bundled Control Tower rule file merges, and the merge reports the same rule names', () => {
+    const rules = guardRuleFiles().map((file) => ({ file, content: fs.readFileSync(file, 'utf8') }));
+    expect(rules.length).toBe(237);
+    const merge = mergeGuardRules(rules);
+    if (!('merged' in merge)) throw new Error(`not merged: ${merge.unsafe}`);
+    const each = new Set(rules.flatMap((rule) => [...reportedRuleNames(rule.content)]));
+    expect([...reportedRuleNames(merge.merged)].sort()).toEqual([...each].sort());
+    expect(each.has('s3_bucket_versioning_enabled_check')).toBe(true);
+  });
+
+  test('helpers declared in two files keep their own meaning (plain concatenation would not)', () => {
+    const template = write(
+      'Buckets.template.json',
+      JSON.stringify({
+        Resources: {
+          Plain: { Type: 'AWS::S3::Bucket', Properties: {} },
+          Logs: {
+            Type: 'AWS::S3::Bucket',
+            Properties: { Tier: 'logs', VersioningConfiguration: { Status: 'Enabled' } },
+          },
+        },
+      }),
+    );
+    const ruleFiles = [write('versioning.guard', VERSIONING_RULES), write('logging.guard', LOGGING_RULES)];
+    const separate = guardReport(ruleFiles, [template]);
+    expect(ruleNames(separate)).toEqual(['logged_check', 'versioned_check']);
+    expect(mergedReport(ruleFiles, [template])).toEqual(separate);
+    // What the merge prevents: the second file's `buckets` and `check` replace the first's.
+    const concatenated = guardReport([write('concatenated.guard', VERSIONING_RULES + LOGGING_RULES)], [template]);
+    expect(concatenated).not.toEqual(separate);
+  });
+
+  test('what would make a merge unsafe is refused, not guessed', () => {
+    const same = mergeGuardRules([
+      { file: 'a.guard', content: 'rule shared_check { Resources exists }' },
+      { file: 'b.guard', content: 'rule shared_check when Resources exists { Resources !empty }' },
+    ]);
+    expect(same).toEqual({ unsafe: 'a.guard and b.guard both report shared_check' });
+    const message = mergeGuardRules([
+      { file: 'c.guard', content: 'let x = 1\nrule c_check { Resources exists <<needs %x>> }' },
+    ]);
+    expect(message).toEqual({ unsafe: 'c.guard: a % inside a message or a string' });
+  });
+
+  test('the plugin keeps merged and unmerged reports apart in its cache, with the same findings', () => {
+    const template = write(
+      'Bucket.template.json',
+      JSON.stringify({ Resources: { Archive: { Type: 'AWS::S3::Bucket', Properties: {} } } }),
+    );
+    const cacheDir = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const merged = new ControlTowerChecks({ cacheDir });
+    const unmerged = new ControlTowerChecks({ cacheDir, mergeRules: false });
+    const first = merged.validate({ templatePaths: [template], appConstruct: new App() });
+    expect(ruleNames(first)).toContain('s3_bucket_versioning_enabled_check');
+    expect(unmerged.validate({ templatePaths: [template], appConstruct: new App() })).toEqual(first);
+    expect(unmerged.lastRun).toEqual({ templates: 1, fromCache: 0 });
+    merged.validate({ templatePaths: [template], appConstruct: new App() });
+    expect(merged.lastRun).toEqual({ templates: 1, fromCache: 1 });
+  });
+});
