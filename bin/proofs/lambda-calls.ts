@@ -260,6 +260,15 @@ export function lambdaSdkFlows(
       for (const action of ['ssm:GetParameter', 'ssm:PutParameter'])
         calls.push({ action, resource: parameter, why: "action.ts turns Prod's deploy freeze on" });
       publish(s.noticeTopicArn, 'action.ts P2 notice');
+    } else if (env.PLAN_HEALTH_CHECKS_PLAN_ARN) {
+      handler = 'plan-health-checks';
+      // ListRoute53HealthChecks requires the plan resource type, no condition keys
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-region-switch.html).
+      calls.push({
+        action: 'arc-region-switch:ListRoute53HealthChecks',
+        resource: env.PLAN_HEALTH_CHECKS_PLAN_ARN,
+        why: "pick.ts lists the plan's Route 53 health checks",
+      });
     } else if (env.DB_INSTANCE_STEP_SETTINGS) {
       handler = 'region-switch-db-instance';
       const s = JSON.parse(env.DB_INSTANCE_STEP_SETTINGS) as Record<string, string>;
