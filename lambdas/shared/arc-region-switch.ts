@@ -13,9 +13,10 @@ import { realSleep } from './retry';
  *   (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_StartPlanExecution.html; the AWS SDKs' service
  *   model, `sigV4ServiceName: "arc-region-switch"`, `ArcRegionSwitch.StartPlanExecution`).
  * - Endpoint `https://arc-region-switch.<region>.api.aws` (Regional endpoints,
- *   https://docs.aws.amazon.com/r53recovery/latest/dg/aws-regions-rs.html). The calls here are data-plane ones,
- *   answered in every Region of the plan; only plan management (CreatePlan, GetPlan, ListPlans, ...) goes to the
- *   `arc-region-switch-control-plane.us-east-1.api.aws` endpoint (the SDK models' `UseControlPlaneEndpoint`).
+ *   https://docs.aws.amazon.com/r53recovery/latest/dg/aws-regions-rs.html). The drill's calls are data-plane ones,
+ *   answered in every Region of the plan; plan management (CreatePlan, GetPlan, ListPlans, ...) and
+ *   ListRoute53HealthChecks go to the `arc-region-switch-control-plane.us-east-1.api.aws` endpoint (the SDK models'
+ *   `UseControlPlaneEndpoint`; its Regional data-plane twin is ListRoute53HealthChecksInRegion).
  * - Timestamps in responses are epoch seconds (the JSON protocols' default timestamp format).
  * - Errors carry `__type` in the body (or `x-amzn-ErrorType`): AccessDeniedException, ConflictException,
  *   IllegalArgumentException, IllegalStateException, ResourceNotFoundException, InternalServerException,
