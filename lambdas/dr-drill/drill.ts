@@ -72,8 +72,14 @@ export const drillSettingsSchema = z.object({
     z.object({
       primaryRegion: z.string().check(z.minLength(1)),
       standbyRegion: z.string().check(z.minLength(1)),
-      /** Per plan step name: its timeout in the plan, the most it may take. */
-      stepTargetSeconds: z.record(z.string(), z.number().check(z.positive())),
+      /**
+       * Per leg ("out" runs the failover workflow, "back" the failback one), per plan step name: its bound in the
+       * plan as built, the most it may take. A step the execution names that is missing here fails the leg.
+       */
+      stepTargetSeconds: z.object({
+        out: z.record(z.string(), z.number().check(z.positive())),
+        back: z.record(z.string(), z.number().check(z.positive())),
+      }),
       /** Each direction, end to end: the tier's RTO. */
       totalTargetSeconds: z.number().check(z.positive()),
       /** How long the drill waits for one direction before failing it (inside CloudFormation's hour). */

@@ -222,7 +222,7 @@ export async function waitForSwitchoverLeg(
   }
 
   const events = await deps.arc.listPlanExecutionEvents(s.planArn, request.executionId);
-  const measured = measureExecution(execution, events, s.stepTargetSeconds, s.totalTargetSeconds);
+  const measured = measureExecution(execution, events, s.stepTargetSeconds[request.leg], s.totalTargetSeconds);
   const report: SwitchoverReport = {
     kind: 'switchover',
     runId: `${request.requestId}-${request.leg}`,
@@ -287,13 +287,14 @@ const TERMINAL_STEP_EVENTS: Record<string, string> = {
 /**
  * Each step's time from its first `stepStarted` event to its last terminal event (ListPlanExecutionEvents,
  * https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ListPlanExecutionEvents.html), falling back on the
- * execution's step states; the leg from the execution's start to its end. A step over its plan timeout, or the leg
- * over the RTO, is a problem. Hand-checked in test/lambdas/dr-drill/switchover.test.ts.
+ * execution's step states; the leg from the execution's start to its end. A step over its bound in the leg's
+ * workflow, a step the leg's plan has no bound for (the plan and the drill disagree, so the step was not judged), or
+ * the leg over the RTO, is a problem. Hand-checked in test/lambdas/dr-drill/switchover.test.ts.
  */
 export function measureExecution(
   execution: PlanExecution,
   events: ExecutionEvent[],
-  stepTargetSeconds: Record<string, number>,
+  stepTargetSeconds: Readonly<Record<string, number>>,
   totalTargetSeconds: number,
 ): { steps: StepMeasurement[]; totalSeconds?: number; problems: string[] } {
   const ordered = [...events].sort((a, b) => (a.timestamp?.getTime() ?? 0) - (b.timestamp?.getTime() ?? 0));
@@ -318,8 +319,10 @@ export function measureExecution(
   const problems: string[] = [];
   const steps: StepMeasurement[] = [...byStep.entries()].map(([name, e]) => {
     const seconds = e.start && e.end ? Math.round((e.end.getTime() - e.start.getTime()) / 1000) : undefined;
-    const targetSeconds = stepTargetSeconds[name];
-    if (seconds !== undefined && targetSeconds !== undefined && seconds > targetSeconds)
+    const targetSeconds = Object.hasOwn(stepTargetSeconds, name) ? stepTargetSeconds[name] : undefined;
+    if (targetSeconds === undefined)
+      problems.push(`step ${name} has no target in the plan${seconds !== undefined ? ` (it took ${seconds} s)` : ''}`);
+    else if (seconds !== undefined && seconds > targetSeconds)
       problems.push(`step ${name} took ${seconds} s, over its ${targetSeconds} s target`);
     return {
       name,

@@ -6,7 +6,7 @@ import {
   S3_RTC_REPLICATION_LAG_MINUTES,
 } from '../../config/recovery-model';
 import { globalDbRpoSeconds } from '../data/global-database';
-import { PLAN_STEP_TIMEOUT_MINUTES, PLAN_STEPS } from './region-switch-plan';
+import type { RegionSwitchPlan, StepBoundsSeconds } from './region-switch-plan';
 
 /** What the drill must beat; it fails the deployment when a measured figure exceeds its target. */
 export interface DrillTargets {
@@ -65,8 +65,11 @@ export function replicationLagBoundSeconds(
 export interface SwitchoverTargets {
   readonly primaryRegion: string;
   readonly standbyRegion: string;
-  /** Per plan step name: the step's timeout in the plan, the most it may take. */
-  readonly stepTargetSeconds: Record<string, number>;
+  /**
+   * Per leg, per plan step name: the step's bound in the plan, the most it may take. "out" runs the failover
+   * workflow (to DrRegion), "back" the failback workflow: they hold different children under the same step name.
+   */
+  readonly stepTargetSeconds: { readonly out: StepBoundsSeconds; readonly back: StepBoundsSeconds };
   /** One leg end to end: the tier's RTO. */
   readonly totalTargetSeconds: number;
   /** How long one leg's custom resource waits before failing it. */
@@ -83,25 +86,19 @@ export const SWITCHOVER_PROVIDER_TIMEOUT_MINUTES = 55;
 export const SWITCHOVER_WAIT_CEILING_SECONDS = (SWITCHOVER_PROVIDER_TIMEOUT_MINUTES - 5) * 60;
 
 /**
- * Each step's target is its timeout in the plan (a Parallel step: its slowest child's); each leg's is the RTO,
- * waited for up to the RTO plus the margin, never past SWITCHOVER_WAIT_CEILING_SECONDS.
+ * Each step's target is its bound in the plan as built (RegionSwitchPlan.stepBoundsSeconds: a block's timeout, a
+ * Parallel step's slowest child's), per leg; each leg's is the RTO, waited for up to the RTO plus the margin, never
+ * past SWITCHOVER_WAIT_CEILING_SECONDS.
  */
 export function switchoverTargets(
   primary: Pick<EnvironmentConfig, 'region' | 'targets'> & { readonly dr: Pick<DrConfig, 'region'> },
+  planBounds: RegionSwitchPlan['stepBoundsSeconds'],
 ): SwitchoverTargets {
-  const minutes = PLAN_STEP_TIMEOUT_MINUTES;
   const totalTargetSeconds = primary.targets.rtoMinutes * 60;
   return {
     primaryRegion: primary.region,
     standbyRegion: primary.dr.region,
-    stepTargetSeconds: {
-      [PLAN_STEPS.approval]: minutes.approval * 60,
-      [PLAN_STEPS.customAction]: minutes.customAction * 60,
-      [PLAN_STEPS.dataAndCompute]: Math.max(minutes.database, minutes.capacity) * 60,
-      [PLAN_STEPS.database]: minutes.database * 60,
-      [PLAN_STEPS.capacity]: minutes.capacity * 60,
-      [PLAN_STEPS.dns]: minutes.dns * 60,
-    },
+    stepTargetSeconds: { out: { ...planBounds.failover }, back: { ...planBounds.failback } },
     totalTargetSeconds,
     waitBoundSeconds: Math.min(totalTargetSeconds + WAIT_MARGIN_SECONDS, SWITCHOVER_WAIT_CEILING_SECONDS),
   };

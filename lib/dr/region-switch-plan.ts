@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResolvable, Stack, Tokenization, Validations } from 'aws-cdk-lib';
 import * as arcregionswitch from 'aws-cdk-lib/aws-arcregionswitch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -91,6 +91,61 @@ export const PLAN_STEP_TIMEOUT_MINUTES = {
    */
   dns: 2,
 } as const;
+
+/** Step name -> the most that step may take, in seconds. */
+export type StepBoundsSeconds = Readonly<Record<string, number>>;
+
+/**
+ * Every step of a workflow, a Parallel step's children included, with its bound. An execution event carries a
+ * stepName and an executionBlockType that may be Parallel
+ * (https://docs.aws.amazon.com/arc-region-switch/latest/api/API_ExecutionEvent.html); assumption (AWS does not say
+ * so in as many words): a child's events carry the child's own name, so every name gets a bound. The bound: a block's
+ * timeoutMinutes (past it the step stops the execution, see PLAN_STEP_TIMEOUT_MINUTES), a Parallel step's its
+ * slowest child's, since Region switch runs the children together. A block with no timeoutMinutes would fall back on
+ * the CloudFormation default (60, cited at PLAN_STEP_TIMEOUT_MINUTES); every block here sets one, so its absence is
+ * an error rather than a silent 60. A name held twice with different bounds is an error too: a measurement by name
+ * could not tell them apart.
+ */
+export function planStepBoundsSeconds(
+  steps: ReadonlyArray<arcregionswitch.CfnPlan.StepProperty | IResolvable> | IResolvable | undefined,
+): StepBoundsSeconds {
+  const bounds: Record<string, number> = {};
+  const record = (name: string, seconds: number) => {
+    if (bounds[name] !== undefined && bounds[name] !== seconds)
+      throw new Error(`plan step ${name} appears twice with different bounds (${bounds[name]} s, ${seconds} s)`);
+    bounds[name] = seconds;
+  };
+  const walk = (step: arcregionswitch.CfnPlan.StepProperty | IResolvable): number => {
+    if (Tokenization.isResolvable(step)) throw new Error('a Region switch plan step is a token: its bound is unknown');
+    const configuration = step.executionBlockConfiguration;
+    if (Tokenization.isResolvable(configuration)) throw new Error(`plan step ${step.name}: its block is a token`);
+    let seconds: number;
+    if (step.executionBlockType === 'Parallel') {
+      const parallel = configuration.parallelConfig;
+      if (
+        !parallel ||
+        Tokenization.isResolvable(parallel) ||
+        Tokenization.isResolvable(parallel.steps) ||
+        parallel.steps.length === 0
+      )
+        throw new Error(`plan step ${step.name}: a Parallel step without its children`);
+      seconds = Math.max(...parallel.steps.map(walk));
+    } else {
+      const blocks = Object.values(configuration).filter((block) => block !== undefined) as Array<{
+        timeoutMinutes?: unknown;
+      }>;
+      const timeoutMinutes = blocks.length === 1 ? blocks[0].timeoutMinutes : undefined;
+      if (typeof timeoutMinutes !== 'number')
+        throw new Error(`plan step ${step.name} (${step.executionBlockType}) sets no timeoutMinutes`);
+      seconds = timeoutMinutes * 60;
+    }
+    record(step.name, seconds);
+    return seconds;
+  };
+  if (Tokenization.isResolvable(steps)) throw new Error('the workflow steps are a token: their bounds are unknown');
+  (steps ?? []).forEach(walk);
+  return bounds;
+}
 
 const PLAN_ARN_PATTERN_REASON =
   'The plan ARN ends in a suffix Region switch generates (plan/<name>:<6 characters>); ' +
@@ -188,6 +243,11 @@ export class RegionSwitchPlan extends Construct {
   readonly databaseInstanceAction?: BulwarkFunction;
   readonly automatic: boolean;
   readonly planName: string;
+  /**
+   * Per workflow, each step's bound in seconds as the plan holds it (planStepBoundsSeconds): `failover` activates
+   * DrRegion, `failback` activates the primary Region. The switchover drill judges each leg's steps against these.
+   */
+  readonly stepBoundsSeconds: { readonly failover: StepBoundsSeconds; readonly failback: StepBoundsSeconds };
 
   constructor(scope: Construct, id: string, props: RegionSwitchPlanProps) {
     super(scope, id);
@@ -559,6 +619,18 @@ export class RegionSwitchPlan extends Construct {
     });
     // The role's policy must exist before Region switch evaluates the plan with it.
     this.plan.node.addDependency(this.executionRole);
+    // Read back from the plan's own workflows, so the bounds cannot drift from the steps and timeouts above.
+    const workflowTo = (region: string) => {
+      const workflows = this.plan.workflows;
+      if (Tokenization.isResolvable(workflows)) throw new Error('the Region switch plan workflows are a token');
+      const found = workflows.find((w) => !Tokenization.isResolvable(w) && w.workflowTargetRegion === region);
+      if (!found || Tokenization.isResolvable(found)) throw new Error(`the plan has no workflow to ${region}`);
+      return found;
+    };
+    this.stepBoundsSeconds = {
+      failover: planStepBoundsSeconds(workflowTo(drRegion).steps),
+      failback: planStepBoundsSeconds(workflowTo(primary.region).steps),
+    };
   }
 
   private grantExecution(

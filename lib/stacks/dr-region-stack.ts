@@ -267,7 +267,8 @@ export class DrRegionStack extends BulwarkStack {
           clusterIdentifier: this.databaseSite.clusterIdentifier,
           boundSeconds: replicationLagBoundSeconds(primary),
         },
-        switchover: props.drill === 'switchover' ? switchoverTargets(primary) : undefined,
+        switchover:
+          props.drill === 'switchover' ? switchoverTargets(primary, this.regionSwitch.stepBoundsSeconds) : undefined,
       });
     }
   }

@@ -73,17 +73,16 @@ describe('-c drill=switchover', () => {
     expect(start.id).not.toBe(wait.id);
   });
 
-  test('the settings carry the targets: step timeouts, the 60 min RTO per leg, a 50 min wait bound, 20 s lag bound', () => {
+  test('the settings carry the targets: step bounds per leg, 60 min RTO per leg, 50 min wait, 20 s lag bound', () => {
     const { settings } = drillFunction('switchover-wait');
     for (const expected of [
       '\\"primaryRegion\\":\\"us-east-1\\",\\"standbyRegion\\":\\"us-west-2\\"',
-      // The plan's step timeouts (lib/dr/region-switch-plan.ts): freeze 2 min, database 10, ECS 15, DNS 2; the
-      // Parallel step at max(database 10, ECS 15) = 15 min (failback scales the tasks inside it).
-      '\\"freeze-and-notify\\":120',
+      // Per leg, the plan's step bounds (test/dr/switchover-targets.test.ts checks the maps whole): the failover's
+      // Parallel step is max(freeze 2, database 10, ACU 10) = 10 min; the failback's also holds ECS 15, so 15 min.
+      '\\"out\\":{',
+      '\\"database-and-capacity\\":600',
+      '\\"back\\":{',
       '\\"database-and-capacity\\":900',
-      '\\"aurora-global-database\\":600',
-      '\\"ecs-capacity\\":900',
-      '\\"route53-failover-records\\":120',
       '\\"totalTargetSeconds\\":3600',
       // min(3600 + 120, (55 - 5) x 60) = 3000
       '\\"waitBoundSeconds\\":3000',

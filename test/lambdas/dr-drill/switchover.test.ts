@@ -40,12 +40,23 @@ const settings: DrillSettings = baseSettings({
   switchover: {
     primaryRegion: 'us-east-1',
     standbyRegion: 'us-west-2',
+    // One map per leg: the same step names, different bounds ("back" holds the database to 240 s), so a test can
+    // tell which leg's map judged a step.
     stepTargetSeconds: {
-      'freeze-and-notify': 300,
-      'database-and-capacity': 1800,
-      'aurora-global-database': 1800,
-      'ecs-capacity': 900,
-      'route53-failover-records': 300,
+      out: {
+        'freeze-and-notify': 300,
+        'database-and-capacity': 1800,
+        'aurora-global-database': 1800,
+        'ecs-capacity': 900,
+        'route53-failover-records': 300,
+      },
+      back: {
+        'freeze-and-notify': 300,
+        'database-and-capacity': 1800,
+        'aurora-global-database': 240,
+        'ecs-capacity': 900,
+        'route53-failover-records': 300,
+      },
     },
     totalTargetSeconds: 3600,
     waitBoundSeconds: 3000,
@@ -290,7 +301,7 @@ const waiting = { leg: 'out' as const, requestId: 'req-1', executionId: 'exec-1'
 
 describe('switchover: measure a leg', () => {
   test('steps from the events: freeze 30 s, database 270 s, capacity 120 s, parallel 270 s, DNS 40 s; total 345 s', () => {
-    const m = measureExecution(execution('completed'), events(), settings.switchover!.stepTargetSeconds, 3600);
+    const m = measureExecution(execution('completed'), events(), settings.switchover!.stepTargetSeconds.out, 3600);
     expect(Object.fromEntries(m.steps.map((s) => [s.name, s.seconds]))).toEqual({
       'freeze-and-notify': 30,
       'database-and-capacity': 270,
@@ -354,6 +365,31 @@ describe('switchover: measure a leg', () => {
     const error = await waitForSwitchoverLeg(settings, deps(arc), late).catch((e) => e);
     expect(error.message).toContain("still inProgress after 3001 s, over the drill's 3000 s bound");
     expect(error.message).toContain('aws arc-region-switch get-plan-execution');
+  });
+
+  test("a step the leg's plan has no target for is a problem, not silently passed", () => {
+    // The out map without the DNS step: the events name it, it took 40 s (t=305 to t=345), and nothing judges it.
+    const { 'route53-failover-records': _dns, ...withoutDns } = settings.switchover!.stepTargetSeconds.out;
+    const m = measureExecution(execution('completed'), events(), withoutDns, 3600);
+    expect(m.problems).toEqual(['step route53-failover-records has no target in the plan (it took 40 s)']);
+    expect(m.steps.find((step) => step.name === 'route53-failover-records')).toMatchObject({
+      seconds: 40,
+      targetSeconds: undefined,
+    });
+  });
+
+  test("each leg by its own workflow's bounds: a 270 s database passes out (1800 s), fails back (240 s)", async () => {
+    const arc = () =>
+      fakeArc({
+        getPlanExecution: jest.fn(async () => execution('completed')),
+        listPlanExecutionEvents: jest.fn(async () => events()),
+      });
+    await expect(waitForSwitchoverLeg(settings, deps(arc()), waiting)).resolves.toMatchObject({ done: true });
+    const back = { ...waiting, leg: 'back' as const };
+    const error = await waitForSwitchoverLeg(settings, deps(arc()), back).catch((e) => e);
+    expect(error).toBeInstanceOf(DrillTargetMissedError);
+    expect(error.message).toContain('step aurora-global-database took 270 s, over its 240 s target');
+    expect(error.message).not.toContain('database-and-capacity took');
   });
 
   test('the leg over the RTO (3600 s) fails even when every step is inside its timeout', () => {
