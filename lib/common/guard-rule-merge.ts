@@ -18,14 +18,16 @@ import * as path from 'path';
  * `mergeGuardRules` refuses what would make the merge unsafe (two files reporting the same rule name, a `%` it
  * cannot account for, a file already using the prefix) rather than guess; the caller then runs the files as they are.
  *
- * Guard's syntax (variables `let`/`%`, named rules, parameterized rules):
- * https://docs.aws.amazon.com/cfn-guard/latest/ug/writing-rules.html and
- * https://docs.aws.amazon.com/cfn-guard/latest/ug/named-rule-block-composition.html. That the merge reports exactly
- * what the files report one by one is checked on the synthesized templates (test/common/guard-rule-merge.test.ts).
+ * Guard's syntax: variables are declared with `let` at file, rule or block level and referenced with `%`, and are
+ * not read in custom messages (https://docs.aws.amazon.com/cfn-guard/latest/ug/variables.html); named rules and
+ * parameterized rules (https://docs.aws.amazon.com/cfn-guard/latest/ug/named-rule-block-composition.html). The
+ * renaming is textual, not a parse of Guard, so what it must preserve is checked, not assumed
+ * (test/common/guard-rule-merge.test.ts): the same report as the files one by one on the synthesized templates,
+ * and every custom message of the 237 bundled files unchanged.
  */
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_]*';
-/** `rule NAME(params)`: a parameterized rule; cfn-guard only evaluates it where another rule calls it. */
+/** `rule NAME(params)`: a parameterized rule; it runs where another rule calls it, and is not reported itself. */
 const PARAMETERIZED_RULE = new RegExp(`^(\\s*rule\\s+)(${IDENTIFIER})(\\s*)\\(([^)]*)\\)`, 'gm');
 /** `rule NAME when ...` or `rule NAME {`: a rule cfn-guard reports by its name. */
 const REPORTED_RULE = new RegExp(`^\\s*rule\\s+(${IDENTIFIER})\\s*(?:when\\b|\\{|$)`, 'gm');
@@ -58,7 +60,8 @@ export function renameApart(content: string, prefix: string): { readonly text: s
   const text = withoutComments(content);
   if (text.includes(PREFIX_MARK)) return { unsafe: `it already uses the prefix ${PREFIX_MARK}` };
   if (/<<[^>]*%/.test(text) || /"[^"\n]*%[^"\n]*"/.test(text) || /'[^'\n]*%[^'\n]*'/.test(text)) {
-    // A `%` inside a message or a string is text, not a variable, and renaming it would change the message.
+    // A `%` inside a message or a string is text (Guard reads no variable in a custom message: variables.html
+    // above), and renaming it would change the message.
     return { unsafe: 'a % inside a message or a string' };
   }
   const parameterized = new Set([...text.matchAll(PARAMETERIZED_RULE)].map((match) => match[2]));

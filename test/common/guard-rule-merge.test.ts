@@ -72,6 +72,11 @@ describe('Control Tower rules merged into one file per template (cfn-guard pays 
     const each = new Set(rules.flatMap((rule) => [...reportedRuleNames(rule.content)]));
     expect([...reportedRuleNames(merge.merged)].sort()).toEqual([...each].sort());
     expect(each.has('s3_bucket_versioning_enabled_check')).toBe(true);
+    // The renaming is textual: no custom message (the report's description and fix) may change.
+    const messages = (text: string): string[] => text.match(/<<[\s\S]*?>>/g) ?? [];
+    const original = rules.flatMap((rule) => messages(rule.content.replace(/^\s*#.*$/gm, '')));
+    expect(original.length).toBeGreaterThan(400);
+    expect(messages(merge.merged)).toEqual(original);
   });
 
   test('helpers declared in two files keep their own meaning (plain concatenation would not)', () => {
