@@ -110,7 +110,7 @@ export interface StepState {
   readonly stepMode?: string;
 }
 
-export interface PlanExecution {
+export interface AbbreviatedExecution {
   readonly planArn: string;
   readonly executionId: string;
   readonly comment?: string;
@@ -120,6 +120,10 @@ export interface PlanExecution {
   readonly executionState: ExecutionState | string;
   readonly executionAction?: string;
   readonly executionRegion?: string;
+}
+
+/** GetPlanExecution's answer: the listing's fields plus each step's state. */
+export interface PlanExecution extends AbbreviatedExecution {
   readonly stepStates: StepState[];
   readonly actualRecoveryTime?: string;
 }
@@ -134,18 +138,6 @@ export interface ExecutionEvent {
   readonly error?: string;
   readonly description?: string;
   readonly previousEventId?: string;
-}
-
-export interface AbbreviatedExecution {
-  readonly planArn: string;
-  readonly executionId: string;
-  readonly comment?: string;
-  readonly startTime?: Date;
-  readonly endTime?: Date;
-  readonly mode?: string;
-  readonly executionState: ExecutionState | string;
-  readonly executionAction?: string;
-  readonly executionRegion?: string;
 }
 
 export interface ResourceWarning {
