@@ -1,13 +1,15 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { config as userConfig } from '../../config/bulwark.config';
 import { BulwarkConfigInput, ResolvedConfig, validateConfig } from '../../config';
 import { BulwarkAppOptions, BulwarkStacks, buildBulwarkApp } from '../../lib/app';
-import { SharedVariant, sharedAssemblyDir } from './shared-assembly';
+import { SharedVariant, sharedAssemblyDir, sharedResultDir } from './shared-assembly';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
@@ -17,8 +19,10 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
  * An App with cdk.json's context: jest's `new App()` does not read cdk.json, and without its
  * feature flags the templates would differ from what `cdk synth` produces.
  */
-export function testApp(extraContext: Record<string, unknown> = {}): App {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-test-'));
+export function testApp(
+  extraContext: Record<string, unknown> = {},
+  outdir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-test-')),
+): App {
   return new App({ outdir, context: { ...cdkJson.context, ...extraContext }, builtinCloudFormationValidation: false });
 }
 
@@ -45,7 +49,9 @@ export interface SynthesizedBulwark {
  * test fails with the report) on any unacknowledged finding. Call it once per test file and share it.
  * The default config (as `cdk synth` makes it, or with the drill) comes from the run's shared assembly
  * (test/helpers/shared-assembly.ts), synthesized once for all files; the constructs behind `app`, `stacks`
- * and `stack()` are then built only if a test asks for them.
+ * and `stack()` are then built only if a test asks for them. Any other config, options and context are shared the
+ * same way within the run, keyed by their content (sharedKeyOf): several files synthesize the same variant (a
+ * manual-approval or pilot-light Prod, say), and a whole-app synth is seconds of CPU each time.
  */
 export function synthBulwark(
   config: ResolvedConfig = defaultConfig(),
@@ -55,16 +61,42 @@ export function synthBulwark(
   const shared = sharedVariantOf(config, options, context);
   const sharedDir = shared && sharedAssemblyDir(shared);
   if (sharedDir) return fromSharedAssembly(sharedDir, () => build(config, options, context));
+  const key = sharedKeyOf(config, options, context);
+  const keyed =
+    key &&
+    sharedResultDir(`app-${key}`, (outdir) => {
+      const built = build(config, options, context, outdir);
+      return withTemplates(built.app, built.stacks, built.app.synth());
+    });
+  if (keyed) return keyed.made ?? fromSharedAssembly(keyed.dir, () => build(config, options, context));
   const built = build(config, options, context);
   return withTemplates(built.app, built.stacks, built.app.synth());
+}
+
+/**
+ * A key naming exactly these inputs, or undefined when they cannot be shared: something JSON does not carry (the
+ * key is their JSON text, so it must hold all of them), or a runbooks directory, whose files a test may change
+ * between two synths under the same path.
+ */
+export function sharedKeyOf(
+  config: ResolvedConfig,
+  options: BulwarkAppOptions,
+  context: Record<string, unknown>,
+): string | undefined {
+  if (options.runbooksDir !== undefined) return undefined;
+  const inputs = { config, options, context };
+  const text = JSON.stringify(inputs);
+  if (!isDeepStrictEqual(JSON.parse(text), inputs)) return undefined;
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 function build(
   config: ResolvedConfig,
   options: BulwarkAppOptions,
   context: Record<string, unknown>,
+  outdir?: string,
 ): { app: App; stacks: BulwarkStacks } {
-  const app = testApp(context);
+  const app = testApp(context, outdir);
   // Control Tower's cfn-guard costs about 40 s of CPU per whole-app synth: it runs once per variant in the shared
   // synth (shared-assembly.ts), which test/app.test.ts and the drill test read; `cdk synth` always runs it.
   const stacks = buildBulwarkApp(app, config, { nag: true, controlTower: false, ...options });

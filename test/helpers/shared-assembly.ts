@@ -61,23 +61,58 @@ export function sharedAssemblyDir(variant: SharedVariant): string | undefined {
       fs.writeFileSync(path.join(dir, FAILED_MARKER), `${why}\n${result.stderr ?? ''}`);
     }
   }
+  return waitForMarker(dir, `the shared synth of the ${variant} app`);
+}
+
+/**
+ * The same sharing for any other result a run computes more than once (an app of another config, say): the first
+ * caller of the run to ask for `name` runs `make(dir)` in its own process and leaves the marker; a caller in the
+ * other worker waits for it and gets the directory. `make`'s own return value goes to its caller only; a `make`
+ * that throws leaves FAILED, so every later caller fails with its error too, and the claimant's error is rethrown.
+ * Undefined outside a jest run that set up the shared directory.
+ */
+export function sharedResultDir<T>(
+  name: string,
+  make: (dir: string) => T,
+): { dir: string; made: T | undefined } | undefined {
+  const root = process.env[SHARED_ASSEMBLIES_ENV];
+  if (!root) return undefined;
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`a shared result's name is [a-z0-9-]+: ${name}`);
+  const dir = path.join(root, name);
+  if (claim(root, name)) {
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      const made = make(dir);
+      fs.writeFileSync(path.join(dir, DONE_MARKER), '');
+      return { dir, made };
+    } catch (error) {
+      fs.writeFileSync(
+        path.join(dir, FAILED_MARKER),
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
+      throw error;
+    }
+  }
+  return { dir: waitForMarker(dir, `the shared ${name}`), made: undefined };
+}
+
+/** The directory once its DONE marker is there; throws with the FAILED marker's text, or after WAIT_LIMIT_MS. */
+function waitForMarker(dir: string, what: string): string {
   const started = Date.now();
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     if (fs.existsSync(path.join(dir, DONE_MARKER))) return dir;
     const failed = path.join(dir, FAILED_MARKER);
-    if (fs.existsSync(failed))
-      throw new Error(`the shared synth of the ${variant} app failed:\n${fs.readFileSync(failed, 'utf8')}`);
-    if (Date.now() - started > WAIT_LIMIT_MS)
-      throw new Error(`the shared synth of the ${variant} app did not end in ${WAIT_LIMIT_MS / 60_000} min`);
+    if (fs.existsSync(failed)) throw new Error(`${what} failed:\n${fs.readFileSync(failed, 'utf8')}`);
+    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`${what} did not end in ${WAIT_LIMIT_MS / 60_000} min`);
     Atomics.wait(pause, 0, 0, 200);
   }
 }
 
-/** True for exactly one caller per run and variant: mkdir is atomic, so two workers cannot both claim it. */
-function claim(root: string, variant: SharedVariant): boolean {
+/** True for exactly one caller per run and name: mkdir is atomic, so two workers cannot both claim it. */
+function claim(root: string, name: string): boolean {
   try {
-    fs.mkdirSync(path.join(root, `${variant}.claimed`));
+    fs.mkdirSync(path.join(root, `${name}.claimed`));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
