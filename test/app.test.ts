@@ -6,6 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { formatFinding, runCfnLint, templatesIn } from '../lib/tooling/cfn-lint';
 import { synthBulwark, testApp } from './helpers/app';
+import { runCfnLintShared } from './helpers/cfn-lint-shared';
 
 // The shared default synth (test/helpers/shared-assembly.ts), with cdk-nag and Control Tower's controls on.
 const bulwark = synthBulwark();
@@ -94,7 +95,7 @@ describe('the Bulwark app', () => {
   });
 
   test('every synthesized template passes cfn-lint with zero errors', () => {
-    const findings = runCfnLint(templatesIn(bulwark.assembly.directory));
+    const findings = runCfnLintShared(templatesIn(bulwark.assembly.directory));
     expect(findings.filter((f) => f.level === 'Error').map(formatFinding)).toEqual([]);
   });
 

@@ -3,8 +3,9 @@ import { validateConfig } from '../../config';
 import { REPLICATION_LAG_ALARM_ID } from '../../lib/data/global-database';
 import { DRILL_PREFIX } from '../../lib/dr/dr-drill';
 import { STANDBY_UNHEALTHY_ALARM_ID } from '../../lib/dr/primary-failover';
-import { formatFinding, runCfnLint, templatesIn } from '../../lib/tooling/cfn-lint';
+import { formatFinding, templatesIn } from '../../lib/tooling/cfn-lint';
 import { defaultConfigInput, synthBulwark } from '../helpers/app';
+import { runCfnLintShared } from '../helpers/cfn-lint-shared';
 
 /**
  * A second config: Prod as a tier-3 service with a pilot-light standby (a headless Aurora global database
@@ -165,6 +166,6 @@ describe('the drill fails over its own record pair, never the live one (whole ap
 });
 
 test('the drill and pilot-light variant of every template passes cfn-lint with zero errors', () => {
-  const errors = runCfnLint(templatesIn(bulwark.assembly.directory)).filter((f) => f.level === 'Error');
+  const errors = runCfnLintShared(templatesIn(bulwark.assembly.directory)).filter((f) => f.level === 'Error');
   expect(errors.map(formatFinding)).toEqual([]);
 });

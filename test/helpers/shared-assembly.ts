@@ -97,7 +97,7 @@ export function sharedResultDir<T>(
 }
 
 /** The directory once its DONE marker is there; throws with the FAILED marker's text, or after WAIT_LIMIT_MS. */
-function waitForMarker(dir: string, what: string): string {
+export function waitForMarker(dir: string, what: string): string {
   const started = Date.now();
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
@@ -110,7 +110,7 @@ function waitForMarker(dir: string, what: string): string {
 }
 
 /** True for exactly one caller per run and name: mkdir is atomic, so two workers cannot both claim it. */
-function claim(root: string, name: string): boolean {
+export function claim(root: string, name: string): boolean {
   try {
     fs.mkdirSync(path.join(root, `${name}.claimed`));
     return true;
