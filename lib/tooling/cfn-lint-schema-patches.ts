@@ -122,7 +122,13 @@ export function registrySchemasDir(): string | undefined {
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = path.join(os.tmpdir(), `bulwark-cfn-lint-schemas-${hash}`);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'aws-arcregionswitch-plan.json'), text);
+  // Written beside the folder and renamed in: a cfn-lint running at the same time (the other jest worker, the
+  // other half of `npm run cfn-lint`) reads every file in the folder, and must never see a half-written schema.
+  // rename(2) replaces the name atomically within one file system.
+  const target = path.join(dir, 'aws-arcregionswitch-plan.json');
+  const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(staging, text);
+  fs.renameSync(staging, target);
   cached = dir;
   return dir;
 }

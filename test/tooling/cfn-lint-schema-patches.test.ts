@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCfnLint } from '../../lib/tooling/cfn-lint';
-import { PLAN_TYPE, cfnLintSchema, patchPlanSchema } from '../../lib/tooling/cfn-lint-schema-patches';
+import {
+  PLAN_TYPE,
+  cfnLintSchema,
+  patchPlanSchema,
+  registrySchemasDir,
+} from '../../lib/tooling/cfn-lint-schema-patches';
 
 /**
  * cfn-lint 1.51's AWS::ARCRegionSwitch::Plan schema lacks the Aurora Serverless Scaling block and a custom action's
@@ -107,5 +112,24 @@ describe("cfn-lint's Region switch plan schema, patched with what the template r
     const result = spawnSync('cfn-lint', ['--format', 'parseable', '--', valid], { encoding: 'utf8' });
     expect(result.stdout).toMatch(/E3002:Additional properties are not allowed \('AuroraServerlessScalingConfig'/);
     expect(result.stdout).toMatch(/E3002:Additional properties are not allowed \('Payload' was unexpected\)/);
+  });
+});
+
+describe('the patched schema folder', () => {
+  // cfn-lint reads every file in the folder; a concurrent writer must never expose a half-written schema there.
+  // Writing the name in place truncates the file a reader may hold open; a rename gives the name a new, complete file.
+  test('a second writer replaces the schema file by rename (a new inode), never rewrites it in place', async () => {
+    const dir = registrySchemasDir();
+    expect(dir).toBeDefined();
+    const target = path.join(dir!, 'aws-arcregionswitch-plan.json');
+    const before = fs.statSync(target).ino;
+    // A fresh copy of the module: registrySchemasDir keeps its answer for the life of the module.
+    await jest.isolateModulesAsync(async () => {
+      const fresh = await import('../../lib/tooling/cfn-lint-schema-patches');
+      expect(fresh.registrySchemasDir()).toBe(dir);
+    });
+    expect(fs.statSync(target).ino).not.toBe(before);
+    expect(fs.readdirSync(dir!)).toEqual(['aws-arcregionswitch-plan.json']);
+    expect(JSON.parse(fs.readFileSync(target, 'utf8')).typeName).toBe(PLAN_TYPE);
   });
 });
