@@ -1,11 +1,10 @@
 import { createHash, createHmac } from 'crypto';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import {
   ArcRegionSwitchClient,
   ArcRegionSwitchError,
   arcRegionSwitchEndpoint,
 } from '../../../lambdas/shared/arc-region-switch';
+import { FakeJsonApi, FakeReply, ReceivedRequest, startFakeJsonApi } from '../../helpers/fake-json-api';
 
 /**
  * The Region switch client against a local HTTP server on 127.0.0.1 that speaks the JSON 1.0 protocol: what goes on
@@ -14,14 +13,6 @@ import {
  * throttling, server faults, refusals and a server that never answers.
  */
 
-interface Received {
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-  readonly method?: string;
-  readonly url?: string;
-}
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
-
 const PLAN_ARN = 'arn:aws:arc-region-switch::333333333333:plan/orders-dr-switch:abc123';
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -29,35 +20,20 @@ const CREDENTIALS = {
   sessionToken: 'session-token',
 };
 
-let server: http.Server;
+let api: FakeJsonApi;
 let endpoint: string;
-let received: Received[] = [];
-let replies: Reply[] = [];
+let received: ReceivedRequest[];
+let replies: FakeReply[];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body, method: req.method, url: req.url });
-      const reply = replies.shift() ?? { status: 200, body: {} };
-      if (reply === 'hang') return; // never answers: the client's timeout must fire
-      res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.0', ...(reply.headers ?? {}) });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startFakeJsonApi();
+  ({ endpoint, received, replies } = api);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => api.close());
 
 beforeEach(() => {
-  received = [];
-  replies = [];
+  api.reset();
 });
 
 const sleeps: number[] = [];
@@ -75,7 +51,7 @@ const sha256 = (data: string) => createHash('sha256').update(data).digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** Signature Version 4, written from AWS's description, over what the server received. */
-function expectedSignature(request: Received): string {
+function expectedSignature(request: ReceivedRequest): string {
   const authorization = String(request.headers.authorization);
   const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)![1].split(';');
   const amzDate = String(request.headers['x-amz-date']);

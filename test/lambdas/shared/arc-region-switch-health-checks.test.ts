@@ -1,56 +1,35 @@
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import {
   ArcRegionSwitchClient,
   ArcRegionSwitchError,
   arcRegionSwitchControlPlaneEndpoint,
 } from '../../../lambdas/shared/arc-region-switch';
+import { FakeJsonApi, FakeReply, ReceivedRequest, startFakeJsonApi } from '../../helpers/fake-json-api';
 
 /**
  * ListRoute53HealthChecks through the hand-written Region switch client, against a local JSON 1.0 server on
  * 127.0.0.1: the target and body on the wire, every page followed, throttling retried, a refusal not retried.
  */
 
-interface Received {
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-type Reply = { status: number; body?: unknown };
-
 const PLAN_ARN = 'arn:aws:arc-region-switch::333333333333:plan/orders-dr-switch:abc123';
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const EAST = '3783b1ae-c713-4894-8627-1686b2d6563d';
 const WEST = '9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 
-let server: http.Server;
+let api: FakeJsonApi;
 let endpoint: string;
-let received: Received[] = [];
-let replies: Reply[] = [];
+let received: ReceivedRequest[];
+let replies: FakeReply[];
 let sleeps: number[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const reply = replies.shift() ?? { status: 200, body: {} };
-      res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startFakeJsonApi();
+  ({ endpoint, received, replies } = api);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => api.close());
 
 beforeEach(() => {
-  received = [];
-  replies = [];
+  api.reset();
   sleeps = [];
 });
 
@@ -69,7 +48,7 @@ describe('ListRoute53HealthChecks', () => {
   });
 
   test('sends the plan, zone and record as JSON 1.0 and follows nextToken through every page', async () => {
-    replies = [
+    replies.push(
       {
         status: 200,
         body: {
@@ -93,7 +72,7 @@ describe('ListRoute53HealthChecks', () => {
           ],
         },
       },
-    ];
+    );
     const checks = await client().listRoute53HealthChecks({
       arn: PLAN_ARN,
       hostedZoneId: ZONE,
@@ -135,12 +114,10 @@ describe('ListRoute53HealthChecks', () => {
   });
 
   test('a check without an id (not created yet) is kept, with healthCheckId undefined', async () => {
-    replies = [
-      {
-        status: 200,
-        body: { healthChecks: [{ hostedZoneId: ZONE, recordName: 'orders.example.com', region: 'us-east-1' }] },
-      },
-    ];
+    replies.push({
+      status: 200,
+      body: { healthChecks: [{ hostedZoneId: ZONE, recordName: 'orders.example.com', region: 'us-east-1' }] },
+    });
     expect(await client().listRoute53HealthChecks({ arn: PLAN_ARN })).toEqual([
       {
         hostedZoneId: ZONE,
@@ -153,18 +130,18 @@ describe('ListRoute53HealthChecks', () => {
   });
 
   test('throttling is retried with backoff, then the answer is used', async () => {
-    replies = [
+    replies.push(
       { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
       { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
       { status: 200, body: { healthChecks: [] } },
-    ];
+    );
     expect(await client().listRoute53HealthChecks({ arn: PLAN_ARN })).toEqual([]);
     expect(received).toHaveLength(3);
     expect(sleeps).toHaveLength(2);
   });
 
   test('an access refusal is not retried and names the operation', async () => {
-    replies = [{ status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized' } }];
+    replies.push({ status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized' } });
     const error = await client()
       .listRoute53HealthChecks({ arn: PLAN_ARN })
       .catch((e: unknown) => e);
