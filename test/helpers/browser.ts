@@ -1,4 +1,7 @@
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BrowserContext, Page, chromium } from 'playwright-core';
 
 /**
  * A headless Chromium for the tests, found without a download and without root: `CHROMIUM_PATH`, a system
@@ -38,4 +41,40 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
   const executablePath = await packaged.executablePath();
   const args = [...new Set([...packaged.args, ...HEADLESS_ARGS])];
   return { executablePath, args, source: '@sparticuz/chromium' };
+}
+
+export interface OfflinePage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Every request other than the file itself: refused, and recorded here. */
+  readonly requests: string[];
+  /** Script errors the page raised. */
+  readonly errors: string[];
+}
+
+/**
+ * Opens a local HTML file in headless Chromium with no network: a page must show without fetching anything. A
+ * missing browser is a failure, not a skip (findChromium throws), so the page never goes unchecked. The caller
+ * closes `context`.
+ */
+export async function openOfflinePage(file: string): Promise<OfflinePage> {
+  const browser = await findChromium();
+  const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-')), {
+    executablePath: browser.executablePath,
+    headless: true,
+    args: browser.args,
+    viewport: { width: 1000, height: 800 },
+  });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file://')) return route.continue();
+    requests.push(url);
+    return route.abort();
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${file}`);
+  return { context, page, requests, errors };
 }

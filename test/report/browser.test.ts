@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BrowserContext, chromium } from 'playwright-core';
+import { BrowserContext } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { loadConfig } from '../../config/load';
 import { runReport } from '../../lib/report/run';
-import { findChromium } from '../helpers/browser';
+import { openOfflinePage } from '../helpers/browser';
 
 /** Where the screenshot is kept for a person to look at (.test-out/ is git-ignored). */
 const SCREENSHOT = path.join(__dirname, '..', '..', '.test-out', 'report', 'resilience-report.png');
@@ -22,32 +22,11 @@ describe('the HTML report in headless Chromium', () => {
   });
 
   test('renders one non-blank chart per environment with the expected labels, offline', async () => {
-    // A missing browser is a failure, not a skip: the charts would go unchecked. findChromium throws when none is found.
-    const browser = await findChromium();
-
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-html-'));
     const { files } = runReport({ cdkOut: FIXTURE, configPath: CONFIG, config: loadConfig(CONFIG), outDir: out });
-
-    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: browser.executablePath,
-      headless: true,
-      args: browser.args,
-      viewport: { width: 1000, height: 800 },
-    });
-    const page = await context.newPage();
-    // The page must need no network: every request other than the file itself is refused and recorded.
-    const requests: string[] = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file://')) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-
-    await page.goto(`file://${files.html}`);
+    const opened = await openOfflinePage(files.html);
+    context = opened.context;
+    const { page, requests, errors } = opened;
     await page.waitForSelector('body[data-charts-rendered="4"]', { timeout: 20_000 });
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BrowserContext, chromium } from 'playwright-core';
+import { BrowserContext } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { CHART_IDS, renderWeeklyHtml } from '../../../lambdas/weekly-report/html';
 import { buildWeeklyReport } from '../../../lambdas/weekly-report/model';
-import { findChromium } from '../../helpers/browser';
+import { openOfflinePage } from '../../helpers/browser';
 import { inputs } from './fixtures';
 
 /** Kept for a person to look at (.test-out/ is git-ignored). */
@@ -25,29 +25,12 @@ describe('the weekly report HTML in headless Chromium', () => {
   });
 
   test('four non-blank SVG charts with the week’s figures, offline, no script errors', async () => {
-    // A missing browser is a failure, not a skip: findChromium throws when none is found.
-    const browser = await findChromium();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-weekly-html-'));
     const file = path.join(dir, '2026-W47.html');
     fs.writeFileSync(file, renderWeeklyHtml(buildWeeklyReport(inputs)));
-
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-chromium-')), {
-      executablePath: browser.executablePath,
-      headless: true,
-      args: browser.args,
-      viewport: { width: 1000, height: 800 },
-    });
-    const page = await context.newPage();
-    const requests: string[] = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file://')) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`file://${file}`);
+    const opened = await openOfflinePage(file);
+    context = opened.context;
+    const { page, requests, errors } = opened;
 
     const charts = await page.evaluate(
       (ids) => {
