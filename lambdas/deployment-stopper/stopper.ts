@@ -1,11 +1,7 @@
-import {
-  CodeDeployClient,
-  DeploymentStatus,
-  ListDeploymentsCommand,
-  StopDeploymentCommand,
-} from '@aws-sdk/client-codedeploy';
+import { CodeDeployClient, DeploymentStatus, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
+import { listDeploymentIds } from '../shared/codedeploy';
 import { RetryOptions, withRetry } from '../shared/retry';
 
 /**
@@ -64,24 +60,15 @@ export async function stopDeployments(
     deps.logger.info('alarm not in ALARM; nothing to stop', { alarmName, state: event.detail.state.value });
     return result;
   }
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await withRetry(
-      () =>
-        deps.codedeploy.send(
-          new ListDeploymentsCommand({
-            applicationName: settings.applicationName,
-            deploymentGroupName: settings.deploymentGroupName,
-            includeOnlyStatuses: [...STOPPABLE_STATUSES],
-            nextToken,
-          }),
-        ),
-      deps.retry,
-    );
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const ids = await listDeploymentIds(
+    deps.codedeploy,
+    {
+      applicationName: settings.applicationName,
+      deploymentGroupName: settings.deploymentGroupName,
+      includeOnlyStatuses: [...STOPPABLE_STATUSES],
+    },
+    deps.retry,
+  );
 
   for (const deploymentId of ids) {
     try {

@@ -5,12 +5,12 @@ import {
   DeploymentInfo,
   DeploymentStatus,
   GetDeploymentCommand,
-  ListDeploymentsCommand,
   ListDeploymentsCommandInput,
 } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import { listDeploymentIds } from '../shared/codedeploy';
 import { RetryOptions, withRetry } from '../shared/retry';
 
 /** zod/mini loads no locale; English, as classic zod has, keeps the parse errors' wording. */
@@ -336,25 +336,11 @@ async function listDeployments(
   filter: Partial<ListDeploymentsCommandInput>,
   deps: TriggerDeps,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await withRetry(
-      () =>
-        deps.codedeploy.send(
-          new ListDeploymentsCommand({
-            applicationName: props.ApplicationName,
-            deploymentGroupName: props.DeploymentGroupName,
-            ...filter,
-            nextToken,
-          }),
-        ),
-      deps.retry,
-    );
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return ids;
+  return listDeploymentIds(
+    deps.codedeploy,
+    { applicationName: props.ApplicationName, deploymentGroupName: props.DeploymentGroupName, ...filter },
+    deps.retry,
+  );
 }
 
 function activeDeployments(props: TriggerProperties, deps: TriggerDeps): Promise<string[]> {

@@ -1,10 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchGetDeploymentsCommand,
-  CodeDeployClient,
-  DeploymentInfo,
-  ListDeploymentsCommand,
-} from '@aws-sdk/client-codedeploy';
+import { BatchGetDeploymentsCommand, CodeDeployClient, DeploymentInfo } from '@aws-sdk/client-codedeploy';
+import { listDeploymentIds } from './codedeploy';
 
 /**
  * Reads shared by `npm run ops -- status` (bin/ops/status/gather.ts) and the weekly ops report (the Lambda in
@@ -83,20 +79,16 @@ export async function listDeploymentInfos(
   start: number,
   end: number,
 ): Promise<DeploymentInfo[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await codedeploy.send(
-      new ListDeploymentsCommand({
-        applicationName: group.application,
-        deploymentGroupName: group.group,
-        createTimeRange: { start: new Date(start), end: new Date(end) },
-        nextToken: token,
-      }),
-    );
-    ids.push(...(page.deployments ?? []));
-    token = page.nextToken;
-  } while (token);
+  // One attempt per page, as before: the SDK's own retries cover these reads.
+  const ids = await listDeploymentIds(
+    codedeploy,
+    {
+      applicationName: group.application,
+      deploymentGroupName: group.group,
+      createTimeRange: { start: new Date(start), end: new Date(end) },
+    },
+    { attempts: 1 },
+  );
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += DEPLOYMENTS_PER_BATCH) batches.push(ids.slice(i, i + DEPLOYMENTS_PER_BATCH));
   return (
