@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { S3_REPLICATION_LAG_MINUTES, S3_RTC_REPLICATION_LAG_MINUTES } from '../../config';
+import { accessLogBucket } from '../common/access-log-bucket';
 import { ControlTowerRule, acknowledgeControlTower } from '../common/control-tower';
 import { DataProtection, statefulRemovalPolicy } from '../common/protection';
 import { BackupConfig } from './recovery-vault';
@@ -66,44 +67,12 @@ export class ArchiveBucket extends Construct {
       removalPolicy,
     });
 
-    // Server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
-    this.logsBucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    this.logsBucket = accessLogBucket(this, 'AccessLogs', {
       removalPolicy,
       autoDeleteObjects,
-    });
-    Validations.of(this.logsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
+      selfLoggingReason:
         'This bucket is the server access log destination of the archive; logging it into itself would log every log delivery.',
     });
-    // S3 delivers server access logs only to a bucket with SSE-S3 default encryption and no object lock default
-    // retention (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
-    acknowledgeControlTower(
-      this.logsBucket,
-      {
-        rule: ControlTowerRule.S3_SSE_KMS,
-        reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.',
-      },
-      {
-        rule: ControlTowerRule.S3_OBJECT_LOCK,
-        reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.',
-      },
-      {
-        rule: ControlTowerRule.S3_ACCESS_LOGGING,
-        reason:
-          'The bucket is the access-log destination; logging it would need another log bucket with the same finding.',
-      },
-      {
-        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
-        reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.',
-      },
-    );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEPLOY_FREEZE_SWITCH, EnvironmentConfig, PipelineConfig, ServiceConfig } from '../../config';
+import { accessLogBucket } from '../common/access-log-bucket';
 import { ControlTowerRule, acknowledgeControlTower } from '../common/control-tower';
 import { Naming } from '../common/naming';
 import { BootstrapRoleOptions, bootstrapRoleArn, deployRoleArns } from './bootstrap-roles';
@@ -136,43 +137,11 @@ export class DeliveryPipeline extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logs cannot be delivered to an SSE-KMS bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    const accessLogs = accessLogBucket(this, 'AccessLogs', {
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
+      selfLoggingReason:
         'This bucket is itself the access-log destination of the artifact bucket; logging its own access would need another log bucket with the same finding.',
     });
-    // S3 delivers server access logs only to a bucket with SSE-S3 default encryption and no object lock default
-    // retention (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
-    acknowledgeControlTower(
-      accessLogs,
-      {
-        rule: ControlTowerRule.S3_SSE_KMS,
-        reason: 'S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.',
-      },
-      {
-        rule: ControlTowerRule.S3_OBJECT_LOCK,
-        reason: 'S3 does not deliver server access logs to a bucket with an object lock default retention.',
-      },
-      {
-        rule: ControlTowerRule.S3_ACCESS_LOGGING,
-        reason:
-          'The bucket is the access-log destination; logging it would need another log bucket with the same finding.',
-      },
-      {
-        rule: ControlTowerRule.S3_EVENT_NOTIFICATIONS,
-        reason: 'Nothing consumes new access-log objects; they are read on demand during an investigation.',
-      },
-    );
     // No cross-account grants: deploys run in this account's CodeBuild, and the CDK CLI publishes assets to each
     // target's own bootstrap bucket through its file-publishing role. No workload role ever reads this bucket.
     this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
