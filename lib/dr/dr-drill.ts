@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { DrConfig, ServiceConfig } from '../../config';
 import { BulwarkFunction, putMetricDataStatement } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
+import { hostedZoneArn } from '../common/route53-arns';
 import { acknowledgeShortLogRetention } from '../common/control-tower';
 import { DataProtection, logRetentionDays, statefulRemovalPolicy } from '../common/protection';
 import { acknowledgeProviderFindings } from '../common/provider-findings';
@@ -203,17 +204,7 @@ export class DrDrill extends Construct {
   private grant(props: DrDrillProps): void {
     const role = this.handler.role!;
     const stack = Stack.of(this);
-    const zoneArn = Arn.format(
-      {
-        service: 'route53',
-        region: '',
-        account: '',
-        resource: 'hostedzone',
-        resourceName: props.service.hostedZoneId,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      },
-      stack,
-    );
+    const zoneArn = hostedZoneArn(stack, props.service.hostedZoneId);
     // Health check ARNs have no region or account: arn:${Partition}:route53:::healthcheck/${Id}, and
     // GetHealthCheck, GetHealthCheckStatus, UpdateHealthCheck and ListTagsForResource all take that resource
     // type (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).

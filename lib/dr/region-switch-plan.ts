@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { DrConfig, EnvironmentConfig, ServiceConfig } from '../../config';
 import { BulwarkFunction } from '../common/bulwark-function';
 import { Naming } from '../common/naming';
+import { hostedZoneArn } from '../common/route53-arns';
 import { DataProtection } from '../common/protection';
 import { switchParameterName } from '../killswitch/kill-switch-settings';
 import { DATABASE_ENGINE } from '../data/database';
@@ -668,14 +669,7 @@ export class RegionSwitchPlan extends Construct {
       ['*'],
     );
     // Route 53 health check block (security_iam_region_switch_route53.html).
-    const zoneArn = stack.formatArn({
-      service: 'route53',
-      region: '',
-      account: '',
-      resource: 'hostedzone',
-      resourceName: props.service.hostedZoneId,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    const zoneArn = hostedZoneArn(stack, props.service.hostedZoneId);
     add('ReadTheFailoverRecords', ['route53:ListResourceRecordSets'], [zoneArn]);
     // Custom action Lambda block (security_iam_region_switch_lambda.html).
     add('InvokeTheCustomAction', ['lambda:GetFunction', 'lambda:InvokeFunction'], [this.customAction.functionArn]);
