@@ -19,7 +19,14 @@ try {
   process.exit(1);
 }
 
-buildBulwarkApp(app, config, { drill });
 // The built-in CloudFormation validation, its report reused while no template changed (the same check: see
 // lib/common/cloudformation-validation-cache.ts). CDK_VALIDATION=false still turns it off, as it does the default.
-if (process.env.CDK_VALIDATION !== 'false') Validations.of(app).addPlugins(new CachedCloudFormationValidation());
+// It is registered after cdk-nag and the Control Tower checks (the report's order), and the Control Tower plugin
+// starts it first, so that without a kept report it validates in a worker thread while cfn-guard runs.
+const cloudFormationValidation =
+  process.env.CDK_VALIDATION !== 'false' ? new CachedCloudFormationValidation() : undefined;
+buildBulwarkApp(app, config, {
+  drill,
+  startAlongsideControlTower: cloudFormationValidation ? [cloudFormationValidation] : [],
+});
+if (cloudFormationValidation) Validations.of(app).addPlugins(cloudFormationValidation);

@@ -2,7 +2,12 @@ import * as path from 'path';
 import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, DrConfig, EnvironmentConfig, ResolvedConfig } from '../config';
-import { ControlTowerDesignDecisions, acknowledgeKeyGrantControl, controlTowerChecks } from './common/control-tower';
+import {
+  ControlTowerDesignDecisions,
+  ValidationStartedAlongside,
+  acknowledgeKeyGrantControl,
+  controlTowerChecks,
+} from './common/control-tower';
 import { WeakReferenceFingerprint } from './common/weak-reference-fingerprint';
 import { RunbookCheck } from './monitoring/runbook-check';
 import { DrRegionStack, DR_REGION_STACK_ID } from './stacks/dr-region-stack';
@@ -21,6 +26,11 @@ export interface BulwarkAppOptions {
   readonly controlTower?: boolean;
   /** Where runbooks live; every alarm must link one that exists here. @default the repository's runbooks/ */
   readonly runbooksDir?: string;
+  /**
+   * Validations the Control Tower plugin starts before its cfn-guard runs, so they work at the same time
+   * (bin/app.ts passes the built-in CloudFormation validation it registers after this plugin). @default none
+   */
+  readonly startAlongsideControlTower?: readonly ValidationStartedAlongside[];
 }
 
 export const DEFAULT_RUNBOOKS_DIR = path.join(__dirname, '..', 'runbooks');
@@ -94,7 +104,7 @@ export function buildBulwarkApp(app: App, config: ResolvedConfig, options: Bulwa
   );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (options.controlTower ?? true) {
-    Validations.of(app).addPlugins(controlTowerChecks());
+    Validations.of(app).addPlugins(controlTowerChecks({ startAlongside: options.startAlongsideControlTower }));
     Aspects.of(app).add(new ControlTowerDesignDecisions());
     acknowledgeKeyGrantControl(app);
   }

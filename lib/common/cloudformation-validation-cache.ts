@@ -2,6 +2,12 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationValidatePlugin, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import {
+  CloudFormationValidationRun,
+  CloudFormationValidationWorkerOptions,
+  plainValidationContext,
+  startCloudFormationValidationWorker,
+} from './cloudformation-validation-worker';
 
 /**
  * aws-cdk-lib's built-in CloudFormation validation, its report kept between synths while no template changed.
@@ -22,6 +28,10 @@ import { CloudFormationValidatePlugin, IPolicyValidationContext, PolicyValidatio
  * Whole-app granularity on purpose: the plugin merges findings across templates, and one engine serves them all;
  * a per-template cache would have to take that merge apart. The common case, nothing changed since the last synth
  * (a `cdk diff` after a `cdk synth`, a second deploy), is what it saves.
+ *
+ * When no report is kept, `start()` (called by a plugin that runs before this one: `ControlTowerChecks`) runs the
+ * validation in a worker thread while that plugin's cfn-guard runs, and `validate()` collects its report
+ * (lib/common/cloudformation-validation-worker.ts): the plugin's own `validate()` computes it, so it is the same.
  */
 
 const ENTRY_FORMAT = 'bulwark-cfn-validate-1';
@@ -89,34 +99,85 @@ function withTemplatePaths(report: PolicyValidationPluginReport, map: (templateP
   };
 }
 
-export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
-  /** What the last `validate()` did. */
-  lastRun?: { readonly fromCache: boolean };
+export interface CachedCloudFormationValidationOptions {
+  /** What `start()` runs in its worker thread (lib/common/cloudformation-validation-worker.ts). */
+  readonly worker?: CloudFormationValidationWorkerOptions;
+}
 
-  constructor(private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR) {
+/** What the last `validate()` did. */
+export interface CloudFormationValidationOutcome {
+  /** The kept report was returned. */
+  readonly fromCache: boolean;
+  /** The report came from the worker `start()` began on these very templates (absent: computed here, or kept). */
+  readonly fromStartedRun?: true;
+}
+
+export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
+  lastRun?: CloudFormationValidationOutcome;
+  /** The run `start()` began, and the key of the templates it reads. */
+  private started?: { readonly key: string; readonly run: CloudFormationValidationRun };
+
+  constructor(
+    private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR,
+    private readonly options: CachedCloudFormationValidationOptions = {},
+  ) {
     super();
   }
 
+  /**
+   * Starts validating these templates in a worker thread, unless a report is kept for them, and returns at once:
+   * a plugin that runs before this one calls it first, so the validation runs while that plugin works, and
+   * `validate()` collects it. Only a speed-up: anything going wrong here leaves `validate()` to run as without it.
+   */
+  start(context: IPolicyValidationContext): void {
+    try {
+      const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
+      if (this.started?.key === key) return;
+      this.cancelStarted();
+      if (this.cacheDir !== false && this.read(this.entryFile(key))) return;
+      const run = startCloudFormationValidationWorker(plainValidationContext(context), this.options.worker);
+      this.started = { key, run };
+    } catch {
+      this.cancelStarted(); // a template that cannot be read now fails validate() with its own error
+    }
+  }
+
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    if (this.cacheDir === false) return super.validate(context);
     const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
-    const file = path.join(this.cacheDir, `${key}.json`);
+    const started = this.started?.key === key ? this.started.run : undefined;
+    if (!started) this.cancelStarted(); // begun on other templates, stacks, accounts or regions: not this report
+    this.started = undefined;
+    const file = this.entryFile(key);
     const paths = context.stackTemplates.map((stack) => stack.templatePath);
-    const kept = this.read(file);
+    const kept = this.cacheDir === false ? undefined : this.read(file);
     if (kept) {
+      started?.cancel();
       this.lastRun = { fromCache: true };
       return withTemplatePaths(kept, (position) => paths[Number(position)]);
     }
-    const report = super.validate(context);
-    this.lastRun = { fromCache: false };
-    // Templates rewritten while the engine read them (another synth into the same directory) are not kept.
-    if (cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context) === key) {
+    const report = started ? started.collect() : super.validate(context);
+    this.lastRun = started ? { fromCache: false, fromStartedRun: true } : { fromCache: false };
+    // Templates rewritten since the key was computed (another synth into the same directory) are not kept; for a
+    // started run that is since start(), before the worker read them.
+    if (
+      this.cacheDir !== false &&
+      cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context) === key
+    ) {
       this.write(
         file,
         withTemplatePaths(report, (templatePath) => String(paths.indexOf(templatePath))),
       );
     }
     return report;
+  }
+
+  private cancelStarted(): void {
+    this.started?.run.cancel();
+    this.started = undefined;
+  }
+
+  private entryFile(key: string): string {
+    return path.join(this.cacheDir || '', `${key}.json`);
   }
 
   private read(file: string): PolicyValidationPluginReport | undefined {

@@ -101,6 +101,18 @@ export interface ControlTowerChecksOptions {
    * @default true
    */
   readonly mergeRules?: boolean;
+  /**
+   * Validations of the same templates started before cfn-guard, so they run while it does (each collects its
+   * result in its own plugin's `validate()`): the built-in CloudFormation validation, which runs after this plugin.
+   * @default none
+   */
+  readonly startAlongside?: readonly ValidationStartedAlongside[];
+}
+
+/** A validation that can begin on the templates before its own plugin's turn (CachedCloudFormationValidation). */
+export interface ValidationStartedAlongside {
+  /** Returns at once; must not throw (a failure to start only loses the overlap). */
+  start(context: IPolicyValidationContextBeta1): void;
 }
 
 /** The name the merged rules have in a report's cache key (their content is hashed with it). */
@@ -158,6 +170,8 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   }
 
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
+    // First: what runs after this plugin starts now, on the other core(s), while cfn-guard runs below.
+    for (const validation of this.options.startAlongside ?? []) validation.start(context);
     // Per template: only the rules that can match one of its resources (lib/common/guard-rule-selection.ts; the
     // same findings in less than half the time), a kept report when nothing that decides it changed, and
     // cfn-guard on the others, one process per core (lib/common/parallel-guard.ts). `ruleIds` above still lists

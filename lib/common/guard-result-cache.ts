@@ -76,7 +76,7 @@ interface Entry {
 }
 
 /** The report with every resource placed in `templatePath` (a shard covers exactly one template). */
-function atTemplate(
+export function reportAtTemplate(
   report: PolicyValidationPluginReportBeta1,
   templatePath: string,
 ): PolicyValidationPluginReportBeta1 {
@@ -108,13 +108,13 @@ export class GuardResultCache {
     } catch {
       // a read-only cache still serves
     }
-    return atTemplate(entry.report, templatePath);
+    return reportAtTemplate(entry.report, templatePath);
   }
 
   /** Keep `report` under `key`. A cache that cannot be written costs the next synth a cfn-guard run, nothing more. */
   put(key: string, report: PolicyValidationPluginReportBeta1): void {
     const file = path.join(this.dir, `${key}.json`);
-    const entry: Entry = { format: ENTRY_FORMAT, report: atTemplate(report, '') };
+    const entry: Entry = { format: ENTRY_FORMAT, report: reportAtTemplate(report, '') };
     try {
       fs.mkdirSync(this.dir, { recursive: true });
       // Written whole under another name, then renamed: a reader never sees half an entry.

@@ -1,9 +1,11 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CloudFormationValidatePlugin, IPolicyValidationContext, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
+import { ControlTowerChecks } from '../../lib/common/control-tower';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-cfn-validation-'));
 let dirs = 0;
@@ -118,5 +120,158 @@ describe('built-in CloudFormation validation, its report kept while no template 
     const withCache = build(true);
     expect(withCache).toEqual([['F3002']]);
     expect(withCache).toEqual(build(false));
+  });
+});
+
+/** A stand-in for aws-cdk-lib's plugin module, for the worker thread's faults (plain CommonJS, as the worker loads). */
+function fakePluginModule(validateBody: string): string {
+  const file = path.join(newDir(), 'fake-plugin.js');
+  fs.writeFileSync(file, `exports.CloudFormationValidatePlugin = class { validate() { ${validateBody} } };\n`);
+  return file;
+}
+
+describe('started alongside an earlier plugin: validated in a worker thread, collected by validate()', () => {
+  test('the report from the worker is the plugin’s own, with or without a cache; then the kept report serves', () => {
+    const stacks = writeTemplates(newDir());
+    const expected = plain(stacks);
+    expect(expected.violations.map((v) => [v.ruleName, v.violatingResources.length])).toEqual([['F3002', 3]]);
+
+    const plugin = new CachedCloudFormationValidation(newDir());
+    plugin.start(context(stacks));
+    expect(plugin.validate(context(stacks))).toEqual(expected);
+    expect(plugin.lastRun).toEqual({ fromCache: false, fromStartedRun: true });
+    // What the worker computed was kept: the next synth of the same templates starts nothing and reads it.
+    plugin.start(context(stacks));
+    expect(plugin.validate(context(stacks))).toEqual(expected);
+    expect(plugin.lastRun).toEqual({ fromCache: true });
+
+    const uncached = new CachedCloudFormationValidation(false);
+    uncached.start(context(stacks));
+    expect(uncached.validate(context(stacks))).toEqual(expected);
+    expect(uncached.lastRun).toEqual({ fromCache: false, fromStartedRun: true });
+  });
+
+  test('started on other templates, stacks or regions than validated: validates what it is given', () => {
+    const dir = newDir();
+    const plugin = new CachedCloudFormationValidation(false);
+    plugin.start(context(writeTemplates(dir)));
+    // The second bucket loses its unknown property after the start: the report must not have its finding.
+    const fixed = writeTemplates(dir, {});
+    const report = plugin.validate(context(fixed));
+    expect(plugin.lastRun).toEqual({ fromCache: false });
+    expect(report).toEqual(plain(fixed));
+    expect(report.violations[0].violatingResources.map((r) => r.resourceLogicalId)).toEqual(['Archive', 'Topic']);
+
+    plugin.start(context(fixed));
+    const elsewhere = fixed.map((stack, index) => (index === 1 ? { ...stack, region: 'us-west-2' } : stack));
+    expect(plugin.validate(context(elsewhere))).toEqual(plain(elsewhere));
+    expect(plugin.lastRun).toEqual({ fromCache: false });
+
+    plugin.start(context(fixed));
+    expect(plugin.validate(context(fixed.slice(0, 1)))).toEqual(plain(fixed.slice(0, 1)));
+    expect(plugin.lastRun).toEqual({ fromCache: false });
+  });
+
+  test('a failure in the worker fails validation with its error, and nothing is kept', () => {
+    const stacks = writeTemplates(newDir());
+    const cacheDir = newDir();
+    const failing = new CachedCloudFormationValidation(cacheDir, {
+      worker: { pluginModule: fakePluginModule("throw new Error('engine exploded on Alpha');") },
+    });
+    failing.start(context(stacks));
+    expect(() => failing.validate(context(stacks))).toThrow(
+      'CloudFormation validation failed in its worker thread: engine exploded on Alpha',
+    );
+    expect(fs.readdirSync(cacheDir)).toEqual([]);
+
+    const missing = new CachedCloudFormationValidation(false, {
+      worker: { pluginModule: path.join(newDir(), 'no-such-module.js') },
+    });
+    missing.start(context(stacks));
+    expect(() => missing.validate(context(stacks))).toThrow(/worker thread: Cannot find module .*no-such-module\.js/);
+
+    // A worker that never answers is ended after the timeout instead of hanging the synth.
+    const stuck = new CachedCloudFormationValidation(false, {
+      worker: { pluginModule: fakePluginModule('for (;;) {}'), timeoutMs: 300 },
+    });
+    stuck.start(context(stacks));
+    expect(() => stuck.validate(context(stacks))).toThrow(
+      'The CloudFormation validation worker thread gave no answer within 300 ms',
+    );
+  });
+
+  test('a run started and never collected does not keep the process alive; one collected prints its report', () => {
+    const script = path.join(newDir(), 'start-only.ts');
+    const moduleUnderTest = path.join(__dirname, '..', '..', 'lib', 'common', 'cloudformation-validation-cache');
+    const stacks = writeTemplates(newDir());
+    fs.writeFileSync(
+      script,
+      [
+        `const { CachedCloudFormationValidation } = require(${JSON.stringify(moduleUnderTest)});`,
+        `const stacks = ${JSON.stringify(stacks)};`,
+        'const context = { templatePaths: stacks.map((s) => s.templatePath), stackTemplates: stacks };',
+        `const worker = { pluginModule: process.argv[2] === 'stuck' ? ${JSON.stringify(
+          fakePluginModule('for (;;) {}'),
+        )} : undefined };`,
+        'const plugin = new CachedCloudFormationValidation(false, { worker });',
+        'plugin.start(context);',
+        "if (process.argv[2] === 'collect') console.log(JSON.stringify(plugin.validate(context)));",
+        "else console.log('started');",
+      ].join('\n'),
+    );
+    const run = (mode: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8', timeout: 60_000 });
+
+    const stuck = run('stuck');
+    expect({ status: stuck.status, signal: stuck.signal, stdout: stuck.stdout }).toEqual({
+      status: 0,
+      signal: null,
+      stdout: 'started\n',
+    });
+    const collected = run('collect');
+    expect(collected.status).toBe(0);
+    expect(JSON.parse(collected.stdout)).toEqual(plain(stacks));
+  });
+
+  test('in a synth, the Control Tower plugin starts it first; the report keeps its plugins, order and finding', () => {
+    const build = (startAlongside: boolean) => {
+      const app = new App({
+        outdir: newDir(),
+        context: {
+          '@aws-cdk/core:failSynthOnValidationErrors': false,
+          '@aws-cdk/core:validateAgainstDefaultRules': true,
+        },
+      });
+      const stack = new Stack(app, 'Planted', { env: { account: '111111111111', region: 'us-east-1' } });
+      const bucket = new s3.Bucket(stack, 'Archive');
+      (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('Nope', 1);
+      const validation = new CachedCloudFormationValidation(false);
+      const controlTower = new ControlTowerChecks({
+        cacheDir: false,
+        startAlongside: startAlongside ? [validation] : [],
+      });
+      Validations.of(app).addPlugins(controlTower, validation);
+      const outdir = app.synth().directory;
+      // Creation stack traces name the test's own lines, which differ between the two builds.
+      const withoutTraces = (key: string, value: unknown) => (key === 'stackTraces' ? undefined : value);
+      const reportFile = path.join(outdir, 'validation-report.json');
+      const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'), withoutTraces) as {
+        pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
+      };
+      return {
+        lastRun: validation.lastRun,
+        plugins: report.pluginReports.map((r) => r.pluginName),
+        cloudFormation: report.pluginReports
+          .filter((r) => r.pluginName === CloudFormationValidatePlugin.PLUGIN_NAME)
+          .map((r) => r.violations),
+      };
+    };
+    const started = build(true);
+    expect(started.lastRun).toEqual({ fromCache: false, fromStartedRun: true });
+    expect(started.plugins).toEqual(['cdk-validator-cfnguard', 'CloudFormation Validate']);
+    expect(started.cloudFormation.map((violations) => violations.map((v) => v.ruleName))).toEqual([['F3002']]);
+    const notStarted = build(false);
+    expect(notStarted.lastRun).toEqual({ fromCache: false });
+    expect(started.cloudFormation).toEqual(notStarted.cloudFormation);
   });
 });

@@ -1,0 +1,192 @@
+import * as path from 'path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+
+/**
+ * aws-cdk-lib's built-in CloudFormation validation run in a worker thread, while the main thread does other work
+ * (cfn-guard, lib/common/control-tower.ts), and collected synchronously.
+ *
+ * Why: a synth whose templates have no kept report spent about 3 s of wall time in this validation AFTER cfn-guard
+ * had finished (engine creation, then validating five templates: docs/performance.md, round 4). Validation plugins
+ * run one after another and must return their report synchronously (`IPolicyValidationPluginBeta1.validate`), so
+ * overlapping two of them needs a thread the main thread can block on.
+ *
+ * How: the worker loads aws-cdk-lib's own `CloudFormationValidatePlugin` module (plain JavaScript; its path is
+ * resolved here, since aws-cdk-lib's package exports do not name it) and calls its own `validate()` with the
+ * context as plain data: the stacks' construct paths, template paths, accounts and regions. The plugin reads
+ * `context.stackTemplates` and nothing else (aws-cdk-lib 2.276, core/lib/validation/cloudformation-validate-plugin.js:
+ * no `appConstruct`), so its report is the report the main thread would compute. The main thread waits with
+ * `Atomics.wait` on a shared flag the worker sets after posting its answer, then takes the answer with
+ * `receiveMessageOnPort` (neither needs the event loop, which a synchronous plugin never gets back). The worker is
+ * unref'd: a run started and never collected (a synth that failed first) does not keep the process alive.
+ */
+
+/** The plain data the plugin reads from a validation context (what can cross to a thread). */
+export interface PlainValidationContext {
+  readonly templatePaths: readonly string[];
+  readonly stackTemplates: readonly {
+    readonly stackConstructPath: string;
+    readonly templatePath: string;
+    readonly accountId?: string;
+    readonly region?: string;
+  }[];
+  readonly accountId?: string;
+  readonly region?: string;
+}
+
+export interface CloudFormationValidationWorkerOptions {
+  /**
+   * The module whose `CloudFormationValidatePlugin` export the worker runs.
+   * @default aws-cdk-lib's own core/lib/validation/cloudformation-validate-plugin.js
+   */
+  readonly pluginModule?: string;
+  /**
+   * How long `collect()` waits for the answer before it ends the worker and fails. A worker that dies without
+   * answering (killed, out of memory) never sets the flag; this bounds the wait instead of hanging the synth.
+   * @default 15 minutes (the slowest whole synth measured on a loaded 2-core machine took 85 s)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** A validation running in a worker thread. */
+export interface CloudFormationValidationRun {
+  /** Blocks until the worker answers: its report, or its error thrown here. Call once. */
+  collect(): PolicyValidationPluginReport;
+  /** Ends the worker without waiting for its answer (a run whose templates are not the ones validated). */
+  cancel(): void;
+}
+
+const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** aws-cdk-lib's plugin module, resolved through its package.json (the module itself is not in its exports). */
+export function defaultCloudFormationValidatePluginModule(): string {
+  const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+  return path.join(cdkRoot, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js');
+}
+
+/**
+ * The performance counters the plugin records (`CloudFormationValidate.validate`, `...diagnostics`) live in the
+ * worker's own copy of aws-cdk-lib's perf module; the worker sends them back, and the main thread records them in
+ * its own, which aws-cdk-lib writes for the CLI (and `npm run bench` reads). aws-cdk-lib's private module: when it
+ * is not where 2.276 has it, the counters are dropped, nothing else.
+ */
+function recordWorkerCounters(counters: Record<string, { count: number; total: number; telemetry: boolean }>): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const perf = require(path.join(path.dirname(defaultCloudFormationValidatePluginModule()), '..', 'private', 'perf'));
+    for (const [key, { count, total, telemetry }] of Object.entries(counters)) {
+      perf.recordPerformanceEntry(key, { durationMs: total, count, telemetry });
+    }
+  } catch {
+    // counters are for profiling only
+  }
+}
+
+/** The main thread's wait for the worker's answer, in aws-cdk-lib's counters beside the plugin's own. */
+export const WORKER_WAIT_COUNTER = 'BulwarkCloudFormationValidation.waitForWorker';
+
+/**
+ * The worker thread. Plain CommonJS evaluated in a fresh isolate (no TypeScript loader: `execArgv` is emptied so
+ * the app's `--require tsx/cjs` is not loaded again there).
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('worker_threads');
+const { port, signal, pluginModule, context } = workerData;
+const COUNTERS = Symbol.for('@aws-cdk/core:performanceProfilingState');
+let answer;
+try {
+  const { CloudFormationValidatePlugin } = require(pluginModule);
+  const report = new CloudFormationValidatePlugin().validate(context);
+  const state = globalThis[COUNTERS];
+  const counters = {};
+  for (const [key, value] of Object.entries((state && state.allCounters) || {})) {
+    if (!key.startsWith('CloudFormationValidate.')) continue;
+    const telemetry = Boolean(state.telemetryCounters && state.telemetryCounters[key]);
+    counters[key] = { count: value.count, total: value.total, telemetry };
+  }
+  answer = { report, counters };
+} catch (error) {
+  answer = { error: { message: String((error && error.message) || error), stack: error && error.stack } };
+}
+port.postMessage(answer);
+Atomics.store(signal, 0, 1);
+Atomics.notify(signal, 0);
+`;
+
+type WorkerAnswer =
+  | {
+      report: PolicyValidationPluginReport;
+      counters: Record<string, { count: number; total: number; telemetry: boolean }>;
+    }
+  | { error: { message: string; stack?: string } };
+
+/** Plain data only: the validation context also holds the App, which cannot (and need not) cross threads. */
+export function plainValidationContext(context: IPolicyValidationContext): PlainValidationContext {
+  return {
+    templatePaths: [...context.templatePaths],
+    stackTemplates: context.stackTemplates.map(({ stackConstructPath, templatePath, accountId, region }) => ({
+      stackConstructPath,
+      templatePath,
+      accountId,
+      region,
+    })),
+    accountId: context.accountId,
+    region: context.region,
+  };
+}
+
+/** Starts the plugin's `validate()` on `context` in a worker thread and returns at once. */
+export function startCloudFormationValidationWorker(
+  context: PlainValidationContext,
+  options: CloudFormationValidationWorkerOptions = {},
+): CloudFormationValidationRun {
+  const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const { port1: answers, port2: workerPort } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: [],
+    workerData: {
+      port: workerPort,
+      signal,
+      pluginModule: options.pluginModule ?? defaultCloudFormationValidatePluginModule(),
+      context,
+    },
+    transferList: [workerPort],
+  });
+  worker.unref();
+  // A worker that fails to start at all reports through this event; the flag then never sets, and the wait's
+  // timeout ends it. Listening keeps the failure from becoming an uncaught exception of the app.
+  worker.on('error', () => undefined);
+  let done = false;
+  const finish = () => {
+    done = true;
+    answers.close();
+    void worker.terminate();
+  };
+  return {
+    collect() {
+      if (done) throw new Error('This CloudFormation validation run was already collected or cancelled');
+      const started = performance.now();
+      const waited = Atomics.wait(signal, 0, 0, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const answer = receiveMessageOnPort(answers)?.message as WorkerAnswer | undefined;
+      recordWorkerCounters({
+        [WORKER_WAIT_COUNTER]: { count: 1, total: performance.now() - started, telemetry: true },
+        ...(answer && 'counters' in answer ? answer.counters : {}),
+      });
+      finish();
+      if (!answer) {
+        const why = waited === 'timed-out' ? `within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : 'and ended';
+        throw new Error(`The CloudFormation validation worker thread gave no answer ${why}`);
+      }
+      if ('error' in answer) {
+        const error = new Error(`CloudFormation validation failed in its worker thread: ${answer.error.message}`);
+        if (answer.error.stack) error.stack = `${error.message}\n(worker) ${answer.error.stack}`;
+        throw error;
+      }
+      return answer.report;
+    },
+    cancel() {
+      if (!done) finish();
+    },
+  };
+}

@@ -1,0 +1,254 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { ControlTowerChecks } from '../../lib/common/control-tower';
+import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
+import { guardRuleReach, sliceTemplate, TemplateDocument } from '../../lib/common/guard-template-slice';
+import { sharedGuardReport } from '../helpers/guard-shared';
+import { sharedAssemblyDir } from '../helpers/shared-assembly';
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-slice-'));
+let files = 0;
+
+function write(name: string, content: string): string {
+  const file = path.join(tmp, `${files++}-${name}`);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/** The plugin's own cfn-guard run and parsing of these rule files over these templates. */
+function guardReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
+  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: ruleFiles, maxBuffer: MAX_BUFFER });
+  return guard.validate({ templatePaths, appConstruct: new App() });
+}
+
+/** A report with every finding placed in `templatePath`, as the plugin gives a slice's findings to its template. */
+function at(report: PolicyValidationPluginReportBeta1, templatePath: string): PolicyValidationPluginReportBeta1 {
+  return {
+    ...report,
+    violations: report.violations.map((violation) => ({
+      ...violation,
+      violatingResources: violation.violatingResources.map((resource) => ({ ...resource, templatePath })),
+    })),
+  };
+}
+
+function withSeverity(report: PolicyValidationPluginReportBeta1): PolicyValidationPluginReportBeta1 {
+  return {
+    ...report,
+    violations: report.violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
+  };
+}
+
+const reach = (types: string[], followsReferences: boolean) => ({ types: new Set(types), followsReferences });
+
+/**
+ * A rule written as the Control Tower files are, that reads through a key lookup a resource of a type it does not
+ * name: the KMS key a bucket's encryption points at (GetAtt) must rotate. Whether the key is in the data decides the
+ * report.
+ */
+const KEY_ROTATION_RULE = `let BUCKET_TYPE = "AWS::S3::Bucket"
+let INPUT_DOCUMENT = this
+let buckets = Resources.*[ Type == %BUCKET_TYPE ]
+rule bucket_key_rotates_check when %buckets not empty {
+    check(%buckets.Properties)
+        <<
+        [TEST]: the key a bucket is encrypted with rotates
+        >>
+}
+rule check(bucket) {
+    %bucket {
+        BucketEncryption.ServerSideEncryptionConfiguration[*].ServerSideEncryptionByDefault.KMSMasterKeyID {
+            'Fn::GetAtt' {
+                query_for_resource(%INPUT_DOCUMENT, this[0])
+            }
+        }
+    }
+}
+rule query_for_resource(doc, resource_key) {
+    let referenced_resource = %doc.Resources[ keys == %resource_key ]
+    %referenced_resource not empty
+    %referenced_resource {
+        Properties.EnableKeyRotation == true
+    }
+}
+`;
+
+/** A bucket encrypted with a key that does not rotate, and a queue no rule above can reach. */
+const BUCKET_WITH_KEY: TemplateDocument = {
+  AWSTemplateFormatVersion: '2010-09-09',
+  Resources: {
+    Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+    Archive: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+    Key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: false } },
+  },
+  Outputs: { QueueUrl: { Value: { Ref: 'Queue' } } },
+};
+
+describe('what a Control Tower rule file can observe of a template (guardRuleReach)', () => {
+  test('type queries through literal constants, alone or joined by or; key lookups follow references', () => {
+    expect(
+      guardRuleReach(`
+let BUCKET = "AWS::S3::Bucket"
+let buckets = Resources.*[ Type == %BUCKET ]
+rule is_cfn_template(doc) { %doc { AWSTemplateFormatVersion exists or Resources exists } }`),
+    ).toEqual(reach(['AWS::S3::Bucket'], false));
+    expect(
+      guardRuleReach(`
+let ROLE = 'AWS::IAM::Role'
+let USER = "AWS::IAM::User"
+let principals = Resources.*[
+    Type == %ROLE or
+    Type == %USER
+]`),
+    ).toEqual(reach(['AWS::IAM::Role', 'AWS::IAM::User'], false));
+    expect(guardRuleReach(KEY_ROTATION_RULE)).toEqual(reach(['AWS::S3::Bucket'], true));
+  });
+
+  test('comments and custom messages are not read: a type named there only widens the part, never narrows it', () => {
+    const text = `
+# Resources.* anything in a comment
+let QUEUE = "AWS::SQS::Queue"
+let queues = Resources.*[ Type == %QUEUE ]
+rule queue_check when %queues not empty {
+  %queues.Properties.KmsMasterKeyId exists
+  << Resources.* in a message; see AWS::KMS::Key >>
+}`;
+    expect(guardRuleReach(text)).toEqual(reach(['AWS::SQS::Queue', 'AWS::KMS::Key'], false));
+  });
+
+  test('any other reach into Resources is refused, so such a file reads the whole template', () => {
+    const refusals = [
+      `let all = Resources.*`,
+      `let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]`,
+      `rule r(type) { Resources.*[ Type == %type ] not empty }`,
+      `let x = %INPUT_DOCUMENT.Resources.*[ Type == %T ]\nlet T = "AWS::S3::Bucket"`,
+      `let ids = Resources[ keys == /Bucket/ ]`,
+    ];
+    for (const text of refusals) expect(guardRuleReach(text)).toHaveProperty('unsliceable');
+  });
+
+  test('every bundled Control Tower rule file can be sliced (237 files)', () => {
+    const refused = guardRuleFiles()
+      .map((file) => ({ file, reach: guardRuleReach(fs.readFileSync(file, 'utf8')) }))
+      .filter(({ reach: fileReach }) => 'unsliceable' in fileReach);
+    expect(refused).toEqual([]);
+    expect(guardRuleFiles()).toHaveLength(237);
+  });
+});
+
+describe('sliceTemplate', () => {
+  test('keeps the named types and, when asked, what they name, transitively; the rest of the template as it is', () => {
+    const template: TemplateDocument = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Parameters: { Stage: { Type: 'String' } },
+      Resources: {
+        Role: { Type: 'AWS::IAM::Role' },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { Role: { 'Fn::GetAtt': 'Role.Arn' }, Environment: { Variables: { T: { Ref: 'Table' } } } },
+        },
+        Table: { Type: 'AWS::DynamoDB::Table', Properties: { SSESpecification: { KMSMasterKeyId: { Ref: 'Key' } } } },
+        Key: { Type: 'AWS::KMS::Key' },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { 'Fn::Sub': '${Queue.Arn}-${!Literal}' } } },
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Alone: { Type: 'AWS::S3::Bucket' },
+      },
+      Outputs: { Out: { Value: { Ref: 'Alone' } } },
+    };
+    const withoutReferences = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], false));
+    expect(withoutReferences).toEqual({
+      ...template,
+      Resources: { Fn: template.Resources!.Fn, Topic: template.Resources!.Topic },
+    });
+
+    const followed = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], true));
+    expect(Object.keys(followed.Resources!)).toEqual(['Role', 'Fn', 'Table', 'Key', 'Topic', 'Queue']);
+    expect(followed.Parameters).toBe(template.Parameters);
+    expect(followed.Outputs).toBe(template.Outputs);
+    expect(Object.keys(followed)).toEqual(['AWSTemplateFormatVersion', 'Parameters', 'Resources', 'Outputs']);
+  });
+
+  test('a rule reading a resource by key gets the report of the whole template, and would not without references', () => {
+    const rule = write('key-rotation.guard', KEY_ROTATION_RULE);
+    const whole = write('whole.template.json', JSON.stringify(BUCKET_WITH_KEY));
+    const expected = guardReport([rule], [whole]);
+    expect(expected.violations.map((violation) => violation.ruleName)).toEqual(['bucket_key_rotates_check']);
+
+    const reachOfRule = guardRuleReach(KEY_ROTATION_RULE);
+    if ('unsliceable' in reachOfRule) throw new Error(reachOfRule.unsliceable);
+    const slice = write('slice.template.json', JSON.stringify(sliceTemplate(BUCKET_WITH_KEY, reachOfRule)));
+    expect(Object.keys(JSON.parse(fs.readFileSync(slice, 'utf8')).Resources)).toEqual(['Archive', 'Key']);
+    expect(at(guardReport([rule], [slice]), whole)).toEqual(expected);
+
+    // The key left out: the lookup finds nothing and the report changes. The references are what keeps it equal.
+    const narrow = write(
+      'narrow.template.json',
+      JSON.stringify(sliceTemplate(BUCKET_WITH_KEY, { ...reachOfRule, followsReferences: false })),
+    );
+    const narrowOutcome = (() => {
+      try {
+        return at(guardReport([rule], [narrow]), whole);
+      } catch (error) {
+        return String(error); // the plugin cannot even parse what cfn-guard says of the empty lookup
+      }
+    })();
+    expect(narrowOutcome).not.toEqual(expected);
+  });
+});
+
+describe('the Control Tower plugin gives cfn-guard slices', () => {
+  test('on the synthesized DrRegion template: the same report as one plain run of the selected rules', () => {
+    // Prod and Pipeline are compared the same way in control-tower-parallel.test.ts.
+    const dir = sharedAssemblyDir('default');
+    if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
+    const template = path.join(dir, 'DrRegion.template.json');
+    const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes([template]));
+    const plain = withSeverity(sharedGuardReport({ files: rules }, [template]));
+    expect(plain.violations.length).toBeGreaterThan(3);
+
+    const plugin = new ControlTowerChecks({ cacheDir: false });
+    expect(plugin.validate({ templatePaths: [template], appConstruct: new App() })).toEqual(plain);
+    // One run per folder of rules: far more than one run, each over a part of the template.
+    expect(plugin.lastGuardRuns!.runs).toBeGreaterThan(10);
+  });
+
+  test('an edit re-checks only the runs whose part of the template it touched', () => {
+    const template = write('Edited.template.json', JSON.stringify(BUCKET_WITH_KEY));
+    const cacheDir = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const plugin = new ControlTowerChecks({ cacheDir });
+    const check = () => plugin.validate({ templatePaths: [template], appConstruct: new App() });
+    check();
+    const { runs } = plugin.lastGuardRuns!;
+    expect(plugin.lastGuardRuns).toEqual({ runs, fromCache: 0 });
+
+    // The queue gains encryption: only the runs whose part holds the queue run again; the bucket's and the key's
+    // reports come from the cache, and the whole report is what the unsliced plugin gives.
+    const edited = JSON.parse(JSON.stringify(BUCKET_WITH_KEY)) as TemplateDocument;
+    (edited.Resources!.Queue as { Properties: Record<string, unknown> }).Properties.SqsManagedSseEnabled = true;
+    fs.writeFileSync(template, JSON.stringify(edited));
+    const report = check();
+    expect(plugin.lastGuardRuns!.runs).toBe(runs);
+    expect(plugin.lastGuardRuns!.fromCache).toBeGreaterThan(0);
+    expect(plugin.lastGuardRuns!.fromCache).toBeLessThan(runs);
+    const whole = new ControlTowerChecks({ cacheDir: false, sliceTemplates: false });
+    expect(report).toEqual(whole.validate({ templatePaths: [template], appConstruct: new App() }));
+  });
+});
