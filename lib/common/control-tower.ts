@@ -12,9 +12,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { IConstruct } from 'constructs';
-import { DEFAULT_GUARD_CACHE_DIR, guardEngineDigest, GuardResultCache, guardResultKey } from './guard-result-cache';
-import { mergeGuardRules } from './guard-rule-merge';
+import {
+  DEFAULT_GUARD_CACHE_DIR,
+  guardEngineDigest,
+  GuardResultCache,
+  guardResultKey,
+  reportAtTemplate,
+} from './guard-result-cache';
+import { GuardRuleSource, mergeGuardRules } from './guard-rule-merge';
 import { guardRuleFiles, resourceTypesOf, ruleCanMatch } from './guard-rule-selection';
+import { GuardRuleGroup, groupRulesForSlicing, sliceTemplate, TemplateDocument } from './guard-template-slice';
 import { runGuardShards } from './parallel-guard';
 import { DataProtection } from './protection';
 
@@ -102,6 +109,13 @@ export interface ControlTowerChecksOptions {
    */
   readonly mergeRules?: boolean;
   /**
+   * Give cfn-guard, for each folder of rules, only the part of the template those rules can observe
+   * (lib/common/guard-template-slice.ts); false gives it the whole template with all selected rules. The same report
+   * either way (test/common/guard-template-slice.test.ts).
+   * @default true
+   */
+  readonly sliceTemplates?: boolean;
+  /**
    * Validations of the same templates started before cfn-guard, so they run while it does (each collects its
    * result in its own plugin's `validate()`): the built-in CloudFormation validation, which runs after this plugin.
    * @default none
@@ -118,28 +132,84 @@ export interface ValidationStartedAlongside {
 /** The name the merged rules have in a report's cache key (their content is hashed with it). */
 const MERGED_RULES_FILE = 'bulwark-merged-rules.guard';
 
+/** One cfn-guard run: a group of rule files over one template, or over the part of it they can observe. */
+interface GuardRun {
+  readonly templatePath: string;
+  readonly rules: readonly GuardRuleSource[];
+  /** The group's files as one rule file, when merging them is safe. */
+  readonly merged?: string;
+  /** The sub-template cfn-guard reads instead of the template (lib/common/guard-template-slice.ts). */
+  readonly slice?: Buffer;
+  readonly key: string;
+  /** The template's bytes when the run was planned: a report is kept only if they are still the file's. */
+  readonly templateBytes: Buffer;
+}
+
 /**
- * Runs `run` with each shard's merged rules written to a file of a private temporary directory (removed after):
- * `mergedFileOf(shard)` names that file in a one-element list, or is undefined for a shard that runs its files.
+ * Runs `run` with each run's merged rules and slice written to a private temporary directory (removed after):
+ * `inputsOf(run)` names the rule files and the data file cfn-guard reads for it.
  */
-function withMergedRuleFiles<S extends { readonly merged?: string }, T>(
-  shards: readonly S[],
-  run: (mergedFileOf: (shard: S) => string[] | undefined) => T,
+function withRunInputs<T>(
+  runs: readonly GuardRun[],
+  run: (inputsOf: (guardRun: GuardRun) => { ruleFiles: string[]; dataPath: string }) => T,
 ): T {
-  if (!shards.some((shard) => shard.merged !== undefined)) return run(() => undefined);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-rules-'));
+  if (!runs.some((guardRun) => guardRun.merged !== undefined || guardRun.slice !== undefined)) {
+    return run((guardRun) => ({ ruleFiles: guardRun.rules.map((rule) => rule.file), dataPath: guardRun.templatePath }));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-'));
   try {
-    const files = new Map<string, string>();
-    for (const shard of shards) {
-      if (shard.merged === undefined || files.has(shard.merged)) continue;
-      const file = path.join(dir, `rules-${files.size}.guard`);
-      fs.writeFileSync(file, shard.merged);
-      files.set(shard.merged, file);
-    }
-    return run((shard) => (shard.merged === undefined ? undefined : [files.get(shard.merged)!]));
+    const written = new Map<string, string>();
+    const write = (name: string, content: string | Buffer): string => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content);
+      return file;
+    };
+    const inputs = new Map(
+      runs.map((guardRun, index) => {
+        let ruleFiles = guardRun.rules.map((rule) => rule.file);
+        if (guardRun.merged !== undefined) {
+          const file = written.get(guardRun.merged) ?? write(`rules-${written.size}.guard`, guardRun.merged);
+          written.set(guardRun.merged, file);
+          ruleFiles = [file];
+        }
+        const dataPath =
+          guardRun.slice === undefined
+            ? guardRun.templatePath
+            : write(`slice-${index}-${path.basename(guardRun.templatePath)}`, guardRun.slice);
+        return [guardRun, { ruleFiles, dataPath }];
+      }),
+    );
+    return run((guardRun) => inputs.get(guardRun)!);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The cfn-guard runs that check one template: one per group of its selected rules. */
+function guardRunsOf(
+  templatePath: string,
+  rules: readonly GuardRuleSource[],
+  engine: string,
+  options: ControlTowerChecksOptions,
+): GuardRun[] {
+  const template = fs.readFileSync(templatePath);
+  const text = template.toString('utf8');
+  const types = resourceTypesOf(text);
+  const selected = rules.filter((rule) => ruleCanMatch(rule.content, types));
+  const document = JSON.parse(text) as TemplateDocument;
+  const groups: GuardRuleGroup[] =
+    options.sliceTemplates === false ? [{ name: 'all', rules: selected }] : groupRulesForSlicing(selected);
+  return groups.map((group) => {
+    // The group's files as one rule file (lib/common/guard-rule-merge.ts: cfn-guard pays per file), or the
+    // files themselves where merging them would not be safe. What cfn-guard reads is in the key.
+    const merge = options.mergeRules === false ? undefined : mergeGuardRules(group.rules);
+    const merged = merge && 'merged' in merge ? merge.merged : undefined;
+    const keyRules =
+      merged === undefined ? group.rules : [...group.rules, { file: MERGED_RULES_FILE, content: merged }];
+    const slice = group.reach && Buffer.from(JSON.stringify(sliceTemplate(document, group.reach)));
+    const key = guardResultKey(engine, keyRules, slice ?? template);
+    return { templatePath, rules: group.rules, merged, slice, key, templateBytes: template };
+  });
 }
 
 /** What the last `validate()` did: templates checked, and how many of their reports were reused. */
@@ -160,6 +230,8 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   readonly version?: string;
   readonly ruleIds?: string[];
   lastRun?: ControlTowerRun;
+  /** The cfn-guard runs the last `validate()` needed (one per template and folder of rules), and those reused. */
+  lastGuardRuns?: { readonly runs: number; readonly fromCache: number };
   private readonly cache?: GuardResultCache;
 
   constructor(private readonly options: ControlTowerChecksOptions = {}) {
@@ -173,48 +245,49 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     // First: what runs after this plugin starts now, on the other core(s), while cfn-guard runs below.
     for (const validation of this.options.startAlongside ?? []) validation.start(context);
     // Per template: only the rules that can match one of its resources (lib/common/guard-rule-selection.ts; the
-    // same findings in less than half the time), a kept report when nothing that decides it changed, and
-    // cfn-guard on the others, one process per core (lib/common/parallel-guard.ts). `ruleIds` above still lists
-    // every rule, as the report shows.
+    // same findings in less than half the time); per folder of those rules, one cfn-guard run over the part of the
+    // template they can observe (lib/common/guard-template-slice.ts; the same findings for a third of the CPU);
+    // a kept report when nothing that decides a run changed, so an edit re-checks only the runs whose part it
+    // touched; cfn-guard on the others, one process per core (lib/common/parallel-guard.ts). The report lists the
+    // runs' findings in template order, then folder order. `ruleIds` above still lists every rule.
     const rules = guardRuleFiles().map((file) => ({ file, content: fs.readFileSync(file, 'utf8') }));
     const engine = guardEngineDigest();
-    const shards = context.templatePaths.map((templatePath) => {
-      const template = fs.readFileSync(templatePath);
-      const types = resourceTypesOf(template.toString('utf8'));
-      const selected = rules.filter((rule) => ruleCanMatch(rule.content, types));
-      // The selected files as one rule file (lib/common/guard-rule-merge.ts: cfn-guard pays per file), or the
-      // files themselves where merging them would not be safe. What cfn-guard reads is in the key.
-      const merge = this.options.mergeRules === false ? undefined : mergeGuardRules(selected);
-      const merged = merge && 'merged' in merge ? merge.merged : undefined;
-      const keyRules = merged === undefined ? selected : [...selected, { file: MERGED_RULES_FILE, content: merged }];
-      return { templatePath, rules: keyRules, merged, key: guardResultKey(engine, keyRules, template) };
-    });
-    const reports = shards.map((shard) => this.cache?.get(shard.key, shard.templatePath));
-    const missing = shards.filter((_, index) => !reports[index]);
-    const fresh = withMergedRuleFiles(missing, (mergedFileOf) =>
+    const runsByTemplate = context.templatePaths.map((templatePath) =>
+      guardRunsOf(templatePath, rules, engine, this.options),
+    );
+    const runs = runsByTemplate.flat();
+    const reports = new Map(runs.map((run) => [run, this.cache?.get(run.key, run.templatePath)]));
+    const missing = runs.filter((run) => !reports.get(run));
+    const fresh = withRunInputs(missing, (inputsOf) =>
       runGuardShards(
-        missing.map((shard) => ({
-          templatePath: shard.templatePath,
-          ruleFiles: mergedFileOf(shard) ?? shard.rules.map((rule) => rule.file),
-        })),
+        missing.map((run) => ({ templatePath: inputsOf(run).dataPath, ruleFiles: inputsOf(run).ruleFiles })),
         { maxBuffer: GUARD_MAX_BUFFER, concurrency: this.options.concurrency },
       ),
     );
-    missing.forEach((shard, index) => {
-      reports[shards.indexOf(shard)] = fresh[index];
+    const unchanged = new Map<string, boolean>();
+    missing.forEach((run, index) => {
+      // A slice's report names the slice's file: the findings are the template's.
+      const report = reportAtTemplate(fresh[index], run.templatePath);
+      reports.set(run, report);
       // A template rewritten while cfn-guard read it (another synth into the same directory) is not kept.
-      const keyNow = guardResultKey(engine, shard.rules, fs.readFileSync(shard.templatePath));
-      if (keyNow === shard.key) this.cache?.put(shard.key, fresh[index]);
+      if (!unchanged.has(run.templatePath)) {
+        unchanged.set(run.templatePath, fs.readFileSync(run.templatePath).equals(run.templateBytes));
+      }
+      if (unchanged.get(run.templatePath)) this.cache?.put(run.key, report);
     });
-    this.lastRun = { templates: shards.length, fromCache: shards.length - missing.length };
-    const violations = reports.flatMap((report) => report?.violations ?? []);
+    const templates = runsByTemplate.map((templateRuns) => templateRuns.map((run) => reports.get(run)!));
+    this.lastRun = {
+      templates: templates.length,
+      fromCache: runsByTemplate.filter((templateRuns) => templateRuns.every((run) => !missing.includes(run))).length,
+    };
+    this.lastGuardRuns = { runs: runs.length, fromCache: runs.length - missing.length };
+    const violations = templates.flat().flatMap((report) => report.violations);
     return {
-      success: reports.every((report) => report?.success),
+      success: templates.flat().every((report) => report.success),
       violations: violations.map((violation) => ({ ...violation, severity: violation.severity ?? 'error' })),
     };
   }
 }
-
 /** The plugin Bulwark adds beside cdk-nag. */
 export function controlTowerChecks(options: ControlTowerChecksOptions = {}): ControlTowerChecks {
   return new ControlTowerChecks(options);

@@ -78,7 +78,7 @@ export function guardRuleReach(content: string): GuardRuleReach {
 
 /** A CloudFormation template as cfn-guard reads it. */
 export interface TemplateDocument {
-  readonly Resources?: Record<string, { readonly Type?: unknown }>;
+  readonly Resources?: Record<string, { readonly Type?: unknown; readonly [key: string]: unknown }>;
   readonly [key: string]: unknown;
 }
 
