@@ -86,6 +86,11 @@ export function bundleKey(source: LambdaBundleSource, entries: string[], inputs:
     JSON.stringify({
       esbuildVersion,
       options: BUNDLE_OPTIONS,
+      // Where it is built: a source map names each input relative to its output folder, after following symbolic
+      // links, so two checkouts sharing one node_modules (a symbolic link) build different bundles from equal
+      // inputs, and one must not be served the other's (their asset hashes, so their templates, would differ).
+      projectRoot: source.projectRoot,
+      cacheDir: source.cacheDir,
       lambdasDir: path.relative(source.projectRoot, source.lambdasDir),
       entries,
       inputs: [...inputs].sort().map((input) => [input, fileDigest(path.join(source.projectRoot, input))]),

@@ -84,6 +84,17 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
     expect(after.dir).not.toBe(before.dir);
   });
 
+  test('a second checkout sharing the cache (one node_modules, linked) gets its own build, not the first one', () => {
+    // Source maps name inputs relative to the build's folder after following links: equal inputs, other bundles.
+    const first = fixture();
+    const second = fixture();
+    const built = bundleLambdas(first);
+    const other = bundleLambdas({ ...second, cacheDir: first.cacheDir });
+    expect(other.reused).toBe(false);
+    expect(other.dir).not.toBe(built.dir);
+    expect(bundleLambdas({ ...second, cacheDir: first.cacheDir })).toEqual({ dir: other.dir, reused: true });
+  });
+
   test('a build whose inputs were saved while it ran is used once and never reused', () => {
     const source = fixture();
     // Saved just now: as far as the bundler can tell, during the build.
