@@ -29,4 +29,9 @@ buildBulwarkApp(app, config, {
   drill,
   startAlongsideControlTower: cloudFormationValidation ? [cloudFormationValidation] : [],
 });
-if (cloudFormationValidation) Validations.of(app).addPlugins(cloudFormationValidation);
+if (cloudFormationValidation) {
+  Validations.of(app).addPlugins(cloudFormationValidation);
+  // The constructs are built: a tree not seen with a kept report builds the validation engine on the other core
+  // while the main thread synthesizes the templates (lib/common/cloudformation-validation-cache.ts startEngine).
+  cloudFormationValidation.startEngine(app);
+}

@@ -1,12 +1,17 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CloudFormationValidatePlugin, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import {
-  CloudFormationValidationRun,
+  CfnResource,
+  CloudFormationValidatePlugin,
+  IPolicyValidationContext,
+  PolicyValidationPluginReport,
+} from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import {
+  CloudFormationValidationWorker,
   CloudFormationValidationWorkerOptions,
   plainValidationContext,
-  startCloudFormationValidationWorker,
 } from './cloudformation-validation-worker';
 
 /**
@@ -45,6 +50,19 @@ export const DEFAULT_CFN_VALIDATION_CACHE_DIR = path.join(
   '.cache',
   'bulwark-cfn-validation',
 );
+
+/** The marker of a tree shape with a kept report (an empty file; its name says it). */
+const SHAPE_SUFFIX = '.shape';
+
+/** Keeps the ENTRIES_KEPT most recently used files of `dir` whose names end with `suffix`. */
+function pruneOldest(dir: string, suffix: string): void {
+  const entries = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith(suffix))
+    .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(dir, name), { force: true });
+}
 
 /** Every file under `dir`, sorted, hashed with its path relative to `dir`. */
 function hashTree(hash: ReturnType<typeof createHash>, dir: string, prefix = ''): void {
@@ -110,18 +128,67 @@ export interface CloudFormationValidationOutcome {
   readonly fromCache: boolean;
   /** The report came from the worker `start()` began on these very templates (absent: computed here, or kept). */
   readonly fromStartedRun?: true;
+  /** That worker had built its engine since `startEngine()`, before the templates existed. */
+  readonly engineStartedEarly?: true;
+}
+
+/**
+ * The construct tree's shape: every construct's path and every CloudFormation resource's type, with the engine.
+ * Templates come from the tree, so the same templates (a kept report) mean the same shape; a shape never seen
+ * with a kept report predicts a validation. A prediction only: the report still follows the templates' key.
+ */
+export function constructTreeShapeDigest(scope: IConstruct): string {
+  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${cloudFormationValidationEngineDigest()}\0`);
+  for (const construct of scope.node.findAll()) {
+    hash.update(construct.node.path).update('\0');
+    if (CfnResource.isCfnResource(construct)) hash.update(construct.cfnResourceType).update('\0');
+  }
+  return hash.digest('hex');
 }
 
 export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
   lastRun?: CloudFormationValidationOutcome;
+  /** The worker `startEngine()` created, waiting for templates, and the tree shape it was created for. */
+  private early?: { readonly worker: CloudFormationValidationWorker; readonly shape: string };
+  /** The shape of the tree `startEngine()` saw, recorded beside the report kept for its templates. */
+  private shape?: string;
   /** The run `start()` began, and the key of the templates it reads. */
-  private started?: { readonly key: string; readonly run: CloudFormationValidationRun };
+  private started?: {
+    readonly key: string;
+    readonly worker: CloudFormationValidationWorker;
+    readonly engineStartedEarly: boolean;
+  };
 
   constructor(
     private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR,
     private readonly options: CachedCloudFormationValidationOptions = {},
   ) {
     super();
+  }
+
+  /**
+   * Called when the app's constructs are built, before synthesis: when no kept report is known for a tree of this
+   * shape (a first synth after a clone, a resource added or removed), builds the validation engine in a worker
+   * thread from the tree's resource types, while the main thread resolves tokens and writes the templates; the
+   * worker then waits for `start()`. A tree whose shape has a kept report (a synth after another with the same
+   * templates) starts nothing, so it costs no CPU where the kept report will serve. Returns whether it started.
+   */
+  startEngine(scope: IConstruct): boolean {
+    try {
+      this.shape = constructTreeShapeDigest(scope);
+      if (this.cacheDir !== false && fs.existsSync(this.shapeFile(this.shape))) return false;
+      const types = new Set(
+        scope.node
+          .findAll()
+          .filter((construct) => CfnResource.isCfnResource(construct))
+          .map((resource) => (resource as CfnResource).cfnResourceType),
+      );
+      this.early?.worker.cancel();
+      this.early = { worker: new CloudFormationValidationWorker(this.options.worker, types), shape: this.shape };
+      return true;
+    } catch {
+      return false; // only a head start: start() and validate() work without it
+    }
   }
 
   /**
@@ -134,29 +201,39 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
       if (this.started?.key === key) return;
       this.cancelStarted();
-      if (this.cacheDir !== false && this.read(this.entryFile(key))) return;
-      const run = startCloudFormationValidationWorker(plainValidationContext(context), this.options.worker);
-      this.started = { key, run };
+      if (this.cacheDir !== false && this.read(this.entryFile(key))) {
+        this.cancelEarly(); // its engine is not needed: the kept report serves
+        return;
+      }
+      const early = this.early;
+      this.early = undefined;
+      const worker = early?.worker ?? new CloudFormationValidationWorker(this.options.worker);
+      worker.begin(plainValidationContext(context));
+      this.started = { key, worker, engineStartedEarly: early !== undefined };
     } catch {
       this.cancelStarted(); // a template that cannot be read now fails validate() with its own error
     }
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    this.cancelEarly(); // not started by now: this synth does not use it
     const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
-    const started = this.started?.key === key ? this.started.run : undefined;
+    const started = this.started?.key === key ? this.started : undefined;
     if (!started) this.cancelStarted(); // begun on other templates, stacks, accounts or regions: not this report
     this.started = undefined;
     const file = this.entryFile(key);
     const paths = context.stackTemplates.map((stack) => stack.templatePath);
     const kept = this.cacheDir === false ? undefined : this.read(file);
     if (kept) {
-      started?.cancel();
+      started?.worker.cancel();
       this.lastRun = { fromCache: true };
+      this.recordShape();
       return withTemplatePaths(kept, (position) => paths[Number(position)]);
     }
-    const report = started ? started.collect() : super.validate(context);
-    this.lastRun = started ? { fromCache: false, fromStartedRun: true } : { fromCache: false };
+    const report = started ? started.worker.collect() : super.validate(context);
+    this.lastRun = started
+      ? { fromCache: false, fromStartedRun: true, ...(started.engineStartedEarly ? { engineStartedEarly: true } : {}) }
+      : { fromCache: false };
     // Templates rewritten since the key was computed (another synth into the same directory) are not kept; for a
     // started run that is since start(), before the worker read them.
     if (
@@ -167,17 +244,39 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
         file,
         withTemplatePaths(report, (templatePath) => String(paths.indexOf(templatePath))),
       );
+      this.recordShape();
     }
     return report;
   }
 
   private cancelStarted(): void {
-    this.started?.run.cancel();
+    this.started?.worker.cancel();
     this.started = undefined;
+  }
+
+  private cancelEarly(): void {
+    this.early?.worker.cancel();
+    this.early = undefined;
   }
 
   private entryFile(key: string): string {
     return path.join(this.cacheDir || '', `${key}.json`);
+  }
+
+  private shapeFile(shape: string): string {
+    return path.join(this.cacheDir || '', `tree-${shape}${SHAPE_SUFFIX}`);
+  }
+
+  /** A report is kept for templates of the tree startEngine() saw: its next synth need not start an engine. */
+  private recordShape(): void {
+    if (!this.cacheDir || !this.shape) return;
+    try {
+      fs.mkdirSync(this.cacheDir, { recursive: true });
+      fs.writeFileSync(this.shapeFile(this.shape), '');
+      pruneOldest(this.cacheDir, SHAPE_SUFFIX);
+    } catch {
+      // read-only or full disk: the next synth starts an engine it may not need, nothing more
+    }
   }
 
   private read(file: string): PolicyValidationPluginReport | undefined {
@@ -204,13 +303,7 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       const partial = `${file}.${process.pid}.partial`;
       fs.writeFileSync(partial, JSON.stringify({ format: ENTRY_FORMAT, report }));
       fs.renameSync(partial, file);
-      const dir = this.cacheDir;
-      const entries = fs
-        .readdirSync(dir)
-        .filter((name) => name.endsWith('.json'))
-        .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }))
-        .sort((a, b) => b.mtime - a.mtime);
-      for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(dir, name), { force: true });
+      pruneOldest(this.cacheDir, '.json');
     } catch {
       // read-only or full disk
     }

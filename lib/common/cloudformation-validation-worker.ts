@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 
 /**
@@ -48,14 +48,6 @@ export interface CloudFormationValidationWorkerOptions {
   readonly timeoutMs?: number;
 }
 
-/** A validation running in a worker thread. */
-export interface CloudFormationValidationRun {
-  /** Blocks until the worker answers: its report, or its error thrown here. Call once. */
-  collect(): PolicyValidationPluginReport;
-  /** Ends the worker without waiting for its answer (a run whose templates are not the ones validated). */
-  cancel(): void;
-}
-
 const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
 
 /** aws-cdk-lib's plugin module, resolved through its package.json (the module itself is not in its exports). */
@@ -88,29 +80,75 @@ export const WORKER_WAIT_COUNTER = 'BulwarkCloudFormationValidation.waitForWorke
 /**
  * The worker thread. Plain CommonJS evaluated in a fresh isolate (no TypeScript loader: `execArgv` is emptied so
  * the app's `--require tsx/cjs` is not loaded again there).
+ *
+ * Given `resourceTypes` (the construct tree's, before the templates exist), it first builds the plugin's engine
+ * with the plugin's own `initializeEngine`, then waits for the context. The engine is a function of the rules the
+ * plugin selects for the types (its bundled rules index: a rule is selected when it names no type or one of the
+ * types); when the templates' types select the same rules, the engine built early IS the engine the plugin would
+ * build, and the worker records the templates' types as the engine's (`engineResourceTypes`, which the plugin
+ * compares to decide whether to build again). Otherwise the plugin builds its engine again, as it would anyway.
  */
 const WORKER_SOURCE = `
+const fs = require('fs');
+const path = require('path');
 const { workerData } = require('worker_threads');
-const { port, signal, pluginModule, context } = workerData;
+const { port, signal, pluginModule, resourceTypes } = workerData;
 const COUNTERS = Symbol.for('@aws-cdk/core:performanceProfilingState');
-let answer;
+let plugin;
+let earlyRules;
+function selectedRules(types) {
+  const index = path.join(path.dirname(pluginModule), 'rules', 'index.generated.json');
+  const rules = JSON.parse(fs.readFileSync(index, 'utf8')).rules;
+  return JSON.stringify(rules.filter((r) => r.types === null || r.types.some((t) => types.has(t))).map((r) => r.file).sort());
+}
+function templateTypes(context) {
+  const types = new Set();
+  for (const stack of context.stackTemplates) {
+    const resources = JSON.parse(fs.readFileSync(stack.templatePath, 'utf8')).Resources || {};
+    for (const resource of Object.values(resources)) if (resource && typeof resource.Type === 'string') types.add(resource.Type);
+  }
+  return types;
+}
 try {
   const { CloudFormationValidatePlugin } = require(pluginModule);
-  const report = new CloudFormationValidatePlugin().validate(context);
-  const state = globalThis[COUNTERS];
-  const counters = {};
-  for (const [key, value] of Object.entries((state && state.allCounters) || {})) {
-    if (!key.startsWith('CloudFormationValidate.')) continue;
-    const telemetry = Boolean(state.telemetryCounters && state.telemetryCounters[key]);
-    counters[key] = { count: value.count, total: value.total, telemetry };
+  plugin = new CloudFormationValidatePlugin();
+  if (resourceTypes) {
+    plugin.initializeEngine(new Set(resourceTypes));
+    earlyRules = selectedRules(new Set(resourceTypes));
   }
-  answer = { report, counters };
-} catch (error) {
-  answer = { error: { message: String((error && error.message) || error), stack: error && error.stack } };
+} catch {
+  plugin = undefined; // validate() below loads and builds again, and reports its own error
 }
-port.postMessage(answer);
-Atomics.store(signal, 0, 1);
-Atomics.notify(signal, 0);
+function answerWith(answer) {
+  port.postMessage(answer);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+port.on('message', ({ context }) => {
+  let answer;
+  try {
+    if (!plugin) plugin = new (require(pluginModule).CloudFormationValidatePlugin)();
+    if (earlyRules !== undefined) {
+      let types;
+      try { types = templateTypes(context); } catch { types = undefined; }
+      if (types && selectedRules(types) === earlyRules && plugin.engineResourceTypes instanceof Set) {
+        plugin.engineResourceTypes = new Set([...plugin.engineResourceTypes, ...types]);
+      }
+    }
+    const report = plugin.validate(context);
+    const state = globalThis[COUNTERS];
+    const counters = {};
+    for (const [key, value] of Object.entries((state && state.allCounters) || {})) {
+      if (!key.startsWith('CloudFormationValidate.')) continue;
+      const telemetry = Boolean(state.telemetryCounters && state.telemetryCounters[key]);
+      counters[key] = { count: value.count, total: value.total, telemetry };
+    }
+    answer = { report, counters };
+  } catch (error) {
+    answer = { error: { message: String((error && error.message) || error), stack: error && error.stack } };
+  }
+  answerWith(answer);
+});
 `;
 
 type WorkerAnswer =
@@ -135,58 +173,78 @@ export function plainValidationContext(context: IPolicyValidationContext): Plain
   };
 }
 
-/** Starts the plugin's `validate()` on `context` in a worker thread and returns at once. */
-export function startCloudFormationValidationWorker(
-  context: PlainValidationContext,
-  options: CloudFormationValidationWorkerOptions = {},
-): CloudFormationValidationRun {
-  const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const { port1: answers, port2: workerPort } = new MessageChannel();
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    execArgv: [],
-    workerData: {
-      port: workerPort,
-      signal,
-      pluginModule: options.pluginModule ?? defaultCloudFormationValidatePluginModule(),
-      context,
-    },
-    transferList: [workerPort],
-  });
-  worker.unref();
-  // A worker that fails to start at all reports through this event; the flag then never sets, and the wait's
-  // timeout ends it. Listening keeps the failure from becoming an uncaught exception of the app.
-  worker.on('error', () => undefined);
-  let done = false;
-  const finish = () => {
-    done = true;
-    answers.close();
-    void worker.terminate();
-  };
-  return {
-    collect() {
-      if (done) throw new Error('This CloudFormation validation run was already collected or cancelled');
-      const started = performance.now();
-      const waited = Atomics.wait(signal, 0, 0, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      const answer = receiveMessageOnPort(answers)?.message as WorkerAnswer | undefined;
-      recordWorkerCounters({
-        [WORKER_WAIT_COUNTER]: { count: 1, total: performance.now() - started, telemetry: true },
-        ...(answer && 'counters' in answer ? answer.counters : {}),
-      });
-      finish();
-      if (!answer) {
-        const why = waited === 'timed-out' ? `within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : 'and ended';
-        throw new Error(`The CloudFormation validation worker thread gave no answer ${why}`);
-      }
-      if ('error' in answer) {
-        const error = new Error(`CloudFormation validation failed in its worker thread: ${answer.error.message}`);
-        if (answer.error.stack) error.stack = `${error.message}\n(worker) ${answer.error.stack}`;
-        throw error;
-      }
-      return answer.report;
-    },
-    cancel() {
-      if (!done) finish();
-    },
-  };
+/**
+ * A worker thread running aws-cdk-lib's CloudFormation validation: created early with the resource types it will
+ * see (it builds the engine at once), or late without them; `begin()` gives it the templates and returns at once,
+ * `collect()` blocks until its report.
+ */
+export class CloudFormationValidationWorker {
+  private readonly signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  private readonly answers: MessagePort;
+  private readonly worker: Worker;
+  private state: 'created' | 'begun' | 'finished' = 'created';
+
+  constructor(
+    private readonly options: CloudFormationValidationWorkerOptions = {},
+    /** The resource types of the templates to come: the engine is built from them before `begin()`. */
+    resourceTypes?: ReadonlySet<string>,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.answers = port1;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: {
+        port: port2,
+        signal: this.signal,
+        pluginModule: options.pluginModule ?? defaultCloudFormationValidatePluginModule(),
+        resourceTypes: resourceTypes ? [...resourceTypes].sort() : undefined,
+      },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    this.answers.unref();
+    // A worker that fails to start at all reports through this event; the flag then never sets, and the wait's
+    // timeout ends it. Listening keeps the failure from becoming an uncaught exception of the app.
+    this.worker.on('error', () => undefined);
+  }
+
+  /** Gives the worker the templates to validate; returns at once. Once per worker. */
+  begin(context: PlainValidationContext): void {
+    if (this.state !== 'created') throw new Error('This CloudFormation validation worker was already given templates');
+    this.state = 'begun';
+    this.answers.postMessage({ context });
+  }
+
+  /** Blocks until the worker answers: its report, or its error thrown here. Call once, after `begin()`. */
+  collect(): PolicyValidationPluginReport {
+    if (this.state !== 'begun') throw new Error(`This CloudFormation validation worker is ${this.state}, not begun`);
+    const started = performance.now();
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const waited = Atomics.wait(this.signal, 0, 0, timeoutMs);
+    const answer = receiveMessageOnPort(this.answers)?.message as WorkerAnswer | undefined;
+    recordWorkerCounters({
+      [WORKER_WAIT_COUNTER]: { count: 1, total: performance.now() - started, telemetry: true },
+      ...(answer && 'counters' in answer ? answer.counters : {}),
+    });
+    this.cancel();
+    if (!answer) {
+      const why = waited === 'timed-out' ? `within ${timeoutMs} ms` : 'and ended';
+      throw new Error(`The CloudFormation validation worker thread gave no answer ${why}`);
+    }
+    if ('error' in answer) {
+      const error = new Error(`CloudFormation validation failed in its worker thread: ${answer.error.message}`);
+      if (answer.error.stack) error.stack = `${error.message}\n(worker) ${answer.error.stack}`;
+      throw error;
+    }
+    return answer.report;
+  }
+
+  /** Ends the worker without waiting for an answer (templates that are not the ones validated, a kept report). */
+  cancel(): void {
+    if (this.state === 'finished') return;
+    this.state = 'finished';
+    this.answers.close();
+    void this.worker.terminate();
+  }
 }

@@ -4,7 +4,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CloudFormationValidatePlugin, IPolicyValidationContext, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
+import {
+  CloudFormationValidationWorker,
+  plainValidationContext,
+} from '../../lib/common/cloudformation-validation-worker';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-cfn-validation-'));
@@ -273,5 +278,94 @@ describe('started alongside an earlier plugin: validated in a worker thread, col
     const notStarted = build(false);
     expect(notStarted.lastRun).toEqual({ fromCache: false });
     expect(started.cloudFormation).toEqual(notStarted.cloudFormation);
+  });
+});
+
+describe('the engine started when the constructs are built, before the templates exist', () => {
+  /** An app of one stack with a planted F3002 finding; `extraTopic` changes the tree's shape. */
+  function plantedApp(extraTopic: boolean) {
+    const app = new App({
+      outdir: newDir(),
+      context: {
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        '@aws-cdk/core:validateAgainstDefaultRules': true,
+      },
+    });
+    const stack = new Stack(app, 'Planted', { env: { account: '111111111111', region: 'us-east-1' } });
+    const bucket = new s3.Bucket(stack, 'Archive');
+    (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('Nope', 1);
+    if (extraTopic) new sns.Topic(stack, 'Alerts');
+    return app;
+  }
+
+  function synthWith(app: App, validation: CachedCloudFormationValidation) {
+    Validations.of(app).addPlugins(
+      new ControlTowerChecks({ cacheDir: false, startAlongside: [validation] }),
+      validation,
+    );
+    const outdir = app.synth().directory;
+    const withoutTraces = (key: string, value: unknown) => (key === 'stackTraces' ? undefined : value);
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'), withoutTraces) as {
+      pluginReports: { pluginName: string; violations: unknown[] }[];
+    };
+    return report.pluginReports.filter((r) => r.pluginName === CloudFormationValidatePlugin.PLUGIN_NAME);
+  }
+
+  test('a tree never seen with a kept report starts it; the same tree again starts nothing; the report is the same', () => {
+    const cacheDir = newDir();
+    const first = new CachedCloudFormationValidation(cacheDir);
+    const firstApp = plantedApp(false);
+    expect(first.startEngine(firstApp)).toBe(true);
+    const firstReport = synthWith(firstApp, first);
+    expect(first.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
+    expect(firstReport.map((r) => r.violations.length)).toEqual([1]);
+
+    // The same app again (a synth after another): no engine is started, and the kept report serves.
+    const again = new CachedCloudFormationValidation(cacheDir);
+    const againApp = plantedApp(false);
+    expect(again.startEngine(againApp)).toBe(false);
+    expect(synthWith(againApp, again)).toEqual(firstReport);
+    expect(again.lastRun).toEqual({ fromCache: true });
+
+    // A resource added: another shape, so the engine starts early again; the report is the plugin's own.
+    const grown = new CachedCloudFormationValidation(cacheDir);
+    const grownApp = plantedApp(true);
+    expect(grown.startEngine(grownApp)).toBe(true);
+    const grownReport = synthWith(grownApp, grown);
+    expect(grown.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
+    const plainApp = plantedApp(true);
+    const plainValidation = new CachedCloudFormationValidation(false);
+    Validations.of(plainApp).addPlugins(plainValidation);
+    const plainDir = plainApp.synth().directory;
+    const plainReport = JSON.parse(fs.readFileSync(path.join(plainDir, 'validation-report.json'), 'utf8'), (k, v) =>
+      k === 'stackTraces' ? undefined : v,
+    ) as { pluginReports: { pluginName: string }[] };
+    expect(plainValidation.lastRun).toEqual({ fromCache: false });
+    expect(grownReport).toEqual(
+      plainReport.pluginReports.filter((r) => r.pluginName === CloudFormationValidatePlugin.PLUGIN_NAME),
+    );
+  });
+
+  test('an engine built for types that select other rules is built again: the rule it lacked still reports', () => {
+    // The plugin's bundled GameLift rule (CDK-GameLift-001: an inverted port range) is selected only when a
+    // GameLift type is present; the early engine was built for S3 buckets only, without it.
+    const dir = newDir();
+    const templatePath = path.join(dir, 'Games.template.json');
+    const permission = { FromPort: 2000, ToPort: 1000, IpRange: '10.0.0.0/16', Protocol: 'TCP' };
+    const fleet = { Type: 'AWS::GameLift::Fleet', Properties: { Name: 'f', EC2InboundPermissions: [permission] } };
+    fs.writeFileSync(templatePath, JSON.stringify({ Resources: { Fleet: fleet } }));
+    const stacks = [{ stackConstructPath: 'Games', templatePath, accountId: '111111111111', region: 'us-east-1' }];
+    const expected = plain(stacks);
+    expect(expected.violations.map((v) => v.ruleName)).toContain('CDK-GameLift-001');
+
+    const early = new CloudFormationValidationWorker({}, new Set(['AWS::S3::Bucket']));
+    early.begin(plainValidationContext(context(stacks)));
+    expect(early.collect()).toEqual(expected);
+
+    // Types that select the same rules (none bundled for S3 or SNS) keep the early engine: the same report.
+    const s3Stacks = writeTemplates(newDir());
+    const same = new CloudFormationValidationWorker({}, new Set(['AWS::S3::Bucket']));
+    same.begin(plainValidationContext(context(s3Stacks)));
+    expect(same.collect()).toEqual(plain(s3Stacks));
   });
 });
