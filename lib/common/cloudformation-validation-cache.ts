@@ -37,6 +37,8 @@ import {
  * When no report is kept, `start()` (called by a plugin that runs before this one: `ControlTowerChecks`) runs the
  * validation in a worker thread while that plugin's cfn-guard runs, and `validate()` collects its report
  * (lib/common/cloudformation-validation-worker.ts): the plugin's own `validate()` computes it, so it is the same.
+ * `startEngine()`, called when the constructs are built, lets that worker build the engine during synthesis, for a
+ * construct tree whose shape has no kept report yet (docs/performance.md, round 4).
  */
 
 const ENTRY_FORMAT = 'bulwark-cfn-validate-1';

@@ -17,8 +17,9 @@ import { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-
  * `context.stackTemplates` and nothing else (aws-cdk-lib 2.276, core/lib/validation/cloudformation-validate-plugin.js:
  * no `appConstruct`), so its report is the report the main thread would compute. The main thread waits with
  * `Atomics.wait` on a shared flag the worker sets after posting its answer, then takes the answer with
- * `receiveMessageOnPort` (neither needs the event loop, which a synchronous plugin never gets back). The worker is
- * unref'd: a run started and never collected (a synth that failed first) does not keep the process alive.
+ * `receiveMessageOnPort` (neither needs the event loop, which a synchronous plugin never gets back:
+ * https://nodejs.org/api/worker_threads.html#workerreceivemessageonportport). The worker is unref'd: a run started
+ * and never collected (a synth that failed first) does not keep the process alive.
  */
 
 /** The plain data the plugin reads from a validation context (what can cross to a thread). */
