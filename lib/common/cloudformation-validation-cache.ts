@@ -218,7 +218,9 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
   }
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    this.cancelEarly(); // not started by now: this synth does not use it
+    // No plugin before this one started it (no ControlTowerChecks): the engine built early still serves.
+    if (this.early) this.start(context);
+    this.cancelEarly(); // left when a run was already started on these templates, or a report is kept
     const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
     const started = this.started?.key === key ? this.started : undefined;
     if (!started) this.cancelStarted(); // begun on other templates, stacks, accounts or regions: not this report

@@ -346,6 +346,22 @@ describe('the engine started when the constructs are built, before the templates
     );
   });
 
+  test('without a plugin to start it, validate() itself uses the engine started early: the same report', () => {
+    const app = plantedApp(false);
+    const validation = new CachedCloudFormationValidation(false);
+    expect(validation.startEngine(app)).toBe(true);
+    Validations.of(app).addPlugins(validation);
+    const outdir = app.synth().directory;
+    expect(validation.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
+    };
+    const [cloudFormation] = report.pluginReports.filter(
+      (r) => r.pluginName === CloudFormationValidatePlugin.PLUGIN_NAME,
+    );
+    expect(cloudFormation.violations.map((v) => v.ruleName)).toEqual(['F3002']);
+  });
+
   test('an engine built for types that select other rules is built again: the rule it lacked still reports', () => {
     // The plugin's bundled GameLift rule (CDK-GameLift-001: an inverted port range) is selected only when a
     // GameLift type is present; the early engine was built for S3 buckets only, without it.
