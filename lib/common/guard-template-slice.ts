@@ -11,7 +11,10 @@ import { GuardRuleSource } from './guard-rule-merge';
  * - `Resources.*[ Type == %T ]` (or `Resources[ ... ]`, or several `Type == %T` joined by `or`), where each `T` is a
  *   `let` bound to a literal resource type in the same file: the resources of the types the file names;
  * - `%doc.Resources[ keys == %resource_key ]`, where the key is a value read from a resource already observed (a
- *   `Ref` or `Fn::GetAtt` in the rules as shipped): the resources those resources name, and so on;
+ *   `Ref` or `Fn::GetAtt` in the rules as shipped): the resources those resources name, and so on. When every such
+ *   lookup sits in a rule that reads of the resource it finds only that it exists and its `Type` (all 42 bundled
+ *   files that look up: `query_for_resource`), nothing is read inside a found resource, so no key can come from
+ *   one: the resources the named ones name directly are enough;
  * - `Resources exists` / `is_list` / `not empty` and `some Resources[*] == "..."`: the key's presence at the top
  *   (`is_cfn_template`) or a property of an observed resource (an EKS cluster's `EncryptionConfig`).
  *
@@ -25,9 +28,20 @@ import { GuardRuleSource } from './guard-rule-merge';
  * equal on the synthesized templates.
  */
 
+/**
+ * Which resources named by observed ones a file can read: none (no key lookup), those the resources of its types
+ * name (every lookup reads only existence and `Type` of what it finds), or all reachable from them.
+ */
+export type ReferencesFollowed = 'none' | 'direct' | 'transitive';
+
+/** What a rule file can observe of a template: resources of these types, and the references it follows. */
+export interface SliceReach {
+  readonly types: ReadonlySet<string>;
+  readonly references: ReferencesFollowed;
+}
+
 /** What a rule file can observe of a template, or why that cannot be told from its text. */
-export type GuardRuleReach =
-  { readonly types: ReadonlySet<string>; readonly followsReferences: boolean } | { readonly unsliceable: string };
+export type GuardRuleReach = SliceReach | { readonly unsliceable: string };
 
 const RESOURCE_TYPE = /AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g;
 const TYPE_CONSTANT = /^\s*let\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(["'])(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)\2\s*$/gm;
@@ -37,6 +51,30 @@ const TYPE_QUERY = new RegExp(String.raw`^(?:\.\*)?\[\s*(${TYPE_TEST}(?:\s+or\s+
 const KEY_LOOKUP = /^\[\s*keys\s*==\s*%[A-Za-z_][A-Za-z0-9_]*\s*\]/;
 const PRESENCE = /^\s+(?:exists|is_list|not\s+empty)\b/;
 const SOME_ITEM = /^\[\*\]\s*==\s*"[^"\n]*"/;
+const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+/**
+ * A parameterized rule whose key lookup reads only that the found resource exists and its `Type`, whitespace
+ * normalized (`query_for_resource` of the bundled files).
+ */
+const EXISTENCE_AND_TYPE_LOOKUP = new RegExp(
+  String.raw`^rule ${NAME} ?\([^)]*\) ?\{ ?let (${NAME}) = %${NAME}\.Resources\[ ?keys == %${NAME} ?\] ?` +
+    String.raw`%\1 not empty ?(?:%\1 ?\{ ?Type (?:==|in) %${NAME} ?\} ?)?\}$`,
+);
+
+/** The text of the parameterized rule around `index`, whitespace normalized, or undefined. */
+function enclosingRule(text: string, index: number): string | undefined {
+  const starts = [...text.slice(0, index).matchAll(/\brule\s+[A-Za-z_][A-Za-z0-9_]*\s*\([^)]*\)\s*\{/g)];
+  const start = starts.at(-1);
+  if (start?.index === undefined) return undefined;
+  let depth = 0;
+  for (let at = start.index + start[0].length - 1; at < text.length; at++) {
+    if (text[at] === '{') depth++;
+    if (text[at] === '}' && --depth === 0) {
+      return at > index ? text.slice(start.index, at + 1).replace(/\s+/g, ' ') : undefined;
+    }
+  }
+  return undefined;
+}
 
 /** The rule text cfn-guard evaluates: comments and custom messages (`<< ... >>`, never evaluated) blanked. */
 function evaluatedText(content: string): string {
@@ -51,7 +89,7 @@ function evaluatedText(content: string): string {
 export function guardRuleReach(content: string): GuardRuleReach {
   const text = evaluatedText(content);
   const typeConstants = new Map([...text.matchAll(TYPE_CONSTANT)].map((match) => [match[1], match[3]]));
-  let followsReferences = false;
+  let references: ReferencesFollowed = 'none';
   for (const match of text.matchAll(/\bResources\b/g)) {
     const before = text.slice(0, match.index);
     const after = text.slice(match.index + match[0].length);
@@ -64,7 +102,9 @@ export function guardRuleReach(content: string): GuardRuleReach {
       continue;
     }
     if (KEY_LOOKUP.test(after) && /%[A-Za-z_][A-Za-z0-9_]*\.$/.test(before)) {
-      followsReferences = true;
+      const onlyExistenceAndType = EXISTENCE_AND_TYPE_LOOKUP.test(enclosingRule(text, match.index) ?? '');
+      if (!onlyExistenceAndType) references = 'transitive';
+      else if (references === 'none') references = 'direct';
       continue;
     }
     if (PRESENCE.test(after) && !before.endsWith('.')) continue;
@@ -73,7 +113,7 @@ export function guardRuleReach(content: string): GuardRuleReach {
     return { unsliceable: `a use of Resources this module does not recognize: "${line}"` };
   }
   // Types named anywhere, comments and messages included: a wider part than needed is still exact (above).
-  return { types: new Set(content.match(RESOURCE_TYPE) ?? []), followsReferences };
+  return { types: new Set(content.match(RESOURCE_TYPE) ?? []), references };
 }
 
 /** A CloudFormation template as cfn-guard reads it. */
@@ -107,13 +147,10 @@ export function namedLogicalIds(
 }
 
 /**
- * The template with, in `Resources`, only the resources of `types` and, when `followsReferences`, every resource
- * they name, transitively; everything else as it is, in its order.
+ * The template with, in `Resources`, only the resources of `types` and the resources they name (directly, or
+ * transitively, as `references` says); everything else as it is, in its order.
  */
-export function sliceTemplate(
-  template: TemplateDocument,
-  reach: { readonly types: ReadonlySet<string>; readonly followsReferences: boolean },
-): TemplateDocument {
+export function sliceTemplate(template: TemplateDocument, reach: SliceReach): TemplateDocument {
   const resources = template.Resources ?? {};
   const logicalIds = new Set(Object.keys(resources));
   const kept = new Set(
@@ -121,7 +158,11 @@ export function sliceTemplate(
       .filter(([, resource]) => typeof resource?.Type === 'string' && reach.types.has(resource.Type))
       .map(([logicalId]) => logicalId),
   );
-  if (reach.followsReferences) {
+  if (reach.references === 'direct') {
+    const named = new Set<string>();
+    for (const logicalId of kept) namedLogicalIds(resources[logicalId], logicalIds, named);
+    for (const logicalId of named) kept.add(logicalId);
+  } else if (reach.references === 'transitive') {
     const pending = [...kept];
     while (pending.length > 0) {
       for (const named of namedLogicalIds(resources[pending.pop()!], logicalIds)) {
@@ -145,7 +186,7 @@ export interface GuardRuleGroup {
   readonly name: string;
   readonly rules: readonly GuardRuleSource[];
   /** Undefined: the whole template (a file of the group is not sliceable). */
-  readonly reach?: { readonly types: ReadonlySet<string>; readonly followsReferences: boolean };
+  readonly reach?: SliceReach;
 }
 
 /**
@@ -162,13 +203,14 @@ export function groupRulesForSlicing(rules: readonly GuardRuleSource[]): GuardRu
   return [...byFolder].map(([name, members]) => {
     const reaches = members.map((rule) => guardRuleReach(rule.content));
     if (reaches.some((reach) => 'unsliceable' in reach)) return { name, rules: members };
-    const sliceable = reaches as { types: ReadonlySet<string>; followsReferences: boolean }[];
+    const sliceable = reaches as SliceReach[];
+    const followed = new Set(sliceable.map((reach) => reach.references));
     return {
       name,
       rules: members,
       reach: {
         types: new Set(sliceable.flatMap((reach) => [...reach.types])),
-        followsReferences: sliceable.some((reach) => reach.followsReferences),
+        references: followed.has('transitive') ? 'transitive' : followed.has('direct') ? 'direct' : 'none',
       },
     };
   });

@@ -5,7 +5,12 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
-import { guardRuleReach, sliceTemplate, TemplateDocument } from '../../lib/common/guard-template-slice';
+import {
+  guardRuleReach,
+  ReferencesFollowed,
+  sliceTemplate,
+  TemplateDocument,
+} from '../../lib/common/guard-template-slice';
 import { sharedGuardReport } from '../helpers/guard-shared';
 import { sharedAssemblyDir } from '../helpers/shared-assembly';
 
@@ -43,7 +48,7 @@ function withSeverity(report: PolicyValidationPluginReportBeta1): PolicyValidati
   };
 }
 
-const reach = (types: string[], followsReferences: boolean) => ({ types: new Set(types), followsReferences });
+const reach = (types: string[], references: ReferencesFollowed) => ({ types: new Set(types), references });
 
 /**
  * A rule written as the Control Tower files are, that reads through a key lookup a resource of a type it does not
@@ -77,6 +82,32 @@ rule query_for_resource(doc, resource_key) {
 }
 `;
 
+/** The shape of the bundled lookups (ct-cloudwatch-pr-3): a log group's key must be a KMS key of this template. */
+const LOG_GROUP_KEY_RULE = `
+let LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
+let INPUT_DOCUMENT = this
+let log_groups = Resources.*[ Type == %LOG_GROUP_TYPE ]
+rule log_group_key_check when %log_groups not empty {
+    check(%log_groups.Properties)
+}
+rule check(log_group) {
+    %log_group {
+        KmsKeyId exists
+        KmsKeyId {
+            'Fn::GetAtt' {
+                query_for_resource(%INPUT_DOCUMENT, this[0], "AWS::KMS::Key")
+            }
+        }
+    }
+}
+rule query_for_resource(doc, resource_key, referenced_resource_type) {
+    let referenced_resource = %doc.Resources[ keys == %resource_key ]
+    %referenced_resource not empty
+    %referenced_resource {
+        Type == %referenced_resource_type
+    }
+}`;
+
 /** A bucket encrypted with a key that does not rotate, and a queue no rule above can reach. */
 const BUCKET_WITH_KEY: TemplateDocument = {
   AWSTemplateFormatVersion: '2010-09-09',
@@ -109,7 +140,7 @@ describe('what a Control Tower rule file can observe of a template (guardRuleRea
 let BUCKET = "AWS::S3::Bucket"
 let buckets = Resources.*[ Type == %BUCKET ]
 rule is_cfn_template(doc) { %doc { AWSTemplateFormatVersion exists or Resources exists } }`),
-    ).toEqual(reach(['AWS::S3::Bucket'], false));
+    ).toEqual(reach(['AWS::S3::Bucket'], 'none'));
     expect(
       guardRuleReach(`
 let ROLE = 'AWS::IAM::Role'
@@ -118,8 +149,11 @@ let principals = Resources.*[
     Type == %ROLE or
     Type == %USER
 ]`),
-    ).toEqual(reach(['AWS::IAM::Role', 'AWS::IAM::User'], false));
-    expect(guardRuleReach(KEY_ROTATION_RULE)).toEqual(reach(['AWS::S3::Bucket'], true));
+    ).toEqual(reach(['AWS::IAM::Role', 'AWS::IAM::User'], 'none'));
+    // It reads a property of the resource it finds, so keys may come from there: every reachable resource.
+    expect(guardRuleReach(KEY_ROTATION_RULE)).toEqual(reach(['AWS::S3::Bucket'], 'transitive'));
+    // The bundled files' lookup reads only existence and Type of what it finds: the directly named resources.
+    expect(guardRuleReach(LOG_GROUP_KEY_RULE)).toEqual(reach(['AWS::Logs::LogGroup', 'AWS::KMS::Key'], 'direct'));
   });
 
   test('comments and custom messages are not read: a type named there only widens the part, never narrows it', () => {
@@ -131,7 +165,7 @@ rule queue_check when %queues not empty {
   %queues.Properties.KmsMasterKeyId exists
   << Resources.* in a message; see AWS::KMS::Key >>
 }`;
-    expect(guardRuleReach(text)).toEqual(reach(['AWS::SQS::Queue', 'AWS::KMS::Key'], false));
+    expect(guardRuleReach(text)).toEqual(reach(['AWS::SQS::Queue', 'AWS::KMS::Key'], 'none'));
   });
 
   test('any other reach into Resources is refused, so such a file reads the whole template', () => {
@@ -173,13 +207,17 @@ describe('sliceTemplate', () => {
       },
       Outputs: { Out: { Value: { Ref: 'Alone' } } },
     };
-    const withoutReferences = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], false));
+    const withoutReferences = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], 'none'));
     expect(withoutReferences).toEqual({
       ...template,
       Resources: { Fn: template.Resources!.Fn, Topic: template.Resources!.Topic },
     });
 
-    const followed = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], true));
+    const direct = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], 'direct'));
+    // The table's key is named by the table, not by a resource of the named types: left out.
+    expect(Object.keys(direct.Resources!)).toEqual(['Role', 'Fn', 'Table', 'Topic', 'Queue']);
+
+    const followed = sliceTemplate(template, reach(['AWS::Lambda::Function', 'AWS::SNS::Topic'], 'transitive'));
     expect(Object.keys(followed.Resources!)).toEqual(['Role', 'Fn', 'Table', 'Key', 'Topic', 'Queue']);
     expect(followed.Parameters).toBe(template.Parameters);
     expect(followed.Outputs).toBe(template.Outputs);
@@ -201,7 +239,7 @@ describe('sliceTemplate', () => {
     // The key left out: the lookup finds nothing and the report changes. The references are what keeps it equal.
     const narrow = write(
       'narrow.template.json',
-      JSON.stringify(sliceTemplate(BUCKET_WITH_KEY, { ...reachOfRule, followsReferences: false })),
+      JSON.stringify(sliceTemplate(BUCKET_WITH_KEY, { ...reachOfRule, references: 'none' })),
     );
     const narrowOutcome = (() => {
       try {
