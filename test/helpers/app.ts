@@ -9,7 +9,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { config as userConfig } from '../../config/bulwark.config';
 import { BulwarkConfigInput, ResolvedConfig, validateConfig } from '../../config';
 import { BulwarkAppOptions, BulwarkStacks, buildBulwarkApp } from '../../lib/app';
-import { SharedVariant, sharedAssemblyDir, sharedResultDir } from './shared-assembly';
+import { CLI_CONTEXT, SharedVariant, sharedAssemblyDir, sharedResultDir } from './shared-assembly';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
@@ -23,7 +23,11 @@ export function testApp(
   extraContext: Record<string, unknown> = {},
   outdir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-test-')),
 ): App {
-  return new App({ outdir, context: { ...cdkJson.context, ...extraContext }, builtinCloudFormationValidation: false });
+  return new App({
+    outdir,
+    context: { ...CLI_CONTEXT, ...cdkJson.context, ...extraContext },
+    builtinCloudFormationValidation: false,
+  });
 }
 
 /** A fresh copy of the default config input, for tests that change one field. */

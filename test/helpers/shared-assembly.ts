@@ -28,9 +28,22 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
   context: Record<string, unknown>;
 };
 
+/**
+ * What the CDK CLI adds to an app's context by default (aws-cdk's `pathMetadata` and `assetMetadata`): each
+ * resource's construct path and each asset's path in its Metadata. With it, a test's templates differ from those
+ * `cdk synth` writes only in the CDKMetadata resource (the CLI's app also reports the CloudFormation validation
+ * plugin there), which no Control Tower rule observes: the content-keyed Control Tower reports of a `cdk synth`
+ * serve the tests' synths of the same config (lib/common/guard-template-slice.ts), and the reverse.
+ */
+export const CLI_CONTEXT = { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true };
+
 /** Synthesize one variant into `outdir`, exactly as a test file's own synth would (cdk.json context, nag on). */
 export function synthSharedVariant(variant: SharedVariant, outdir: string): void {
-  const app = new App({ outdir, context: { ...cdkJson.context }, builtinCloudFormationValidation: false });
+  const app = new App({
+    outdir,
+    context: { ...CLI_CONTEXT, ...cdkJson.context },
+    builtinCloudFormationValidation: false,
+  });
   buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), {
     nag: true,
     controlTower: true,
