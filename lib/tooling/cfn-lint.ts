@@ -1,5 +1,7 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { registrySchemasDir } from './cfn-lint-schema-patches';
 
@@ -47,12 +49,103 @@ export function templatesIn(assemblyDir: string): string[] {
   return found.sort();
 }
 
-/** Run the machine's cfn-lint (Python) over the templates and return its findings. */
-export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
+export interface CfnLintOptions {
+  /**
+   * Where each template's findings are kept between runs, keyed by what decides them (cfnLintKey); false lints
+   * every template every time. @default node_modules/.cache/bulwark-cfn-lint
+   */
+  readonly cacheDir?: string | false;
+  /** Told which templates cfn-lint itself ran on (the others' findings were kept ones). */
+  readonly onLinted?: (templates: readonly string[]) => void;
+}
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+export const DEFAULT_CFN_LINT_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bulwark-cfn-lint');
+const ENTRY_FORMAT = 'bulwark-cfn-lint-1';
+/** Entries kept: a few per template and variant (default, drill, test fixtures); older ones are deleted. */
+const ENTRIES_KEPT = 300;
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * The SHA-256 of what decides a template's findings besides its bytes: the cfn-lint that runs (its version, as
+ * Python reports it, and its entry script, which names the Python it runs on), the options, any .cfnlintrc it
+ * reads, and the registry schemas given (cfn-lint-schema-patches.ts), file by file.
+ */
+export function cfnLintEngineDigest(options: readonly string[], schemasDir: string | undefined): string {
+  const version = spawnSync('python3', ['-c', "from importlib.metadata import version; print(version('cfn-lint'))"], {
+    encoding: 'utf8',
+    cwd: os.tmpdir(),
+  });
+  const script = spawnSync('sh', ['-c', 'command -v cfn-lint'], { encoding: 'utf8' }).stdout.trim();
+  if (version.status !== 0 || !script) throw new Error(`cfn-lint: cannot tell its version: ${version.stderr}`);
+  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${version.stdout.trim()}\0`);
+  // The schemas folder's name varies with TMPDIR (bin/cfn-lint.ts gives each group its own): its files are hashed.
+  const named = options.map((option) => (option === schemasDir ? '<registry-schemas>' : option));
+  hash.update(fs.readFileSync(fs.realpathSync(script))).update(`\0${JSON.stringify(named)}\0`);
+  // cfn-lint also reads a configuration file from the working directory and the home directory, when there is one.
+  for (const dir of [process.cwd(), os.homedir()]) {
+    for (const name of ['.cfnlintrc', '.cfnlintrc.yaml', '.cfnlintrc.yml', '.cfnlintrc.json']) {
+      const file = path.join(dir, name);
+      if (fs.existsSync(file)) hash.update(`${file}\0`).update(fs.readFileSync(file)).update('\0');
+    }
+  }
+  for (const name of schemasDir ? fs.readdirSync(schemasDir).sort() : []) {
+    hash
+      .update(`${name}\0`)
+      .update(fs.readFileSync(path.join(schemasDir!, name)))
+      .update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** The key of one template's findings: the engine's digest and the template's bytes. */
+export function cfnLintKey(engineDigest: string, template: Buffer): string {
+  return sha256(Buffer.concat([Buffer.from(`${engineDigest}\0`), template]));
+}
+
+function readKept(cacheDir: string, key: string): CfnLintFinding[] | undefined {
+  try {
+    const entry = JSON.parse(fs.readFileSync(path.join(cacheDir, `${key}.json`), 'utf8')) as {
+      format?: string;
+      findings?: CfnLintFinding[];
+    };
+    return entry.format === ENTRY_FORMAT && Array.isArray(entry.findings) ? entry.findings : undefined;
+  } catch {
+    return undefined; // absent, or cut short by a crash: lint again
+  }
+}
+
+function keep(cacheDir: string, key: string, findings: CfnLintFinding[]): void {
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const file = path.join(cacheDir, `${key}.json`);
+    // Written whole under another name, then renamed: a reader never sees half an entry.
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, JSON.stringify({ format: ENTRY_FORMAT, findings }));
+    fs.renameSync(partial, file);
+    const entries = fs
+      .readdirSync(cacheDir)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => ({ name, mtime: fs.statSync(path.join(cacheDir, name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(cacheDir, name), { force: true });
+  } catch {
+    // read-only or full disk: the findings are still returned
+  }
+}
+
+/**
+ * Run the machine's cfn-lint (Python) over the templates and return its findings. cfn-lint lints each template on
+ * its own, so a template's findings depend only on its bytes and the engine: they are kept by that key, and only
+ * the templates without kept findings are linted (in one cfn-lint run).
+ */
+export function runCfnLint(templates: readonly string[], lintOptions: CfnLintOptions = {}): CfnLintFinding[] {
   if (templates.length === 0) throw new Error('cfn-lint: no templates to check; run `npx cdk synth` first');
-  // One cfn-lint process for all templates (it loads its schemas once, about 1.5 s); `--` ends the list options.
   const schemas = registrySchemasDir();
-  const args = [
+  const options = [
     '--format',
     'json',
     '--include-checks',
@@ -60,9 +153,37 @@ export function runCfnLint(templates: readonly string[]): CfnLintFinding[] {
     ...(IGNORED_RULES.length ? ['--ignore-checks', ...IGNORED_RULES] : []),
     // cfn-lint's plan schema plus the properties the template reference documents (cfn-lint-schema-patches.ts).
     ...(schemas ? ['--registry-schemas', schemas] : []),
-    '--',
-    ...templates,
   ];
+  const cacheDir = lintOptions.cacheDir === false ? undefined : (lintOptions.cacheDir ?? DEFAULT_CFN_LINT_CACHE_DIR);
+  if (!cacheDir) {
+    lintOptions.onLinted?.(templates);
+    return lint(templates, options);
+  }
+  const engine = cfnLintEngineDigest(options, schemas);
+  const bytes = new Map(templates.map((file) => [file, fs.readFileSync(file)]));
+  const keys = new Map(templates.map((file) => [file, cfnLintKey(engine, bytes.get(file)!)]));
+  const kept = new Map(templates.map((file) => [file, readKept(cacheDir, keys.get(file)!)]));
+  const missing = templates.filter((file) => !kept.get(file));
+  if (missing.length > 0) lintOptions.onLinted?.(missing);
+  const fresh = missing.length > 0 ? lint(missing, options) : [];
+  for (const file of missing) {
+    const own = fresh.filter((finding) => path.resolve(finding.file) === path.resolve(file));
+    kept.set(file, own);
+    // A template rewritten while cfn-lint read it (another synth into the same directory) is not kept.
+    if (fs.readFileSync(file).equals(bytes.get(file)!)) {
+      keep(
+        cacheDir,
+        keys.get(file)!,
+        own.map((finding) => ({ ...finding, file: '' })),
+      );
+    }
+  }
+  return templates.flatMap((file) => kept.get(file)!.map((finding) => ({ ...finding, file })));
+}
+
+function lint(templates: readonly string[], options: readonly string[]): CfnLintFinding[] {
+  // One cfn-lint process for all templates (it loads its schemas once, about 1.5 s); `--` ends the list options.
+  const args = [...options, '--', ...templates];
   const result = spawnSync('cfn-lint', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
     throw new Error(
