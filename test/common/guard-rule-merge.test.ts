@@ -6,7 +6,7 @@ import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 import { mergeGuardRules, reportedRuleNames } from '../../lib/common/guard-rule-merge';
 import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
-import { sharedGuardReport } from '../helpers/guard-shared';
+import { groupRulesForSlicing, sliceTemplate, TemplateDocument } from '../../lib/common/guard-template-slice';
 import { sharedAssemblyDir } from '../helpers/shared-assembly';
 
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -52,17 +52,31 @@ rule logged_check when %buckets not empty { check(%buckets.Properties) }
 rule check(props) { %props.LoggingConfiguration exists }`;
 
 describe('Control Tower rules merged into one file per template (cfn-guard pays per rule file)', () => {
-  test('on the synthesized Prod and Pipeline templates: the same report as the rule files one by one', () => {
+  test('on the synthesized Prod and Pipeline templates: each folder merged, over its slice, reports as its files', () => {
+    // What the plugin runs: per folder of the selected rules, the merged file over the folder's part of the template
+    // (guard-template-slice.ts). The whole chain against one plain run over the whole template is
+    // control-tower-parallel.test.ts's.
     const dir = sharedAssemblyDir('default');
     if (!dir) throw new Error('no shared assembly: run through jest, whose globalSetup provides it');
     for (const stack of ['Prod', 'Pipeline']) {
       const template = path.join(dir, `${stack}.template.json`);
+      const document = JSON.parse(fs.readFileSync(template, 'utf8')) as TemplateDocument;
       const rules = rulesForTypes(guardRuleFiles(), templateResourceTypes([template]));
-      // Shared by content within the jest run: guard-rule-selection asks for the selected rules over Prod too.
-      const separate = sharedGuardReport({ files: rules }, [template]);
-      // Both have findings (acknowledged in the app), so two empty reports cannot pass this.
-      expect(separate.violations.length).toBeGreaterThan(3);
-      expect(mergedReport(rules, [template])).toEqual(separate);
+      const groups = groupRulesForSlicing(rules.map((file) => ({ file, content: fs.readFileSync(file, 'utf8') })));
+      let findings = 0;
+      for (const group of groups) {
+        if (!group.reach) throw new Error(`${group.name} is not sliceable`);
+        const slice = write(
+          `${stack}-${group.name}.template.json`,
+          JSON.stringify(sliceTemplate(document, group.reach)),
+        );
+        const files = group.rules.map((rule) => rule.file);
+        const separate = guardReport(files, [slice]);
+        findings += separate.violations.length;
+        expect(mergedReport(files, [slice])).toEqual(separate);
+      }
+      // Both have findings (acknowledged in the app), so empty reports cannot pass this.
+      expect(findings).toBeGreaterThan(3);
     }
   });
 
