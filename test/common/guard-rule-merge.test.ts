@@ -1,35 +1,22 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 import { mergeGuardRules, reportedRuleNames } from '../../lib/common/guard-rule-merge';
 import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
 import { groupRulesForSlicing, sliceTemplate, TemplateDocument } from '../../lib/common/guard-template-slice';
+import { plainGuardReport, temporaryFileWriter } from '../helpers/guard-shared';
 import { sharedAssemblyDir } from '../helpers/shared-assembly';
 
-const MAX_BUFFER = 256 * 1024 * 1024;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-merge-'));
-let files = 0;
-
-function write(name: string, content: string): string {
-  const file = path.join(tmp, `${files++}-${name}`);
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-/** The plugin's own cfn-guard run and parsing, with these rule files as they are. */
-function guardReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
-  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: ruleFiles, maxBuffer: MAX_BUFFER });
-  return guard.validate({ templatePaths, appConstruct: new App() });
-}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-merge-d-'));
+const write = temporaryFileWriter('bulwark-guard-merge-');
 
 /** The same, with the rule files merged into one. */
 function mergedReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
   const merge = mergeGuardRules(ruleFiles.map((file) => ({ file, content: fs.readFileSync(file, 'utf8') })));
   if (!('merged' in merge)) throw new Error(`not merged: ${merge.unsafe}`);
-  return guardReport([write('merged.guard', merge.merged)], templatePaths);
+  return plainGuardReport([write('merged.guard', merge.merged)], templatePaths);
 }
 
 function ruleNames(report: PolicyValidationPluginReportBeta1): string[] {
@@ -71,7 +58,7 @@ describe('Control Tower rules merged into one file per template (cfn-guard pays 
           JSON.stringify(sliceTemplate(document, group.reach)),
         );
         const files = group.rules.map((rule) => rule.file);
-        const separate = guardReport(files, [slice]);
+        const separate = plainGuardReport(files, [slice]);
         findings += separate.violations.length;
         expect(mergedReport(files, [slice])).toEqual(separate);
       }
@@ -109,11 +96,11 @@ describe('Control Tower rules merged into one file per template (cfn-guard pays 
       }),
     );
     const ruleFiles = [write('versioning.guard', VERSIONING_RULES), write('logging.guard', LOGGING_RULES)];
-    const separate = guardReport(ruleFiles, [template]);
+    const separate = plainGuardReport(ruleFiles, [template]);
     expect(ruleNames(separate)).toEqual(['logged_check', 'versioned_check']);
     expect(mergedReport(ruleFiles, [template])).toEqual(separate);
     // What the merge prevents: the second file's `buckets` and `check` replace the first's.
-    const concatenated = guardReport([write('concatenated.guard', VERSIONING_RULES + LOGGING_RULES)], [template]);
+    const concatenated = plainGuardReport([write('concatenated.guard', VERSIONING_RULES + LOGGING_RULES)], [template]);
     expect(concatenated).not.toEqual(separate);
   });
 

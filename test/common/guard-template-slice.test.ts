@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
@@ -11,24 +10,11 @@ import {
   sliceTemplate,
   TemplateDocument,
 } from '../../lib/common/guard-template-slice';
-import { sharedGuardReport } from '../helpers/guard-shared';
+import { plainGuardReport, sharedGuardReport, temporaryFileWriter } from '../helpers/guard-shared';
 import { sharedAssemblyDir } from '../helpers/shared-assembly';
 
-const MAX_BUFFER = 256 * 1024 * 1024;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-slice-'));
-let files = 0;
-
-function write(name: string, content: string): string {
-  const file = path.join(tmp, `${files++}-${name}`);
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-/** The plugin's own cfn-guard run and parsing of these rule files over these templates. */
-function guardReport(ruleFiles: string[], templatePaths: string[]): PolicyValidationPluginReportBeta1 {
-  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: ruleFiles, maxBuffer: MAX_BUFFER });
-  return guard.validate({ templatePaths, appConstruct: new App() });
-}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-guard-slice-d-'));
+const write = temporaryFileWriter('bulwark-guard-slice-');
 
 /** A report with every finding placed in `templatePath`, as the plugin gives a slice's findings to its template. */
 function at(report: PolicyValidationPluginReportBeta1, templatePath: string): PolicyValidationPluginReportBeta1 {
@@ -227,14 +213,14 @@ describe('sliceTemplate', () => {
   test('a rule reading a resource by key gets the report of the whole template, and would not without references', () => {
     const rule = write('key-rotation.guard', KEY_ROTATION_RULE);
     const whole = write('whole.template.json', JSON.stringify(BUCKET_WITH_KEY));
-    const expected = guardReport([rule], [whole]);
+    const expected = plainGuardReport([rule], [whole]);
     expect(expected.violations.map((violation) => violation.ruleName)).toEqual(['bucket_key_rotates_check']);
 
     const reachOfRule = guardRuleReach(KEY_ROTATION_RULE);
     if ('unsliceable' in reachOfRule) throw new Error(reachOfRule.unsliceable);
     const slice = write('slice.template.json', JSON.stringify(sliceTemplate(BUCKET_WITH_KEY, reachOfRule)));
     expect(Object.keys(JSON.parse(fs.readFileSync(slice, 'utf8')).Resources)).toEqual(['Archive', 'Key']);
-    expect(at(guardReport([rule], [slice]), whole)).toEqual(expected);
+    expect(at(plainGuardReport([rule], [slice]), whole)).toEqual(expected);
 
     // The key left out: the lookup finds nothing and the report changes. The references are what keeps it equal.
     const narrow = write(
@@ -243,7 +229,7 @@ describe('sliceTemplate', () => {
     );
     const narrowOutcome = (() => {
       try {
-        return at(guardReport([rule], [narrow]), whole);
+        return at(plainGuardReport([rule], [narrow]), whole);
       } catch (error) {
         return String(error); // the plugin cannot even parse what cfn-guard says of the empty lookup
       }

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator, CfnGuardValidatorProps } from '@cdklabs/cdk-validator-cfnguard';
 import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
@@ -51,4 +52,24 @@ export function sharedGuardReport(
   );
   if (!shared) return JSON.parse(JSON.stringify(run())) as PolicyValidationPluginReportBeta1;
   return JSON.parse(fs.readFileSync(path.join(shared.dir, REPORT), 'utf8')) as PolicyValidationPluginReportBeta1;
+}
+
+/** CfnGuardValidator's own run and parsing of exactly these rule files over these templates, not shared. */
+export function plainGuardReport(
+  ruleFiles: readonly string[],
+  templatePaths: readonly string[],
+): PolicyValidationPluginReportBeta1 {
+  const guard = new CfnGuardValidator(validatorProps({ files: ruleFiles }));
+  return guard.validate({ templatePaths: [...templatePaths], appConstruct: new App() });
+}
+
+/** Writes each file it is given into one fresh temporary folder, under a name of its own; returns the path. */
+export function temporaryFileWriter(prefix: string): (name: string, content: string) => string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  let written = 0;
+  return (name, content) => {
+    const file = path.join(dir, `${written++}-${name}`);
+    fs.writeFileSync(file, content);
+    return file;
+  };
 }
