@@ -7,12 +7,13 @@ import { DONE_MARKER, FAILED_MARKER, SHARED_ASSEMBLIES_ENV, claim, waitForMarker
 const FINDINGS = 'findings.json';
 
 /**
- * runCfnLint, with each template linted once per jest run however many files lint the same bytes: cfn-lint takes
- * 2-3 s per whole-app template, and variants share most of theirs (the pilot-light drill app's Dev, Staging and
- * Pipeline templates are the default app's, byte for byte). cfn-lint lints each template on its own, so the findings
- * of identical bytes are the same; only the file name differs, and it is put back. The templates this caller is
- * first to ask for are linted in one cfn-lint run; those another file claimed are read once it has finished. The
- * directory is the run's own (global-setup.ts), so no result outlives the run's cfn-lint, options or schemas.
+ * runCfnLint, with each template linted once per jest run however many files lint the same bytes, and never by
+ * both workers at once: cfn-lint takes 2-3 s per whole-app template, and variants share the templates of the
+ * stacks they leave alone. cfn-lint lints each template on its own, so the findings of identical bytes are the
+ * same; only the file name differs, and it is put back. The templates this caller is first to ask for go to one
+ * runCfnLint call (which serves what an earlier run kept, lib/tooling/cfn-lint.ts: the shared default variant's
+ * templates are `cdk synth`'s, so `npm run cfn-lint` has usually linted them); those another file claimed are read
+ * once it has finished. The directory is the run's own (global-setup.ts).
  */
 export function runCfnLintShared(templates: readonly string[]): CfnLintFinding[] {
   const root = process.env[SHARED_ASSEMBLIES_ENV];
