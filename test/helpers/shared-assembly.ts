@@ -1,10 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { config as userConfig } from '../../config/bulwark.config';
 import { validateConfig } from '../../config';
 import { buildBulwarkApp } from '../../lib/app';
+import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
 
 /**
  * The default config's app, synthesized once per jest run (into the directory test/helpers/global-setup.ts makes) and read by
@@ -30,26 +31,32 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
 
 /**
  * What the CDK CLI adds to an app's context by default (aws-cdk's `pathMetadata` and `assetMetadata`): each
- * resource's construct path and each asset's path in its Metadata. With it (and cdk.json's `versionReporting:
- * false`, so the CLI writes no CDKMetadata resource either), a test's templates are `cdk synth`'s byte for byte:
- * what a `cdk synth` and `npm run cfn-lint` kept by content (Control Tower reports per slice, cfn-lint findings per
- * template) serves the tests' synths of the same config, and each variant shares the templates of the stacks it
- * leaves alone with the default app's.
+ * resource's construct path and each asset's path in its Metadata. With it, a test's templates differ from those
+ * `cdk synth` writes only in the CDKMetadata resource (the CLI's app also reports the CloudFormation validation
+ * plugin there), which no Control Tower rule observes: the content-keyed Control Tower reports of a `cdk synth`
+ * serve the tests' synths of the same config (lib/common/guard-template-slice.ts), and the reverse.
  */
 export const CLI_CONTEXT = { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true };
 
 /** Synthesize one variant into `outdir`, exactly as a test file's own synth would (cdk.json context, nag on). */
 export function synthSharedVariant(variant: SharedVariant, outdir: string): void {
+  // The default variant is the app `cdk synth` runs (bin/app.ts), with the CLI's version reporting (the CDKMetadata
+  // resource) and the built-in CloudFormation validation (named there): its templates are then the CLI's byte for
+  // byte, so the validation's, Control Tower's and cfn-lint's kept results of an earlier `cdk synth` (npm test's
+  // first step) serve it.
+  const asTheCli = variant === 'default';
   const app = new App({
     outdir,
-    context: { ...CLI_CONTEXT, ...cdkJson.context },
+    context: { ...CLI_CONTEXT, ...(asTheCli ? { 'aws:cdk:version-reporting': true } : {}), ...cdkJson.context },
     builtinCloudFormationValidation: false,
   });
+  const cloudFormationValidation = asTheCli ? new CachedCloudFormationValidation() : undefined;
   buildBulwarkApp(app, validateConfig(structuredClone(userConfig)), {
     nag: true,
     controlTower: true,
     ...SHARED_VARIANTS[variant],
   });
+  if (cloudFormationValidation) Validations.of(app).addPlugins(cloudFormationValidation);
   app.synth();
 }
 

@@ -52,10 +52,9 @@ describe('the scoped CloudFormation execution policy', () => {
     const missing: string[] = [];
     for (const { stack, template } of templates) {
       for (const { Type: type } of Object.values(template.Resources as Record<string, { Type: string }>)) {
-        // The CDK's usage-data resource (https://docs.aws.amazon.com/cdk/v2/guide/usage-data.html), in every
-        // template once a user removes cdk.json's `versionReporting: false`: CloudFormation records it without
-        // calling any service, so no action of the policy applies (an assumption: AWS documents no IAM action for
-        // AWS::CDK::Metadata).
+        // The CDK's usage-data resource (https://docs.aws.amazon.com/cdk/v2/guide/usage-data.html), written by
+        // `cdk synth`'s default version reporting: CloudFormation records it without calling any service, so no
+        // action of the policy applies (an assumption: AWS documents no IAM action for AWS::CDK::Metadata).
         if (type === 'AWS::CDK::Metadata') continue;
         const namespace = type.startsWith('Custom::') ? 'Lambda' : type.split('::')[1];
         const service = SERVICE_OF[namespace];
