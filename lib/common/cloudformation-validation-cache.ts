@@ -13,6 +13,7 @@ import {
   CloudFormationValidationWorkerOptions,
   plainValidationContext,
 } from './cloudformation-validation-worker';
+import { KeptEntries, pruneOldest } from './kept-entries';
 
 /**
  * aws-cdk-lib's built-in CloudFormation validation, its report kept between synths while no template changed.
@@ -41,7 +42,7 @@ import {
  * construct tree whose shape has no kept report yet (docs/performance.md, round 4).
  */
 
-const ENTRY_FORMAT = 'bulwark-cfn-validate-1';
+const ENTRY_FORMAT = 'bulwark-cfn-validate-2';
 /** Entries kept: one per app variant and config; older ones are deleted. */
 const ENTRIES_KEPT = 20;
 
@@ -55,16 +56,6 @@ export const DEFAULT_CFN_VALIDATION_CACHE_DIR = path.join(
 
 /** The marker of a tree shape with a kept report (an empty file; its name says it). */
 const SHAPE_SUFFIX = '.shape';
-
-/** Keeps the ENTRIES_KEPT most recently used files of `dir` whose names end with `suffix`. */
-function pruneOldest(dir: string, suffix: string): void {
-  const entries = fs
-    .readdirSync(dir)
-    .filter((name) => name.endsWith(suffix))
-    .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(dir, name), { force: true });
-}
 
 /** Every file under `dir`, sorted, hashed with its path relative to `dir`. */
 function hashTree(hash: ReturnType<typeof createHash>, dir: string, prefix = ''): void {
@@ -161,11 +152,19 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
     readonly engineStartedEarly: boolean;
   };
 
+  /** The kept reports, with template paths as positions in the context (withTemplatePaths). */
+  private readonly entries?: KeptEntries<PolicyValidationPluginReport>;
+
   constructor(
     private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR,
     private readonly options: CachedCloudFormationValidationOptions = {},
   ) {
     super();
+    if (cacheDir !== false) {
+      this.entries = new KeptEntries(cacheDir, ENTRY_FORMAT, ENTRIES_KEPT, (report) =>
+        Array.isArray((report as PolicyValidationPluginReport | undefined)?.violations),
+      );
+    }
   }
 
   /**
@@ -203,7 +202,7 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       const key = cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context);
       if (this.started?.key === key) return;
       this.cancelStarted();
-      if (this.cacheDir !== false && this.read(this.entryFile(key))) {
+      if (this.entries?.get(key)) {
         this.cancelEarly(); // its engine is not needed: the kept report serves
         return;
       }
@@ -225,9 +224,8 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
     const started = this.started?.key === key ? this.started : undefined;
     if (!started) this.cancelStarted(); // begun on other templates, stacks, accounts or regions: not this report
     this.started = undefined;
-    const file = this.entryFile(key);
     const paths = context.stackTemplates.map((stack) => stack.templatePath);
-    const kept = this.cacheDir === false ? undefined : this.read(file);
+    const kept = this.entries?.get(key);
     if (kept) {
       started?.worker.cancel();
       this.lastRun = { fromCache: true };
@@ -240,12 +238,9 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       : { fromCache: false };
     // Templates rewritten since the key was computed (another synth into the same directory) are not kept; for a
     // started run that is since start(), before the worker read them.
-    if (
-      this.cacheDir !== false &&
-      cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context) === key
-    ) {
-      this.write(
-        file,
+    if (this.entries && cloudFormationValidationKey(cloudFormationValidationEngineDigest(), context) === key) {
+      this.entries.put(
+        key,
         withTemplatePaths(report, (templatePath) => String(paths.indexOf(templatePath))),
       );
       this.recordShape();
@@ -263,10 +258,6 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
     this.early = undefined;
   }
 
-  private entryFile(key: string): string {
-    return path.join(this.cacheDir || '', `${key}.json`);
-  }
-
   private shapeFile(shape: string): string {
     return path.join(this.cacheDir || '', `tree-${shape}${SHAPE_SUFFIX}`);
   }
@@ -277,39 +268,9 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
     try {
       fs.mkdirSync(this.cacheDir, { recursive: true });
       fs.writeFileSync(this.shapeFile(this.shape), '');
-      pruneOldest(this.cacheDir, SHAPE_SUFFIX);
+      pruneOldest(this.cacheDir, SHAPE_SUFFIX, ENTRIES_KEPT);
     } catch {
       // read-only or full disk: the next synth starts an engine it may not need, nothing more
-    }
-  }
-
-  private read(file: string): PolicyValidationPluginReport | undefined {
-    try {
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-        format?: string;
-        report?: PolicyValidationPluginReport;
-      };
-      if (entry.format !== ENTRY_FORMAT || !Array.isArray(entry.report?.violations)) return undefined;
-      const now = new Date();
-      fs.utimesSync(file, now, now); // recently used entries survive pruning
-      return entry.report;
-    } catch {
-      return undefined; // absent, damaged or unreadable: validate again
-    }
-  }
-
-  /** A cache that cannot be written costs the next synth a validation, nothing more. */
-  private write(file: string, report: PolicyValidationPluginReport): void {
-    if (!this.cacheDir) return;
-    try {
-      fs.mkdirSync(this.cacheDir, { recursive: true });
-      // Written whole under another name, then renamed: a reader never sees half an entry.
-      const partial = `${file}.${process.pid}.partial`;
-      fs.writeFileSync(partial, JSON.stringify({ format: ENTRY_FORMAT, report }));
-      fs.renameSync(partial, file);
-      pruneOldest(this.cacheDir, '.json');
-    } catch {
-      // read-only or full disk
     }
   }
 }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import { KeptEntries } from './kept-entries';
 
 /**
  * The Control Tower plugin's report for one template, kept between synths while nothing that decides it changed.
@@ -21,7 +22,7 @@ import { PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
  */
 
 /** Bump when the shape of an entry changes, so entries written by older code are never read. */
-const ENTRY_FORMAT = 'bulwark-guard-result-1';
+const ENTRY_FORMAT = 'bulwark-guard-result-2';
 /** Entries kept: a few per template and variant (default, drill, test fixtures); older ones are deleted. */
 const ENTRIES_KEPT = 200;
 
@@ -70,11 +71,6 @@ export function guardResultKey(engineDigest: string, rules: readonly GuardRuleTe
   return hash.update('template\0').update(template).digest('hex');
 }
 
-interface Entry {
-  readonly format: string;
-  readonly report: PolicyValidationPluginReportBeta1;
-}
-
 /** The report with every resource placed in `templatePath` (a shard covers exactly one template). */
 export function reportAtTemplate(
   report: PolicyValidationPluginReportBeta1,
@@ -90,49 +86,22 @@ export function reportAtTemplate(
 }
 
 export class GuardResultCache {
-  constructor(readonly dir: string = DEFAULT_GUARD_CACHE_DIR) {}
+  private readonly entries: KeptEntries<PolicyValidationPluginReportBeta1>;
+
+  constructor(readonly dir: string = DEFAULT_GUARD_CACHE_DIR) {
+    this.entries = new KeptEntries(dir, ENTRY_FORMAT, ENTRIES_KEPT, (report) =>
+      Array.isArray((report as PolicyValidationPluginReportBeta1 | undefined)?.violations),
+    );
+  }
 
   /** The kept report for `key`, naming `templatePath`; undefined when there is none or it cannot be read. */
   get(key: string, templatePath: string): PolicyValidationPluginReportBeta1 | undefined {
-    const file = path.join(this.dir, `${key}.json`);
-    let entry: Entry;
-    try {
-      entry = JSON.parse(fs.readFileSync(file, 'utf8')) as Entry;
-    } catch {
-      return undefined; // absent, or cut short by a crash: run cfn-guard again
-    }
-    if (entry.format !== ENTRY_FORMAT || !Array.isArray(entry.report?.violations)) return undefined;
-    try {
-      const now = new Date();
-      fs.utimesSync(file, now, now); // recently used entries survive pruning
-    } catch {
-      // a read-only cache still serves
-    }
-    return reportAtTemplate(entry.report, templatePath);
+    const report = this.entries.get(key);
+    return report && reportAtTemplate(report, templatePath);
   }
 
   /** Keep `report` under `key`. A cache that cannot be written costs the next synth a cfn-guard run, nothing more. */
   put(key: string, report: PolicyValidationPluginReportBeta1): void {
-    const file = path.join(this.dir, `${key}.json`);
-    const entry: Entry = { format: ENTRY_FORMAT, report: reportAtTemplate(report, '') };
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      // Written whole under another name, then renamed: a reader never sees half an entry.
-      const partial = `${file}.${process.pid}.partial`;
-      fs.writeFileSync(partial, JSON.stringify(entry));
-      fs.renameSync(partial, file);
-      this.prune();
-    } catch {
-      // read-only or full disk: the report is still returned to the caller
-    }
-  }
-
-  private prune(): void {
-    const entries = fs
-      .readdirSync(this.dir)
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => ({ name, mtime: fs.statSync(path.join(this.dir, name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(this.dir, name), { force: true });
+    this.entries.put(key, reportAtTemplate(report, ''));
   }
 }

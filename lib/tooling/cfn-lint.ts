@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { KeptEntries } from '../common/kept-entries';
 import { registrySchemasDir } from './cfn-lint-schema-patches';
 
 export interface CfnLintFinding {
@@ -61,7 +62,7 @@ export interface CfnLintOptions {
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const DEFAULT_CFN_LINT_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bulwark-cfn-lint');
-const ENTRY_FORMAT = 'bulwark-cfn-lint-1';
+const ENTRY_FORMAT = 'bulwark-cfn-lint-2';
 /** Entries kept: a few per template and variant (default, drill, test fixtures); older ones are deleted. */
 const ENTRIES_KEPT = 300;
 
@@ -106,37 +107,6 @@ export function cfnLintKey(engineDigest: string, template: Buffer): string {
   return sha256(Buffer.concat([Buffer.from(`${engineDigest}\0`), template]));
 }
 
-function readKept(cacheDir: string, key: string): CfnLintFinding[] | undefined {
-  try {
-    const entry = JSON.parse(fs.readFileSync(path.join(cacheDir, `${key}.json`), 'utf8')) as {
-      format?: string;
-      findings?: CfnLintFinding[];
-    };
-    return entry.format === ENTRY_FORMAT && Array.isArray(entry.findings) ? entry.findings : undefined;
-  } catch {
-    return undefined; // absent, or cut short by a crash: lint again
-  }
-}
-
-function keep(cacheDir: string, key: string, findings: CfnLintFinding[]): void {
-  try {
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const file = path.join(cacheDir, `${key}.json`);
-    // Written whole under another name, then renamed: a reader never sees half an entry.
-    const partial = `${file}.${process.pid}.partial`;
-    fs.writeFileSync(partial, JSON.stringify({ format: ENTRY_FORMAT, findings }));
-    fs.renameSync(partial, file);
-    const entries = fs
-      .readdirSync(cacheDir)
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => ({ name, mtime: fs.statSync(path.join(cacheDir, name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const { name } of entries.slice(ENTRIES_KEPT)) fs.rmSync(path.join(cacheDir, name), { force: true });
-  } catch {
-    // read-only or full disk: the findings are still returned
-  }
-}
-
 /**
  * Run the machine's cfn-lint (Python) over the templates and return its findings. cfn-lint lints each template on
  * its own, so a template's findings depend only on its bytes and the engine: they are kept by that key, and only
@@ -162,7 +132,8 @@ export function runCfnLint(templates: readonly string[], lintOptions: CfnLintOpt
   const engine = cfnLintEngineDigest(options, schemas);
   const bytes = new Map(templates.map((file) => [file, fs.readFileSync(file)]));
   const keys = new Map(templates.map((file) => [file, cfnLintKey(engine, bytes.get(file)!)]));
-  const kept = new Map(templates.map((file) => [file, readKept(cacheDir, keys.get(file)!)]));
+  const entries = new KeptEntries<CfnLintFinding[]>(cacheDir, ENTRY_FORMAT, ENTRIES_KEPT, Array.isArray);
+  const kept = new Map(templates.map((file) => [file, entries.get(keys.get(file)!)]));
   const missing = templates.filter((file) => !kept.get(file));
   if (missing.length > 0) lintOptions.onLinted?.(missing);
   const fresh = missing.length > 0 ? lint(missing, options) : [];
@@ -171,8 +142,7 @@ export function runCfnLint(templates: readonly string[], lintOptions: CfnLintOpt
     kept.set(file, own);
     // A template rewritten while cfn-lint read it (another synth into the same directory) is not kept.
     if (fs.readFileSync(file).equals(bytes.get(file)!)) {
-      keep(
-        cacheDir,
+      entries.put(
         keys.get(file)!,
         own.map((finding) => ({ ...finding, file: '' })),
       );

@@ -281,7 +281,7 @@ describe('built-in CloudFormation validation, its report kept while no template 
     const damaged = disposedAfterTest(new CachedCloudFormationValidation(cacheDir));
     damaged.validate(context(stacks));
     const [entry] = fs.readdirSync(cacheDir);
-    fs.writeFileSync(path.join(cacheDir, entry), '{"format":"bulwark-cfn-validate-1","report":{"viol');
+    fs.writeFileSync(path.join(cacheDir, entry), '{"format":"bulwark-cfn-validate-2","value":{"viol');
     expect(damaged.validate(context(stacks))).toEqual(expected);
     expect(damaged.lastRun).toEqual({ fromCache: false });
     damaged._dispose(); // its memory serves the next plugin's engine

@@ -139,7 +139,7 @@ describe('Control Tower plugin: cfn-guard in parallel, reports kept by content',
     const entries = fs.readdirSync(cacheDir).filter((name) => name.endsWith('.json'));
     expect(entries.length).toBeGreaterThanOrEqual(1);
     for (const entry of entries) {
-      fs.writeFileSync(path.join(cacheDir, entry), '{"format":"bulwark-guard-result-1","report":{"violat');
+      fs.writeFileSync(path.join(cacheDir, entry), '{"format":"bulwark-guard-result-2","value":{"violat');
     }
     expect(check(plugin, [template])).toEqual(first);
     expect(plugin.lastRun).toEqual({ templates: 1, fromCache: 0 });
