@@ -70,22 +70,32 @@ function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * The SHA-256 of what decides a template's findings besides its bytes: the cfn-lint that runs (its version, as
- * Python reports it, and its entry script, which names the Python it runs on), the options, any .cfnlintrc it
- * reads, and the registry schemas given (cfn-lint-schema-patches.ts), file by file.
- */
-export function cfnLintEngineDigest(options: readonly string[], schemasDir: string | undefined): string {
+let installedMemo: { readonly version: string; readonly script: Buffer } | undefined;
+
+/** The cfn-lint on the PATH: its version and its entry script's bytes, looked up once per process. */
+function installedCfnLint(): { readonly version: string; readonly script: Buffer } {
+  if (installedMemo) return installedMemo;
   const version = spawnSync('python3', ['-c', "from importlib.metadata import version; print(version('cfn-lint'))"], {
     encoding: 'utf8',
     cwd: os.tmpdir(),
   });
   const script = spawnSync('sh', ['-c', 'command -v cfn-lint'], { encoding: 'utf8' }).stdout.trim();
   if (version.status !== 0 || !script) throw new Error(`cfn-lint: cannot tell its version: ${version.stderr}`);
-  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${version.stdout.trim()}\0`);
+  installedMemo = { version: version.stdout.trim(), script: fs.readFileSync(fs.realpathSync(script)) };
+  return installedMemo;
+}
+
+/**
+ * The SHA-256 of what decides a template's findings besides its bytes: the cfn-lint that runs (its version, as
+ * Python reports it, and its entry script, which names the Python it runs on), the options, any .cfnlintrc it
+ * reads, and the registry schemas given (cfn-lint-schema-patches.ts), file by file.
+ */
+export function cfnLintEngineDigest(options: readonly string[], schemasDir: string | undefined): string {
+  const installed = installedCfnLint();
+  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${installed.version}\0`).update(installed.script);
   // The schemas folder's name varies with TMPDIR (bin/cfn-lint.ts gives each group its own): its files are hashed.
   const named = options.map((option) => (option === schemasDir ? '<registry-schemas>' : option));
-  hash.update(fs.readFileSync(fs.realpathSync(script))).update(`\0${JSON.stringify(named)}\0`);
+  hash.update(`\0${JSON.stringify(named)}\0`);
   // cfn-lint also reads a configuration file from the working directory and the home directory, when there is one.
   for (const dir of [process.cwd(), os.homedir()]) {
     for (const name of ['.cfnlintrc', '.cfnlintrc.yaml', '.cfnlintrc.yml', '.cfnlintrc.json']) {
