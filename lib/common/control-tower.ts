@@ -232,6 +232,8 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
   lastRun?: ControlTowerRun;
   /** The cfn-guard runs the last `validate()` needed (one per template and folder of rules), and those reused. */
   lastGuardRuns?: { readonly runs: number; readonly fromCache: number };
+  /** The cfn-guard processes the last `validate()` started: runs with the same rules share one (parallel-guard.ts). */
+  lastGuardProcesses?: number;
   private readonly cache?: GuardResultCache;
 
   constructor(private readonly options: ControlTowerChecksOptions = {}) {
@@ -258,10 +260,15 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const runs = runsByTemplate.flat();
     const reports = new Map(runs.map((run) => [run, this.cache?.get(run.key, run.templatePath)]));
     const missing = runs.filter((run) => !reports.get(run));
+    this.lastGuardProcesses = 0;
     const fresh = withRunInputs(missing, (inputsOf) =>
       runGuardShards(
         missing.map((run) => ({ templatePath: inputsOf(run).dataPath, ruleFiles: inputsOf(run).ruleFiles })),
-        { maxBuffer: GUARD_MAX_BUFFER, concurrency: this.options.concurrency },
+        {
+          maxBuffer: GUARD_MAX_BUFFER,
+          concurrency: this.options.concurrency,
+          onRuns: (processes) => (this.lastGuardProcesses = processes),
+        },
       ),
     );
     const unchanged = new Map<string, boolean>();

@@ -5,7 +5,7 @@ import { App, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { ControlTowerChecks } from '../../lib/common/control-tower';
 import { guardResultKey } from '../../lib/common/guard-result-cache';
 import { guardRuleFiles, rulesForTypes, templateResourceTypes } from '../../lib/common/guard-rule-selection';
-import { runGuardShards } from '../../lib/common/parallel-guard';
+import { guardBatches, runGuardShards } from '../../lib/common/parallel-guard';
 import { sharedGuardReport } from '../helpers/guard-shared';
 import { sharedAssemblyDir } from '../helpers/shared-assembly';
 
@@ -63,6 +63,9 @@ describe('Control Tower plugin: cfn-guard in parallel, reports kept by content',
     const plugin = new ControlTowerChecks({ cacheDir: newDir(), concurrency: 2 });
     expect(check(plugin, templates)).toEqual(plain);
     expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 0 });
+    // Runs of the same rules over the two templates shared a cfn-guard process, and the report is still the plain one.
+    expect(plugin.lastGuardRuns!.runs).toBeGreaterThan(plugin.lastGuardProcesses!);
+    expect(plugin.lastGuardProcesses).toBeGreaterThan(0);
 
     expect(check(plugin, templates)).toEqual(plain);
     expect(plugin.lastRun).toEqual({ templates: 2, fromCache: 2 });
@@ -165,5 +168,127 @@ describe('Control Tower plugin: cfn-guard in parallel, reports kept by content',
     expect(() => runGuardShards([{ templatePath: missing, ruleFiles: rules }], { maxBuffer: MAX_BUFFER })).toThrow(
       /cfn-guard runner failed \(exit 1\)[\s\S]*CfnGuardValidator plugin failed/,
     );
+  });
+});
+
+/**
+ * A stand-in for the cfn-guard plugin: each template file is JSON saying what a run over it alone reports
+ * ({ success, findings: rule names }); a run over several reports them in order, failed if any failed, the way the
+ * plugin does. `calls` records each validate() call's templates.
+ */
+function standInPlugin(): { module: string; calls: string } {
+  const dir = newDir();
+  const module = path.join(dir, 'plugin.js');
+  const calls = path.join(dir, 'calls.log');
+  fs.writeFileSync(
+    module,
+    `const fs = require('fs');
+exports.CfnGuardValidator = class {
+  validate({ templatePaths }) {
+    fs.appendFileSync(${JSON.stringify(calls)}, templatePaths.map((p) => require('path').basename(p)).join(',') + '\\n');
+    const parts = templatePaths.map((templatePath) => ({ templatePath, ...JSON.parse(fs.readFileSync(templatePath, 'utf8')) }));
+    return {
+      success: parts.every((part) => part.success),
+      violations: parts.flatMap((part) => part.findings.map((ruleName) => ({
+        ruleName, description: ruleName, fix: 'N/A',
+        violatingResources: [].concat(part.across || part.templatePath).map((templatePath) => ({ resourceLogicalId: 'R', locations: ['/Resources/R'], templatePath })),
+      }))),
+    };
+  }
+};
+`,
+  );
+  return { module, calls };
+}
+
+describe('runs with the same rules share one cfn-guard process', () => {
+  test('shards are grouped by their rule files, largest group first; a template twice gets a run of its own', () => {
+    const shards = [
+      { templatePath: '/a.json', ruleFiles: ['/r1', '/r2'] },
+      { templatePath: '/b.json', ruleFiles: ['/r3'] },
+      { templatePath: '/b.json', ruleFiles: ['/r1', '/r2'] },
+      { templatePath: '/c.json', ruleFiles: ['/r2', '/r1'] },
+      { templatePath: '/a.json', ruleFiles: ['/r1', '/r2'] },
+    ];
+    expect(guardBatches(shards)).toEqual([
+      { ruleFiles: ['/r1', '/r2'], templatePaths: ['/a.json', '/b.json'], shards: [0, 2] },
+      { ruleFiles: ['/r3'], templatePaths: ['/b.json'], shards: [1] },
+      { ruleFiles: ['/r2', '/r1'], templatePaths: ['/c.json'], shards: [3] },
+      { ruleFiles: ['/r1', '/r2'], templatePaths: ['/a.json'], shards: [4] },
+    ]);
+    expect(guardBatches(shards, false).map((batch) => batch.shards)).toEqual([[0], [1], [2], [3], [4]]);
+  });
+
+  test("each template gets its own findings in shard order; one the batch's result cannot tell runs alone", () => {
+    const plugin = standInPlugin();
+    const dir = newDir();
+    const template = (name: string, content: object) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, JSON.stringify(content));
+      return file;
+    };
+    const failing = template('failing.json', { success: false, findings: ['rule_a', 'rule_b'] });
+    const passing = template('passing.json', { success: true, findings: [] });
+    // Failed with no finding to show for it: inside a failed batch, only a run of its own can say it failed.
+    const silent = template('silent.json', { success: false, findings: [] });
+    const other = template('other.json', { success: false, findings: ['rule_c'] });
+    let runs = 0;
+    const reports = runGuardShards(
+      [failing, passing, other, silent].map((templatePath) => ({ templatePath, ruleFiles: ['/rules.guard'] })),
+      { maxBuffer: MAX_BUFFER, concurrency: 1, pluginModule: plugin.module, onRuns: (count) => (runs = count) },
+    );
+    const finding = (ruleName: string, templatePath: string) => ({
+      ruleName,
+      description: ruleName,
+      fix: 'N/A',
+      violatingResources: [{ resourceLogicalId: 'R', locations: ['/Resources/R'], templatePath }],
+    });
+    expect(reports).toEqual([
+      { success: false, violations: [finding('rule_a', failing), finding('rule_b', failing)] },
+      { success: true, violations: [] },
+      { success: false, violations: [finding('rule_c', other)] },
+      { success: false, violations: [] },
+    ]);
+    expect(fs.readFileSync(plugin.calls, 'utf8').split('\n').filter(Boolean)).toEqual([
+      'failing.json,passing.json,other.json,silent.json',
+      'passing.json',
+      'silent.json',
+    ]);
+    expect(runs).toBe(3);
+
+    // A batch that passed reports every template passed, in one run.
+    const calm = template('calm.json', { success: true, findings: [] });
+    const both = runGuardShards(
+      [passing, calm].map((templatePath) => ({ templatePath, ruleFiles: ['/rules.guard'] })),
+      { maxBuffer: MAX_BUFFER, pluginModule: plugin.module, onRuns: (count) => (runs = count) },
+    );
+    expect(both).toEqual([
+      { success: true, violations: [] },
+      { success: true, violations: [] },
+    ]);
+    expect(runs).toBe(1);
+  });
+
+  test('a finding that names no template of the batch, or two, fails the check instead of being misfiled', () => {
+    const plugin = standInPlugin();
+    const dir = newDir();
+    const stray = path.join(dir, 'stray.json');
+    fs.writeFileSync(stray, JSON.stringify({ success: false, findings: ['rule_a'], across: '/elsewhere.json' }));
+    const clean = path.join(dir, 'clean.json');
+    fs.writeFileSync(clean, JSON.stringify({ success: true, findings: [] }));
+    expect(() =>
+      runGuardShards(
+        [stray, clean].map((templatePath) => ({ templatePath, ruleFiles: ['/rules.guard'] })),
+        { maxBuffer: MAX_BUFFER, pluginModule: plugin.module },
+      ),
+    ).toThrow(/a cfn-guard finding names a template not in the run: \/elsewhere\.json/);
+
+    fs.writeFileSync(stray, JSON.stringify({ success: false, findings: ['rule_a'], across: [stray, clean] }));
+    expect(() =>
+      runGuardShards(
+        [stray, clean].map((templatePath) => ({ templatePath, ruleFiles: ['/rules.guard'] })),
+        { maxBuffer: MAX_BUFFER, pluginModule: plugin.module },
+      ),
+    ).toThrow(/a cfn-guard finding names 2 templates/);
   });
 });
