@@ -185,25 +185,48 @@ function withRunInputs<T>(
   }
 }
 
+/** A group of selected rules as cfn-guard gets it: the group, and its files merged into one when that is safe. */
+interface PlannedGroup {
+  readonly group: GuardRuleGroup;
+  readonly merged?: string;
+}
+
+/**
+ * The groups and merges of a selection of rules, worked out once per selection in a `validate()`: templates of one
+ * app mostly select the same rules (Dev and Staging always), and merging is the costliest part of planning a run.
+ */
+function groupPlanner(options: ControlTowerChecksOptions): (selected: readonly GuardRuleSource[]) => PlannedGroup[] {
+  const planned = new Map<string, PlannedGroup[]>();
+  return (selected) => {
+    const key = JSON.stringify(selected.map((rule) => rule.file));
+    const known = planned.get(key);
+    if (known) return known;
+    const groups: GuardRuleGroup[] =
+      options.sliceTemplates === false ? [{ name: 'all', rules: selected }] : groupRulesForSlicing(selected);
+    const plan = groups.map((group) => {
+      // The group's files as one rule file (lib/common/guard-rule-merge.ts: cfn-guard pays per file), or the
+      // files themselves where merging them would not be safe. What cfn-guard reads is in the key.
+      const merge = options.mergeRules === false ? undefined : mergeGuardRules(group.rules);
+      return { group, merged: merge && 'merged' in merge ? merge.merged : undefined };
+    });
+    planned.set(key, plan);
+    return plan;
+  };
+}
+
 /** The cfn-guard runs that check one template: one per group of its selected rules. */
 function guardRunsOf(
   templatePath: string,
   rules: readonly GuardRuleSource[],
   engine: string,
-  options: ControlTowerChecksOptions,
+  plan: (selected: readonly GuardRuleSource[]) => PlannedGroup[],
 ): GuardRun[] {
   const template = fs.readFileSync(templatePath);
   const text = template.toString('utf8');
   const types = resourceTypesOf(text);
   const selected = rules.filter((rule) => ruleCanMatch(rule.content, types));
   const document = JSON.parse(text) as TemplateDocument;
-  const groups: GuardRuleGroup[] =
-    options.sliceTemplates === false ? [{ name: 'all', rules: selected }] : groupRulesForSlicing(selected);
-  return groups.map((group) => {
-    // The group's files as one rule file (lib/common/guard-rule-merge.ts: cfn-guard pays per file), or the
-    // files themselves where merging them would not be safe. What cfn-guard reads is in the key.
-    const merge = options.mergeRules === false ? undefined : mergeGuardRules(group.rules);
-    const merged = merge && 'merged' in merge ? merge.merged : undefined;
+  return plan(selected).map(({ group, merged }) => {
     const keyRules =
       merged === undefined ? group.rules : [...group.rules, { file: MERGED_RULES_FILE, content: merged }];
     const slice = group.reach && Buffer.from(JSON.stringify(sliceTemplate(document, group.reach)));
@@ -254,9 +277,8 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     // runs' findings in template order, then folder order. `ruleIds` above still lists every rule.
     const rules = guardRuleFiles().map((file) => ({ file, content: fs.readFileSync(file, 'utf8') }));
     const engine = guardEngineDigest();
-    const runsByTemplate = context.templatePaths.map((templatePath) =>
-      guardRunsOf(templatePath, rules, engine, this.options),
-    );
+    const plan = groupPlanner(this.options);
+    const runsByTemplate = context.templatePaths.map((templatePath) => guardRunsOf(templatePath, rules, engine, plan));
     const runs = runsByTemplate.flat();
     const reports = new Map(runs.map((run) => [run, this.cache?.get(run.key, run.templatePath)]));
     const missing = runs.filter((run) => !reports.get(run));
