@@ -1,3 +1,4 @@
+import type * as ChildProcess from 'child_process';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -9,6 +10,29 @@ import {
   patchPlanSchema,
   registrySchemasDir,
 } from '../../lib/tooling/cfn-lint-schema-patches';
+
+/**
+ * cfn-lint's own plan schema is read by a Python process that loads cfn-lint (cfnLintSchema, about 1.2 s of CPU),
+ * three times in this file: for its linting (registrySchemasDir), by the patch test, and by the rename test's
+ * fresh module. The same installed cfn-lint gives the same answer within a run, so the first read's answer serves
+ * the other two; every other process (cfn-lint itself, its version) runs as it would.
+ */
+// Node's own module object, which lib's imports read spawnSync from at each call (an `import * as` here is a copy).
+const childProcess = jest.requireActual<typeof ChildProcess>('child_process');
+const realSpawnSync = childProcess.spawnSync;
+const schemaReads = new Map<string, ReturnType<typeof realSpawnSync>>();
+const schemaReadOnce = jest.spyOn(childProcess, 'spawnSync').mockImplementation(((
+  command: string,
+  args: readonly string[],
+  options: ChildProcess.SpawnSyncOptions,
+) => {
+  const readsSchema = command === 'python3' && args.some((arg) => arg.includes('get_resource_schema'));
+  if (!readsSchema) return realSpawnSync(command, args, options);
+  const key = JSON.stringify([args, options?.cwd]);
+  if (!schemaReads.has(key)) schemaReads.set(key, realSpawnSync(command, args, options));
+  return schemaReads.get(key)!;
+}) as typeof ChildProcess.spawnSync);
+afterAll(() => schemaReadOnce.mockRestore());
 
 /**
  * cfn-lint 1.51's AWS::ARCRegionSwitch::Plan schema lacks the Aurora Serverless Scaling block and a custom action's
