@@ -1,9 +1,13 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { describe as describeOutcome, runSwitchCommand, settingsFor } from '../../bin/ops/switch';
+import { Command } from 'commander';
+import { describe as describeOutcome, registerSwitch, runSwitchCommand, settingsFor } from '../../bin/ops/switch';
 import { INITIAL_SWITCH_VALUE } from '../../lambdas/kill-switch/settings';
 import { MotoServer } from '../helpers/moto';
 
@@ -37,6 +41,36 @@ async function value(name: string) {
   return JSON.parse(out.Parameter!.Value!);
 }
 
+/**
+ * `npm run ops -- <args>` (`tsx bin/ops.ts`), as node with tsx's loader: the same program without the npx and tsx
+ * launcher processes in front of it.
+ */
+function opsCommand(args: string[], env: Record<string, string> = {}) {
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/ops.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+}
+
+/** `ops switch Prod deploy-freeze <state>` through the command registerSwitch adds, on moto's clients; its output. */
+async function registeredSwitch(state: string): Promise<string> {
+  const config = { ...moto.clientConfig(), credentials };
+  const printed: string[] = [];
+  const program = registerSwitch(new Command('ops').exitOverride(), {
+    clients: () => ({
+      ssm: new SSMClient(config),
+      ecs: new ECSClient(config),
+      autoscaling: new ApplicationAutoScalingClient(config),
+      lambda: new LambdaClient(config),
+      sns: new SNSClient(config),
+    }),
+    whoAmI: async () => 'user:in-process',
+    print: (line) => printed.push(line),
+  });
+  await program.parseAsync(['switch', 'Prod', 'deploy-freeze', state, '--reason', 'incident 42'], { from: 'user' });
+  return printed.join('\n');
+}
+
 describe('npm run ops -- switch', () => {
   test('settings come from the config the stack was built from', () => {
     const { settings, region } = settingsFor('config/bulwark.config.ts', 'Prod');
@@ -52,36 +86,37 @@ describe('npm run ops -- switch', () => {
     );
   });
 
-  test('the real command, through AWS_ENDPOINT_URL, turns the deploy freeze on and off with clear output', async () => {
-    const run = (state: string) =>
-      promisify(execFile)(
-        'npx',
-        ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'deploy-freeze', state, '--reason', 'incident 42'],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            AWS_ENDPOINT_URL: moto.endpoint,
-            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: 'testing',
-            AWS_REGION: 'us-east-1',
-            AWS_MAX_ATTEMPTS: '1',
-          },
-        },
-      );
-    const on = await run('on');
+  test('the real command, through AWS_ENDPOINT_URL, turns the deploy freeze on with clear output', async () => {
+    const on = await opsCommand(['switch', 'Prod', 'deploy-freeze', 'on', '--reason', 'incident 42'], {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_MAX_ATTEMPTS: '1',
+    });
     expect(on.stdout).toContain('Prod switch "deploy-freeze" (/orders/prod/switches/deploy-freeze): off -> on in');
     expect(on.stdout).toContain('undo with: npm run ops -- switch Prod deploy-freeze off');
     expect(on.stderr).toContain('"message":"kill switch changed"');
     expect(await value('deploy-freeze')).toMatchObject({
       state: 'on',
       reason: 'incident 42',
-      changedBy: expect.stringMatching(/^user:/),
+      // The caller's identity, from STS (moto's) through the command's own clients.
+      changedBy: expect.stringMatching(/^user:arn:aws:/),
     });
-    const again = await run('on');
-    expect(again.stdout).toContain('already on, nothing to do');
-    await run('off');
-    expect(await value('deploy-freeze')).toMatchObject({ state: 'off' });
+
+    // The same command again, and back off, in this process: the switch command bin/ops.ts registers, on moto's
+    // clients (the run above covered the process, its endpoint and identity; each run costs about 1.5 s of CPU).
+    const auditLines = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(await registeredSwitch('on')).toContain(
+      'Prod switch "deploy-freeze" (/orders/prod/switches/deploy-freeze): on -> on: already on, nothing to do',
+    );
+    expect(await value('deploy-freeze')).toMatchObject({ state: 'on', reason: 'incident 42' });
+    expect(await registeredSwitch('off')).toContain(
+      'Prod switch "deploy-freeze" (/orders/prod/switches/deploy-freeze): on -> off in',
+    );
+    expect(await value('deploy-freeze')).toMatchObject({ state: 'off', changedBy: 'user:in-process' });
+    expect(auditLines).toHaveBeenCalledWith(expect.stringContaining('"message":"kill switch changed"'));
+    auditLines.mockRestore();
   }, 60_000);
 
   test('an unknown switch or state fails with a message naming the choices', async () => {
@@ -94,10 +129,7 @@ describe('npm run ops -- switch', () => {
     ).rejects.toThrow(
       'switch "everything" does not exist in Prod; the switches are "features", "cost", "deploy-freeze" (config: killSwitch.switches)',
     );
-    const bad = promisify(execFile)('npx', ['--no-install', 'tsx', 'bin/ops.ts', 'switch', 'Prod', 'cost', 'maybe'], {
-      cwd: ROOT,
-    });
-    await expect(bad).rejects.toMatchObject({
+    await expect(opsCommand(['switch', 'Prod', 'cost', 'maybe'])).rejects.toMatchObject({
       stderr: expect.stringContaining('state must be "on" or "off", not "maybe"'),
     });
   }, 60_000);
