@@ -1,30 +1,20 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { INSTALL_COMMAND } from '../../lib/pipeline/buildspecs';
-import { formatFinding, runCfnLint } from '../../lib/tooling/cfn-lint';
-import { PipelineStack } from '../../lib/stacks/pipeline-stack';
-import { defaultConfig, testApp } from '../helpers/app';
+import { formatFinding } from '../../lib/tooling/cfn-lint';
+import { defaultConfig, synthBulwark } from '../helpers/app';
+import { runCfnLintShared } from '../helpers/cfn-lint-shared';
 
-// One focused synth for the file: the Pipeline stack alone, with cdk.json's context and cdk-nag on
-// (an unacknowledged finding makes synth throw, failing every test below).
+// The Pipeline stack as `cdk synth` makes it: the run's shared default app (test/helpers/shared-assembly.ts), with
+// cdk-nag and Control Tower's controls on (an unacknowledged finding fails its synth, failing every test below).
+// The stack alone, synthesized here, gave the same template but for the AWS::CDK::Metadata resource, and paid a
+// synth and a cfn-lint run of its own.
 const config = defaultConfig();
-const app = testApp();
-const stack = new PipelineStack(app, {
-  service: config.service,
-  pipeline: config.pipeline,
-  environments: config.environments,
-  drStackId: 'DrRegion',
-});
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-const assembly = app.synth();
+const assembly = synthBulwark(config).assembly;
 // Template JSON is walked freely below; one loose alias instead of a cast at every step.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cfn = any;
-const templateJson = assembly.getStackByName(stack.stackName).template as {
+const templateJson = assembly.getStackArtifact('Pipeline').template as {
   Resources: Record<string, { Type: string; Properties: Cfn }>;
 };
 const template = Template.fromJSON(templateJson);
@@ -277,11 +267,9 @@ describe('the Pipeline stack', () => {
   });
 
   test('passes cfn-lint with zero errors', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-lint-'));
-    const file = path.join(dir, 'Pipeline.template.json');
-    fs.writeFileSync(file, JSON.stringify(templateJson));
+    const file = path.join(assembly.directory, 'Pipeline.template.json');
     expect(
-      runCfnLint([file])
+      runCfnLintShared([file])
         .filter((f) => f.level === 'Error')
         .map(formatFinding),
     ).toEqual([]);
