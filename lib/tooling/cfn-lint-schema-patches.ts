@@ -3,6 +3,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { KeptEntries } from '../common/kept-entries';
+import { InstalledCfnLint, installedCfnLint } from './cfn-lint-install';
 
 /**
  * cfn-lint 1.51's resource schema for AWS::ARCRegionSwitch::Plan predates properties the CloudFormation template
@@ -105,6 +107,54 @@ export function cfnLintSchema(type: string): Json {
   return JSON.parse(result.stdout) as Json;
 }
 
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+/** Where cfn-lint's own schemas are kept between runs, by the installed cfn-lint (cfn-lint-install.ts). */
+export const DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR = path.join(
+  PROJECT_ROOT,
+  'node_modules',
+  '.cache',
+  'bulwark-cfn-lint-schemas',
+);
+const SCHEMA_ENTRY_FORMAT = 'bulwark-cfn-lint-schema-1';
+const SCHEMA_ENTRIES_KEPT = 20;
+
+export interface CfnLintSchemaSource {
+  /** Where schemas are kept; false reads cfn-lint's every time. @default DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR */
+  readonly cacheDir?: string | false;
+  /** How a schema is read from cfn-lint. @default cfnLintSchema (a Python process that loads cfn-lint) */
+  readonly read?: (type: string) => Json;
+  /** The cfn-lint the schema is read from. @default installedCfnLint() */
+  readonly installed?: () => InstalledCfnLint;
+}
+
+/**
+ * cfn-lint's own schema for a type, kept by the cfn-lint that has it (its version and entry script) and the type.
+ * Why: reading it loads cfn-lint in a Python process, about 1.1 s of CPU, and every process that lints paid it
+ * (`npm run cfn-lint`'s two runs and half a dozen jest files) for the same answer. cfn-lint's schemas ship inside
+ * its package, so the same installed cfn-lint gives the same schema; another version or install reads it again.
+ */
+export function keptCfnLintSchema(type: string, source: CfnLintSchemaSource = {}): Json {
+  const read = source.read ?? cfnLintSchema;
+  const cacheDir = source.cacheDir ?? DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR;
+  if (cacheDir === false) return read(type);
+  const installed = (source.installed ?? installedCfnLint)();
+  const key = createHash('sha256')
+    .update(`${SCHEMA_ENTRY_FORMAT}\0${installed.version}\0${type}\0`)
+    .update(installed.script)
+    .digest('hex');
+  const entries = new KeptEntries<Json>(
+    cacheDir,
+    SCHEMA_ENTRY_FORMAT,
+    SCHEMA_ENTRIES_KEPT,
+    (value) => typeof value === 'object' && value !== null && (value as Json).typeName === type,
+  );
+  const kept = entries.get(key);
+  if (kept) return kept;
+  const schema = read(type);
+  entries.put(key, schema);
+  return schema;
+}
+
 let cached: string | null | undefined;
 
 /**
@@ -113,7 +163,7 @@ let cached: string | null | undefined;
  */
 export function registrySchemasDir(): string | undefined {
   if (cached !== undefined) return cached ?? undefined;
-  const { schema, added } = patchPlanSchema(cfnLintSchema(PLAN_TYPE));
+  const { schema, added } = patchPlanSchema(keptCfnLintSchema(PLAN_TYPE));
   if (added.length === 0) {
     cached = null;
     return undefined;

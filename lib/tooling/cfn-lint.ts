@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KeptEntries } from '../common/kept-entries';
+import { installedCfnLint } from './cfn-lint-install';
 import { registrySchemasDir } from './cfn-lint-schema-patches';
 
 export interface CfnLintFinding {
@@ -68,21 +69,6 @@ const ENTRIES_KEPT = 300;
 
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-let installedMemo: { readonly version: string; readonly script: Buffer } | undefined;
-
-/** The cfn-lint on the PATH: its version and its entry script's bytes, looked up once per process. */
-function installedCfnLint(): { readonly version: string; readonly script: Buffer } {
-  if (installedMemo) return installedMemo;
-  const version = spawnSync('python3', ['-c', "from importlib.metadata import version; print(version('cfn-lint'))"], {
-    encoding: 'utf8',
-    cwd: os.tmpdir(),
-  });
-  const script = spawnSync('sh', ['-c', 'command -v cfn-lint'], { encoding: 'utf8' }).stdout.trim();
-  if (version.status !== 0 || !script) throw new Error(`cfn-lint: cannot tell its version: ${version.stderr}`);
-  installedMemo = { version: version.stdout.trim(), script: fs.readFileSync(fs.realpathSync(script)) };
-  return installedMemo;
 }
 
 /**

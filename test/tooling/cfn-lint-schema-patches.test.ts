@@ -7,20 +7,23 @@ import { runCfnLint } from '../../lib/tooling/cfn-lint';
 import {
   PLAN_TYPE,
   cfnLintSchema,
+  keptCfnLintSchema,
   patchPlanSchema,
   registrySchemasDir,
 } from '../../lib/tooling/cfn-lint-schema-patches';
 
 /**
- * cfn-lint's own plan schema is read by a Python process that loads cfn-lint (cfnLintSchema, about 1.2 s of CPU),
- * three times in this file: for its linting (registrySchemasDir), by the patch test, and by the rename test's
- * fresh module. The same installed cfn-lint gives the same answer within a run, so the first read's answer serves
- * the other two; every other process (cfn-lint itself, its version) runs as it would.
+ * cfn-lint's own plan schema is read by a Python process that loads cfn-lint (cfnLintSchema, about 1.1 s of CPU).
+ * Here the patch test reads it directly, and the linting (registrySchemasDir) reads it unless a run before kept it
+ * (keptCfnLintSchema). The same installed cfn-lint gives the same answer within a run, so the first read's answer
+ * serves the others; every other process (cfn-lint itself, its version) runs as it would. `failSchemaReads` makes
+ * a read fail instead, to show what is served without one.
  */
 // Node's own module object, which lib's imports read spawnSync from at each call (an `import * as` here is a copy).
 const childProcess = jest.requireActual<typeof ChildProcess>('child_process');
 const realSpawnSync = childProcess.spawnSync;
 const schemaReads = new Map<string, ReturnType<typeof realSpawnSync>>();
+let failSchemaReads = false;
 const schemaReadOnce = jest.spyOn(childProcess, 'spawnSync').mockImplementation(((
   command: string,
   args: readonly string[],
@@ -28,6 +31,7 @@ const schemaReadOnce = jest.spyOn(childProcess, 'spawnSync').mockImplementation(
 ) => {
   const readsSchema = command === 'python3' && args.some((arg) => arg.includes('get_resource_schema'));
   if (!readsSchema) return realSpawnSync(command, args, options);
+  if (failSchemaReads) return { status: 1, stderr: 'schema reads fail in this test', stdout: '' } as never;
   const key = JSON.stringify([args, options?.cwd]);
   if (!schemaReads.has(key)) schemaReads.set(key, realSpawnSync(command, args, options));
   return schemaReads.get(key)!;
@@ -155,5 +159,85 @@ describe('the patched schema folder', () => {
     expect(fs.statSync(target).ino).not.toBe(before);
     expect(fs.readdirSync(dir!)).toEqual(['aws-arcregionswitch-plan.json']);
     expect(JSON.parse(fs.readFileSync(target, 'utf8')).typeName).toBe(PLAN_TYPE);
+  });
+});
+
+describe("cfn-lint's own schema, kept by the cfn-lint that has it", () => {
+  const cacheDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-cfn-lint-schemas-test-'));
+  /** A stand-in for cfn-lint's Python read, counting its calls; each answer says which call gave it. */
+  function countingReader() {
+    const calls: string[] = [];
+    const read = (type: string) => {
+      calls.push(type);
+      return { typeName: type, call: calls.length };
+    };
+    return { calls, read };
+  }
+  const installed =
+    (version: string, script = '#!/usr/bin/python3\nfrom cfnlint.runner import main\n') =>
+    () => ({
+      version,
+      script: Buffer.from(script),
+    });
+
+  test('read once, then kept: another version, entry script or type reads again, and so does a damaged entry', () => {
+    const dir = cacheDir();
+    const { calls, read } = countingReader();
+    const keep = (type: string, version = '1.51.0', script?: string) =>
+      keptCfnLintSchema(type, { cacheDir: dir, read, installed: installed(version, script) });
+
+    expect(keep(PLAN_TYPE)).toEqual({ typeName: PLAN_TYPE, call: 1 });
+    expect(keep(PLAN_TYPE)).toEqual({ typeName: PLAN_TYPE, call: 1 });
+    expect(calls).toHaveLength(1);
+
+    expect(keep(PLAN_TYPE, '1.52.0')).toEqual({ typeName: PLAN_TYPE, call: 2 });
+    expect(keep(PLAN_TYPE, '1.51.0', '#!/opt/other/python3\nfrom cfnlint.runner import main\n')).toEqual({
+      typeName: PLAN_TYPE,
+      call: 3,
+    });
+    expect(keep('AWS::S3::Bucket')).toEqual({ typeName: 'AWS::S3::Bucket', call: 4 });
+    expect(keep(PLAN_TYPE)).toEqual({ typeName: PLAN_TYPE, call: 1 });
+    expect(calls).toHaveLength(4);
+
+    for (const entry of fs.readdirSync(dir)) fs.writeFileSync(path.join(dir, entry), '{"format":"bulwark-cfn-l');
+    expect(keep(PLAN_TYPE)).toEqual({ typeName: PLAN_TYPE, call: 5 });
+  });
+
+  test('cacheDir false reads every time; an unwritable folder still answers', () => {
+    const { calls, read } = countingReader();
+    keptCfnLintSchema(PLAN_TYPE, { cacheDir: false, read, installed: installed('1.51.0') });
+    keptCfnLintSchema(PLAN_TYPE, { cacheDir: false, read, installed: installed('1.51.0') });
+    expect(calls).toHaveLength(2);
+    const blocker = path.join(cacheDir(), 'a-file');
+    fs.writeFileSync(blocker, '');
+    const unwritable = { cacheDir: path.join(blocker, 'cache'), read, installed: installed('1.51.0') };
+    expect(keptCfnLintSchema(PLAN_TYPE, unwritable)).toEqual({ typeName: PLAN_TYPE, call: 3 });
+    expect(keptCfnLintSchema(PLAN_TYPE, unwritable)).toEqual({ typeName: PLAN_TYPE, call: 4 });
+  });
+
+  test('the linting reads the kept schema: a fresh process with no way to read it still gets its folder', async () => {
+    const dir = registrySchemasDir();
+    failSchemaReads = true;
+    try {
+      expect(() => cfnLintSchema(PLAN_TYPE)).toThrow(/schema reads fail in this test/);
+      await jest.isolateModulesAsync(async () => {
+        const fresh = await import('../../lib/tooling/cfn-lint-schema-patches');
+        expect(fresh.registrySchemasDir()).toBe(dir);
+      });
+    } finally {
+      failSchemaReads = false;
+    }
+  });
+
+  test("the kept schema is cfn-lint's own, as the machine's cfn-lint reads it", () => {
+    const dir = cacheDir();
+    const own = cfnLintSchema(PLAN_TYPE);
+    expect(own.typeName).toBe(PLAN_TYPE);
+    expect(keptCfnLintSchema(PLAN_TYPE, { cacheDir: dir })).toEqual(own);
+    // Served from the folder now: a reader that fails is not called.
+    const failing = () => {
+      throw new Error('read again');
+    };
+    expect(keptCfnLintSchema(PLAN_TYPE, { cacheDir: dir, read: failing })).toEqual(own);
   });
 });
