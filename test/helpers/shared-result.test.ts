@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultConfig, sharedKeyOf } from './app';
+import { RUN_DIRECTORY_ENV } from './run-directory';
 import { SHARED_ASSEMBLIES_ENV, sharedResultDir } from './shared-assembly';
 
 /** A name no other file of the run uses: the shared directory lives for the whole jest run. */
@@ -46,6 +47,11 @@ describe('results shared between the test files of one jest run', () => {
     } finally {
       process.env[SHARED_ASSEMBLIES_ENV] = root;
     }
+  });
+
+  test("the run directory's variable, spelled out for the setup, teardown and moto helpers, is this one", () => {
+    expect(SHARED_ASSEMBLIES_ENV).toBe('BULWARK_SHARED_ASSEMBLIES');
+    expect(RUN_DIRECTORY_ENV).toBe('BULWARK_SHARED_ASSEMBLIES');
   });
 
   test('a synthesized app is shared only between identical config, options and context', () => {
