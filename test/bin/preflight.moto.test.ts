@@ -264,10 +264,12 @@ test('network quotas: usage counted from EC2, quotas from Service Quotas, plus w
 });
 
 test("the CLI exits 1 on a FAIL and prints JSON with --json (credentials of moto's account, not Dev's)", () => {
+  // `npm run ops -- preflight ...` (`tsx bin/ops.ts`) as node with tsx's loader: the same program, without the
+  // processes and CPU of npx and the tsx launcher.
   const run = spawnSync(
-    'npx',
+    process.execPath,
     [
-      '--no-install',
+      '--import',
       'tsx',
       'bin/ops.ts',
       'preflight',
