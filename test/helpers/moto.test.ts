@@ -72,6 +72,21 @@ describe("within a jest run, one server per worker and environment serves the wo
     }
   });
 
+  test('the teardown leaves alone a recorded pid that names another process now (a guard gone, its pid reused)', async () => {
+    const otherRun = fs.mkdtempSync(path.join(os.tmpdir(), 'moto-run-'));
+    const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const registry = path.join(otherRun, `moto-server-${process.pid}-reused.json`);
+      fs.writeFileSync(registry, JSON.stringify({ port: 1, guardPid: bystander.pid }));
+      await stopSharedMotoServers(otherRun);
+      expect(isAlive(bystander.pid!)).toBe(true);
+      expect(fs.readdirSync(otherRun)).toEqual([]);
+    } finally {
+      bystander.kill('SIGKILL');
+      fs.rmSync(otherRun, { recursive: true, force: true });
+    }
+  });
+
   test("the guard stops its moto_server when its worker goes (its stdin ends) without the run's teardown", async () => {
     const port = await freePort();
     const guard = spawn(process.execPath, ['-e', GUARD_SOURCE, String(port)], { stdio: ['pipe', 'ignore', 'ignore'] });

@@ -114,18 +114,28 @@ function writeRegistry(file: string, server: SharedMotoServer): void {
 export async function stopSharedMotoServers(root: string): Promise<void> {
   if (!fs.existsSync(root)) return;
   const files = fs.readdirSync(root).filter((name) => name.startsWith(REGISTRY_PREFIX) && name.endsWith('.json'));
-  const guards = files.map((name) => readRegistry(path.join(root, name))!.guardPid);
-  for (const pid of guards) stopGuard(pid);
+  const guards = files.map((name) => readRegistry(path.join(root, name))!.guardPid).filter(stopGuard);
   const deadline = Date.now() + 10_000;
   while (guards.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const name of files) fs.rmSync(path.join(root, name), { force: true });
 }
 
-function stopGuard(pid: number): void {
+/**
+ * SIGTERM to a guard (true when sent), unless that pid now names another process: a guard whose worker ended has gone already, and
+ * with Linux's default pid_max of 32768 its pid may be reused by the time the run ends. /proc/<pid>/cmdline is
+ * Linux's; elsewhere the signal is sent as before.
+ */
+function stopGuard(pid: number): boolean {
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (fs.existsSync('/proc/self/cmdline')) {
+    if (!fs.existsSync(cmdline) || !fs.readFileSync(cmdline, 'utf8').includes(GUARD_MARKER)) return false;
+  }
   try {
     process.kill(pid, 'SIGTERM');
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    return false;
   }
 }
 
@@ -142,7 +152,8 @@ export function isAlive(pid: number): boolean {
  * Runs moto_server (argv[1] is its port) and stops it, waiting for it, when this guard's stdin ends (its jest
  * worker exited, however it ended) or the guard gets SIGTERM (globalTeardown); it exits with moto_server.
  */
-export const GUARD_SOURCE = `
+const GUARD_MARKER = 'bulwark-moto-guard';
+export const GUARD_SOURCE = `// ${GUARD_MARKER}
 const { spawn } = require('child_process');
 const server = spawn('moto_server', ['-H', '127.0.0.1', '-p', process.argv[1]], { stdio: ['ignore', 'ignore', 'inherit'] });
 const stop = () => { if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM'); };
