@@ -14,8 +14,8 @@ import { RUN_DIRECTORY_ENV } from './run-directory';
  * Within a jest run (the run directory test/helpers/global-setup.ts makes), one server per jest worker and server
  * environment serves every test file of that worker in turn: a worker runs its files one at a time, and `start()`
  * hands the server over empty (moto's reset), as a new server would be. A new moto_server costs about 0.5 s of CPU
- * to start and another 0.4-1.1 s for each AWS service's first request (moto imports its backend then), measured here; fourteen
- * files start one. So two MotoServers of one file with the same environment are one server, and the second
+ * to start and another 0.4-1.1 s for each AWS service's first request (moto imports its backend then; measured
+ * here), and fourteen files start one. So two MotoServers of one file with the same environment are one server, and the second
  * `start()` empties it: a file that needs two servers at once gives them different environments. Between runs
  * nothing is shared: globalTeardown stops the run's servers (stopSharedMotoServers), and a server's guard stops it
  * when its worker exits in any other way.
