@@ -48,7 +48,7 @@ describe("within a jest run, one server per worker and environment serves the wo
     expect(await bucketsOf(next)).toEqual([]);
   });
 
-  test('a server of another environment is its own, and the run directory lists it until the teardown stops it', async () => {
+  test('a server of another environment is its own; the run directory lists it until teardown stops it', async () => {
     const runRoot = process.env[RUN_DIRECTORY_ENV];
     const otherRun = fs.mkdtempSync(path.join(os.tmpdir(), 'moto-run-'));
     process.env[RUN_DIRECTORY_ENV] = otherRun;
@@ -72,7 +72,7 @@ describe("within a jest run, one server per worker and environment serves the wo
     }
   });
 
-  test('the teardown leaves alone a recorded pid that names another process now (a guard gone, its pid reused)', async () => {
+  test('teardown leaves alone a recorded pid now naming another process (a guard gone, its pid reused)', async () => {
     const otherRun = fs.mkdtempSync(path.join(os.tmpdir(), 'moto-run-'));
     const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {

@@ -15,10 +15,10 @@ import { RUN_DIRECTORY_ENV } from './run-directory';
  * environment serves every test file of that worker in turn: a worker runs its files one at a time, and `start()`
  * hands the server over empty (moto's reset), as a new server would be. A new moto_server costs about 0.5 s of CPU
  * to start and another 0.4-1.1 s for each AWS service's first request (moto imports its backend then; measured
- * here), and fourteen files start one. So two MotoServers of one file with the same environment are one server, and the second
- * `start()` empties it: a file that needs two servers at once gives them different environments. Between runs
- * nothing is shared: globalTeardown stops the run's servers (stopSharedMotoServers), and a server's guard stops it
- * when its worker exits in any other way.
+ * here), and fourteen files start one. So two MotoServers of one file with the same environment are one server,
+ * and the second `start()` empties it: a file that needs two servers at once gives them different environments.
+ * Between runs nothing is shared: globalTeardown stops the run's servers (stopSharedMotoServers), and a server's
+ * guard stops it when its worker exits in any other way.
  * Outside such a run (no run directory), each MotoServer starts its own server and `stop()` ends it.
  */
 export class MotoServer {
@@ -123,9 +123,9 @@ export async function stopSharedMotoServers(root: string): Promise<void> {
 }
 
 /**
- * SIGTERM to a guard (true when sent), unless that pid now names another process: a guard whose worker ended has gone already, and
- * with Linux's default pid_max of 32768 its pid may be reused by the time the run ends. /proc/<pid>/cmdline is
- * Linux's; elsewhere the signal is sent as before.
+ * SIGTERM to a guard (true when sent), unless that pid now names another process: a guard whose worker ended has
+ * gone already, and with Linux's default pid_max of 32768 its pid may be reused by the time the run ends.
+ * /proc/<pid>/cmdline is Linux's; elsewhere the signal is sent as before.
  */
 function stopGuard(pid: number): boolean {
   const cmdline = `/proc/${pid}/cmdline`;
@@ -157,7 +157,9 @@ export function isAlive(pid: number): boolean {
 const GUARD_MARKER = 'bulwark-moto-guard';
 export const GUARD_SOURCE = `// ${GUARD_MARKER}
 const { spawn } = require('child_process');
-const server = spawn('moto_server', ['-H', '127.0.0.1', '-p', process.argv[1]], { stdio: ['ignore', 'ignore', 'inherit'] });
+const server = spawn('moto_server', ['-H', '127.0.0.1', '-p', process.argv[1]], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const stop = () => { if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM'); };
 server.on('exit', (code) => process.exit(code ?? 0));
 server.on('error', (error) => { console.error(String(error)); process.exit(1); });
