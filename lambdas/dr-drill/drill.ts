@@ -14,6 +14,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  HeadObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -355,8 +356,30 @@ function lockKey(settings: DrillSettings): string {
   return `${settings.reportPrefix}lock.json`;
 }
 
+/**
+ * Times a run tries the lock again when the lock it was refused is gone before it could read it: its holder
+ * finished in between, so the lock is free (a drill starting as another ends).
+ */
+const LOCK_ATTEMPTS = 3;
+
 /** S3 conditional writes: If-None-Match creates the lock only if absent; If-Match takes over a stale one atomically. */
 async function acquireLock(settings: DrillSettings, deps: DrillDeps, now: () => number): Promise<HeldLock> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await tryLock(settings, deps, now);
+    if (outcome !== 'released-meanwhile') return outcome;
+    if (attempt >= LOCK_ATTEMPTS) {
+      throw new DrillRefusedError(
+        `the drill lock s3://${settings.reportBucket}/${lockKey(settings)} was taken and released ${attempt} times while this run tried to take it; this run refuses to start. Run it again once no other drill is starting`,
+      );
+    }
+  }
+}
+
+async function tryLock(
+  settings: DrillSettings,
+  deps: DrillDeps,
+  now: () => number,
+): Promise<HeldLock | 'released-meanwhile'> {
   const Key = lockKey(settings);
   const body = JSON.stringify({ runId: deps.runId, startedAt: new Date(now()).toISOString() });
   try {
@@ -373,7 +396,16 @@ async function acquireLock(settings: DrillSettings, deps: DrillDeps, now: () => 
   } catch (error) {
     if (!isPreconditionFailed(error)) throw error;
   }
-  const head = await withRetry(() => deps.s3.send(new HeadObjectCommand({ Bucket: settings.reportBucket, Key })));
+  let head: HeadObjectCommandOutput;
+  try {
+    head = await withRetry(() => deps.s3.send(new HeadObjectCommand({ Bucket: settings.reportBucket, Key })));
+  } catch (error) {
+    // HeadObject answers 404 for a key that does not exist
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html): the holder released the lock after our
+    // conditional put was refused.
+    if (isNotFound(error)) return 'released-meanwhile';
+    throw error;
+  }
   const holder = await readLockHolder(settings, deps);
   const ageSeconds = Math.round((now() - (head.LastModified?.getTime() ?? now())) / 1000);
   if (ageSeconds < settings.lockStaleSeconds) {
@@ -421,6 +453,11 @@ async function releaseLock(settings: DrillSettings, deps: DrillDeps, etag?: stri
   await withRetry(() =>
     deps.s3.send(new DeleteObjectCommand({ Bucket: settings.reportBucket, Key: lockKey(settings) })),
   );
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }
 
 function isPreconditionFailed(error: unknown): boolean {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  DrillDeps,
   DrillRefusedError,
   DrillReport,
   DrillSettings,
@@ -211,7 +212,12 @@ function withRecoveryPoint(ageSeconds: number): void {
     });
 }
 
-function drill(behaviour: Route53Behaviour = {}, settings: Partial<DrillSettings> = {}, runId = 'run-1') {
+function drill(
+  behaviour: Route53Behaviour = {},
+  settings: Partial<DrillSettings> = {},
+  runId = 'run-1',
+  overrides: Partial<Pick<DrillDeps, 's3' | 'sleep'>> = {},
+) {
   const route53 = route53World(fixture.realRoute53, fixture.clock, behaviour);
   const promise = runDrill(
     { ...fixture.settings, ...settings },
@@ -225,6 +231,7 @@ function drill(behaviour: Route53Behaviour = {}, settings: Partial<DrillSettings
       runId,
       now: fixture.clock.now,
       sleep: fixture.clock.sleep,
+      ...overrides,
     },
   );
   return { route53, promise };
@@ -317,11 +324,32 @@ describe('DR drill against moto', () => {
 
   test('two drills started together: exactly one runs, the other refuses', async () => {
     withRecoveryPoint(60);
-    const results = await Promise.allSettled([drill({}, {}, 'a').promise, drill({}, {}, 'b').promise]);
+    // The drills share the test's virtual clock, and the winner's waits take no real time: unchecked, it could run
+    // its whole drill, moving the clock by minutes, while the other still reads the lock (which then looks stale,
+    // or is already gone). Real time passes for both alike, so the winner's first wait starts once the other has
+    // decided (or after 2 s of real time, so a run where both took the lock still ends, and fails below). The
+    // second run reads the lock 300 ms late, in real time, to make that interleaving certain.
+    let oneDecided!: () => void;
+    const decided = new Promise<void>((resolve) => (oneDecided = resolve));
+    const sleep = async (ms: number) => {
+      await Promise.race([decided, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await fixture.clock.sleep(ms);
+    };
+    const lateReader = {
+      send: async (command: Parameters<S3Client['send']>[0]) => {
+        if (command instanceof HeadObjectCommand) await new Promise((resolve) => setTimeout(resolve, 300));
+        return fixture.s3.send(command as never);
+      },
+    } as unknown as S3Client;
+    const runs = [drill({}, {}, 'a', { sleep }), drill({}, {}, 'b', { sleep, s3: lateReader })].map((run) =>
+      run.promise.finally(oneDecided),
+    );
+    const results = await Promise.allSettled(runs);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(1);
     expect(refused[0].reason).toBeInstanceOf(DrillRefusedError);
+    expect((refused[0].reason as Error).message).toMatch(/^another DR drill \(run [ab],/);
     expect(await inverted()).toBe(false);
   });
 

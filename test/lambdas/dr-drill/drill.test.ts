@@ -266,6 +266,36 @@ describe('runDrill (mocked AWS)', () => {
     expect(s3m.commandCalls(DeleteObjectCommand)[0].args[0].input).toMatchObject({ Key: 'drills/lock.json' });
   });
 
+  test('a lock released between its refused put and the read that follows is taken on the next try', async () => {
+    // The holder finished in between: HeadObject answers 404 for a key that does not exist.
+    const lockPuts = s3m.on(PutObjectCommand, { Key: 'drills/lock.json', IfNoneMatch: '*' });
+    lockPuts.rejectsOnce(s3Error('PreconditionFailed', 412)).resolves({ ETag: '"etag-mine"' });
+    s3m
+      .on(HeadObjectCommand, { Key: 'drills/lock.json' })
+      .rejectsOnce(s3Error('NotFound', 404))
+      .resolves({
+        ETag: '"etag-mine"',
+        LastModified: new Date(clock.now()),
+      });
+    const report = await runDrill(baseSettings(), deps());
+    expect(report.status).toBe('passed');
+    expect(s3m.commandCalls(PutObjectCommand, { Key: 'drills/lock.json', IfNoneMatch: '*' })).toHaveLength(2);
+    // Its own lock, released at the end.
+    expect(s3m.commandCalls(DeleteObjectCommand, { Key: 'drills/lock.json' })).toHaveLength(1);
+  });
+
+  test('a lock that keeps being taken and released refuses the run after three tries, naming the lock', async () => {
+    s3m.on(PutObjectCommand, { Key: 'drills/lock.json', IfNoneMatch: '*' }).rejects(s3Error('PreconditionFailed', 412));
+    s3m.on(HeadObjectCommand, { Key: 'drills/lock.json' }).rejects(s3Error('NotFound', 404));
+    const failure = await runDrill(baseSettings(), deps()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DrillRefusedError);
+    expect((failure as Error).message).toMatch(
+      /^the drill lock s3:\/\/orders-dr-replica\/drills\/lock\.json was taken and released 3 times/,
+    );
+    expect(s3m.commandCalls(PutObjectCommand, { Key: 'drills/lock.json', IfNoneMatch: '*' })).toHaveLength(3);
+    expect(r53.commandCalls(UpdateHealthCheckCommand)).toHaveLength(0);
+  });
+
   test('throttled Route 53 calls are retried, not fatal', async () => {
     r53.on(GetHealthCheckStatusCommand).rejectsOnce(throttled()).resolves(healthy(true));
     r53
@@ -359,3 +389,8 @@ describe('drill settings', () => {
     expect(drillSettingsSchema.parse(settings).pollSeconds).toBe(5);
   });
 });
+
+/** An S3 error as the SDK raises it: its name and HTTP status. */
+function s3Error(name: string, httpStatusCode: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+}
