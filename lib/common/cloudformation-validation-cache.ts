@@ -13,7 +13,7 @@ import {
   CloudFormationValidationWorkerOptions,
   plainValidationContext,
 } from './cloudformation-validation-worker';
-import { KeptEntries, pruneOldest } from './kept-entries';
+import { KeptEntries, projectCacheDir, pruneOldest } from './kept-entries';
 
 /**
  * aws-cdk-lib's built-in CloudFormation validation, its report kept between synths while no template changed.
@@ -46,13 +46,7 @@ const ENTRY_FORMAT = 'bulwark-cfn-validate-2';
 /** Entries kept: one per app variant and config; older ones are deleted. */
 const ENTRIES_KEPT = 20;
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
-export const DEFAULT_CFN_VALIDATION_CACHE_DIR = path.join(
-  PROJECT_ROOT,
-  'node_modules',
-  '.cache',
-  'bulwark-cfn-validation',
-);
+export const DEFAULT_CFN_VALIDATION_CACHE_DIR = projectCacheDir('bulwark-cfn-validation');
 
 /** The marker of a tree shape with a kept report (an empty file; its name says it). */
 const SHAPE_SUFFIX = '.shape';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
-import { KeptEntries } from './kept-entries';
+import { KeptEntries, projectCacheDir } from './kept-entries';
 
 /**
  * The Control Tower plugin's report for one template, kept between synths while nothing that decides it changed.
@@ -26,8 +26,7 @@ const ENTRY_FORMAT = 'bulwark-guard-result-2';
 /** Entries kept: a few per template and variant (default, drill, test fixtures); older ones are deleted. */
 const ENTRIES_KEPT = 200;
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
-export const DEFAULT_GUARD_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bulwark-guard-results');
+export const DEFAULT_GUARD_CACHE_DIR = projectCacheDir('bulwark-guard-results');
 
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');

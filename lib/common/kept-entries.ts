@@ -1,6 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** The folder where this checkout keeps one kind of result between runs: node_modules/.cache/<name>. */
+export function projectCacheDir(name: string): string {
+  return path.join(__dirname, '..', '..', 'node_modules', '.cache', name);
+}
+
 /**
  * Values kept as JSON files in a folder, one per content key: what the Control Tower reports, the CloudFormation
  * validation and the cfn-lint findings keep between runs. The key (a SHA-256 of everything that decides the value)

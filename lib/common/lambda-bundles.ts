@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BuildOptions, buildSync, Metafile, version as esbuildVersion } from 'esbuild';
+import { projectCacheDir } from './kept-entries';
 
 /**
  * Every Lambda under lambdas/ bundled by ONE esbuild build of many entry points, and reused while nothing that
@@ -194,7 +195,7 @@ const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const DEFAULT_BUNDLE_SOURCE: LambdaBundleSource = {
   projectRoot: PROJECT_ROOT,
   lambdasDir: path.join(PROJECT_ROOT, 'lambdas'),
-  cacheDir: path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bulwark-lambda-bundles'),
+  cacheDir: projectCacheDir('bulwark-lambda-bundles'),
 };
 
 /** Checked once per process: every BulwarkFunction of every stack of a synth shares one build (or one check). */

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KeptEntries } from '../common/kept-entries';
+import { KeptEntries, projectCacheDir } from '../common/kept-entries';
 import { InstalledCfnLint, installedCfnLint } from './cfn-lint-install';
 
 /**
@@ -107,14 +107,8 @@ export function cfnLintSchema(type: string): Json {
   return JSON.parse(result.stdout) as Json;
 }
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
 /** Where cfn-lint's own schemas are kept between runs, by the installed cfn-lint (cfn-lint-install.ts). */
-export const DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR = path.join(
-  PROJECT_ROOT,
-  'node_modules',
-  '.cache',
-  'bulwark-cfn-lint-schemas',
-);
+export const DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR = projectCacheDir('bulwark-cfn-lint-schemas');
 const SCHEMA_ENTRY_FORMAT = 'bulwark-cfn-lint-schema-1';
 const SCHEMA_ENTRIES_KEPT = 20;
 

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KeptEntries } from '../common/kept-entries';
+import { KeptEntries, projectCacheDir } from '../common/kept-entries';
 import { installedCfnLint } from './cfn-lint-install';
 import { registrySchemasDir } from './cfn-lint-schema-patches';
 
@@ -61,8 +61,7 @@ export interface CfnLintOptions {
   readonly onLinted?: (templates: readonly string[]) => void;
 }
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
-export const DEFAULT_CFN_LINT_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bulwark-cfn-lint');
+export const DEFAULT_CFN_LINT_CACHE_DIR = projectCacheDir('bulwark-cfn-lint');
 const ENTRY_FORMAT = 'bulwark-cfn-lint-2';
 /** Entries kept: a few per template and variant (default, drill, test fixtures); older ones are deleted. */
 const ENTRIES_KEPT = 300;

@@ -2,8 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError } from '../../config';
 import { parseDrillContext } from '../../lib/app';
+import { fileRefusal } from '../helpers/config';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -30,17 +31,6 @@ function expectNamedRefusal(result: ReturnType<typeof runApp>, ...expected: stri
   expect(result.status).toBe(1);
   for (const text of expected) expect(result.stderr).toContain(text);
   expect(result.stderr).not.toMatch(/^\s+at /m);
-}
-
-/** The message a config file is refused with, in this process; fails unless it is a ConfigError. */
-function refusalInProcess(file: string): string {
-  try {
-    loadConfig(file);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error(`expected ${file} to be refused`);
 }
 
 describe('bin/app.ts: malformed input is a named error with exit 1, never a stack trace', () => {
@@ -89,7 +79,7 @@ describe('bin/app.ts: malformed input is a named error with exit 1, never a stac
       'Staging.region "us-fake-9" is not an AWS region',
     ],
   ])('%s is a ConfigError naming it', (_case, file, expected) => {
-    const message = refusalInProcess(file);
+    const message = fileRefusal(file);
     expect(message).toContain(expected);
     expect(message).not.toMatch(/^\s+at /m);
   });

@@ -1,7 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KeptEntries } from '../../lib/common/kept-entries';
+import { DEFAULT_CFN_VALIDATION_CACHE_DIR } from '../../lib/common/cloudformation-validation-cache';
+import { DEFAULT_GUARD_CACHE_DIR } from '../../lib/common/guard-result-cache';
+import { KeptEntries, projectCacheDir } from '../../lib/common/kept-entries';
+import { DEFAULT_BUNDLE_SOURCE } from '../../lib/common/lambda-bundles';
+import { DEFAULT_CFN_LINT_CACHE_DIR } from '../../lib/tooling/cfn-lint';
+import { DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR } from '../../lib/tooling/cfn-lint-schema-patches';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-kept-entries-'));
 let dirs = 0;
@@ -49,4 +54,22 @@ describe('KeptEntries: values kept by key in a folder', () => {
     expect(() => entries.put('k', ['v'])).not.toThrow();
     expect(entries.get('k')).toBeUndefined();
   });
+});
+
+test("every cache is a folder of this checkout's node_modules/.cache, one name each (README: rm -rf ...bulwark-*)", () => {
+  const cacheRoot = path.resolve(__dirname, '..', '..', 'node_modules', '.cache');
+  expect(projectCacheDir('bulwark-x')).toBe(path.join(cacheRoot, 'bulwark-x'));
+  expect([
+    DEFAULT_BUNDLE_SOURCE.cacheDir,
+    DEFAULT_GUARD_CACHE_DIR,
+    DEFAULT_CFN_VALIDATION_CACHE_DIR,
+    DEFAULT_CFN_LINT_CACHE_DIR,
+    DEFAULT_CFN_LINT_SCHEMA_CACHE_DIR,
+  ]).toEqual([
+    path.join(cacheRoot, 'bulwark-lambda-bundles'),
+    path.join(cacheRoot, 'bulwark-guard-results'),
+    path.join(cacheRoot, 'bulwark-cfn-validation'),
+    path.join(cacheRoot, 'bulwark-cfn-lint'),
+    path.join(cacheRoot, 'bulwark-cfn-lint-schemas'),
+  ]);
 });

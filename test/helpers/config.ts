@@ -1,4 +1,4 @@
-import { BulwarkConfigInput, ConfigError, validateConfig } from '../../config';
+import { BulwarkConfigInput, ConfigError, loadConfig, validateConfig } from '../../config';
 import { defaultConfigInput } from './app';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -25,4 +25,15 @@ export function problemsOf(input: unknown): string {
     return (error as ConfigError).message;
   }
   throw new Error('expected the configuration to be refused');
+}
+
+/** The message loadConfig refuses a config file with, in this process; fails the test unless it is a ConfigError. */
+export function fileRefusal(file: string): string {
+  try {
+    loadConfig(file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error(`expected ${file} to be refused`);
 }
