@@ -16,24 +16,23 @@ export function withEnv(
   return input;
 }
 
-/** The message of the ConfigError the input is refused with; fails the test if it is accepted. */
-export function problemsOf(input: unknown): string {
+/** The message of the ConfigError `load` refuses with; fails the test if it is accepted or fails otherwise. */
+function refusal(load: () => unknown, what: string): string {
   try {
-    validateConfig(input);
+    load();
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).message;
   }
-  throw new Error('expected the configuration to be refused');
+  throw new Error(`expected ${what} to be refused`);
+}
+
+/** The message of the ConfigError the input is refused with; fails the test if it is accepted. */
+export function problemsOf(input: unknown): string {
+  return refusal(() => validateConfig(input), 'the configuration');
 }
 
 /** The message loadConfig refuses a config file with, in this process; fails the test unless it is a ConfigError. */
 export function fileRefusal(file: string): string {
-  try {
-    loadConfig(file);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error(`expected ${file} to be refused`);
+  return refusal(() => loadConfig(file), file);
 }
