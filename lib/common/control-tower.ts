@@ -282,6 +282,7 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const runs = runsByTemplate.flat();
     const reports = new Map(runs.map((run) => [run, this.cache?.get(run.key, run.templatePath)]));
     const missing = runs.filter((run) => !reports.get(run));
+    const ran = new Set(missing);
     this.lastGuardProcesses = 0;
     const fresh = withRunInputs(missing, (inputsOf) =>
       runGuardShards(
@@ -307,7 +308,7 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const templates = runsByTemplate.map((templateRuns) => templateRuns.map((run) => reports.get(run)!));
     this.lastRun = {
       templates: templates.length,
-      fromCache: runsByTemplate.filter((templateRuns) => templateRuns.every((run) => !missing.includes(run))).length,
+      fromCache: runsByTemplate.filter((templateRuns) => templateRuns.every((run) => !ran.has(run))).length,
     };
     this.lastGuardRuns = { runs: runs.length, fromCache: runs.length - missing.length };
     const violations = templates.flat().flatMap((report) => report.violations);

@@ -28,11 +28,6 @@ export interface ParallelGuardOptions {
   readonly maxBuffer: number;
   /** How many cfn-guard processes run at once. @default the cores Node may use (os.availableParallelism()) */
   readonly concurrency?: number;
-  /**
-   * Shards with the same rule files run as one cfn-guard process over all their templates (one `--data` each),
-   * each template's report taken from it. @default true
-   */
-  readonly batch?: boolean;
   /** The module exporting `CfnGuardValidator`. Tests give a stand-in. @default @cdklabs/cdk-validator-cfnguard */
   readonly pluginModule?: string;
   /** Told how many cfn-guard runs the shards took (a batch is one run; a batch's report read again adds one). */
@@ -68,8 +63,9 @@ parentPort.on('message', ({ index, batch }) => {
   };
   const byTemplate = new Map(batch.templatePaths.map((templatePath) => [templatePath, []]));
   for (const violation of report.violations) {
-    const found = byTemplate.get(owner(violation));
-    if (!found) throw new Error('a cfn-guard finding names a template not in the run: ' + owner(violation));
+    const templatePath = owner(violation);
+    const found = byTemplate.get(templatePath);
+    if (!found) throw new Error('a cfn-guard finding names a template not in the run: ' + templatePath);
     found.push(violation);
   }
   const reports = batch.templatePaths.map((templatePath) => {
@@ -127,10 +123,10 @@ interface GuardBatch {
  * does not start last). Each cfn-guard process parses its rules once, and most of its system time goes to its
  * allocator (docs/performance.md, round 6): one process over five templates costs about 30% less CPU than five.
  */
-export function guardBatches(shards: readonly GuardShard[], batch = true): GuardBatch[] {
+export function guardBatches(shards: readonly GuardShard[]): GuardBatch[] {
   const batches = new Map<string, GuardBatch>();
   shards.forEach((shard, index) => {
-    const key = batch ? JSON.stringify(shard.ruleFiles) : String(index);
+    const key = JSON.stringify(shard.ruleFiles);
     const found = batches.get(key) ?? { ruleFiles: shard.ruleFiles, templatePaths: [], shards: [] };
     batches.set(key, found);
     // One template twice in a batch would give cfn-guard one data file twice: its reports could not be told apart.
@@ -154,7 +150,7 @@ export function runGuardShards(
   options: ParallelGuardOptions,
 ): PolicyValidationPluginReportBeta1[] {
   if (shards.length === 0) return [];
-  const batches = guardBatches(shards, options.batch ?? true);
+  const batches = guardBatches(shards);
   const concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
   const input = {
     batches: batches.map(({ ruleFiles, templatePaths }) => ({ ruleFiles, templatePaths })),

@@ -216,7 +216,6 @@ describe('runs with the same rules share one cfn-guard process', () => {
       { ruleFiles: ['/r2', '/r1'], templatePaths: ['/c.json'], shards: [3] },
       { ruleFiles: ['/r1', '/r2'], templatePaths: ['/a.json'], shards: [4] },
     ]);
-    expect(guardBatches(shards, false).map((batch) => batch.shards)).toEqual([[0], [1], [2], [3], [4]]);
   });
 
   test("each template gets its own findings in shard order; one the batch's result cannot tell runs alone", () => {
