@@ -188,8 +188,11 @@ describe('CodeDeploy', () => {
     const gated = group.AlarmConfiguration.Alarms.map((a: { Name: { Ref: string } }) => a.Name.Ref);
     // Since c69023d (issue 14) no catalog alarm gates deployments: a 60-s ALB alarm's worst case is 180-300 s.
     // The canary's high-resolution journey-failure alarm, added through addDeploymentAlarm, is the only gate.
-    const prodStack = bulwark.stacks.environments.find((s) => s.node.id === 'Prod')!;
-    expect(prodStack.alarmCatalog.deploymentAlarms).toEqual([]);
+    // The catalog's deployment alarms are what its dashboard widget "Alarms that roll a deployment back" lists
+    // (AlarmCatalog): read there, in the template, rather than building every construct of the app again.
+    const body = only(prod, 'AWS::CloudWatch::Dashboard').props.DashboardBody['Fn::Join'][1] as unknown[];
+    const text = body.map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+    expect(text).toContain('"properties":{"title":"Alarms that roll a deployment back","alarms":[]}');
     expect(gated).toEqual([expect.stringMatching(/^CanaryCanaryJourneyFailedAlarm/)]);
   });
 

@@ -141,7 +141,7 @@ describe('item 9: HTTPS probes of the service hostname, never a token over HTTP'
       }
       // The warnings as synth recorded them (reading them back through Annotations.fromStack would synthesize again).
       const warnings = bulwark.assembly
-        .getStackByName(bulwark.stack(stackId).stackName)
+        .getStackArtifact(stackId)
         .messages.filter((message) => message.level === 'warning')
         .map((message) => String(message.entry.data));
       expect(warnings).toEqual(
