@@ -10,6 +10,7 @@ import { config as userConfig } from '../../config/bulwark.config';
 import { BulwarkConfigInput, ResolvedConfig, validateConfig } from '../../config';
 import { BulwarkAppOptions, BulwarkStacks, buildBulwarkApp } from '../../lib/app';
 import { CLI_CONTEXT, SharedVariant, sharedAssemblyDir, sharedResultDir } from './shared-assembly';
+import { synthInServer } from './synth-server';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
@@ -52,10 +53,13 @@ export interface SynthesizedBulwark {
  * Build and synthesize the whole app once, with cdk-nag on: synth throws ValidationFailed (and the
  * test fails with the report) on any unacknowledged finding. Call it once per test file and share it.
  * The default config (as `cdk synth` makes it, or with the drill) comes from the run's shared assembly
- * (test/helpers/shared-assembly.ts), synthesized once for all files; the constructs behind `app`, `stacks`
- * and `stack()` are then built only if a test asks for them. Any other config, options and context are shared the
- * same way within the run, keyed by their content (sharedKeyOf): several files synthesize the same variant (a
- * manual-approval or pilot-light Prod, say), and a whole-app synth is seconds of CPU each time.
+ * (test/helpers/shared-assembly.ts), synthesized once for all files. Any other config, options and context are
+ * shared the same way within the run, keyed by their content (sharedKeyOf): several files synthesize the same
+ * variant (a manual-approval or pilot-light Prod, say), and a whole-app synth is seconds of CPU each time. Both are
+ * synthesized by the worker's long-lived synth process (synth-server.ts), which pays loading aws-cdk-lib once per
+ * worker instead of once per synth; a failed synth fails the test with the synth's own error. Every caller,
+ * the claimant too, then reads the assembly: the constructs behind `app`, `stacks` and `stack()` are built in
+ * this process only if a test asks for them.
  */
 export function synthBulwark(
   config: ResolvedConfig = defaultConfig(),
@@ -66,13 +70,13 @@ export function synthBulwark(
   const sharedDir = shared && sharedAssemblyDir(shared);
   if (sharedDir) return fromSharedAssembly(sharedDir, () => build(config, options, context));
   const key = sharedKeyOf(config, options, context);
+  const name = key && `app-${key}`;
   const keyed =
-    key &&
-    sharedResultDir(`app-${key}`, (outdir) => {
-      const built = build(config, options, context, outdir);
-      return withTemplates(built.app, built.stacks, built.app.synth());
-    });
-  if (keyed) return keyed.made ?? fromSharedAssembly(keyed.dir, () => build(config, options, context));
+    name &&
+    sharedResultDir(name, (outdir) =>
+      synthInServer({ app: { config, options, context } }, outdir, `the shared synth of ${name}`),
+    );
+  if (keyed) return fromSharedAssembly(keyed.dir, () => build(config, options, context));
   const built = build(config, options, context);
   return withTemplates(built.app, built.stacks, built.app.synth());
 }
@@ -94,6 +98,16 @@ export function sharedKeyOf(
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
+/** Synthesize an app of this config, options and context into `outdir`, as synthBulwark's own synth would. */
+export function synthKeyedApp(
+  config: ResolvedConfig,
+  options: BulwarkAppOptions,
+  context: Record<string, unknown>,
+  outdir: string,
+): void {
+  build(config, options, context, outdir).app.synth();
+}
+
 function build(
   config: ResolvedConfig,
   options: BulwarkAppOptions,
@@ -101,8 +115,9 @@ function build(
   outdir?: string,
 ): { app: App; stacks: BulwarkStacks } {
   const app = testApp(context, outdir);
-  // Control Tower's cfn-guard costs about 40 s of CPU per whole-app synth: it runs once per variant in the shared
-  // synth (shared-assembly.ts), which test/app.test.ts and the drill test read; `cdk synth` always runs it.
+  // Control Tower's checks cost about 4 s of CPU per whole-app synth with cold caches (docs/performance.md, round
+  // 6): they run once per variant in the shared synths (shared-assembly.ts), which test/app.test.ts and the drill
+  // tests read; `cdk synth` always runs them.
   const stacks = buildBulwarkApp(app, config, { nag: true, controlTower: false, ...options });
   return { app, stacks };
 }

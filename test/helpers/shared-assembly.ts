@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -6,13 +5,15 @@ import { config as userConfig } from '../../config/bulwark.config';
 import { validateConfig } from '../../config';
 import { buildBulwarkApp } from '../../lib/app';
 import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
+import { synthInServer } from './synth-server';
 
 /**
- * The default config's app, synthesized once per jest run (into the directory test/helpers/global-setup.ts makes) and read by
- * every test file that asks for it, instead of once per file: a whole-app synth is about 15-25 s of CPU, and some
- * twenty files want exactly the same templates. Two variants: as `cdk synth` makes it, and with `-c drill=true`.
+ * The default config's app, synthesized once per jest run (into the directory test/helpers/global-setup.ts makes, by
+ * the claiming worker's synth process, test/helpers/synth-server.ts) and read by every test file that asks for it,
+ * instead of once per file: a whole-app synth is seconds of CPU, and some twenty files want exactly the same
+ * templates. Three variants: as `cdk synth` makes it, with `-c drill=true`, and with `-c drill=switchover`.
  * cdk-nag and AWS Control Tower's proactive controls are on in both, so the shared synth itself fails the run on an
- * unacknowledged finding (the controls' cfn-guard costs about 40 s of CPU, paid here once per variant).
+ * unacknowledged finding (the controls' cfn-guard runs here once per variant).
  */
 export const SHARED_VARIANTS = {
   default: { drill: false },
@@ -67,22 +68,13 @@ const WAIT_LIMIT_MS = 15 * 60_000;
 
 /**
  * The shared assembly directory of a variant, or undefined outside a jest run that set one up. The first file of
- * the run that needs a variant synthesizes it (in a plain node process: faster than under jest's module loader);
- * a file that needs it meanwhile, in the other worker, waits for its marker. A run of unit tests alone never pays.
+ * the run that needs a variant has its worker's synth process (synth-server.ts: plain node, faster than jest's
+ * module loader, and aws-cdk-lib loaded once per worker) synthesize it; a file that needs it meanwhile, in the other
+ * worker, waits for its marker. A run of unit tests alone never pays.
  */
 export function sharedAssemblyDir(variant: SharedVariant): string | undefined {
-  const root = process.env[SHARED_ASSEMBLIES_ENV];
-  if (!root) return undefined;
-  const dir = path.join(root, variant);
-  if (claim(root, variant)) {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', __filename, variant, dir], { encoding: 'utf8' });
-    if (!fs.existsSync(path.join(dir, DONE_MARKER)) && !fs.existsSync(path.join(dir, FAILED_MARKER))) {
-      fs.mkdirSync(dir, { recursive: true });
-      const why = result.error?.message ?? `exit ${result.status ?? result.signal}`;
-      fs.writeFileSync(path.join(dir, FAILED_MARKER), `${why}\n${result.stderr ?? ''}`);
-    }
-  }
-  return waitForMarker(dir, `the shared synth of the ${variant} app`);
+  return sharedResultDir(variant, (dir) => synthInServer({ variant }, dir, `the shared synth of the ${variant} app`))
+    ?.dir;
 }
 
 /**
@@ -139,29 +131,4 @@ export function claim(root: string, name: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
-}
-
-/** Synthesize a variant and leave its marker, so waiting test files learn the outcome either way. */
-export function synthSharedVariantWithMarker(variant: SharedVariant, outdir: string): void {
-  try {
-    synthSharedVariant(variant, outdir);
-    fs.writeFileSync(path.join(outdir, DONE_MARKER), '');
-  } catch (error) {
-    fs.mkdirSync(outdir, { recursive: true });
-    fs.writeFileSync(
-      path.join(outdir, FAILED_MARKER),
-      error instanceof Error ? (error.stack ?? error.message) : String(error),
-    );
-    process.exitCode = 1;
-  }
-}
-
-// `node --import tsx test/helpers/shared-assembly.ts <variant> <outdir>`: how sharedAssemblyDir synthesizes a variant.
-if (require.main === module) {
-  const [variant, outdir] = process.argv.slice(2);
-  if (!(variant in SHARED_VARIANTS) || !outdir) {
-    console.error(`usage: shared-assembly.ts <${Object.keys(SHARED_VARIANTS).join('|')}> <outdir>`);
-    process.exit(2);
-  }
-  synthSharedVariantWithMarker(variant as SharedVariant, outdir);
 }

@@ -1,0 +1,152 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { validateConfig } from '../../config';
+import { defaultConfig, synthBulwark } from './app';
+import { withEnv } from './config';
+import { RUN_DIRECTORY_ENV } from './run-directory';
+import {
+  awaitSynth,
+  isSynthServer,
+  queueSynth,
+  requestSynth,
+  RunningServer,
+  startServer,
+  SynthRequest,
+} from './synth-server';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-server-test-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Every file the synth writes at the top of its cloud assembly (templates, manifest, tree, asset manifests). */
+function assemblyFiles(dir: string): Map<string, Buffer> {
+  const names = fs.readdirSync(dir).filter((name) => name.endsWith('.json'));
+  return new Map(names.sort().map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+}
+
+function waitUntil(done: () => boolean, limitMs: number): boolean {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > limitMs) return false;
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  return true;
+}
+
+describe('one synth process synthesizes one variant after another as a fresh process would', () => {
+  // Two variants as unlike as the suite's keyed ones: the default config with the drill, and a pilot-light Prod.
+  // cdk-nag is on in both (its plugin is the most stateful thing a synth loads).
+  const drill: SynthRequest = { app: { config: defaultConfig(), options: { drill: true }, context: {} } };
+  const pilotLight: SynthRequest = {
+    app: {
+      config: validateConfig(
+        withEnv('Prod', (env) => {
+          env.dr!.standbyMode = 'pilot-light';
+        }),
+      ),
+      options: {},
+      context: {},
+    },
+  };
+  const outdir = (name: string) => path.join(scratch, name);
+
+  beforeAll(() => {
+    // Two processes side by side (the machine has two cores): one synthesizes the drill, then the pilot light; the
+    // other the pilot light, then the drill. Each variant is then made both first and second in its process.
+    const drillFirst = startServer(outdir('drill-first'));
+    const pilotFirst = startServer(outdir('pilot-first'));
+    const into = (server: RunningServer, name: string) => path.join(server.dir, `${name}.out`);
+    const firsts = [
+      queueSynth(drillFirst, drill, into(drillFirst, 'drill')),
+      queueSynth(pilotFirst, pilotLight, into(pilotFirst, 'pilot')),
+    ];
+    const seconds = [
+      queueSynth(drillFirst, pilotLight, into(drillFirst, 'pilot')),
+      queueSynth(pilotFirst, drill, into(pilotFirst, 'drill')),
+    ];
+    for (const queued of [...firsts, ...seconds]) awaitSynth(queued, 'a variant');
+  }, 240_000);
+
+  test('the drill variant synthesized after the pilot light is byte for byte the one synthesized first', () => {
+    const fresh = assemblyFiles(path.join(outdir('drill-first'), 'drill.out'));
+    const second = assemblyFiles(path.join(outdir('pilot-first'), 'drill.out'));
+    expect([...fresh.keys()]).toEqual(expect.arrayContaining(['Prod.template.json', 'DrRegion.template.json']));
+    expect([...second.keys()]).toEqual([...fresh.keys()]);
+    for (const [name, bytes] of fresh)
+      expect({ name, same: second.get(name)!.equals(bytes) }).toEqual({ name, same: true });
+  });
+
+  test('the pilot-light variant synthesized after the drill is byte for byte the one synthesized first', () => {
+    const fresh = assemblyFiles(path.join(outdir('pilot-first'), 'pilot.out'));
+    const second = assemblyFiles(path.join(outdir('drill-first'), 'pilot.out'));
+    expect([...second.keys()]).toEqual([...fresh.keys()]);
+    for (const [name, bytes] of fresh)
+      expect({ name, same: second.get(name)!.equals(bytes) }).toEqual({ name, same: true });
+    // The two variants differ where their configs do (else the comparison above could not tell them apart).
+    const drillProd = fs.readFileSync(path.join(outdir('drill-first'), 'drill.out', 'DrRegion.template.json'));
+    expect(fresh.get('DrRegion.template.json')!.equals(drillProd)).toBe(false);
+  });
+});
+
+describe('a synth that fails fails its test with the synth’s own error', () => {
+  // A config validateConfig would refuse, passed resolved: CDK's VPC construct refuses the CIDR while the app is
+  // built, as it would in the test's own process.
+  const badCidr = () => {
+    const config = defaultConfig();
+    return {
+      ...config,
+      environments: config.environments.map((env) =>
+        env.name === 'Dev' ? { ...env, vpc: { ...env.vpc, cidr: '10.300.0.0/16' } } : env,
+      ),
+    };
+  };
+
+  test('the claimant and every later caller of the run get the error the synth threw', () => {
+    expect(process.env[RUN_DIRECTORY_ENV]).toBeDefined();
+    // A context key no other file uses: this variant is claimed here, whatever ran before in this run.
+    const context = { probe: `failing-${process.pid}-${Date.now()}` };
+    expect(() => synthBulwark(badCidr(), { nag: false }, context)).toThrow(
+      /^the shared synth of app-[0-9a-f]{32} failed:\n«InvalidIpAddress» 10\.300\.0\.0 is not valid/,
+    );
+    expect(() => synthBulwark(badCidr(), { nag: false }, context)).toThrow(
+      /^the shared app-[0-9a-f]{32} failed:\n[\s\S]*«InvalidIpAddress» 10\.300\.0\.0 is not valid/,
+    );
+  });
+
+  test('a synth process that ends before it answers fails the request with its log', () => {
+    const server = startServer(path.join(scratch, 'killed'));
+    process.kill(server.pid, 'SIGKILL');
+    expect(waitUntil(() => !isSynthServer(server.pid), 10_000)).toBe(true);
+    expect(() =>
+      requestSynth(server, { variant: 'default' }, path.join(scratch, 'killed', 'never'), 'the killed synth'),
+    ).toThrow(new RegExp(`the killed synth failed: the synth process ${server.pid} ended first`));
+  });
+});
+
+describe('the synth process ends with its worker or its run', () => {
+  test('when the process that started it exits (its stdin ends)', () => {
+    const dir = path.join(scratch, 'orphan');
+    // A stand-in worker: starts a synth process, prints its pid and exits at once.
+    const client = JSON.stringify(path.join(__dirname, 'synth-server.ts'));
+    const script = `process.stdout.write(String(require(${client}).startServer(${JSON.stringify(dir)}).pid))`;
+    const worker = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+    expect(worker.status).toBe(0);
+    const pid = Number(worker.stdout);
+    expect(pid).toBeGreaterThan(0);
+    expect(waitUntil(() => !isSynthServer(pid), 60_000)).toBe(true);
+  });
+
+  test('when the run directory goes (globalTeardown removes it)', () => {
+    const dir = path.join(scratch, 'teardown');
+    const server = startServer(dir);
+    // Once it answers a request, it is watching its directory.
+    const outdir = path.join(scratch, 'teardown-unknown');
+    expect(() => requestSynth(server, { variant: 'no-such-variant' }, outdir, 'a probe')).toThrow(
+      'a probe failed:\nError: no shared variant no-such-variant',
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(waitUntil(() => !isSynthServer(server.pid), 10_000)).toBe(true);
+  });
+});
