@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the Lambdas are bundled on another thread while the rest of the app loads (lib/common/lambda-bundles.ts).
+import '../lib/common/lambda-bundles-prefetch';
 import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, ResolvedConfig } from '../config';
 import { buildBulwarkApp, parseDrillContext } from '../lib/app';

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { BuildOptions, buildSync, Metafile, version as esbuildVersion } from 'esbuild';
 import { projectCacheDir } from './kept-entries';
 
@@ -198,12 +199,108 @@ export const DEFAULT_BUNDLE_SOURCE: LambdaBundleSource = {
   cacheDir: projectCacheDir('bulwark-lambda-bundles'),
 };
 
+/**
+ * `bundleLambdas` run on a worker thread, started before the constructs need it and collected synchronously.
+ *
+ * Why: on a cache miss (the first synth after a clone, or after a Lambda's code changed) the build blocked the main
+ * thread for about 0.5 s in the middle of construction, while the second core was idle (docs/performance.md, round
+ * 7). Started as the app starts loading, the build runs beside the loading of aws-cdk-lib and the first constructs.
+ *
+ * How: the worker runs this very module's `bundleLambdas` and posts `{ bundles }` or `{ error }`, then sets a
+ * shared flag; `collect()` blocks on the flag with `Atomics.wait` and takes the answer with `receiveMessageOnPort`,
+ * neither of which needs the event loop
+ * (https://nodejs.org/api/worker_threads.html#workerreceivemessageonportport). A build that fails fails the same
+ * way (esbuild's messages, then its error thrown at the first construct that needs a bundle); a worker that cannot
+ * load the module or does not answer in time yields undefined, and the caller builds on its own thread as before.
+ * The worker is unref'd: an app that exits first (a config error) is not kept alive by it.
+ */
+export class LambdaBundlePrefetch {
+  private readonly signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  private readonly answers: MessagePort;
+  private readonly worker: Worker;
+  private collected = false;
+
+  constructor(readonly source: LambdaBundleSource) {
+    const { port1, port2 } = new MessageChannel();
+    this.answers = port1;
+    this.worker = new Worker(PREFETCH_WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        port: port2,
+        signal: this.signal,
+        modulePath: __filename,
+        // This module is TypeScript when run by tsx (the CLI's app command) or by jest: the worker loads it with
+        // tsx's require hook, whatever the process was started with.
+        typeScriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs') : undefined,
+        source,
+      },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    this.answers.unref();
+    this.worker.on('error', () => undefined); // a worker that cannot start never sets the flag: collect() times out
+  }
+
+  /**
+   * The worker's bundles; undefined when it could not load this module or gave no answer within `timeoutMs`.
+   * Throws the build's own error (esbuild has printed its messages already, as a build on this thread does).
+   * Once only.
+   */
+  collect(timeoutMs = PREFETCH_TIMEOUT_MS): LambdaBundles | undefined {
+    if (this.collected) throw new Error('This Lambda bundle prefetch was already collected');
+    this.collected = true;
+    Atomics.wait(this.signal, 0, 0, timeoutMs);
+    const answer = receiveMessageOnPort(this.answers)?.message as
+      { bundles?: LambdaBundles; buildError?: string; loadError?: string } | undefined;
+    this.answers.close();
+    void this.worker.terminate();
+    if (answer?.buildError !== undefined) throw new Error(answer.buildError);
+    return answer?.bundles;
+  }
+}
+
+/** Longer than any build measured (0.5 s alone, a few seconds on a loaded machine); past it the caller builds. */
+const PREFETCH_TIMEOUT_MS = 120_000;
+
+const PREFETCH_WORKER_SOURCE = `
+const { workerData } = require('worker_threads');
+const { port, signal, modulePath, typeScriptLoader, source } = workerData;
+let answer;
+let bundleLambdas;
+try {
+  if (typeScriptLoader) require(typeScriptLoader);
+  bundleLambdas = require(modulePath).bundleLambdas;
+} catch (error) {
+  answer = { loadError: String((error && error.message) || error) };
+}
+if (bundleLambdas) {
+  try {
+    answer = { bundles: bundleLambdas(source) };
+  } catch (error) {
+    answer = { buildError: String((error && error.message) || error) };
+  }
+}
+port.postMessage(answer);
+Atomics.store(signal, 0, 1);
+Atomics.notify(signal, 0);
+`;
+
 /** Checked once per process: every BulwarkFunction of every stack of a synth shares one build (or one check). */
 let projectBundles: LambdaBundles | undefined;
+let projectPrefetch: LambdaBundlePrefetch | undefined;
+
+/**
+ * Start bundling the project's Lambdas on a worker thread; the first `lambdaBundleDir` takes its result. For an
+ * entry point (bin/app.ts) to call before it loads the rest of the app.
+ */
+export function prefetchLambdaBundles(): void {
+  if (projectBundles || projectPrefetch) return;
+  projectPrefetch = new LambdaBundlePrefetch(DEFAULT_BUNDLE_SOURCE);
+}
 
 /** The folder holding `index.js` of lambdas/<lambdaName>, ready for `lambda.Code.fromAsset`. */
 export function lambdaBundleDir(lambdaName: string): string {
-  projectBundles ??= bundleLambdas(DEFAULT_BUNDLE_SOURCE);
+  projectBundles ??= projectPrefetch?.collect() ?? bundleLambdas(DEFAULT_BUNDLE_SOURCE);
   const dir = path.join(projectBundles.dir, lambdaName);
   if (!fs.existsSync(path.join(dir, 'index.js'))) {
     throw new Error(`no Lambda bundle for "${lambdaName}": expected lambdas/${lambdaName}/index.ts exporting handler`);
