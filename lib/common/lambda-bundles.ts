@@ -54,6 +54,12 @@ export interface LambdaBundles {
 const INPUTS_FILE = 'inputs.json';
 /** Entries kept; older ones are deleted after a build (a few MB each). */
 const ENTRIES_KEPT = 6;
+/**
+ * An entry used this recently is never deleted, however many there are: another process may be reading it (a
+ * long-lived jest synth process keeps its entry for the whole run, and checkouts sharing node_modules share this
+ * folder with entries of their own).
+ */
+const IN_USE_MS = 30 * 60_000;
 
 interface RecordedInputs {
   /** Files the build read, relative to the project root. */
@@ -172,7 +178,8 @@ function prune(cacheDir: string, keep: string): void {
     .filter((name) => name.startsWith('build-') && name !== keep)
     .filter((name) => Date.now() - fs.statSync(path.join(cacheDir, name)).mtimeMs > 3_600_000)
     .map((name) => ({ name }));
-  for (const { name } of [...entries.slice(ENTRIES_KEPT - 1), ...oneOffs]) {
+  const unused = entries.slice(ENTRIES_KEPT - 1).filter(({ mtime }) => Date.now() - mtime > IN_USE_MS);
+  for (const { name } of [...unused, ...oneOffs]) {
     fs.rmSync(path.join(cacheDir, name), { recursive: true, force: true });
   }
 }

@@ -65,6 +65,34 @@ describe('Lambda bundles: one esbuild build, reused only while its inputs are un
     expect(after.dir).not.toBe(before.dir);
   });
 
+  test('old entries are deleted after a build, six kept, but never one used in the last half hour', () => {
+    const source = fixture();
+    const builds = [1, 2, 3, 4, 5, 6, 7].map((n) => {
+      write(source.projectRoot, 'lambdas/beta/index.ts', `export const handler = () => 'beta-${n}';\n`);
+      return path.basename(bundleLambdas(source).dir);
+    });
+    expect(new Set(builds).size).toBe(7);
+    // Every build was just made: none is deleted yet, whatever the count.
+    const entries = () => fs.readdirSync(source.cacheDir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    expect(entries().sort()).toEqual([...builds].sort());
+    // Four last used hours ago (the oldest longest ago), but the second of them in use again (a reuse touches it).
+    for (const [index, hours] of [
+      [0, 4],
+      [1, 4],
+      [2, 3],
+      [3, 2],
+    ]) {
+      const then = new Date(Date.now() - hours * 3_600_000);
+      fs.utimesSync(path.join(source.cacheDir, builds[index]), then, then);
+    }
+    const now = new Date();
+    fs.utimesSync(path.join(source.cacheDir, builds[1]), now, now);
+    write(source.projectRoot, 'lambdas/beta/index.ts', "export const handler = () => 'beta-8';\n");
+    const eighth = path.basename(bundleLambdas(source).dir);
+    // The new one and the five used most recently stay; the two used longest ago go.
+    expect(entries().sort()).toEqual([eighth, builds[1], builds[3], builds[4], builds[5], builds[6]].sort());
+  });
+
   test('a new function folder is bundled at once', () => {
     const source = fixture();
     bundleLambdas(source);
