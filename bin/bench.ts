@@ -8,7 +8,10 @@
  * Options: `--runs N` (default 3); `--cold-caches` empties the caches on disk before each synth (the Lambda
  * bundles, the Control Tower reports and the CloudFormation validation report: a first synth after a clone);
  * without it, one untimed synth first fills them (a synth after another with the same templates);
- * `--skip-tests` skips the jest run.
+ * `--skip-tests` skips the jest run; `--edit` measures the synth after an edit: in a temporary copy of the project
+ * (its node_modules linked, so the caches are this checkout's), one untimed synth leaves its templates in the
+ * output folder, then each timed run first gives Dev's monthly budget a value no earlier run gave it (a change
+ * of values, not of the construct tree: the usual edit-then-synth loop) and synthesizes into the same folder.
  * Each synth is a new process (cold: nothing of the previous run is in memory). Wall time depends on the machine's
  * load, printed before and after; CPU time much less so: compare CPU time on a busy machine.
  */
@@ -17,7 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_CFN_VALIDATION_CACHE_DIR } from '../lib/common/cloudformation-validation-cache';
-import { WORKER_WAIT_COUNTER } from '../lib/common/cloudformation-validation-worker';
+import { WORKER_TIMELINE_COUNTERS, WORKER_WAIT_COUNTER } from '../lib/common/cloudformation-validation-worker';
 import { DEFAULT_GUARD_CACHE_DIR } from '../lib/common/guard-result-cache';
 import { bundleLambdas, DEFAULT_BUNDLE_SOURCE, lambdaEntryPoints } from '../lib/common/lambda-bundles';
 
@@ -34,7 +37,7 @@ function shellSeconds(text: string): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-function timed(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Timing {
+function timed(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Timing {
   const timesFile = path.join(os.tmpdir(), `bulwark-bench-times-${process.pid}`);
   const start = process.hrtime.bigint();
   // The shell's `times` prints the CPU time of its children, which include every descendant they waited for.
@@ -44,6 +47,7 @@ function timed(label: string, command: string, args: string[], env: NodeJS.Proce
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
+      cwd,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', ...env },
     },
   );
@@ -78,10 +82,31 @@ function dirBytes(dir: string): number {
 
 const runs = option('--runs', 3);
 const coldCaches = process.argv.includes('--cold-caches');
+const edit = process.argv.includes('--edit');
+if (edit && coldCaches) throw new Error('--edit measures a synth after another: it cannot empty the caches');
 const CACHE_DIRS = [DEFAULT_BUNDLE_SOURCE.cacheDir, DEFAULT_GUARD_CACHE_DIR, DEFAULT_CFN_VALIDATION_CACHE_DIR];
 const app = (JSON.parse(fs.readFileSync('cdk.json', 'utf8')) as { app: string }).app;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-'));
 const outdir = path.join(work, 'cdk.out');
+/** Where `--edit` synthesizes: a copy of the project, whose config each run edits (never this checkout's). */
+const editCopy = edit ? fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-edit-')) : undefined;
+const counterFiles = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-counters-'));
+if (editCopy) {
+  for (const entry of fs.readdirSync('.')) {
+    if (['node_modules', 'cdk.out', '.git', 'reports'].includes(entry)) continue;
+    fs.cpSync(entry, path.join(editCopy, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.resolve('node_modules'), path.join(editCopy, 'node_modules'));
+}
+/** Dev's budget, the first `monthlyUsd` of the config, set to a value that depends on the time: new every run. */
+function editOneEnvironment(projectDir: string): void {
+  const configFile = path.join(projectDir, 'config', 'bulwark.config.ts');
+  const text = fs.readFileSync(configFile, 'utf8');
+  const budget = /budget: \{ monthlyUsd: \d+ \}/;
+  if (!budget.test(text)) throw new Error(`--edit found no "budget: { monthlyUsd: N }" in ${configFile}`);
+  const value = 1000 + (Date.now() % 1_000_000);
+  fs.writeFileSync(configFile, text.replace(budget, `budget: { monthlyUsd: ${value} }`));
+}
 
 /** aws-cdk-lib's counters of one synth (ms): the CLI deletes its file, so the app command copies it out. */
 type Counters = Record<string, number>;
@@ -98,20 +123,22 @@ function synth(countersFile: string): Timing {
   // aws-cdk-lib writes its counters only for a synth slower than this per stack (default 10 s): always, here.
   const always = ['-c', '@aws-cdk/core.slowSynthThreshold=0'];
   const args = ['cdk', 'synth', '--quiet', '--no-notices', ...always, '--output', outdir, '--app', wrapped];
-  return timed('cdk synth', 'npx', args);
+  return timed('cdk synth', 'npx', args, {}, editCopy);
 }
 
 if (!coldCaches) {
-  fs.rmSync(work, { recursive: true, force: true });
-  const warmUp = synth(path.join(work, 'counters-warm-up.json'));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const warmUp = synth(path.join(counterFiles, 'counters-warm-up.json'));
   console.log(
     `warm-up synth (fills the caches, not counted): ${warmUp.wall.toFixed(1)} s, CPU ${warmUp.cpu.toFixed(1)} s`,
   );
 }
 for (let run = 0; run < runs; run++) {
   if (coldCaches) for (const dir of CACHE_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  fs.rmSync(work, { recursive: true, force: true });
-  const countersFile = path.join(work, `counters-${run}.json`);
+  // After an edit the previous templates are still in the output folder, as they are for a user.
+  if (editCopy) editOneEnvironment(editCopy);
+  else fs.rmSync(outdir, { recursive: true, force: true });
+  const countersFile = path.join(counterFiles, `counters-${run}.json`);
   synths.push(synth(countersFile));
   counters.push((JSON.parse(fs.readFileSync(countersFile, 'utf8')) as { counters: Counters }).counters);
   console.log(`synth ${run + 1}/${runs}: ${synths[run].wall.toFixed(1)} s, CPU ${synths[run].cpu.toFixed(1)} s`);
@@ -129,7 +156,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 
 const walls = synths.map((t) => t.wall);
 const cpus = synths.map((t) => t.cpu);
 console.log(
-  `\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on; ${coldCaches ? 'empty' : 'warm'} caches): ` +
+  `\ncold synth, all stacks (validation, cdk-nag, Control Tower rules on; ` +
+    `${coldCaches ? 'empty caches' : edit ? 'after editing one environment' : 'warm caches'}): ` +
     `median ${median(walls).toFixed(1)} s of ${runs} (${walls.map((t) => t.toFixed(1)).join(', ')}); ` +
     `CPU median ${median(cpus).toFixed(1)} s (${cpus.map((t) => t.toFixed(1)).join(', ')})`,
 );
@@ -142,6 +170,10 @@ const breakdown: [string, string][] = [
   ['CloudFormationValidate.validate', '    built-in CloudFormation validation: validating (0 when its report is kept)'],
   [WORKER_WAIT_COUNTER, '    of that, waited for after cfn-guard (the rest ran in a worker thread beside it)'],
   ['child_process.spawnSync', '    cfn-guard (Control Tower rules) on templates without a kept report, in parallel'],
+  [WORKER_TIMELINE_COUNTERS.engineBuild, 'worker thread: the engine, built before the templates existed'],
+  [WORKER_TIMELINE_COUNTERS.warmUp, "  then warmed on the previous synth's templates (result discarded)"],
+  [WORKER_TIMELINE_COUNTERS.idleBeforeTemplates, '  then idle until the templates arrived'],
+  [WORKER_TIMELINE_COUNTERS.templatesWaitedForWarmUp, "  or the templates waited for the warm-up's last piece"],
 ];
 console.log('\n| median of the runs (aws-cdk-lib counters) | s |\n| --- | ---: |');
 for (const [counter, label] of breakdown) {
@@ -210,4 +242,5 @@ if (!process.argv.includes('--skip-tests')) {
   const tests = timed('jest', 'npx', ['jest', '--silent']);
   console.log(`\nunit and integration tests (jest): ${tests.wall.toFixed(1)} s, CPU ${tests.cpu.toFixed(1)} s`);
 }
-fs.rmSync(work, { recursive: true, force: true });
+for (const dir of [work, counterFiles, ...(editCopy ? [editCopy] : [])])
+  fs.rmSync(dir, { recursive: true, force: true });
