@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // First: the Lambdas are bundled on another thread while the rest of the app loads (lib/common/lambda-bundles.ts).
 import '../lib/common/lambda-bundles-prefetch';
-import * as path from 'path';
 import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, ResolvedConfig } from '../config';
 import { buildBulwarkApp, parseDrillContext } from '../lib/app';
-import { appInputsDigest, CachedCloudFormationValidation } from '../lib/common/cloudformation-validation-cache';
+import { CachedCloudFormationValidation } from '../lib/common/cloudformation-validation-cache';
 
 const app = new App();
 
 let config: ResolvedConfig;
 let drill: boolean | 'switchover';
-const configPath = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_PATH);
 try {
+  const configPath = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_PATH);
   drill = parseDrillContext(app.node.tryGetContext('drill'));
   config = loadConfig(configPath);
 } catch (error) {
@@ -28,12 +27,6 @@ try {
 // starts it first, so that without a kept report it validates in a worker thread while cfn-guard runs.
 const cloudFormationValidation =
   process.env.CDK_VALIDATION !== 'false' ? new CachedCloudFormationValidation() : undefined;
-// Inputs changed since the last synth whose report was kept (an edit): the engine is built, for the resource types
-// of the templates the last synth left in the output folder, while the constructs are built (performance.md round 7).
-cloudFormationValidation?.startEngineForChangedInputs(
-  appInputsDigest(path.join(__dirname, '..'), app.node.getAllContext(), [path.resolve(configPath)]),
-  app.outdir,
-);
 buildBulwarkApp(app, config, {
   drill,
   startAlongsideControlTower: cloudFormationValidation ? [cloudFormationValidation] : [],

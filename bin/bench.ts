@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_CFN_VALIDATION_CACHE_DIR } from '../lib/common/cloudformation-validation-cache';
-import { WORKER_TIMELINE_COUNTERS, WORKER_WAIT_COUNTER } from '../lib/common/cloudformation-validation-worker';
+import { WORKER_WAIT_COUNTER } from '../lib/common/cloudformation-validation-worker';
 import { DEFAULT_GUARD_CACHE_DIR } from '../lib/common/guard-result-cache';
 import { bundleLambdas, DEFAULT_BUNDLE_SOURCE, lambdaEntryPoints } from '../lib/common/lambda-bundles';
 
@@ -170,10 +170,6 @@ const breakdown: [string, string][] = [
   ['CloudFormationValidate.validate', '    built-in CloudFormation validation: validating (0 when its report is kept)'],
   [WORKER_WAIT_COUNTER, '    of that, waited for after cfn-guard (the rest ran in a worker thread beside it)'],
   ['child_process.spawnSync', '    cfn-guard (Control Tower rules) on templates without a kept report, in parallel'],
-  [WORKER_TIMELINE_COUNTERS.engineBuild, 'worker thread: the engine, built before the templates existed'],
-  [WORKER_TIMELINE_COUNTERS.warmUp, "  then warmed on the previous synth's templates (result discarded)"],
-  [WORKER_TIMELINE_COUNTERS.idleBeforeTemplates, '  then idle until the templates arrived'],
-  [WORKER_TIMELINE_COUNTERS.templatesWaitedForWarmUp, "  or the templates waited for the warm-up's last piece"],
 ];
 console.log('\n| median of the runs (aws-cdk-lib counters) | s |\n| --- | ---: |');
 for (const [counter, label] of breakdown) {

@@ -39,11 +39,7 @@ import { KeptEntries, projectCacheDir, pruneOldest } from './kept-entries';
  * validation in a worker thread while that plugin's cfn-guard runs, and `validate()` collects its report
  * (lib/common/cloudformation-validation-worker.ts): the plugin's own `validate()` computes it, so it is the same.
  * `startEngine()`, called when the constructs are built, lets that worker build the engine during synthesis, for a
- * construct tree whose shape has no kept report yet (docs/performance.md, round 5). `startEngineForChangedInputs()`,
- * called before the constructs are built with a digest of the app's inputs, starts it earlier when those inputs
- * changed since the last synth whose report was kept or served (an edit), for the previous synth's templates'
- * types (and can warm it on them: round 7). Both only guess whether a validation will be needed: a wrong guess costs an engine or
- * keeps one from starting early, and the report still follows the templates' key.
+ * construct tree whose shape has no kept report yet (docs/performance.md, round 4).
  */
 
 const ENTRY_FORMAT = 'bulwark-cfn-validate-2';
@@ -52,12 +48,8 @@ const ENTRIES_KEPT = 20;
 
 export const DEFAULT_CFN_VALIDATION_CACHE_DIR = projectCacheDir('bulwark-cfn-validation');
 
-/** The marker of a tree shape, or of app inputs, with a kept report (an empty file; its name says it). */
+/** The marker of a tree shape with a kept report (an empty file; its name says it). */
 const SHAPE_SUFFIX = '.shape';
-/** The previous synth's templates given to the warm-up at most (the five default templates: about 1.3 MB). */
-const WARM_UP_BYTES = 2 * 1024 * 1024;
-/** The app's own sources: a change in any file under them may change a template. */
-const APP_SOURCE_FOLDERS = ['bin', 'lib', 'config', 'lambdas'];
 
 /** Every file under `dir`, sorted, hashed with its path relative to `dir`. */
 function hashTree(hash: ReturnType<typeof createHash>, dir: string, prefix = ''): void {
@@ -86,75 +78,6 @@ export function cloudFormationValidationEngineDigest(): string {
   hashTree(hash, engineRoot, 'engine/');
   engineDigestMemo = hash.digest('hex');
   return engineDigestMemo;
-}
-
-/**
- * A digest of what the app's templates are built from: the app's sources (`bin/`, `lib/`, `config/`, `lambdas/`),
- * package-lock.json, `files` (a config file outside `config/`), the CDK context the app was given, and the engine.
- * Same digest as a synth whose report was kept: the same templates, most likely. A prediction only, used to decide
- * whether to start the engine early; anything it misses (a file elsewhere, node_modules changed without the lock)
- * costs an early start, never a report (docs/performance.md round 7: about 10 ms of CPU for this project).
- */
-export function appInputsDigest(projectRoot: string, context: unknown, files: readonly string[] = []): string {
-  const hash = createHash('sha256').update(`${ENTRY_FORMAT}\0${cloudFormationValidationEngineDigest()}\0`);
-  hash.update(JSON.stringify(context ?? null) ?? '').update('\0');
-  for (const folder of APP_SOURCE_FOLDERS) {
-    const dir = path.join(projectRoot, folder);
-    if (fs.existsSync(dir)) hashTree(hash, dir, `${folder}/`);
-  }
-  for (const file of ['package-lock.json', ...files]) {
-    const full = path.resolve(projectRoot, file);
-    hash.update(`\0${full}\0`).update(fs.existsSync(full) ? fs.readFileSync(full) : 'absent');
-  }
-  return hash.digest('hex');
-}
-
-/**
- * The templates of the synth that wrote `outdir` last (its manifest's stacks, or its `*.template.json` files without
- * one), largest first, as text, up to `maxBytes` in all. Read at once, before this synth overwrites them. A file that
- * cannot be read, or does not end as a JSON object does (a write cut short), is left out: none is an empty list.
- */
-export function previousSynthTemplates(outdir: string, maxBytes = WARM_UP_BYTES): string[] {
-  let files: string[];
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
-      artifacts?: Record<string, { type?: unknown; properties?: { templateFile?: unknown } }>;
-    };
-    files = Object.values(manifest.artifacts ?? {})
-      .filter((artifact) => artifact?.type === 'aws:cloudformation:stack')
-      .map((artifact) => artifact.properties?.templateFile)
-      .filter((file): file is string => typeof file === 'string');
-  } catch {
-    try {
-      files = fs.readdirSync(outdir).filter((name) => name.endsWith('.template.json'));
-    } catch {
-      return []; // no previous synth here
-    }
-  }
-  const sized = files
-    .map((file) => {
-      try {
-        return { file: path.join(outdir, file), bytes: fs.statSync(path.join(outdir, file)).size };
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((entry) => entry !== undefined)
-    .sort((a, b) => b.bytes - a.bytes);
-  const templates: string[] = [];
-  let total = 0;
-  for (const { file, bytes } of sized) {
-    if (total + bytes > maxBytes) continue;
-    try {
-      const text = fs.readFileSync(file, 'utf8');
-      if (!text.trimEnd().endsWith('}')) continue;
-      templates.push(text);
-      total += bytes;
-    } catch {
-      // gone since the listing: one template fewer to warm on
-    }
-  }
-  return templates;
 }
 
 /** The key of a validation of these stacks, in this order, with these template bytes. */
@@ -194,8 +117,6 @@ export interface CloudFormationValidationOutcome {
   readonly fromStartedRun?: true;
   /** That worker had built its engine since `startEngine()`, before the templates existed. */
   readonly engineStartedEarly?: true;
-  /** Pieces of the previous synth's templates that worker validated, result discarded, to warm its engine. */
-  readonly warmUpPieces?: number;
 }
 
 /**
@@ -214,12 +135,10 @@ export function constructTreeShapeDigest(scope: IConstruct): string {
 
 export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
   lastRun?: CloudFormationValidationOutcome;
-  /** The worker `startEngine()` or `startEngineForChangedInputs()` created, waiting for templates. */
-  private early?: CloudFormationValidationWorker;
+  /** The worker `startEngine()` created, waiting for templates, and the tree shape it was created for. */
+  private early?: { readonly worker: CloudFormationValidationWorker; readonly shape: string };
   /** The shape of the tree `startEngine()` saw, recorded beside the report kept for its templates. */
   private shape?: string;
-  /** The app inputs' digest `startEngineForChangedInputs()` was given, recorded the same way. */
-  private inputsDigest?: string;
   /** The run `start()` began, and the key of the templates it reads. */
   private started?: {
     readonly key: string;
@@ -243,58 +162,24 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
   }
 
   /**
-   * Called before the app's constructs are built, with `appInputsDigest()` of this synth and its output folder:
-   * when no report was kept or served for these inputs (an edit since the last synth, a first synth), builds the
-   * validation engine in a worker thread for the resource types of the templates the previous synth left in
-   * `outdir` (and, given a warm-up budget, warms it on those templates, result discarded), while the main thread
-   * builds the constructs and writes the new templates; the worker then waits for `start()`. Inputs with a kept report start nothing (the
-   * report will serve), and so does a folder without templates (`startEngine()` then starts from the tree).
-   * Returns whether it started.
-   *
-   * `outdir` is the App's: under the CLI, its `--output` folder, passed as CDK_OUTDIR
-   * (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.AppProps.html, `outdir`). That the CLI leaves the
-   * previous synth's templates there until the app writes its own is not documented: an assumption, which
-   * `npm run bench -- --edit` shows holding for aws-cdk 2.1148 (the warm-up's pieces counted). Were it not, there
-   * would be nothing to warm on, and the engine would start from the tree as before.
-   */
-  startEngineForChangedInputs(inputsDigest: string, outdir: string): boolean {
-    try {
-      this.inputsDigest = inputsDigest;
-      if (this.cacheDir !== false && fs.existsSync(this.markerFile('inputs', inputsDigest))) return false;
-      const previous = previousSynthTemplates(outdir);
-      if (previous.length === 0) return false;
-      this.cancelEarly();
-      this.early = new CloudFormationValidationWorker(this.options.worker, undefined, previous);
-      return true;
-    } catch {
-      return false; // only a head start: startEngine(), start() and validate() work without it
-    }
-  }
-
-  /**
-   * Called when the app's constructs are built, before synthesis: when no kept report is known for these app inputs
-   * (given to `startEngineForChangedInputs()`, which found no previous templates to start from) or, without them, for
-   * a tree of this shape (a first synth after a clone, a resource added or removed), builds the validation engine
-   * in a worker thread from the tree's resource types, while the main thread resolves tokens and writes the
-   * templates; the worker then waits for `start()`. Inputs or a shape with a kept report (a synth after another
-   * with the same templates) start nothing, so they cost no CPU where the kept report will serve. An engine already
-   * started stays. Returns whether one is started.
+   * Called when the app's constructs are built, before synthesis: when no kept report is known for a tree of this
+   * shape (a first synth after a clone, a resource added or removed), builds the validation engine in a worker
+   * thread from the tree's resource types, while the main thread resolves tokens and writes the templates; the
+   * worker then waits for `start()`. A tree whose shape has a kept report (a synth after another with the same
+   * templates) starts nothing, so it costs no CPU where the kept report will serve. Returns whether it started.
    */
   startEngine(scope: IConstruct): boolean {
     try {
-      if (this.early) return true;
-      const seen =
-        this.inputsDigest !== undefined
-          ? this.markerFile('inputs', this.inputsDigest)
-          : this.markerFile('tree', (this.shape = constructTreeShapeDigest(scope)));
-      if (this.cacheDir !== false && fs.existsSync(seen)) return false;
+      this.shape = constructTreeShapeDigest(scope);
+      if (this.cacheDir !== false && fs.existsSync(this.shapeFile(this.shape))) return false;
       const types = new Set(
         scope.node
           .findAll()
           .filter((construct) => CfnResource.isCfnResource(construct))
           .map((resource) => (resource as CfnResource).cfnResourceType),
       );
-      this.early = new CloudFormationValidationWorker(this.options.worker, types);
+      this.early?.worker.cancel();
+      this.early = { worker: new CloudFormationValidationWorker(this.options.worker, types), shape: this.shape };
       return true;
     } catch {
       return false; // only a head start: start() and validate() work without it
@@ -317,7 +202,7 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       }
       const early = this.early;
       this.early = undefined;
-      const worker = early ?? new CloudFormationValidationWorker(this.options.worker);
+      const worker = early?.worker ?? new CloudFormationValidationWorker(this.options.worker);
       worker.begin(plainValidationContext(context));
       this.started = { key, worker, engineStartedEarly: early !== undefined };
     } catch {
@@ -342,14 +227,8 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
       return withTemplatePaths(kept, (position) => paths[Number(position)]);
     }
     const report = started ? started.worker.collect() : super.validate(context);
-    const warmUpPieces = started?.worker.warmUpPieces ?? 0;
     this.lastRun = started
-      ? {
-          fromCache: false,
-          fromStartedRun: true,
-          ...(started.engineStartedEarly ? { engineStartedEarly: true } : {}),
-          ...(warmUpPieces > 0 ? { warmUpPieces } : {}),
-        }
+      ? { fromCache: false, fromStartedRun: true, ...(started.engineStartedEarly ? { engineStartedEarly: true } : {}) }
       : { fromCache: false };
     // Templates rewritten since the key was computed (another synth into the same directory) are not kept; for a
     // started run that is since start(), before the worker read them.
@@ -369,25 +248,21 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
   }
 
   private cancelEarly(): void {
-    this.early?.cancel();
+    this.early?.worker.cancel();
     this.early = undefined;
   }
 
-  private markerFile(kind: 'tree' | 'inputs', digest: string): string {
-    return path.join(this.cacheDir || '', `${kind}-${digest}${SHAPE_SUFFIX}`);
+  private shapeFile(shape: string): string {
+    return path.join(this.cacheDir || '', `tree-${shape}${SHAPE_SUFFIX}`);
   }
 
-  /**
-   * A report is kept (or served) for templates of the tree startEngine() saw and of the inputs it was given: their
-   * next synth need not start an engine.
-   */
+  /** A report is kept for templates of the tree startEngine() saw: its next synth need not start an engine. */
   private recordShape(): void {
-    if (!this.cacheDir || (!this.shape && this.inputsDigest === undefined)) return;
+    if (!this.cacheDir || !this.shape) return;
     try {
       fs.mkdirSync(this.cacheDir, { recursive: true });
-      if (this.shape) fs.writeFileSync(this.markerFile('tree', this.shape), '');
-      if (this.inputsDigest !== undefined) fs.writeFileSync(this.markerFile('inputs', this.inputsDigest), '');
-      pruneOldest(this.cacheDir, SHAPE_SUFFIX, 2 * ENTRIES_KEPT);
+      fs.writeFileSync(this.shapeFile(this.shape), '');
+      pruneOldest(this.cacheDir, SHAPE_SUFFIX, ENTRIES_KEPT);
     } catch {
       // read-only or full disk: the next synth starts an engine it may not need, nothing more
     }

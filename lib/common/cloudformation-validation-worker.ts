@@ -47,30 +47,14 @@ export interface CloudFormationValidationWorkerOptions {
    * @default 15 minutes (the slowest whole synth measured on a loaded 2-core machine took 85 s)
    */
   readonly timeoutMs?: number;
-  /**
-   * The most time the warm-up on the previous synth's templates may take, after the engine is built. It also ends
-   * when the templates to validate arrive (`begin()`), at the end of the piece it is validating then.
-   * @default 0: no warm-up. Measured on the shared 2-core machine (docs/performance.md round 7), 1000 ms took
-   * 1.0-1.8 s off the validation phase after an edit but cost 0.1-0.8 s more CPU, slowed the main thread beside it,
-   * and made the synth no faster (slower in four pairs of five); 3000 ms cost about 1.5 s more CPU again. Worth
-   * measuring again where a core is idle while the constructs are built.
-   */
-  readonly warmUpBudgetMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
-const DEFAULT_WARM_UP_BUDGET_MS = 0;
 
 /** aws-cdk-lib's plugin module, resolved through its package.json (the module itself is not in its exports). */
 export function defaultCloudFormationValidatePluginModule(): string {
   const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
   return path.join(cdkRoot, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js');
-}
-
-/** The validation engine's package as aws-cdk-lib's plugin loads it (its own dependency), for the warm-up. */
-function engineModuleOfPlugin(): string {
-  const pluginDir = path.dirname(defaultCloudFormationValidatePluginModule());
-  return require.resolve('@aws/cloudformation-validate', { paths: [pluginDir] });
 }
 
 /**
@@ -93,17 +77,6 @@ function recordWorkerCounters(counters: Record<string, { count: number; total: n
 
 /** The main thread's wait for the worker's answer, in aws-cdk-lib's counters beside the plugin's own. */
 export const WORKER_WAIT_COUNTER = 'BulwarkCloudFormationValidation.waitForWorker';
-/** The worker's own counters (ms), beside the plugin's: where the early engine's time went (`npm run bench`). */
-export const WORKER_TIMELINE_COUNTERS = {
-  /** Building the engine before the templates existed. */
-  engineBuild: 'BulwarkCloudFormationValidation.engineBuild',
-  /** Validating the previous synth's templates, result discarded (count: pieces validated). */
-  warmUp: 'BulwarkCloudFormationValidation.warmUp',
-  /** From the warm-up's end to the templates' arrival: the early worker idle. */
-  idleBeforeTemplates: 'BulwarkCloudFormationValidation.idleBeforeTemplates',
-  /** From the templates' arrival to the start of their validation: the warm-up's piece running over. */
-  templatesWaitedForWarmUp: 'BulwarkCloudFormationValidation.templatesWaitedForWarmUp',
-} as const;
 
 /**
  * The worker thread. Plain CommonJS evaluated in a fresh isolate (no TypeScript loader: `execArgv` is emptied so
@@ -115,32 +88,15 @@ export const WORKER_TIMELINE_COUNTERS = {
  * types); when the templates' types select the same rules, the engine built early IS the engine the plugin would
  * build, and the worker records the templates' types as the engine's (`engineResourceTypes`, which the plugin
  * compares to decide whether to build again). Otherwise the plugin builds its engine again, as it would anyway.
- *
- * Given `warmUpTemplates` (the previous synth's templates, as text), it builds the engine for their types when no
- * `resourceTypes` are given; with a `warmUpBudgetMs` (off by default: see there), it then validates them with the
- * engine, result discarded, to warm it: the first pass
- * over real templates costs about four times the next (V8 tiers WebAssembly functions up only once they ran
- * enough; docs/performance.md round 6), and the templates of the synth before an edit are the nearest input there
- * is. Each template's resources go in pieces of about 32 KB (with its other sections, without its Outputs), and
- * between pieces the worker looks for the context (`receiveMessageOnPort`): the warm-up ends when the templates
- * arrive or its budget is spent, so it delays them by at most one piece (about 0.1-0.6 s of CPU). It calls the
- * engine, not the plugin's `validate()`: nothing of it can reach a report or the plugin's counters, and the
- * engine's types stay those it was built for.
  */
 const WORKER_SOURCE = `
 const fs = require('fs');
 const path = require('path');
-const { workerData, receiveMessageOnPort } = require('worker_threads');
-const { port, signal, pluginModule, engineModule, resourceTypes, warmUpTemplates, warmUpBudgetMs } = workerData;
+const { workerData } = require('worker_threads');
+const { port, signal, pluginModule, resourceTypes } = workerData;
 const COUNTERS = Symbol.for('@aws-cdk/core:performanceProfilingState');
-const WARM_UP_PIECE_BYTES = 32 * 1024;
-const timeline = {};
-function count(key, ms, n = 1) { timeline[key] = { count: n, total: Math.max(0, ms), telemetry: true }; }
 let plugin;
 let earlyRules;
-let warmUpEndedAt;
-let warmUpPieces = 0;
-let pending;
 function selectedRules(types) {
   const index = path.join(path.dirname(pluginModule), 'rules', 'index.generated.json');
   const rules = JSON.parse(fs.readFileSync(index, 'utf8')).rules;
@@ -154,84 +110,12 @@ function templateTypes(context) {
   }
   return types;
 }
-/** The previous templates that parse, as objects with a Resources object; the others are left out. */
-function parsedWarmUpTemplates() {
-  const parsed = [];
-  for (const text of warmUpTemplates || []) {
-    try {
-      const template = JSON.parse(text);
-      if (template && template.Resources && typeof template.Resources === 'object') parsed.push(template);
-    } catch {
-      // a damaged previous template only warms less
-    }
-  }
-  return parsed;
-}
-function typesOf(templates) {
-  const types = new Set();
-  for (const template of templates) {
-    for (const resource of Object.values(template.Resources)) {
-      if (resource && typeof resource.Type === 'string') types.add(resource.Type);
-    }
-  }
-  return types;
-}
-function* warmUpPiecesOf(templates) {
-  for (const { Resources, Outputs, ...sections } of templates) {
-    let resources = {};
-    let bytes = 0;
-    for (const [id, resource] of Object.entries(Resources)) {
-      const size = JSON.stringify(resource).length;
-      if (bytes > 0 && bytes + size > WARM_UP_PIECE_BYTES) {
-        yield JSON.stringify({ ...sections, Resources: resources });
-        resources = {};
-        bytes = 0;
-      }
-      resources[id] = resource;
-      bytes += size;
-    }
-    if (bytes > 0) yield JSON.stringify({ ...sections, Resources: resources });
-  }
-}
-/** Takes the context if it arrived (the warm-up checks between pieces); then the warm-up ends. */
-function templatesArrived() {
-  if (pending === undefined) pending = receiveMessageOnPort(port)?.message;
-  return pending !== undefined;
-}
-function warmUp(templates) {
-  const started = performance.now();
-  try {
-    const engine = plugin.engine;
-    const { TemplateContent } = require(engineModule);
-    for (const piece of warmUpPiecesOf(templates)) {
-      if (templatesArrived() || performance.now() - started > warmUpBudgetMs) break;
-      try {
-        engine.validateTemplate(new TemplateContent(piece, 'warm-up-' + warmUpPieces + '.template.json'), {
-          detailLevel: 'STANDARD',
-          severityLevel: 'WARN',
-        });
-      } catch {
-        // a piece the engine refuses warms nothing more
-      }
-      warmUpPieces++;
-    }
-  } catch {
-    // an engine module that cannot be loaded: nothing to warm
-  }
-  warmUpEndedAt = Date.now();
-  count('${WORKER_TIMELINE_COUNTERS.warmUp}', performance.now() - started, warmUpPieces);
-}
 try {
   const { CloudFormationValidatePlugin } = require(pluginModule);
   plugin = new CloudFormationValidatePlugin();
-  const previous = warmUpTemplates ? parsedWarmUpTemplates() : [];
-  const types = resourceTypes ? new Set(resourceTypes) : previous.length > 0 ? typesOf(previous) : undefined;
-  if (types) {
-    const started = performance.now();
-    plugin.initializeEngine(types);
-    count('${WORKER_TIMELINE_COUNTERS.engineBuild}', performance.now() - started);
-    earlyRules = selectedRules(types);
-    if (previous.length > 0 && plugin.engine && warmUpBudgetMs > 0) warmUp(previous);
+  if (resourceTypes) {
+    plugin.initializeEngine(new Set(resourceTypes));
+    earlyRules = selectedRules(new Set(resourceTypes));
   }
 } catch {
   plugin = undefined; // validate() below loads and builds again, and reports its own error
@@ -241,12 +125,7 @@ function answerWith(answer) {
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
-function validateContext({ context, sentAt }) {
-  const takenAt = Date.now();
-  if (warmUpEndedAt !== undefined) {
-    count('${WORKER_TIMELINE_COUNTERS.idleBeforeTemplates}', warmUpEndedAt < sentAt ? sentAt - warmUpEndedAt : 0);
-    count('${WORKER_TIMELINE_COUNTERS.templatesWaitedForWarmUp}', warmUpEndedAt > sentAt ? takenAt - sentAt : 0);
-  }
+port.on('message', ({ context }) => {
   let answer;
   try {
     if (!plugin) plugin = new (require(pluginModule).CloudFormationValidatePlugin)();
@@ -265,22 +144,18 @@ function validateContext({ context, sentAt }) {
       const telemetry = Boolean(state.telemetryCounters && state.telemetryCounters[key]);
       counters[key] = { count: value.count, total: value.total, telemetry };
     }
-    answer = { report, counters: { ...counters, ...timeline }, warmUpPieces };
+    answer = { report, counters };
   } catch (error) {
     answer = { error: { message: String((error && error.message) || error), stack: error && error.stack } };
   }
   answerWith(answer);
-}
-if (pending !== undefined) validateContext(pending);
-else port.once('message', validateContext);
+});
 `;
 
 type WorkerAnswer =
   | {
       report: PolicyValidationPluginReport;
       counters: Record<string, { count: number; total: number; telemetry: boolean }>;
-      /** Pieces of the previous templates validated to warm the engine (0: none). */
-      warmUpPieces: number;
     }
   | { error: { message: string; stack?: string } };
 
@@ -301,27 +176,19 @@ export function plainValidationContext(context: IPolicyValidationContext): Plain
 
 /**
  * A worker thread running aws-cdk-lib's CloudFormation validation: created early with the resource types it will
- * see (it builds the engine at once), or from the previous synth's templates (it builds the engine for their types
- * and warms it on them), or late without either; `begin()` gives it the templates and returns at once, `collect()`
- * blocks until its report.
+ * see (it builds the engine at once), or late without them; `begin()` gives it the templates and returns at once,
+ * `collect()` blocks until its report.
  */
 export class CloudFormationValidationWorker {
   private readonly signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly answers: MessagePort;
   private readonly worker: Worker;
   private state: 'created' | 'begun' | 'finished' = 'created';
-  /** How many pieces of the previous templates the collected run validated to warm its engine. */
-  warmUpPieces = 0;
 
   constructor(
     private readonly options: CloudFormationValidationWorkerOptions = {},
     /** The resource types of the templates to come: the engine is built from them before `begin()`. */
     resourceTypes?: ReadonlySet<string>,
-    /**
-     * The previous synth's templates, as text: without `resourceTypes`, the engine is built for their types; then
-     * it validates them, result discarded, until `begin()` (see WORKER_SOURCE). Text that does not parse is skipped.
-     */
-    warmUpTemplates?: readonly string[],
   ) {
     const { port1, port2 } = new MessageChannel();
     this.answers = port1;
@@ -333,9 +200,6 @@ export class CloudFormationValidationWorker {
         signal: this.signal,
         pluginModule: options.pluginModule ?? defaultCloudFormationValidatePluginModule(),
         resourceTypes: resourceTypes ? [...resourceTypes].sort() : undefined,
-        engineModule: warmUpTemplates ? engineModuleOfPlugin() : undefined,
-        warmUpTemplates,
-        warmUpBudgetMs: options.warmUpBudgetMs ?? DEFAULT_WARM_UP_BUDGET_MS,
       },
       transferList: [port2],
     });
@@ -350,8 +214,7 @@ export class CloudFormationValidationWorker {
   begin(context: PlainValidationContext): void {
     if (this.state !== 'created') throw new Error('This CloudFormation validation worker was already given templates');
     this.state = 'begun';
-    // The time it was sent (a wall clock both threads share) tells the worker how long the warm-up delayed it.
-    this.answers.postMessage({ context, sentAt: Date.now() });
+    this.answers.postMessage({ context });
   }
 
   /** Blocks until the worker answers: its report, or its error thrown here. Call once, after `begin()`. */
@@ -375,7 +238,6 @@ export class CloudFormationValidationWorker {
       if (answer.error.stack) error.stack = `${error.message}\n(worker) ${answer.error.stack}`;
       throw error;
     }
-    this.warmUpPieces = answer.warmUpPieces;
     return answer.report;
   }
 

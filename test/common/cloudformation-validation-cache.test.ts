@@ -12,11 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import {
-  appInputsDigest,
-  CachedCloudFormationValidation,
-  previousSynthTemplates,
-} from '../../lib/common/cloudformation-validation-cache';
+import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
 import {
   CloudFormationValidationWorker,
   plainValidationContext,
@@ -119,41 +115,26 @@ const STAND_IN_REPORT: PolicyValidationPluginReport = {
 const standInPluginModule = () => fakePluginModule(`return ${JSON.stringify(STAND_IN_REPORT)};`);
 
 /**
- * aws-cdk-lib's own plugin, its report unchanged, that logs the resource types of every engine it builds (whether
- * the worker's early engine was kept or built again, which the report cannot show) and the name of every template
- * its engines validate (the warm-up's pieces among them). The worker reads the plugin's bundled rules index beside
- * the module, so the folder links to the plugin's rules.
+ * aws-cdk-lib's own plugin, its report unchanged, that logs the resource types of every engine it builds: whether
+ * the worker's early engine was kept or built again, which the report cannot show. The worker reads the plugin's
+ * bundled rules index beside the module, so the folder links to the plugin's rules.
  */
-function engineLoggingPluginModule(): {
-  readonly module: string;
-  readonly engineBuilds: () => string[][];
-  readonly validatedNames: () => string[];
-} {
+function engineLoggingPluginModule(): { readonly module: string; readonly engineBuilds: () => string[][] } {
   const dir = newDir();
   const log = path.join(dir, 'engines.log');
-  const validations = path.join(dir, 'validations.log');
   fs.symlinkSync(path.join(path.dirname(REAL_PLUGIN_MODULE), 'rules'), path.join(dir, 'rules'));
   const module = path.join(dir, 'engine-logging-plugin.js');
   fs.writeFileSync(
     module,
     [
       "const fs = require('fs');",
-      "const path = require('path');",
       `const { CloudFormationValidatePlugin } = require(${JSON.stringify(REAL_PLUGIN_MODULE)});`,
       `const LOG = ${JSON.stringify(log)};`,
-      `const VALIDATIONS = ${JSON.stringify(validations)};`,
       'exports.CloudFormationValidatePlugin = class extends CloudFormationValidatePlugin {',
       '  initializeEngine(types) {',
       '    const before = this.engine;',
       '    const engine = super.initializeEngine(types);',
-      '    if (engine !== before) {',
-      "      fs.appendFileSync(LOG, JSON.stringify([...types].sort()) + '\\n');",
-      '      const validateTemplate = engine.validateTemplate.bind(engine);',
-      '      engine.validateTemplate = (template, config) => {',
-      "        fs.appendFileSync(VALIDATIONS, path.basename(template.name ?? template.path) + '\\n');",
-      '        return validateTemplate(template, config);',
-      '      };',
-      '    }',
+      "    if (engine !== before) fs.appendFileSync(LOG, JSON.stringify([...types].sort()) + '\\n');",
       '    return engine;',
       '  }',
       '};',
@@ -167,9 +148,7 @@ function engineLoggingPluginModule(): {
           .split('\n')
           .map((line) => JSON.parse(line) as string[])
       : [];
-  const validatedNames = () =>
-    fs.existsSync(validations) ? fs.readFileSync(validations, 'utf8').trim().split('\n') : [];
-  return { module, engineBuilds, validatedNames };
+  return { module, engineBuilds };
 }
 
 /** An app of one stack with a planted F3002 finding (an unknown bucket property); `extraTopic` changes its shape. */
@@ -518,176 +497,5 @@ describe('the engine started when the constructs are built, before the templates
     expect(worker.collect()).toEqual(expected);
     // Built for S3 buckets before the template was given, then again for the template's GameLift fleet.
     expect(logging.engineBuilds()).toEqual([['AWS::S3::Bucket'], ['AWS::GameLift::Fleet']]);
-  });
-});
-
-/** An output folder as a synth leaves it: a manifest naming each stack's template, and the templates. */
-function previousSynth(templates: Record<string, string>): string {
-  const outdir = newDir();
-  const artifacts: Record<string, unknown> = { Tree: { type: 'cdk:tree', properties: { file: 'tree.json' } } };
-  for (const [stack, text] of Object.entries(templates)) {
-    fs.writeFileSync(path.join(outdir, `${stack}.template.json`), text);
-    artifacts[stack] = { type: 'aws:cloudformation:stack', properties: { templateFile: `${stack}.template.json` } };
-  }
-  fs.writeFileSync(path.join(outdir, 'manifest.json'), JSON.stringify({ version: '55.0.0', artifacts }));
-  return outdir;
-}
-
-/** The previous synth's template: its own finding, an unknown bucket property no current template has. */
-const PREVIOUS_WITH_FINDING = JSON.stringify({
-  Resources: {
-    OldArchive: { Type: 'AWS::S3::Bucket', Properties: { WarmUpOnlyProperty: 1 } },
-    OldTopic: { Type: 'AWS::SNS::Topic', Properties: {} },
-  },
-});
-
-/** Blocks (no event loop needed) until `done()` or `ms` passed: a worker's progress, seen through its log. */
-function waitUntil(done: () => boolean, ms: number): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const until = Date.now() + ms;
-  while (!done() && Date.now() < until) Atomics.wait(pause, 0, 0, 50);
-}
-
-/** The real plugin's engine started from a previous synth whose template has a finding of its own, and warmed on it. */
-const warmedOnPrevious = begunOnce(() => {
-  const logging = engineLoggingPluginModule();
-  const worker = { pluginModule: logging.module, warmUpBudgetMs: 60_000 };
-  const validation = new CachedCloudFormationValidation(newDir(), { worker });
-  const outdir = previousSynth({ Old: PREVIOUS_WITH_FINDING });
-  return { logging, validation, started: validation.startEngineForChangedInputs('inputs-warm', outdir) };
-});
-
-/** The same, from a previous template that ends as JSON does but does not parse (damaged in the middle). */
-const damagedPrevious = begunOnce(() => {
-  const logging = engineLoggingPluginModule();
-  const worker = { pluginModule: logging.module, warmUpBudgetMs: 60_000 };
-  const validation = new CachedCloudFormationValidation(newDir(), { worker });
-  const outdir = previousSynth({ Old: '{"Resources": {"OldArchive": {"Type": "AWS::S3::Bucket",, }}}' });
-  return { logging, validation, started: validation.startEngineForChangedInputs('inputs-damaged', outdir) };
-});
-
-beforeAll(() => {
-  warmedOnPrevious();
-  damagedPrevious();
-});
-
-describe('started before the constructs when the app inputs changed, warmed on the previous templates', () => {
-  test('the warm-up’s findings are never reported: the report is the plugin’s own for the new templates', () => {
-    const { logging, validation, started } = warmedOnPrevious();
-    expect(started).toBe(true);
-    // The test gives the templates only once the warm-up validated its piece (otherwise it would end unstarted).
-    waitUntil(() => logging.validatedNames().includes('warm-up-0.template.json'), 120_000);
-    const stacks = writeTemplates(newDir());
-    validation.start(context(stacks));
-    const report = validation.validate(context(stacks));
-    expect(validation.lastRun).toEqual({
-      fromCache: false,
-      fromStartedRun: true,
-      engineStartedEarly: true,
-      warmUpPieces: 1,
-    });
-    expect(report).toEqual(plain(stacks));
-    expect(JSON.stringify(report)).not.toMatch(/WarmUpOnlyProperty|OldArchive|Old\.template|warm-up/);
-    // One engine, built for the previous template's types (the new ones select the same rules: kept); it
-    // validated the warm-up's piece, then the two new templates.
-    expect(logging.engineBuilds()).toEqual([['AWS::S3::Bucket', 'AWS::SNS::Topic']]);
-    expect(logging.validatedNames()).toEqual(['warm-up-0.template.json', 'Alpha.template.json', 'Beta.template.json']);
-  });
-
-  test('a damaged previous template only skips the warm-up: the engine is built for the templates, same report', () => {
-    const { logging, validation, started } = damagedPrevious();
-    expect(started).toBe(true);
-    const stacks = writeTemplates(newDir());
-    validation.start(context(stacks));
-    expect(validation.validate(context(stacks))).toEqual(plain(stacks));
-    expect(validation.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
-    expect(logging.engineBuilds()).toEqual([['AWS::S3::Bucket', 'AWS::SNS::Topic']]);
-    expect(logging.validatedNames()).toEqual(['Alpha.template.json', 'Beta.template.json']);
-  });
-
-  test('started for inputs with no kept report, not for those with one; no previous templates: by the tree', () => {
-    const cacheDir = newDir();
-    const outdir = previousSynth({ Old: PREVIOUS_WITH_FINDING });
-    const standIn = (dir = cacheDir) =>
-      new CachedCloudFormationValidation(dir, { worker: { pluginModule: standInPluginModule() } });
-
-    const first = standIn();
-    expect(first.startEngineForChangedInputs('inputs-1', outdir)).toBe(true);
-    const firstApp = plantedApp();
-    expect(first.startEngine(firstApp)).toBe(true); // the early engine stays
-    const firstReport = synthReport(firstApp, ...controlTowerThen(first)).cloudFormation;
-    expect(first.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
-    expect(firstReport.map((r) => r.violations.map((v) => v.ruleName))).toEqual([['STAND-IN-WORKER']]);
-
-    // The same inputs again (nothing edited): nothing starts, before or after the constructs; the kept report serves.
-    const again = standIn();
-    expect(again.startEngineForChangedInputs('inputs-1', outdir)).toBe(false);
-    const againApp = plantedApp();
-    expect(again.startEngine(againApp)).toBe(false);
-    expect(synthReport(againApp, ...controlTowerThen(again)).cloudFormation).toEqual(firstReport);
-    expect(again.lastRun).toEqual({ fromCache: true });
-
-    // Edited inputs: started again, whatever the tree's shape (the same here).
-    expect(standIn().startEngineForChangedInputs('inputs-2', outdir)).toBe(true);
-
-    // Edited inputs and no previous templates (missing folder, or one without templates): startEngine() starts it.
-    for (const missing of [path.join(newDir(), 'no-such-cdk.out'), newDir()]) {
-      const fresh = standIn(newDir());
-      expect(fresh.startEngineForChangedInputs('inputs-3', missing)).toBe(false);
-      expect(fresh.startEngine(plantedApp())).toBe(true);
-      fresh.validate(context(writeTemplates(newDir())));
-      expect(fresh.lastRun).toEqual({ fromCache: false, fromStartedRun: true, engineStartedEarly: true });
-    }
-  });
-
-  test('previous templates: the manifest’s stacks, largest first, within the bytes, damaged ones left out', () => {
-    const small = JSON.stringify({ Resources: { A: { Type: 'AWS::SNS::Topic' } } });
-    const large = JSON.stringify({ Resources: { B: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'b' } } } });
-    const cutShort = large.slice(0, 30);
-    const outdir = previousSynth({ Small: small, Large: large, CutShort: cutShort });
-    fs.writeFileSync(path.join(outdir, 'NotInManifest.template.json'), small);
-    expect(previousSynthTemplates(outdir)).toEqual([large, small]);
-    expect(previousSynthTemplates(outdir, small.length)).toEqual([small]);
-
-    // Without a manifest (or a damaged one): the folder's templates.
-    fs.writeFileSync(path.join(outdir, 'manifest.json'), '{"artifacts": ');
-    expect(previousSynthTemplates(outdir).sort()).toEqual([large, small, small].sort());
-    expect(previousSynthTemplates(path.join(outdir, 'missing'))).toEqual([]);
-  });
-
-  test('the app inputs’ digest follows the sources, the config, the lock file and the context, nothing else', () => {
-    const project = newDir();
-    const files: Record<string, string> = {
-      'bin/app.ts': 'app',
-      'lib/stack.ts': 'stack',
-      'config/app.config.ts': 'budget: 500',
-      'lambdas/f/index.ts': 'handler',
-      'package-lock.json': '{}',
-      'docs/notes.md': 'notes',
-    };
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
-      fs.writeFileSync(path.join(project, file), text);
-    }
-    const outsideConfig = path.join(newDir(), 'other.config.ts');
-    fs.writeFileSync(outsideConfig, 'budget: 1');
-    const digest = () => appInputsDigest(project, { drill: 'false' }, [outsideConfig]);
-    const original = digest();
-    expect(digest()).toBe(original);
-
-    fs.writeFileSync(path.join(project, 'docs/notes.md'), 'other notes'); // not an input of the templates
-    expect(digest()).toBe(original);
-    expect(appInputsDigest(project, { drill: 'true' }, [outsideConfig])).not.toBe(original);
-    const changed = new Set<string>();
-    for (const file of [...Object.keys(files).filter((f) => !f.startsWith('docs/')), outsideConfig]) {
-      const full = path.resolve(project, file);
-      const before = fs.readFileSync(full, 'utf8');
-      fs.writeFileSync(full, `${before} edited`);
-      changed.add(digest());
-      fs.writeFileSync(full, before);
-    }
-    expect(changed.size).toBe(6);
-    expect(changed.has(original)).toBe(false);
-    expect(digest()).toBe(original);
   });
 });
