@@ -80,7 +80,7 @@ export const WORKER_WAIT_COUNTER = 'BulwarkCloudFormationValidation.waitForWorke
 
 /**
  * The worker thread. Plain CommonJS evaluated in a fresh isolate (no TypeScript loader: `execArgv` is emptied so
- * the app's `--require tsx/cjs` is not loaded again there).
+ * the app's TypeScript loader, bin/load-typescript.js, is not loaded again there).
  *
  * Given `resourceTypes` (the construct tree's, before the templates exist), it first builds the plugin's engine
  * with the plugin's own `initializeEngine`, then waits for the context. The engine is a function of the rules the

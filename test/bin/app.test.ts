@@ -9,7 +9,7 @@ import { fileRefusal } from '../helpers/config';
 const root = path.join(__dirname, '..', '..');
 
 /**
- * bin/app.ts run as the CDK CLI runs it: cdk.json's `app` command (`node --require tsx/cjs bin/app.ts`), with the
+ * bin/app.ts run as the CDK CLI runs it: cdk.json's `app` command (`node --require ./bin/load-typescript.js bin/app.ts`), with the
  * context and the output directory in the environment. Each run loads the whole app's modules (about 0.8 s of
  * CPU), so a run is spent only where the process itself is the point: one per way bin/app.ts can be refused (the
  * config file's loader, the config's validation, the context), and the syntax error, which tsx reports.
