@@ -133,6 +133,19 @@ export function constructTreeShapeDigest(scope: IConstruct): string {
   return hash.digest('hex');
 }
 
+let packageVersion: string | undefined;
+
+/** @aws/cloudformation-validate's version, as aws-cdk-lib resolves the package, from its package.json. */
+export function cloudFormationValidatePackageVersion(): string {
+  if (packageVersion === undefined) {
+    const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+    const entry = require.resolve('@aws/cloudformation-validate', { paths: [cdkRoot] });
+    const manifest = path.join(path.dirname(entry), 'package.json');
+    packageVersion = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+  }
+  return packageVersion;
+}
+
 export class CachedCloudFormationValidation extends CloudFormationValidatePlugin {
   lastRun?: CloudFormationValidationOutcome;
   /** The worker `startEngine()` created, waiting for templates, and the tree shape it was created for. */
@@ -148,6 +161,21 @@ export class CachedCloudFormationValidation extends CloudFormationValidatePlugin
 
   /** The kept reports, with template paths as positions in the context (withTemplatePaths). */
   private readonly entries?: KeptEntries<PolicyValidationPluginReport>;
+
+  /**
+   * The validation package's version, which the plugin reports for the CDKMetadata analytics (aws-cdk-lib's
+   * stack-metadata.js reads `version` and `ruleIds` of every validation plugin), read from the package's
+   * package.json. The plugin's own getters ask the WebAssembly module (`version()` of @aws/cloudformation-validate),
+   * which loads and instantiates the 9 MB module on the main thread, about 0.1-0.15 s of every synth, for a string
+   * (docs/performance.md, round 8). A test holds it equal to what the plugin's getters answer.
+   */
+  override get version(): string {
+    return cloudFormationValidatePackageVersion();
+  }
+
+  override get ruleIds(): string[] {
+    return [cloudFormationValidatePackageVersion()];
+  }
 
   constructor(
     private readonly cacheDir: string | false = DEFAULT_CFN_VALIDATION_CACHE_DIR,

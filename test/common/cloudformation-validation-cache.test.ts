@@ -499,3 +499,27 @@ describe('the engine started when the constructs are built, before the templates
     expect(logging.engineBuilds()).toEqual([['AWS::S3::Bucket'], ['AWS::GameLift::Fleet']]);
   });
 });
+
+describe('the version the plugin reports for the CDKMetadata analytics', () => {
+  test("is the plugin's own, read without loading the WebAssembly module on the app's thread", () => {
+    // A fresh process: jest's module registry would hide whether the module was loaded.
+    const root = path.join(__dirname, '..', '..');
+    const script = `
+      const { CachedCloudFormationValidation } = require('./lib/common/cloudformation-validation-cache');
+      const plugin = new CachedCloudFormationValidation(false);
+      const ours = { version: plugin.version, ruleIds: plugin.ruleIds };
+      const wasmLoaded = Object.keys(require.cache).some((file) => file.includes('bindings_wasm'));
+      const { CloudFormationValidatePlugin } = require('aws-cdk-lib');
+      const own = new CloudFormationValidatePlugin();
+      process.stdout.write(JSON.stringify({ ours, wasmLoaded, own: { version: own.version, ruleIds: own.ruleIds } }));`;
+    const run = spawnSync(process.execPath, ['--require', './bin/load-typescript.js', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    const { ours, wasmLoaded, own } = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(wasmLoaded).toBe(false);
+    expect(ours).toEqual(own);
+    expect(own).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), ruleIds: [expect.any(String)] });
+  });
+});
