@@ -39,11 +39,21 @@ export class WeakReferenceFingerprint extends Construct {
       // Uncached: aws-cdk-lib reads every template once before it turns cross-stack references into
       // Fn::GetStackOutput; only the final rendering sees them.
       stringValue: Lazy.uncachedString({
-        produce: () => weakReferenceFingerprint(consumer, this.parameter.node.defaultChild as CfnResource),
+        produce: (context) =>
+          context.preparing
+            ? PREPARING
+            : weakReferenceFingerprint(consumer, this.parameter.node.defaultChild as CfnResource),
       }),
     });
   }
 }
+
+/**
+ * The parameter's value while aws-cdk-lib is still preparing the app: it reads every template once to find
+ * cross-stack references (none of which this value holds) before it turns them into Fn::GetStackOutput, so the
+ * fingerprint computed then would be thrown away; only the final rendering computes it.
+ */
+const PREPARING = 'preparing';
 
 interface TemplateResource {
   readonly Type: string;

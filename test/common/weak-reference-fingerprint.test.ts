@@ -1,4 +1,5 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, DefaultTokenResolver, Stack, StringConcat, Tokenization } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Template } from 'aws-cdk-lib/assertions';
 import { WeakReferenceFingerprint } from '../../lib/common/weak-reference-fingerprint';
 import { testApp } from '../helpers/app';
@@ -68,5 +69,26 @@ describe('WeakReferenceFingerprint', () => {
 
   test('a change the consumer does not read leaves its template alone', () => {
     expect(consumerTemplate({ unrelatedDescription: 'v2' })).toEqual(consumerTemplate());
+  });
+
+  test('computed once per synth, for the final rendering: not while aws-cdk-lib prepares the app', () => {
+    const app = testApp();
+    const producer = new Stack(app, 'Producer', { env: { account: '333333333333', region: 'us-west-2' } });
+    const topic = new CfnResource(producer, 'Topic', { type: 'AWS::SNS::Topic' });
+    const consumer = new Stack(app, 'Consumer', { env: { account: '333333333333', region: 'us-east-1' } });
+    new CfnResource(consumer, 'Reader', {
+      type: 'AWS::SSM::Parameter',
+      properties: { Type: 'String', Value: topic.ref },
+    });
+    const references = new WeakReferenceFingerprint(consumer, 'References', { parameterName: '/test/references' });
+    const value = (references.parameter.node.defaultChild as ssm.CfnParameter).value;
+    const resolveWith = (preparing: boolean) =>
+      Tokenization.resolve(value, {
+        scope: consumer,
+        preparing,
+        resolver: new DefaultTokenResolver(new StringConcat()),
+      }) as string;
+    expect(resolveWith(true)).toBe('preparing');
+    expect(resolveWith(false)).toMatch(/^[0-9a-f]{64}$/);
   });
 });
