@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { BlockingWorker } from './blocking-worker';
 
 /**
  * aws-cdk-lib's built-in CloudFormation validation run in a worker thread, while the main thread does other work
@@ -15,11 +15,9 @@ import { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-
  * resolved here, since aws-cdk-lib's package exports do not name it) and calls its own `validate()` with the
  * context as plain data: the stacks' construct paths, template paths, accounts and regions. The plugin reads
  * `context.stackTemplates` and nothing else (aws-cdk-lib 2.276, core/lib/validation/cloudformation-validate-plugin.js:
- * no `appConstruct`), so its report is the report the main thread would compute. The main thread waits with
- * `Atomics.wait` on a shared flag the worker sets after posting its answer, then takes the answer with
- * `receiveMessageOnPort` (neither needs the event loop, which a synchronous plugin never gets back:
- * https://nodejs.org/api/worker_threads.html#workerreceivemessageonportport). The worker is unref'd: a run started
- * and never collected (a synth that failed first) does not keep the process alive.
+ * no `appConstruct`), so its report is the report the main thread would compute. The main thread takes the
+ * answer synchronously, without the event loop a synchronous plugin never gets back (lib/common/blocking-worker.ts);
+ * a run started and never collected (a synth that failed first) does not keep the process alive.
  */
 
 /** The plain data the plugin reads from a validation context (what can cross to a thread). */
@@ -93,7 +91,7 @@ const WORKER_SOURCE = `
 const fs = require('fs');
 const path = require('path');
 const { workerData } = require('worker_threads');
-const { port, signal, pluginModule, resourceTypes } = workerData;
+const { port, pluginModule, resourceTypes } = workerData;
 const COUNTERS = Symbol.for('@aws-cdk/core:performanceProfilingState');
 let plugin;
 let earlyRules;
@@ -119,11 +117,6 @@ try {
   }
 } catch {
   plugin = undefined; // validate() below loads and builds again, and reports its own error
-}
-function answerWith(answer) {
-  port.postMessage(answer);
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
 }
 port.on('message', ({ context }) => {
   let answer;
@@ -180,9 +173,7 @@ export function plainValidationContext(context: IPolicyValidationContext): Plain
  * `collect()` blocks until its report.
  */
 export class CloudFormationValidationWorker {
-  private readonly signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  private readonly answers: MessagePort;
-  private readonly worker: Worker;
+  private readonly worker: BlockingWorker<WorkerAnswer>;
   private state: 'created' | 'begun' | 'finished' = 'created';
 
   constructor(
@@ -190,47 +181,36 @@ export class CloudFormationValidationWorker {
     /** The resource types of the templates to come: the engine is built from them before `begin()`. */
     resourceTypes?: ReadonlySet<string>,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    this.answers = port1;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      execArgv: [],
-      workerData: {
-        port: port2,
-        signal: this.signal,
+    this.worker = new BlockingWorker<WorkerAnswer>(
+      WORKER_SOURCE,
+      {
         pluginModule: options.pluginModule ?? defaultCloudFormationValidatePluginModule(),
         resourceTypes: resourceTypes ? [...resourceTypes].sort() : undefined,
       },
-      transferList: [port2],
-    });
-    this.worker.unref();
-    this.answers.unref();
-    // A worker that fails to start at all reports through this event; the flag then never sets, and the wait's
-    // timeout ends it. Listening keeps the failure from becoming an uncaught exception of the app.
-    this.worker.on('error', () => undefined);
+      [],
+    );
   }
 
   /** Gives the worker the templates to validate; returns at once. Once per worker. */
   begin(context: PlainValidationContext): void {
     if (this.state !== 'created') throw new Error('This CloudFormation validation worker was already given templates');
     this.state = 'begun';
-    this.answers.postMessage({ context });
+    this.worker.post({ context });
   }
 
   /** Blocks until the worker answers: its report, or its error thrown here. Call once, after `begin()`. */
   collect(): PolicyValidationPluginReport {
     if (this.state !== 'begun') throw new Error(`This CloudFormation validation worker is ${this.state}, not begun`);
+    this.state = 'finished';
     const started = performance.now();
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const waited = Atomics.wait(this.signal, 0, 0, timeoutMs);
-    const answer = receiveMessageOnPort(this.answers)?.message as WorkerAnswer | undefined;
+    const { answer, timedOut } = this.worker.takeAnswer(timeoutMs);
     recordWorkerCounters({
       [WORKER_WAIT_COUNTER]: { count: 1, total: performance.now() - started, telemetry: true },
       ...(answer && 'counters' in answer ? answer.counters : {}),
     });
-    this.cancel();
     if (!answer) {
-      const why = waited === 'timed-out' ? `within ${timeoutMs} ms` : 'and ended';
+      const why = timedOut ? `within ${timeoutMs} ms` : 'and ended';
       throw new Error(`The CloudFormation validation worker thread gave no answer ${why}`);
     }
     if ('error' in answer) {
@@ -245,7 +225,6 @@ export class CloudFormationValidationWorker {
   cancel(): void {
     if (this.state === 'finished') return;
     this.state = 'finished';
-    this.answers.close();
-    void this.worker.terminate();
+    this.worker.end();
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { BuildOptions, buildSync, Metafile, version as esbuildVersion } from 'esbuild';
+import { BlockingWorker } from './blocking-worker';
 import { projectCacheDir } from './kept-entries';
 
 /**
@@ -213,39 +213,23 @@ export const DEFAULT_BUNDLE_SOURCE: LambdaBundleSource = {
  * thread for about 0.5 s in the middle of construction, while the second core was idle (docs/performance.md, round
  * 7). Started as the app starts loading, the build runs beside the loading of aws-cdk-lib and the first constructs.
  *
- * How: the worker runs this very module's `bundleLambdas` and posts `{ bundles }` or `{ error }`, then sets a
- * shared flag; `collect()` blocks on the flag with `Atomics.wait` and takes the answer with `receiveMessageOnPort`,
- * neither of which needs the event loop
- * (https://nodejs.org/api/worker_threads.html#workerreceivemessageonportport). A build that fails fails the same
- * way (esbuild's messages, then its error thrown at the first construct that needs a bundle); a worker that cannot
- * load the module or does not answer in time yields undefined, and the caller builds on its own thread as before.
- * The worker is unref'd: an app that exits first (a config error) is not kept alive by it.
+ * How: the worker runs this very module's `bundleLambdas`, and `collect()` takes its answer synchronously
+ * (lib/common/blocking-worker.ts). A build that fails fails the same way (esbuild's messages, then its error thrown
+ * at the first construct that needs a bundle); a worker that cannot load the module or does not answer in time
+ * yields undefined, and the caller builds on its own thread as before.
  */
 export class LambdaBundlePrefetch {
-  private readonly signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  private readonly answers: MessagePort;
-  private readonly worker: Worker;
+  private readonly worker: BlockingWorker<{ bundles?: LambdaBundles; buildError?: string; loadError?: string }>;
   private collected = false;
 
   constructor(readonly source: LambdaBundleSource) {
-    const { port1, port2 } = new MessageChannel();
-    this.answers = port1;
-    this.worker = new Worker(PREFETCH_WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        port: port2,
-        signal: this.signal,
-        modulePath: __filename,
-        // This module is TypeScript when run by tsx (the CLI's app command) or by jest: the worker loads it with
-        // tsx's require hook, whatever the process was started with.
-        typeScriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs') : undefined,
-        source,
-      },
-      transferList: [port2],
+    this.worker = new BlockingWorker(PREFETCH_WORKER_SOURCE, {
+      modulePath: __filename,
+      // This module is TypeScript when run by tsx (the CLI's app command) or by jest: the worker loads it with
+      // tsx's require hook, whatever the process was started with.
+      typeScriptLoader: __filename.endsWith('.ts') ? require.resolve('tsx/cjs') : undefined,
+      source,
     });
-    this.worker.unref();
-    this.answers.unref();
-    this.worker.on('error', () => undefined); // a worker that cannot start never sets the flag: collect() times out
   }
 
   /**
@@ -256,11 +240,7 @@ export class LambdaBundlePrefetch {
   collect(timeoutMs = PREFETCH_TIMEOUT_MS): LambdaBundles | undefined {
     if (this.collected) throw new Error('This Lambda bundle prefetch was already collected');
     this.collected = true;
-    Atomics.wait(this.signal, 0, 0, timeoutMs);
-    const answer = receiveMessageOnPort(this.answers)?.message as
-      { bundles?: LambdaBundles; buildError?: string; loadError?: string } | undefined;
-    this.answers.close();
-    void this.worker.terminate();
+    const { answer } = this.worker.takeAnswer(timeoutMs);
     if (answer?.buildError !== undefined) throw new Error(answer.buildError);
     return answer?.bundles;
   }
@@ -271,7 +251,7 @@ const PREFETCH_TIMEOUT_MS = 120_000;
 
 const PREFETCH_WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
-const { port, signal, modulePath, typeScriptLoader, source } = workerData;
+const { modulePath, typeScriptLoader, source } = workerData;
 let answer;
 let bundleLambdas;
 try {
@@ -287,9 +267,7 @@ if (bundleLambdas) {
     answer = { buildError: String((error && error.message) || error) };
   }
 }
-port.postMessage(answer);
-Atomics.store(signal, 0, 1);
-Atomics.notify(signal, 0);
+answerWith(answer);
 `;
 
 /** Checked once per process: every BulwarkFunction of every stack of a synth shares one build (or one check). */
