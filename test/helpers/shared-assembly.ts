@@ -5,6 +5,7 @@ import { config as userConfig } from '../../config/bulwark.config';
 import { validateConfig } from '../../config';
 import { buildBulwarkApp } from '../../lib/app';
 import { CachedCloudFormationValidation } from '../../lib/common/cloudformation-validation-cache';
+import { pollSync } from './poll';
 import { synthInServer } from './synth-server';
 
 /**
@@ -12,8 +13,8 @@ import { synthInServer } from './synth-server';
  * the claiming worker's synth process, test/helpers/synth-server.ts) and read by every test file that asks for it,
  * instead of once per file: a whole-app synth is seconds of CPU, and some twenty files want exactly the same
  * templates. Three variants: as `cdk synth` makes it, with `-c drill=true`, and with `-c drill=switchover`.
- * cdk-nag and AWS Control Tower's proactive controls are on in both, so the shared synth itself fails the run on an
- * unacknowledged finding (the controls' cfn-guard runs here once per variant).
+ * cdk-nag and AWS Control Tower's proactive controls are on in all three, so the shared synth itself fails the run
+ * on an unacknowledged finding (the controls' cfn-guard runs here once per variant).
  */
 export const SHARED_VARIANTS = {
   default: { drill: false },
@@ -111,15 +112,18 @@ export function sharedResultDir<T>(
 
 /** The directory once its DONE marker is there; throws with the FAILED marker's text, or after WAIT_LIMIT_MS. */
 export function waitForMarker(dir: string, what: string): string {
-  const started = Date.now();
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    if (fs.existsSync(path.join(dir, DONE_MARKER))) return dir;
-    const failed = path.join(dir, FAILED_MARKER);
-    if (fs.existsSync(failed)) throw new Error(`${what} failed:\n${fs.readFileSync(failed, 'utf8')}`);
-    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`${what} did not end in ${WAIT_LIMIT_MS / 60_000} min`);
-    Atomics.wait(pause, 0, 0, 200);
-  }
+  const done = pollSync(
+    () => {
+      if (fs.existsSync(path.join(dir, DONE_MARKER))) return dir;
+      const failed = path.join(dir, FAILED_MARKER);
+      if (fs.existsSync(failed)) throw new Error(`${what} failed:\n${fs.readFileSync(failed, 'utf8')}`);
+      return undefined;
+    },
+    WAIT_LIMIT_MS,
+    200,
+  );
+  if (done === undefined) throw new Error(`${what} did not end in ${WAIT_LIMIT_MS / 60_000} min`);
+  return done;
 }
 
 /** True for exactly one caller per run and name: mkdir is atomic, so two workers cannot both claim it. */

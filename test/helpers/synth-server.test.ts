@@ -5,6 +5,7 @@ import * as path from 'path';
 import { validateConfig } from '../../config';
 import { defaultConfig, synthBulwark } from './app';
 import { withEnv } from './config';
+import { pollSync } from './poll';
 import { RUN_DIRECTORY_ENV } from './run-directory';
 import { awaitSynth, isSynthServer, queueSynth, requestSynth, startServer, SynthRequest } from './synth-server';
 
@@ -18,13 +19,7 @@ function assemblyFiles(dir: string): Map<string, Buffer> {
 }
 
 function waitUntil(done: () => boolean, limitMs: number): boolean {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const started = Date.now();
-  while (!done()) {
-    if (Date.now() - started > limitMs) return false;
-    Atomics.wait(pause, 0, 0, 50);
-  }
-  return true;
+  return pollSync(() => done() || undefined, limitMs, 50) !== undefined;
 }
 
 describe('one synth process synthesizes one variant after another as a fresh process would', () => {

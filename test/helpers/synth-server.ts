@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pollSync } from './poll';
 import { RUN_DIRECTORY_ENV } from './run-directory';
 
 /**
@@ -128,22 +129,26 @@ export function startServer(dir: string): RunningServer {
 }
 
 function waitForAnswer(server: RunningServer, answerFile: string, what: string): SynthAnswer {
-  const started = Date.now();
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    if (fs.existsSync(answerFile)) {
-      const answer = JSON.parse(fs.readFileSync(answerFile, 'utf8')) as SynthAnswer;
-      fs.rmSync(answerFile, { force: true });
-      return answer;
-    }
-    if (!isSynthServer(server.pid)) {
+  const answered = (): SynthAnswer | undefined => {
+    if (!fs.existsSync(answerFile)) return undefined;
+    const answer = JSON.parse(fs.readFileSync(answerFile, 'utf8')) as SynthAnswer;
+    fs.rmSync(answerFile, { force: true });
+    return answer;
+  };
+  const answer = pollSync(
+    () => {
+      const found = answered();
+      if (found || isSynthServer(server.pid)) return found;
       // It may have answered just before it ended.
-      if (fs.existsSync(answerFile)) continue;
+      const last = answered();
+      if (last) return last;
       throw new Error(`${what} failed: the synth process ${server.pid} ended first. Its log:\n${logTail(server.dir)}`);
-    }
-    if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`${what} did not end in ${WAIT_LIMIT_MS / 60_000} min`);
-    Atomics.wait(pause, 0, 0, POLL_MS);
-  }
+    },
+    WAIT_LIMIT_MS,
+    POLL_MS,
+  );
+  if (!answer) throw new Error(`${what} did not end in ${WAIT_LIMIT_MS / 60_000} min`);
+  return answer;
 }
 
 /**
