@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { runsProgram } from './processes';
 import { RUN_DIRECTORY_ENV } from './run-directory';
 
 /**
@@ -124,14 +125,10 @@ export async function stopSharedMotoServers(root: string): Promise<void> {
 
 /**
  * SIGTERM to a guard (true when sent), unless that pid now names another process: a guard whose worker ended has
- * gone already, and with Linux's default pid_max of 32768 its pid may be reused by the time the run ends.
- * /proc/<pid>/cmdline is Linux's; elsewhere the signal is sent as before.
+ * gone already, and its pid may be reused by the time the run ends (processes.ts).
  */
 function stopGuard(pid: number): boolean {
-  const cmdline = `/proc/${pid}/cmdline`;
-  if (fs.existsSync('/proc/self/cmdline')) {
-    if (!fs.existsSync(cmdline) || !fs.readFileSync(cmdline, 'utf8').includes(GUARD_MARKER)) return false;
-  }
+  if (!runsProgram(pid, GUARD_MARKER)) return false;
   try {
     process.kill(pid, 'SIGTERM');
     return true;

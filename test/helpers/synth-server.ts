@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { pollSync } from './poll';
+import { runsProgram } from './processes';
 import { RUN_DIRECTORY_ENV } from './run-directory';
 
 /**
@@ -151,28 +152,9 @@ function waitForAnswer(server: RunningServer, answerFile: string, what: string):
   return answer;
 }
 
-/**
- * True while `pid` runs this program. Its command line is read from /proc (Linux): with a pid_max of 32768 a pid
- * may be reused once its process is gone. Elsewhere, alive is enough.
- */
+/** True while `pid` runs this program (and not another that got its pid: processes.ts). */
 export function isSynthServer(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (fs.existsSync('/proc/self/cmdline')) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // A zombie (state Z) has ended; its parent, this worker, has not reaped it yet.
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SYNTH_SERVER_MARKER);
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return runsProgram(pid, SYNTH_SERVER_MARKER);
 }
 
 function logTail(dir: string): string {
